@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using FedTrain.Core.Models;
+
+namespace FedTrain.Core.Checkpoints;
+
+/// <summary>
+/// Reads and writes model checkpoints in the safetensors format (an 8-byte little-endian header length, a
+/// JSON header of name → dtype/shape/data_offsets, then the raw little-endian tensor bytes), which PyTorch
+/// loads with <c>safetensors.torch.load_file</c>. Writes are atomic: temp file, fsync, rename.
+/// </summary>
+public static class SafetensorsFile
+{
+    private const int Alignment = 8;
+    private const long MaxHeaderBytes = 100L << 20;
+
+    /// <summary>Writes <paramref name="parameters"/> laid out by <paramref name="manifest"/> to <paramref name="path"/>.</summary>
+    public static void Write(
+        string path, ParameterManifest manifest, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (parameters.Length != manifest.TotalElements)
+        {
+            throw new ArgumentException($"{parameters.Length} parameters do not match the manifest's {manifest.TotalElements}.", nameof(parameters));
+        }
+
+        byte[] header = BuildHeader(manifest, metadata);
+        string temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            file.Write(length);
+            file.Write(header);
+            if (!BitConverter.IsLittleEndian)
+            {
+                throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
+            }
+
+            file.Write(MemoryMarshal.AsBytes(parameters));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads a checkpoint into a flat buffer ordered by <paramref name="manifest"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed or does not hold the manifest's tensors.</exception>
+    public static float[] Read(string path, ParameterManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        using var file = File.OpenRead(path);
+        Span<byte> lengthBytes = stackalloc byte[8];
+        file.ReadExactly(lengthBytes);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > MaxHeaderBytes || (long)headerLength > file.Length - 8)
+        {
+            throw new InvalidDataException($"{path}: header length {headerLength} is implausible.");
+        }
+
+        var header = new byte[headerLength];
+        file.ReadExactly(header);
+        long dataStart = 8 + (long)headerLength;
+        using var document = JsonDocument.Parse(header);
+        var result = new float[manifest.TotalElements];
+        foreach (var tensor in manifest.Tensors)
+        {
+            if (!document.RootElement.TryGetProperty(tensor.Name, out var entry))
+            {
+                throw new InvalidDataException($"{path}: tensor '{tensor.Name}' is missing.");
+            }
+
+            if (entry.GetProperty("dtype").GetString() != "F32")
+            {
+                throw new InvalidDataException($"{path}: tensor '{tensor.Name}' is not F32.");
+            }
+
+            var shape = entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            if (!shape.SequenceEqual(tensor.Shape))
+            {
+                throw new InvalidDataException(
+                    $"{path}: tensor '{tensor.Name}' has shape [{string.Join(',', shape)}], expected [{string.Join(',', tensor.Shape)}].");
+            }
+
+            var offsets = entry.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            if (offsets.Length != 2 || offsets[1] - offsets[0] != tensor.Length * sizeof(float) || dataStart + offsets[1] > file.Length)
+            {
+                throw new InvalidDataException($"{path}: tensor '{tensor.Name}' has bad data offsets.");
+            }
+
+            file.Position = dataStart + offsets[0];
+            file.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan((int)tensor.Offset, (int)tensor.Length)));
+        }
+
+        return result;
+    }
+
+    private static byte[] BuildHeader(ParameterManifest manifest, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata)
+                {
+                    json.WriteString(key, value);
+                }
+
+                json.WriteEndObject();
+            }
+
+            foreach (var tensor in manifest.Tensors)
+            {
+                json.WriteStartObject(tensor.Name);
+                json.WriteString("dtype", "F32");
+                json.WriteStartArray("shape");
+                foreach (long dim in tensor.Shape)
+                {
+                    json.WriteNumberValue(dim);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(tensor.Offset * sizeof(float));
+                json.WriteNumberValue((tensor.Offset + tensor.Length) * sizeof(float));
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        // Pad with spaces so the tensor data starts 8-byte aligned, as the format recommends.
+        int padded = (int)((stream.Length + Alignment - 1) / Alignment * Alignment);
+        var header = new byte[padded];
+        stream.ToArray().CopyTo(header, 0);
+        header.AsSpan((int)stream.Length).Fill((byte)' ');
+        return header;
+    }
+}

@@ -1,0 +1,17 @@
+namespace FedTrain.Protos.Payloads;
+
+/// <summary>Why a streamed payload was refused; the gRPC edge maps each to a status code.</summary>
+public enum PayloadError
+{
+    /// <summary>The header is missing, repeated, or describes the wrong size.</summary>
+    BadHeader,
+
+    /// <summary>More bytes arrived than the header announced, or the payload exceeds the configured limit.</summary>
+    TooLarge,
+
+    /// <summary>The stream ended before all announced bytes arrived.</summary>
+    Truncated,
+
+    /// <summary>The bytes do not hash to the header's SHA-256.</summary>
+    ChecksumMismatch,
+}
