@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using FedTrain.Rpc.Tests.Echo;
+using Google.Protobuf;
+
+namespace FedTrain.Rpc.Tests.Support;
+
+/// <summary>
+/// The C# test server's behaviour; tests/interop/echo_server.py mirrors it for the Python peer.
+/// Unary replies carry the request's <c>x-*</c> metadata in their text, as <c>text;key=value</c> (bytes as hex).
+/// </summary>
+internal sealed class EchoService
+{
+    public static readonly byte[] ErrorBinTrailer = [0x00, 0x01, 0xFE, 0xFF];
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+
+    public void Map(GrpcRouter router)
+    {
+        router.MapUnary(EchoMethods.Unary, UnaryAsync);
+        router.MapServerStreaming(EchoMethods.ServerStream, ServerStreamAsync);
+        router.MapClientStreaming(EchoMethods.ClientStream, ClientStreamAsync);
+        router.MapDuplexStreaming(EchoMethods.Duplex, DuplexAsync);
+    }
+
+    /// <summary>Completes when a handler for a request with this text saw its cancellation token fire.</summary>
+    public Task WaitForServerCancellationAsync(string text) =>
+        Probe(text).Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+    public static string DescribeMetadata(string text, Metadata metadata)
+    {
+        var parts = metadata
+            .Where(e => e.Key.StartsWith("x-", StringComparison.Ordinal))
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => e.Key + "=" + (e.ValueBytes is { } b ? Convert.ToHexStringLower(b) : e.Value));
+        return string.Join(';', new[] { text }.Concat(parts));
+    }
+
+    private async Task<EchoMessage> UnaryAsync(EchoMessage request, ServerCallContext context)
+    {
+        await DelayAsync(request, context);
+        if (request.Text == "throw")
+        {
+            throw new InvalidOperationException("secret internal detail");
+        }
+
+        FailIfAsked(request, context);
+        context.ResponseTrailers.Add("x-served-by", "csharp");
+        if (context.RequestHeaders.GetBytes("x-trace-bin") is { } trace)
+        {
+            context.ResponseTrailers.Add("x-trace-bin", trace);
+        }
+
+        return new EchoMessage
+        {
+            Text = DescribeMetadata(request.Text, context.RequestHeaders),
+            Payload = request.Payload,
+            Values = { request.Values },
+        };
+    }
+
+    private async Task ServerStreamAsync(EchoMessage request, IServerStreamWriter<EchoMessage> writer, ServerCallContext context)
+    {
+        await DelayAsync(request, context);
+        for (var i = 0; i < request.ResponseCount; i++)
+        {
+            if (request.FailCode != 0 && i == request.FailAfter)
+            {
+                FailIfAsked(request, context);
+            }
+
+            var payload = new byte[request.ResponseSize];
+            payload.AsSpan().Fill((byte)i);
+            await writer.WriteAsync(new EchoMessage { Count = i, Payload = UnsafeByteOperations.UnsafeWrap(payload) }, context.CancellationToken);
+        }
+
+        FailIfAsked(request, context);
+    }
+
+    private static async Task<EchoMessage> ClientStreamAsync(IAsyncEnumerable<EchoMessage> requests, ServerCallContext context)
+    {
+        var reply = new EchoMessage();
+        var texts = new List<string>();
+        await foreach (var request in requests.WithCancellation(context.CancellationToken))
+        {
+            FailIfAsked(request, context);
+            reply.Count++;
+            reply.TotalBytes += request.Payload.Length;
+            texts.Add(request.Text);
+        }
+
+        reply.Text = string.Join(',', texts);
+        return reply;
+    }
+
+    private static async Task DuplexAsync(
+        IAsyncEnumerable<EchoMessage> requests, IServerStreamWriter<EchoMessage> writer, ServerCallContext context)
+    {
+        var index = 0;
+        await foreach (var request in requests)
+        {
+            FailIfAsked(request, context);
+            await writer.WriteAsync(new EchoMessage { Text = request.Text, Count = index++ });
+        }
+    }
+
+    private static void FailIfAsked(EchoMessage request, ServerCallContext context)
+    {
+        if (request.FailCode == 0)
+        {
+            return;
+        }
+
+        var trailers = new Metadata
+        {
+            { "x-error-detail", "detail-text" },
+            { "x-error-bin", ErrorBinTrailer },
+        };
+        throw new RpcException((StatusCode)request.FailCode, request.FailMessage, trailers);
+    }
+
+    private async Task DelayAsync(EchoMessage request, ServerCallContext context)
+    {
+        if (request.DelayMs <= 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(request.DelayMs, context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Probe(request.Text).TrySetResult();
+            throw;
+        }
+    }
+
+    private TaskCompletionSource Probe(string text) =>
+        _cancelled.GetOrAdd(text, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+}
