@@ -1,0 +1,82 @@
+using System.Text.Json;
+using FedTrain.Coordinator;
+using FedTrain.Core.Models;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary>
+/// The coordinator's JSON configuration file (snake_case keys, every key optional; command-line flags win).
+/// Unknown keys are refused so a typo cannot silently leave a default in place.
+/// </summary>
+internal sealed class CoordinatorConfigFile
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public string? Bind { get; set; }
+    public int? GrpcPort { get; set; }
+    public int? HttpPort { get; set; }
+    public string? RunDir { get; set; }
+    public int? Rounds { get; set; }
+    public int? MinWorkers { get; set; }
+    public double? FractionFit { get; set; }
+    public int? MinFitWorkers { get; set; }
+    public double? QuorumFraction { get; set; }
+    public double? RoundTimeoutSeconds { get; set; }
+    public double? StartTimeoutSeconds { get; set; }
+    public double? HeartbeatIntervalSeconds { get; set; }
+    public double? WorkerTimeoutSeconds { get; set; }
+    public int? MaxMessageBytes { get; set; }
+    public int? ChunkBytes { get; set; }
+    public string? TestData { get; set; }
+    public int? TestLimit { get; set; }
+    public ulong? Seed { get; set; }
+    public int? Threads { get; set; }
+    public ModelSpec? Model { get; set; }
+    public TrainingConfig? Training { get; set; }
+
+    public static CoordinatorConfigFile Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CoordinatorConfigFile>(File.ReadAllText(path), Json)
+                ?? throw new ArgumentException($"{path}: the configuration is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    public void ApplyTo(CoordinatorOptions options)
+    {
+        options.BindAddress = Bind ?? options.BindAddress;
+        options.GrpcPort = GrpcPort ?? options.GrpcPort;
+        options.HttpPort = HttpPort ?? options.HttpPort;
+        options.RunDirectory = RunDir ?? options.RunDirectory;
+        options.Rounds = Rounds ?? options.Rounds;
+        options.MinWorkers = MinWorkers ?? options.MinWorkers;
+        options.FractionFit = FractionFit ?? options.FractionFit;
+        options.MinFitWorkers = MinFitWorkers ?? options.MinFitWorkers;
+        options.QuorumFraction = QuorumFraction ?? options.QuorumFraction;
+        options.RoundTimeout = Seconds(RoundTimeoutSeconds) ?? options.RoundTimeout;
+        options.StartTimeout = Seconds(StartTimeoutSeconds) ?? options.StartTimeout;
+        options.HeartbeatInterval = Seconds(HeartbeatIntervalSeconds) ?? options.HeartbeatInterval;
+        options.WorkerTimeout = Seconds(WorkerTimeoutSeconds) ?? options.WorkerTimeout;
+        options.MaxMessageBytes = MaxMessageBytes ?? options.MaxMessageBytes;
+        options.ChunkBytes = ChunkBytes ?? options.ChunkBytes;
+        options.TestDataDirectory = TestData ?? options.TestDataDirectory;
+        options.TestLimit = TestLimit ?? options.TestLimit;
+        options.Seed = Seed ?? options.Seed;
+        options.Threads = Threads ?? options.Threads;
+        options.Model = Model ?? options.Model;
+        options.Training = Training ?? options.Training;
+    }
+
+    private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
+}

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using FedTrain.Cli.Logging;
+using FedTrain.Coordinator;
+using FedTrain.Coordinator.Hosting;
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Core.Data;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary>
+/// <c>fedtrain demo</c>: a local federation on 127.0.0.1, a coordinator in this process and N worker processes,
+/// each holding one shard of Fashion-MNIST, with live progress per round and <c>DIR/summary.json</c> at the end.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var workers = new Option<int>("--workers") { Description = "Worker processes to start.", DefaultValueFactory = _ => 4 };
+        var output = new Option<string>("--out") { Description = "Run directory (summary.json, checkpoints, logs).", DefaultValueFactory = _ => "runs/demo" };
+        var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA.", DefaultValueFactory = _ => "dirichlet:0.5" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
+        var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
+        var data = new Option<string>("--data") { Description = "Folder of the Fashion-MNIST IDX files.", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+        var flags = new CoordinatorFlags();
+        var command = new Command("demo", "Train a CNN on Fashion-MNIST with a local federation of worker processes.");
+        foreach (var option in new Option[] { workers, output, partition, trainLimit, threads, data })
+        {
+            command.Options.Add(option);
+        }
+
+        flags.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            int workerCount = parse.GetValue(workers);
+            if (workerCount < 1)
+            {
+                throw new ArgumentException("--workers must be at least 1.");
+            }
+
+            var scheme = PartitionScheme.Parse(parse.GetValue(partition)!);
+            var options = DemoDefaults(workerCount, parse.GetValue(output)!, parse.GetValue(data)!);
+            flags.Apply(parse, options);
+            options.Validate();
+            RefuseFinishedRun(options.RunDirectory);
+            int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
+            string logDirectory = Path.Combine(options.RunDirectory, "logs");
+            Directory.CreateDirectory(logDirectory);
+
+            using var fileLogs = new FileLoggerProvider(Path.Combine(logDirectory, "coordinator.log"), LogLevel.Information);
+            using var loggerFactory = LoggerFactory.Create(builder =>
+            {
+                builder.AddProvider(fileLogs);
+                builder.AddSimpleConsole(o => o.SingleLine = true).AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
+            });
+            await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
+            AnsiConsole.MarkupLine(
+                $"[bold]FedTrain demo[/]: {workerCount} workers, {options.Rounds} rounds, partition {scheme}, model {options.Model.ToNativeSpec().EscapeMarkup()}");
+            AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC), http://127.0.0.1:{host.HttpPort}/api/status; logs in {logDirectory.EscapeMarkup()}");
+            host.Orchestrator.RoundStarted += (round, selected) =>
+                AnsiConsole.MarkupLine($"[grey]round {round}: training on {selected.Count} workers...[/]");
+            host.Orchestrator.RoundCommitted += PrintRound;
+            host.Service.UpdateRejected += (worker, round, reason) =>
+                AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update from {worker.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
+
+            var processes = new List<WorkerProcess>();
+            try
+            {
+                for (int i = 0; i < workerCount; i++)
+                {
+                    string id = $"worker-{i + 1}";
+                    var arguments = new List<string>
+                    {
+                        "--coordinator", $"http://127.0.0.1:{host.GrpcPort}",
+                        "--worker-id", id,
+                        "--data", parse.GetValue(data)!,
+                        "--shard", $"{i}/{workerCount}",
+                        "--partition", scheme.ToString(),
+                        "--seed", (flags.Seed(parse) ?? options.Seed).ToString(CultureInfo.InvariantCulture),
+                        "--threads", workerThreads.ToString(CultureInfo.InvariantCulture),
+                        "--log", Path.Combine(logDirectory, id + ".log"),
+                    };
+                    if (parse.GetValue(trainLimit) is { } limit)
+                    {
+                        arguments.AddRange(["--train-limit", limit.ToString(CultureInfo.InvariantCulture)]);
+                    }
+
+                    processes.Add(WorkerProcess.Start(id, arguments));
+                }
+
+                // A worker that cannot start (bad data folder, missing library) must not leave the demo waiting.
+                var allExited = Task.WhenAll(processes.Select(p => p.WaitForExitAsync(cancellationToken)));
+                if (await Task.WhenAny(host.Completion, allExited) != host.Completion && !host.Orchestrator.IsFinished)
+                {
+                    AnsiConsole.MarkupLine($"[bold red]All worker processes exited before the run finished[/]; see {logDirectory.EscapeMarkup()}.");
+                    return 1;
+                }
+
+                await host.Completion;
+            }
+            finally
+            {
+                foreach (var process in processes)
+                {
+                    process.Dispose();
+                }
+            }
+
+            var committed = host.Orchestrator.CommittedRounds;
+            string summary = Path.Combine(options.RunDirectory, "summary.json");
+            AnsiConsole.MarkupLine(committed.Count > 0
+                ? $"[bold green]Done[/]: {committed.Count} rounds, final test accuracy {committed[^1].TestAccuracy:F4}. Summary: {summary.EscapeMarkup()}"
+                : $"[bold red]No round completed[/]: {host.Orchestrator.FinishReason?.EscapeMarkup()}");
+            return committed.Count == options.Rounds ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>An interrupted run in DIR resumes; a finished one is never overwritten.</summary>
+    private static void RefuseFinishedRun(string runDirectory)
+    {
+        string database = Path.Combine(runDirectory, "coordinator.db");
+        if (!File.Exists(database))
+        {
+            return;
+        }
+
+        using var store = new SqliteCoordinatorStore(database);
+        if (store.LoadRun() is { Status: not "running" } run)
+        {
+            throw new ArgumentException(
+                $"{runDirectory} already holds a {run.Status} run ({run.RunId}); pass another --out or remove that folder.");
+        }
+    }
+
+    private static CoordinatorOptions DemoDefaults(int workers, string output, string dataDirectory) => new()
+    {
+        BindAddress = "127.0.0.1",
+        GrpcPort = 0,
+        HttpPort = 0,
+        RunDirectory = output,
+        MinWorkers = workers,
+        MinFitWorkers = Math.Max(1, workers / 2),
+        TestDataDirectory = dataDirectory,
+        FinishGracePeriod = TimeSpan.FromSeconds(3),
+    };
+
+    private static void PrintRound(RoundResult result)
+    {
+        string failures = result.Failures.Count == 0 ? string.Empty : $" [yellow]({result.Failures.Count} failed)[/]";
+        AnsiConsole.MarkupLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{failures}"));
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using FedTrain.Core.Data;
+using FedTrain.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary><c>fedtrain worker</c>: train on local data for a coordinator.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var coordinator = new Option<string>("--coordinator") { Description = "Coordinator gRPC address, e.g. http://127.0.0.1:50051.", Required = true };
+        var workerId = new Option<string?>("--worker-id") { Description = "Stable worker identity (default: host-pid)." };
+        var data = new Option<string?>("--data") { Description = $"Folder of IDX training files (default {FashionMnist.DefaultDirectory})." };
+        var shard = new Option<string?>("--shard") { Description = "Keep shard I of N of the data, written I/N (0-based)." };
+        var partition = new Option<string?>("--partition") { Description = "How shards are split: iid or dirichlet:ALPHA." };
+        var seed = new Option<ulong?>("--seed") { Description = "Partition seed; the same on every worker of a federation." };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images." };
+        var holdout = new Option<double?>("--holdout") { Description = "Fraction of the shard held out for local evaluation (default 0.1)." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: all cores)." };
+        var device = new Option<string?>("--device") { Description = "cpu (default)." };
+        var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
+        var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, seed, trainLimit, holdout, threads, device, log })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            string address = parse.GetValue(coordinator)!;
+            var options = new WorkerOptions
+            {
+                Coordinator = Uri.TryCreate(address, UriKind.Absolute, out var uri)
+                    ? uri
+                    : throw new ArgumentException($"--coordinator must be a URL such as http://127.0.0.1:50051, got '{address}'."),
+            };
+            options.WorkerId = parse.GetValue(workerId) ?? options.WorkerId;
+            options.DataDirectory = parse.GetValue(data) ?? options.DataDirectory;
+            if (parse.GetValue(shard) is { } shardText)
+            {
+                (options.ShardIndex, options.ShardCount) = ParseShard(shardText);
+            }
+
+            options.Partition = parse.GetValue(partition) is { } p ? PartitionScheme.Parse(p) : options.Partition;
+            options.PartitionSeed = parse.GetValue(seed) ?? options.PartitionSeed;
+            options.TrainLimit = parse.GetValue(trainLimit) ?? options.TrainLimit;
+            options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
+            options.Threads = parse.GetValue(threads) ?? options.Threads;
+            options.Device = parse.GetValue(device) ?? options.Device;
+            options.Validate();
+
+            using var loggerFactory = parse.GetValue(log) is { } logPath
+                ? LoggerFactory.Create(b => b.AddProvider(new Logging.FileLoggerProvider(logPath, LogLevel.Information)))
+                : LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                }));
+            var localData = LocalData.Load(options);
+            using var agent = new WorkerAgent(options, localData, loggerFactory.CreateLogger<WorkerAgent>());
+            await agent.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static (int Index, int Count) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int index) && int.TryParse(parts[1], out int count) && count > 0 && index >= 0 && index < count)
+        {
+            return (index, count);
+        }
+
+        throw new ArgumentException($"--shard must be I/N with 0 <= I < N, got '{text}'.");
+    }
+}

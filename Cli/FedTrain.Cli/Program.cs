@@ -1,0 +1,24 @@
+using System.CommandLine;
+using FedTrain.Cli.Commands;
+
+var root = new RootCommand("FedTrain: federated learning with a coordinator and workers over gRPC, training in libtorch.");
+root.Subcommands.Add(CoordinatorCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or TimeoutException)
+{
+    // Configuration errors are the user's to fix: say what is wrong, without a stack trace.
+    Console.Error.WriteLine($"fedtrain: {ex.Message}");
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM: committed rounds are already durable; the run resumes from them.
+    Console.Error.WriteLine("fedtrain: stopped.");
+    return 130;
+}

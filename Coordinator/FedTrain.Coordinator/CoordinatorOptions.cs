@@ -1,0 +1,101 @@
+using FedTrain.Core.Data;
+using FedTrain.Core.Models;
+
+namespace FedTrain.Coordinator;
+
+/// <summary>Everything a coordinator run is configured with. <see cref="Validate"/> names the first bad option.</summary>
+public sealed class CoordinatorOptions
+{
+    /// <summary>Address the gRPC and HTTP ports bind to.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>gRPC port for workers; 0 picks a free one.</summary>
+    public int GrpcPort { get; set; } = 50051;
+
+    /// <summary>HTTP port for status and health; 0 picks a free one.</summary>
+    public int HttpPort { get; set; } = 8080;
+
+    /// <summary>Folder holding the database, checkpoints and summary.json.</summary>
+    public string RunDirectory { get; set; } = "runs/default";
+
+    public int Rounds { get; set; } = 5;
+
+    /// <summary>Registered workers needed before round 1 starts.</summary>
+    public int MinWorkers { get; set; } = 2;
+
+    /// <summary>Fraction of available workers selected per round (at least <see cref="MinFitWorkers"/>).</summary>
+    public double FractionFit { get; set; } = 1.0;
+
+    /// <summary>Fewest workers a round selects.</summary>
+    public int MinFitWorkers { get; set; } = 2;
+
+    /// <summary>Fraction of the selected workers whose updates a round needs once its deadline passes.</summary>
+    public double QuorumFraction { get; set; } = 0.5;
+
+    /// <summary>How long a round waits for updates.</summary>
+    public TimeSpan RoundTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Attempts per round before the run fails, when rounds miss their quorum.</summary>
+    public int MaxRoundAttempts { get; set; } = 3;
+
+    /// <summary>How long the run waits for <see cref="MinWorkers"/> workers before giving up.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A worker silent for this long is taken as gone.</summary>
+    public TimeSpan WorkerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public ModelSpec Model { get; set; } = ModelSpec.FashionMnistCnn;
+
+    public TrainingConfig Training { get; set; } = TrainingConfig.Default;
+
+    /// <summary>Folder of the IDX test set used to evaluate the global model.</summary>
+    public string TestDataDirectory { get; set; } = FashionMnist.DefaultDirectory;
+
+    /// <summary>Evaluate on the first N test images only; null for all 10,000.</summary>
+    public int? TestLimit { get; set; }
+
+    /// <summary>Largest gRPC message accepted (chunks must be smaller).</summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>Seeds model initialisation and worker selection.</summary>
+    public ulong Seed { get; set; } = 42;
+
+    /// <summary>libtorch threads for evaluation; 0 for all cores.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Exit after the last round instead of waiting for workers to be told.</summary>
+    public TimeSpan FinishGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
+    public void Validate()
+    {
+        Model.Validate();
+        Training.Validate();
+        Require(Rounds > 0, nameof(Rounds), "must be positive");
+        Require(MinWorkers > 0, nameof(MinWorkers), "must be positive");
+        Require(MinFitWorkers > 0, nameof(MinFitWorkers), "must be positive");
+        Require(FractionFit is > 0 and <= 1, nameof(FractionFit), "must be in (0, 1]");
+        Require(QuorumFraction is > 0 and <= 1, nameof(QuorumFraction), "must be in (0, 1]");
+        Require(RoundTimeout > TimeSpan.Zero, nameof(RoundTimeout), "must be positive");
+        Require(MaxRoundAttempts > 0, nameof(MaxRoundAttempts), "must be positive");
+        Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
+        Require(WorkerTimeout > HeartbeatInterval, nameof(WorkerTimeout), "must exceed the heartbeat interval");
+        Require(GrpcPort is >= 0 and <= 65535, nameof(GrpcPort), "must be a port number");
+        Require(HttpPort is >= 0 and <= 65535, nameof(HttpPort), "must be a port number");
+        Require(MaxMessageBytes >= 64 * 1024, nameof(MaxMessageBytes), "must be at least 64 KiB");
+        Require(ChunkBytes > 0 && ChunkBytes <= MaxMessageBytes - 1024, nameof(ChunkBytes), "must be positive and below the max message size");
+        Require(ChunkBytes % sizeof(float) == 0, nameof(ChunkBytes), "must be a multiple of 4");
+        Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
+    }
+
+    private static void Require(bool condition, string option, string rule)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Option {option} {rule}.", option);
+        }
+    }
+}

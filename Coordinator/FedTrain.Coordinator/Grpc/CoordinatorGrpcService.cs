@@ -1,0 +1,348 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using FedTrain.Coordinator.Registry;
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Core.Aggregation;
+using FedTrain.Protos;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Grpc;
+
+/// <summary>
+/// The <c>fedtrain.v1.Coordinator</c> service: the gRPC edge between workers and the round loop. Every refusal
+/// carries a status and a reason, and is logged; nothing a worker sends can break the round for the others.
+/// </summary>
+public sealed partial class CoordinatorGrpcService
+{
+    private static readonly TimeSpan MaxAssignmentWait = TimeSpan.FromSeconds(30);
+
+    private readonly CoordinatorOptions _options;
+    private readonly RoundOrchestrator _orchestrator;
+    private readonly WorkerRegistry _registry;
+    private readonly ICoordinatorStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public CoordinatorGrpcService(
+        CoordinatorOptions options,
+        RoundOrchestrator orchestrator,
+        WorkerRegistry registry,
+        ICoordinatorStore store,
+        TimeProvider time,
+        ILogger<CoordinatorGrpcService> logger)
+    {
+        _options = options;
+        _orchestrator = orchestrator;
+        _registry = registry;
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Raised when an update is refused: worker, round, reason.</summary>
+    public event Action<string, long, string>? UpdateRejected;
+
+    public void Map(GrpcRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        router.MapUnary(CoordinatorMethods.Register, RegisterAsync);
+        router.MapUnary(CoordinatorMethods.GetAssignment, GetAssignmentAsync);
+        router.MapServerStreaming(CoordinatorMethods.DownloadModel, DownloadModelAsync);
+        router.MapClientStreaming(CoordinatorMethods.UploadUpdate, UploadUpdateAsync);
+        router.MapUnary(CoordinatorMethods.ReportMetrics, ReportMetricsAsync);
+        router.MapUnary(CoordinatorMethods.Heartbeat, HeartbeatAsync);
+    }
+
+    internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
+    {
+        string workerId = WorkerIdentity.Require(request.WorkerId);
+        var data = request.Data ?? new DataSummary();
+        if (data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || data.LabelHistogram.Sum() != data.ExampleCount)
+        {
+            throw new RpcException(
+                StatusCode.InvalidArgument,
+                "data.example_count must be positive and equal the sum of data.label_histogram.");
+        }
+
+        var info = new WorkerInfo(workerId, data.ExampleCount, data.LabelHistogram.ToArray(), request.Capabilities?.Device ?? "cpu");
+        bool added = _registry.Register(info);
+        _store.UpsertWorker(info, _time.GetUtcNow());
+        LogRegistered(workerId, added ? "registered" : "re-registered", data.ExampleCount, info.Device);
+        return Task.FromResult(new RegisterResponse
+        {
+            RunId = _orchestrator.RunId,
+            HeartbeatIntervalSeconds = (int)Math.Max(1, _options.HeartbeatInterval.TotalSeconds),
+            MaxMessageBytes = _options.MaxMessageBytes,
+        });
+    }
+
+    internal async Task<AssignmentResponse> GetAssignmentAsync(AssignmentRequest request, ServerCallContext context)
+    {
+        string workerId = RequireKnownWorker(request.WorkerId);
+        var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds, 0, (int)MaxAssignmentWait.TotalSeconds));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        timeout.CancelAfter(wait);
+        while (true)
+        {
+            var changed = _orchestrator.WhenChanged();
+            if (_orchestrator.IsFinished)
+            {
+                return new AssignmentResponse
+                {
+                    Finished = new RunFinished { RunId = _orchestrator.RunId, Reason = _orchestrator.FinishReason ?? "finished" },
+                };
+            }
+
+            var round = _orchestrator.CurrentRound;
+            if (round is not null && round.IsPending(workerId))
+            {
+                return new AssignmentResponse { Assignment = ToAssignment(round) };
+            }
+
+            try
+            {
+                await changed.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+            {
+                return new AssignmentResponse { None = new NoAssignment { Reason = "no round needs this worker yet" } };
+            }
+
+            _registry.Touch(workerId);
+        }
+    }
+
+    internal async Task DownloadModelAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
+    {
+        string workerId = RequireKnownWorker(request.WorkerId);
+        var round = _orchestrator.CurrentRound;
+        if (round is null || round.Round != request.Round || round.Model.Version != request.ModelVersion || request.RunId != round.RunId)
+        {
+            throw new RpcException(
+                StatusCode.FailedPrecondition,
+                $"Round {request.Round} with model version {request.ModelVersion} is not the current round.");
+        }
+
+        if (!round.IsPending(workerId))
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} has no open assignment in round {round.Round}.");
+        }
+
+        var model = round.Model;
+        var header = new PayloadHeader
+        {
+            TotalBytes = model.Payload.Length,
+            ParameterCount = model.ParameterCount,
+            Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
+            ChunkBytes = _options.ChunkBytes,
+        };
+        foreach (var tensor in _orchestrator.Manifest.Tensors)
+        {
+            var shape = new TensorShape { Name = tensor.Name };
+            shape.Shape.AddRange(tensor.Shape);
+            header.Manifest.Add(shape);
+        }
+
+        await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
+        foreach (var chunk in PayloadCodec.Chunks(model.Payload, _options.ChunkBytes))
+        {
+            await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async Task<UploadAck> UploadUpdateAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
+    {
+        string workerId = "?";
+        long roundNumber = 0;
+        RoundState? round = null;
+        try
+        {
+            await using var enumerator = chunks.GetAsyncEnumerator(context.CancellationToken);
+            if (!await enumerator.MoveNextAsync().ConfigureAwait(false) || enumerator.Current.ContentCase != UpdateChunk.ContentOneofCase.Header)
+            {
+                throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
+            }
+
+            var header = enumerator.Current.Header;
+            workerId = RequireKnownWorker(header.WorkerId);
+            roundNumber = header.Round;
+            // Known before validation, so that an unusable header still ends this worker's part in the round.
+            round = _orchestrator.CurrentRound is { } open && open.Round == header.Round ? open : null;
+            round = ValidateHeader(header, workerId);
+            var model = round.Model;
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(model.Payload.Length);
+            try
+            {
+                using (var assembler = new PayloadAssembler(header.Payload, buffer, model.Payload.Length))
+                {
+                    while (await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        if (enumerator.Current.ContentCase != UpdateChunk.ContentOneofCase.Data)
+                        {
+                            throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
+                        }
+
+                        assembler.Append(enumerator.Current.Data.Span);
+                    }
+
+                    assembler.Complete();
+                }
+
+                var delta = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, model.Payload.Length));
+                long nonFinite = UpdateChecks.IndexOfNonFinite(delta);
+                if (nonFinite >= 0)
+                {
+                    throw new UpdateRejectedException(
+                        RejectionKind.NonFinite, $"Update holds a non-finite value ({delta[(int)nonFinite]}) at parameter {nonFinite}.");
+                }
+
+                round.Accept(workerId, delta, header.ExampleCount);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            LogAccepted(workerId, roundNumber, header.ExampleCount);
+            return new UploadAck { Accepted = true };
+        }
+        catch (PayloadException ex)
+        {
+            throw Reject(workerId, roundNumber, round, new UpdateRejectedException(RejectionStatus.For(ex.Error), ex.Message));
+        }
+        catch (UpdateRejectedException ex)
+        {
+            throw Reject(workerId, roundNumber, round, ex);
+        }
+        catch (RpcException ex) when (ex.Status == StatusCode.ResourceExhausted)
+        {
+            // The wire layer refused a chunk above the message size limit before buffering it.
+            throw Reject(workerId, roundNumber, round, new UpdateRejectedException(RejectionKind.TooLarge, ex.Detail));
+        }
+    }
+
+    internal Task<MetricsAck> ReportMetricsAsync(MetricsReport request, ServerCallContext context)
+    {
+        string workerId = RequireKnownWorker(request.WorkerId);
+        double[] figures = [request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss, request.StepSeconds, request.TrainSeconds];
+        if (figures.Any(f => !double.IsFinite(f)) || request.ExampleCount < 0 || request.Steps < 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "Metrics must be finite and counts non-negative.");
+        }
+
+        var round = _orchestrator.CurrentRound;
+        if (round is not null && round.Round == request.Round)
+        {
+            round.RecordMetrics(workerId, new WorkerMetrics(
+                request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss,
+                request.ExampleCount, request.Steps, request.StepSeconds, request.TrainSeconds));
+        }
+
+        return Task.FromResult(new MetricsAck());
+    }
+
+    internal Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
+    {
+        string workerId = WorkerIdentity.Require(request.WorkerId);
+        return Task.FromResult(new HeartbeatResponse { Known = _registry.Touch(workerId) });
+    }
+
+    private RoundState ValidateHeader(UploadHeader header, string workerId)
+    {
+        var round = _orchestrator.CurrentRound;
+        if (header.RunId != _orchestrator.RunId)
+        {
+            throw new UpdateRejectedException(RejectionKind.WrongRun, $"Update is for run '{header.RunId}', this is run '{_orchestrator.RunId}'.");
+        }
+
+        if (round is null || round.Round != header.Round)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.StaleModel, $"Update is for round {header.Round}, but round {round?.Round.ToString() ?? "(none)"} is open.");
+        }
+
+        if (header.ModelVersion != round.Model.Version)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.StaleModel, $"Update was trained from model version {header.ModelVersion}; the round trains version {round.Model.Version}.");
+        }
+
+        round.EnsureCanAccept(workerId);
+        if (header.ExampleCount <= 0)
+        {
+            throw new UpdateRejectedException(RejectionKind.BadExampleCount, $"example_count must be positive, got {header.ExampleCount}.");
+        }
+
+        // FedAvg weighs updates by example count, so an inflated count would let one worker outvote the rest.
+        long registered = _registry.Find(workerId)?.ExampleCount ?? 0;
+        if (header.ExampleCount > registered)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.BadExampleCount, $"example_count {header.ExampleCount} exceeds the {registered} examples {workerId} registered.");
+        }
+
+        var payload = header.Payload ?? throw new UpdateRejectedException(RejectionKind.Malformed, "The upload header has no payload description.");
+        if (payload.ParameterCount != round.Model.ParameterCount)
+        {
+            var kind = payload.ParameterCount > round.Model.ParameterCount ? RejectionKind.TooLarge : RejectionKind.WrongShape;
+            throw new UpdateRejectedException(
+                kind, $"Update has {payload.ParameterCount} parameters; the model has {round.Model.ParameterCount}.");
+        }
+
+        var manifest = PayloadCodec.ReadManifest(payload);
+        if (manifest is not null && !manifest.IsCompatibleWith(_orchestrator.Manifest))
+        {
+            throw new UpdateRejectedException(RejectionKind.WrongShape, "Update's tensor names or shapes differ from the model's.");
+        }
+
+        return round;
+    }
+
+    private RpcException Reject(string workerId, long round, RoundState? state, UpdateRejectedException rejection)
+    {
+        LogRejected(workerId, round, rejection.Kind, rejection.Message);
+        if (state is not null && RejectionStatus.FailsParticipant(rejection.Kind))
+        {
+            state.Fail(workerId, $"update rejected: {rejection.Message}");
+        }
+
+        UpdateRejected?.Invoke(workerId, round, rejection.Message);
+        return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
+    }
+
+    private string RequireKnownWorker(string workerId)
+    {
+        WorkerIdentity.Require(workerId);
+        if (!_registry.Touch(workerId))
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} is not registered; call Register first.");
+        }
+
+        return workerId;
+    }
+
+    private RoundAssignment ToAssignment(RoundState round) => new()
+    {
+        RunId = round.RunId,
+        Round = round.Round,
+        ModelVersion = round.Model.Version,
+        Model = ProtoMapping.ToProto(_options.Model),
+        Training = ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round),
+        DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
+        ParameterCount = round.Model.ParameterCount,
+    };
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Examples} examples on {Device}")]
+    private partial void LogRegistered(string workerId, string what, long examples, string device);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Round {Round}: accepted update from {WorkerId} ({Examples} examples)")]
+    private partial void LogAccepted(string workerId, long round, long examples);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Round {Round}: rejected update from {WorkerId} ({Kind}): {Reason}")]
+    private partial void LogRejected(string workerId, long round, RejectionKind kind, string reason);
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using FedTrain.Coordinator.Evaluation;
+using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Registry;
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Core.Data;
+using FedTrain.Rpc;
+using FedTrain.Trainer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Hosting;
+
+/// <summary>
+/// A running coordinator: Kestrel with a gRPC port (HTTP/2 only, as plaintext gRPC requires) and an HTTP port
+/// for status and health, plus the round loop. Dispose stops both.
+/// </summary>
+public sealed class CoordinatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ICoordinatorStore _store;
+    private readonly NativeTrainer _trainer;
+
+    private CoordinatorHost(
+        WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthService health,
+        ICoordinatorStore store, NativeTrainer trainer, int grpcPort, int httpPort)
+    {
+        _app = app;
+        Orchestrator = orchestrator;
+        Service = service;
+        Health = health;
+        _store = store;
+        _trainer = trainer;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+    }
+
+    public RoundOrchestrator Orchestrator { get; }
+
+    public CoordinatorGrpcService Service { get; }
+
+    public HealthService Health { get; }
+
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    /// <summary>Completes when the run has finished (or failed) and workers had their grace period to hear it.</summary>
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Loads the test set, builds the initial model, binds the ports and starts the round loop.</summary>
+    public static async Task<CoordinatorHost> StartAsync(
+        CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Directory.CreateDirectory(options.RunDirectory);
+        var time = TimeProvider.System;
+        var testSet = FashionMnist.Load(options.TestDataDirectory, train: false, options.TestLimit);
+        var trainer = NativeTrainer.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed));
+        var initial = new float[trainer.ParameterCount];
+        trainer.GetParameters(initial);
+
+        var store = new SqliteCoordinatorStore(Path.Combine(options.RunDirectory, "coordinator.db"));
+        var registry = new WorkerRegistry(time, options.WorkerTimeout);
+        var orchestrator = new RoundOrchestrator(
+            options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, time,
+            loggerFactory.CreateLogger<RoundOrchestrator>());
+        var service = new CoordinatorGrpcService(options, orchestrator, registry, store, time, loggerFactory.CreateLogger<CoordinatorGrpcService>());
+        var router = new GrpcRouter(
+            new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes },
+            loggerFactory.CreateLogger<GrpcRouter>());
+        service.Map(router);
+        var health = new HealthService();
+        health.SetStatus(string.Empty, ServingStatus.Serving);
+        health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
+        health.Map(router);
+
+        int grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
+        int httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
+        var address = IPAddress.Parse(options.BindAddress);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            GrpcKestrel.ConfigureLimits(kestrel);
+            kestrel.Listen(address, grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        var app = builder.Build();
+        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(router.HandleAsync));
+        app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
+        app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort);
+        // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop with it.
+        app.Lifetime.ApplicationStopping.Register(host._stopping.Cancel);
+        host.Completion = host.RunAsync(options.FinishGracePeriod);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or TimeoutException)
+        {
+            // The run's outcome was already reported through Completion; disposal only stops it.
+        }
+
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _store.Dispose();
+        _trainer.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(TimeSpan gracePeriod)
+    {
+        await Task.Yield();
+        await Orchestrator.RunAsync(_stopping.Token).ConfigureAwait(false);
+        // Let polling workers hear that the run is over before the ports close.
+        await Task.Delay(gracePeriod, _stopping.Token).ConfigureAwait(false);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

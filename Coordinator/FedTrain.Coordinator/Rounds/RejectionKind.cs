@@ -1,0 +1,18 @@
+namespace FedTrain.Coordinator.Rounds;
+
+/// <summary>Why an update was refused. The gRPC edge maps each to a status code.</summary>
+public enum RejectionKind
+{
+    WrongRun,
+    StaleModel,
+    NotSelected,
+    Duplicate,
+    RoundClosed,
+    WrongShape,
+    NonFinite,
+    BadExampleCount,
+    ChecksumMismatch,
+    Truncated,
+    TooLarge,
+    Malformed,
+}

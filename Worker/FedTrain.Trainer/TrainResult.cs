@@ -1,0 +1,9 @@
+namespace FedTrain.Trainer;
+
+/// <summary>Summary of one local training round.</summary>
+/// <param name="MeanLoss">Mean cross-entropy over the training examples seen, each at the parameters of its step.</param>
+/// <param name="Accuracy">Fraction of those examples classified correctly, in [0, 1].</param>
+/// <param name="Steps">Optimizer steps taken.</param>
+/// <param name="Examples">Training examples processed (counting repeats across epochs).</param>
+/// <param name="Seconds">Wall time of the native call.</param>
+public sealed record TrainResult(double MeanLoss, double Accuracy, long Steps, long Examples, double Seconds);

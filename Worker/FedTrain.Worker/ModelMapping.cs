@@ -1,0 +1,25 @@
+using FedTrain.Core.Models;
+using FedTrain.Protos.V1;
+
+namespace FedTrain.Worker;
+
+/// <summary>Converts assignment messages into the worker's own types, validating them on the way.</summary>
+internal static class ModelMapping
+{
+    public static Core.Models.ModelSpec ToSpec(Protos.V1.ModelSpec proto)
+    {
+        var spec = new Core.Models.ModelSpec(
+            proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden);
+        spec.Validate();
+        return spec;
+    }
+
+    public static TrainingConfig ToConfig(TrainingHyperparameters proto)
+    {
+        var config = new TrainingConfig(
+            proto.LocalEpochs, proto.LocalSteps, proto.BatchSize, proto.LearningRate, proto.Optimizer, proto.Momentum,
+            proto.WeightDecay, proto.Seed);
+        config.Validate();
+        return config;
+    }
+}

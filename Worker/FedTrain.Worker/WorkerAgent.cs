@@ -1,0 +1,362 @@
+using System.Runtime.InteropServices;
+using FedTrain.Core.Models;
+using FedTrain.Protos;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+using FedTrain.Trainer;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace FedTrain.Worker;
+
+/// <summary>
+/// A data owner's agent: registers, long-polls for assignments, downloads the global model, trains on local
+/// data, uploads the delta and reports metrics, until the run finishes. Survives coordinator restarts by
+/// re-registering with backoff.
+/// </summary>
+public sealed partial class WorkerAgent : IDisposable
+{
+    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(20);
+
+    private readonly WorkerOptions _options;
+    private readonly LocalData _data;
+    private readonly GrpcChannel _channel;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reconnect;
+    private NativeTrainer? _trainer;
+    private Core.Models.ModelSpec? _trainerSpec;
+    private byte[] _globalBytes = [];
+    private byte[] _deltaBytes = [];
+    private string _runId = string.Empty;
+    private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
+    private volatile string _phase = "idle";
+    private volatile bool _forgotten;
+
+    public WorkerAgent(WorkerOptions options, LocalData data, ILogger<WorkerAgent> logger, GrpcChannelOptions? channelOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _data = data;
+        _logger = logger;
+        _channel = GrpcChannel.ForAddress(options.Coordinator, channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
+        _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
+    }
+
+    /// <summary>Rounds this worker has delivered an accepted update for.</summary>
+    public int RoundsCompleted { get; private set; }
+
+    /// <summary>Works until the coordinator says the run is over (or <paramref name="cancellationToken"/> fires).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await RegisterAsync(cancellationToken).ConfigureAwait(false);
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var heartbeats = HeartbeatLoopAsync(session.Token);
+            try
+            {
+                if (await ServeAssignmentsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (RpcException ex) when (ReconnectPolicy.IsTransient(ex) || ex.Status == StatusCode.FailedPrecondition)
+            {
+                LogLostCoordinator(ex.Status, ex.Detail);
+            }
+            finally
+            {
+                await session.CancelAsync().ConfigureAwait(false);
+                await heartbeats.ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _trainer?.Dispose();
+        _channel.Dispose();
+    }
+
+    /// <summary>Returns true when the run is finished, false when the worker must register again.</summary>
+    private async Task<bool> ServeAssignmentsAsync(CancellationToken cancellationToken)
+    {
+        while (!_forgotten)
+        {
+            var response = await _channel.UnaryAsync(
+                CoordinatorMethods.GetAssignment,
+                new AssignmentRequest { WorkerId = _options.WorkerId, RunId = _runId, WaitSeconds = (int)PollWait.TotalSeconds },
+                new CallOptions(Timeout: PollWait + TimeSpan.FromSeconds(10), CancellationToken: cancellationToken)).ConfigureAwait(false);
+            switch (response.OutcomeCase)
+            {
+                case AssignmentResponse.OutcomeOneofCase.Finished:
+                    LogRunFinished(response.Finished.RunId, response.Finished.Reason);
+                    return true;
+                case AssignmentResponse.OutcomeOneofCase.Assignment:
+                    await TryRunRoundAsync(response.Assignment, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Runs one round; a refusal or a missed deadline costs this round only, not the worker.</summary>
+    private async Task TryRunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunRoundAsync(assignment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
+        {
+            LogRoundAbandoned(assignment.Round, $"{ex.Status}: {ex.Detail}");
+        }
+        catch (PayloadException ex)
+        {
+            LogRoundAbandoned(assignment.Round, ex.Message);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRoundAbandoned(assignment.Round, "the round's deadline passed");
+        }
+        finally
+        {
+            _phase = "idle";
+        }
+    }
+
+    private async Task RunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
+    {
+        var spec = ModelMapping.ToSpec(assignment.Model);
+        var config = ModelMapping.ToConfig(assignment.Training);
+        var trainer = EnsureTrainer(spec);
+        if (assignment.ParameterCount != trainer.ParameterCount)
+        {
+            throw new InvalidOperationException(
+                $"The assignment's model has {assignment.ParameterCount} parameters; the local build of it has {trainer.ParameterCount}.");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(DateTimeOffset.FromUnixTimeMilliseconds(assignment.DeadlineUnixMs) - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
+        LogRoundAssigned(assignment.Round, assignment.ModelVersion);
+
+        _phase = "downloading";
+        int payloadBytes = checked((int)(trainer.ParameterCount * sizeof(float)));
+        EnsureBuffers(payloadBytes);
+        await DownloadAsync(assignment, payloadBytes, deadline.Token).ConfigureAwait(false);
+        var global = MemoryMarshal.Cast<byte, float>(_globalBytes.AsSpan(0, payloadBytes));
+        trainer.SetParameters(global);
+
+        _phase = "training";
+        TrainResult training;
+        try
+        {
+            training = await Task.Run(() => trainer.Train(_data.Train, config, deadline.Token), deadline.Token).ConfigureAwait(false);
+        }
+        catch (TrainerException ex) when (ex.Code == TrainerErrorCode.NonFinite)
+        {
+            LogDiverged(assignment.Round, ex.Message);
+            _phase = "idle";
+            return;
+        }
+
+        var holdout = _data.Holdout.Count > 0 ? trainer.Evaluate(_data.Holdout, 256) : null;
+        var delta = MemoryMarshal.Cast<byte, float>(_deltaBytes.AsSpan(0, payloadBytes));
+        trainer.GetParameters(delta);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(delta, MemoryMarshal.Cast<byte, float>(_globalBytes.AsSpan(0, payloadBytes)), delta);
+
+        await _channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
+        {
+            WorkerId = _options.WorkerId,
+            RunId = assignment.RunId,
+            Round = assignment.Round,
+            TrainLoss = training.MeanLoss,
+            TrainAccuracy = training.Accuracy,
+            HoldoutAccuracy = holdout?.Accuracy ?? 0,
+            HoldoutLoss = holdout?.MeanLoss ?? 0,
+            ExampleCount = _data.Train.Count,
+            Steps = training.Steps,
+            StepSeconds = training.Steps == 0 ? 0 : training.Seconds / training.Steps,
+            TrainSeconds = training.Seconds,
+        }, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: deadline.Token)).ConfigureAwait(false);
+
+        _phase = "uploading";
+        var ack = await _reconnect.ExecuteAsync(
+            async token => await UploadAsync(assignment, payloadBytes, token).ConfigureAwait(false),
+            deadline.Token).ConfigureAwait(false);
+        _phase = "idle";
+        RoundsCompleted++;
+        LogRoundDone(assignment.Round, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
+    }
+
+    private async Task DownloadAsync(RoundAssignment assignment, int payloadBytes, CancellationToken cancellationToken)
+    {
+        var request = new DownloadRequest
+        {
+            WorkerId = _options.WorkerId,
+            RunId = assignment.RunId,
+            Round = assignment.Round,
+            ModelVersion = assignment.ModelVersion,
+        };
+        PayloadAssembler? assembler = null;
+        try
+        {
+            await foreach (var chunk in _channel.ServerStreamingAsync(
+                CoordinatorMethods.DownloadModel, request, new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false))
+            {
+                if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
+                {
+                    if (assembler is not null)
+                    {
+                        throw new PayloadException(PayloadError.BadHeader, "The model stream carried a second header.");
+                    }
+
+                    assembler = new PayloadAssembler(chunk.Header, _globalBytes, payloadBytes);
+                }
+                else
+                {
+                    (assembler ?? throw new PayloadException(PayloadError.BadHeader, "The model stream did not start with a header."))
+                        .Append(chunk.Data.Span);
+                }
+            }
+
+            (assembler ?? throw new PayloadException(PayloadError.Truncated, "The model stream was empty.")).Complete();
+        }
+        finally
+        {
+            assembler?.Dispose();
+        }
+    }
+
+    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, int payloadBytes, CancellationToken cancellationToken)
+    {
+        var payload = _deltaBytes.AsMemory(0, payloadBytes);
+        var header = new UploadHeader
+        {
+            WorkerId = _options.WorkerId,
+            RunId = assignment.RunId,
+            Round = assignment.Round,
+            ModelVersion = assignment.ModelVersion,
+            ExampleCount = _data.Train.Count,
+            Payload = PayloadCodec.CreateHeader(payload.Span, _options.ChunkBytes, _trainer!.Manifest),
+        };
+        return await _channel.ClientStreamingAsync(
+            CoordinatorMethods.UploadUpdate, Chunks(header, payload), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, ReadOnlyMemory<byte> payload)
+    {
+        yield return new UpdateChunk { Header = header };
+        foreach (var data in PayloadCodec.Chunks(payload, _options.ChunkBytes))
+        {
+            yield return new UpdateChunk { Data = data };
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        var request = new RegisterRequest
+        {
+            WorkerId = _options.WorkerId,
+            Data = new DataSummary { ExampleCount = _data.Train.Count, HoldoutCount = _data.Holdout.Count },
+            Capabilities = new Capabilities
+            {
+                Device = _options.Device,
+                Threads = _options.Threads,
+                MemoryBytes = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            },
+            Version = typeof(WorkerAgent).Assembly.GetName().Version?.ToString() ?? "0",
+        };
+        request.Data.LabelHistogram.AddRange(_data.Train.LabelHistogram());
+        var response = await _reconnect.ExecuteAsync(
+            async token => await _channel.UnaryAsync(
+                CoordinatorMethods.Register, request, new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: token)).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        _runId = response.RunId;
+        _heartbeatInterval = TimeSpan.FromSeconds(Math.Max(1, response.HeartbeatIntervalSeconds));
+        _forgotten = false;
+        LogRegistered(_options.WorkerId, response.RunId, _data.Train.Count, _data.Holdout.Count);
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_heartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var response = await _channel.UnaryAsync(
+                        CoordinatorMethods.Heartbeat,
+                        new HeartbeatRequest { WorkerId = _options.WorkerId, RunId = _runId, Phase = _phase },
+                        new CallOptions(Timeout: _heartbeatInterval, CancellationToken: cancellationToken)).ConfigureAwait(false);
+                    if (!response.Known)
+                    {
+                        _forgotten = true;
+                    }
+                }
+                catch (RpcException ex) when (ex.Status != StatusCode.Cancelled)
+                {
+                    // The assignment loop notices a lost coordinator and reconnects; heartbeats just keep trying.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private NativeTrainer EnsureTrainer(Core.Models.ModelSpec spec)
+    {
+        if (_trainer is null || _trainerSpec != spec)
+        {
+            _trainer?.Dispose();
+            _trainer = NativeTrainer.Create(spec, new TrainerOptions(_options.Device, _options.Threads, 1));
+            _trainerSpec = spec;
+        }
+
+        return _trainer;
+    }
+
+    private void EnsureBuffers(int payloadBytes)
+    {
+        // Model-sized buffers live across rounds: fresh pages cost more than the work done on them.
+        if (_globalBytes.Length < payloadBytes)
+        {
+            _globalBytes = new byte[payloadBytes];
+            _deltaBytes = new byte[payloadBytes];
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Worker {WorkerId} registered for run {RunId} with {Train} training and {Holdout} held-out examples")]
+    private partial void LogRegistered(string workerId, string runId, int train, int holdout);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Round {Round}: training from model version {Version}")]
+    private partial void LogRoundAssigned(long round, long version);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Round {Round}: train loss {Loss:F4}, train accuracy {Accuracy:F4}, holdout accuracy {Holdout:F4}, {Seconds:F1} s training, accepted {Accepted}")]
+    private partial void LogRoundDone(long round, double loss, double accuracy, double holdout, double seconds, bool accepted);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Lost the coordinator ({Status}: {Detail}); reconnecting")]
+    private partial void LogLostCoordinator(StatusCode status, string detail);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Coordinator unreachable ({Reason}); retrying in {Seconds:F1} s")]
+    private partial void LogRetrying(string reason, double seconds);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
+    private partial void LogRunFinished(string runId, string reason);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Round {Round} abandoned: {Reason}")]
+    private partial void LogRoundAbandoned(long round, string reason);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}: local training diverged, skipping the round: {Message}")]
+    private partial void LogDiverged(long round, string message);
+}

@@ -1,0 +1,70 @@
+using FedTrain.Core.Data;
+
+namespace FedTrain.Worker;
+
+/// <summary>How a worker finds its coordinator and its data. <see cref="Validate"/> names the first bad option.</summary>
+public sealed class WorkerOptions
+{
+    public Uri Coordinator { get; set; } = new("http://127.0.0.1:50051");
+
+    /// <summary>Stable identity; defaults to host name and process id.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Folder of IDX files (train-images/labels) holding this worker's data.</summary>
+    public string DataDirectory { get; set; } = FashionMnist.DefaultDirectory;
+
+    /// <summary>Which shard of the data set this worker holds (0-based), when one data set simulates many owners.</summary>
+    public int ShardIndex { get; set; }
+
+    /// <summary>Number of shards the data set is split into; 1 keeps it whole.</summary>
+    public int ShardCount { get; set; } = 1;
+
+    public PartitionScheme Partition { get; set; } = PartitionScheme.Iid;
+
+    /// <summary>Seeds the partition; every worker of a federation must use the same one.</summary>
+    public ulong PartitionSeed { get; set; } = 42;
+
+    /// <summary>Use only the first N training images before partitioning (small test runs).</summary>
+    public int? TrainLimit { get; set; }
+
+    /// <summary>Fraction of the shard held out for local evaluation.</summary>
+    public double HoldoutFraction { get; set; } = 0.1;
+
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>libtorch threads; 0 for all cores.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Give up after this long without reaching the coordinator.</summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    public void Validate()
+    {
+        if (!Coordinator.IsAbsoluteUri || Coordinator.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"Option Coordinator must be an http:// or https:// URL, got '{Coordinator}'.", nameof(Coordinator));
+        }
+
+        if (ShardCount < 1 || ShardIndex < 0 || ShardIndex >= ShardCount)
+        {
+            throw new ArgumentException($"Option ShardIndex {ShardIndex} must be in [0, {ShardCount}).", nameof(ShardIndex));
+        }
+
+        if (!(HoldoutFraction >= 0 && HoldoutFraction < 1))
+        {
+            throw new ArgumentException($"Option HoldoutFraction must be in [0, 1), got {HoldoutFraction}.", nameof(HoldoutFraction));
+        }
+
+        if (Threads < 0)
+        {
+            throw new ArgumentException($"Option Threads must be >= 0, got {Threads}.", nameof(Threads));
+        }
+
+        if (TrainLimit is <= 0)
+        {
+            throw new ArgumentException($"Option TrainLimit must be positive, got {TrainLimit}.", nameof(TrainLimit));
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/*
+ * fedtrain_trainer: a coarse-grained C ABI over libtorch for federated workers.
+ *
+ * One call trains a whole round (K steps or E epochs) or evaluates a whole data set, so the cost of crossing
+ * the boundary is paid once per round, never per step. Every function is noexcept: C++ exceptions are caught
+ * and turned into a status code plus a message readable with ft_last_error() on the same thread.
+ *
+ * Threading: a trainer is not thread-safe; call it from one thread at a time. Distinct trainers may be used
+ * from distinct threads, but libtorch's intra-op thread count is process-global (see ft_create).
+ *
+ * Memory: images and labels passed to ft_train/ft_evaluate are read in place (no copy on CPU) and must stay
+ * valid and unchanged for the duration of the call. They must hold exactly n examples of the model's input
+ * shape (ft_describe); the library cannot check buffer lengths it is not given.
+ */
+#ifndef FEDTRAIN_TRAINER_H
+#define FEDTRAIN_TRAINER_H
+
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define FT_API __attribute__((visibility("default")))
+#else
+#define FT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a signature or struct layout below changes. */
+#define FT_ABI_VERSION 1
+#define FT_MAX_INPUT_RANK 4
+
+typedef enum ft_status {
+    FT_OK = 0,
+    FT_E_INVALID_ARGUMENT = 1, /* bad spec string, null pointer, count mismatch, label out of range, ... */
+    FT_E_BUFFER = 2,           /* output buffer too small; the required size was written */
+    FT_E_CANCELLED = 3,        /* *cancel_flag was set; the model holds the steps taken so far */
+    FT_E_DEVICE = 4,           /* device unknown or unavailable (e.g. CUDA on a CPU-only build) */
+    FT_E_NONFINITE = 5,        /* training diverged: the loss became NaN or Inf */
+    FT_E_INTERNAL = 6          /* anything else libtorch threw (message says what) */
+} ft_status;
+
+typedef struct ft_trainer ft_trainer;
+
+typedef struct ft_train_options {
+    int32_t local_epochs; /* full passes over the data; used when local_steps == 0 */
+    int32_t local_steps;  /* > 0: exactly this many optimizer steps, cycling (reshuffled) epochs */
+    int32_t batch_size;   /* examples per step; clamped to n */
+    float learning_rate;
+    int32_t optimizer;    /* 0 = SGD, 1 = Adam */
+    float momentum;       /* SGD only, in [0, 1) */
+    float weight_decay;   /* L2, >= 0 */
+    uint64_t seed;        /* seeds the per-epoch shuffles */
+} ft_train_options;
+
+/* Loss and accuracy are over the training batches seen, with the parameters as they were at each step. */
+typedef struct ft_train_result {
+    double mean_loss;
+    double accuracy;
+    int64_t steps;
+    int64_t examples;
+    double seconds;
+} ft_train_result;
+
+typedef struct ft_eval_result {
+    double mean_loss;
+    double accuracy;
+    int64_t examples;
+} ft_eval_result;
+
+typedef struct ft_model_info {
+    int64_t parameter_count;                 /* float32 elements in the flat parameter buffer */
+    int64_t example_numel;                   /* float32 elements per input example (C*H*W) */
+    int32_t classes;                         /* labels must lie in [0, classes) */
+    int32_t input_rank;                      /* dimensions of one example, e.g. 3 for C,H,W */
+    int64_t input_shape[FT_MAX_INPUT_RANK];  /* first input_rank entries are valid */
+} ft_model_info;
+
+/* FT_ABI_VERSION of the loaded library, so a binding can refuse a mismatched build. */
+FT_API int32_t ft_abi_version(void);
+
+/* Message of the last failed call on this thread ("" if none); valid until the next call on this thread. */
+FT_API const char* ft_last_error(void);
+
+/*
+ * Builds a model from a spec string such as "kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128" and
+ * initialises it from seed (independently of torch's global generator, so it is reproducible per trainer).
+ * device: "cpu", "cuda" or "cuda:N". num_threads: intra-op threads, 0 = the CPUs this process may use.
+ * libtorch's thread count is process-global; each trainer reapplies its own at the start of every call.
+ */
+FT_API int ft_create(const char* spec, const char* device, int32_t num_threads, uint64_t seed, ft_trainer** out);
+
+/* Frees the trainer; null is ignored. */
+FT_API void ft_destroy(ft_trainer* t);
+
+FT_API int ft_parameter_count(ft_trainer* t, int64_t* out);
+
+FT_API int ft_describe(ft_trainer* t, ft_model_info* out);
+
+/*
+ * Writes the manifest as UTF-8 JSON, [{"name":"conv0.weight","shape":[32,1,3,3]}, ...] in flat-buffer order,
+ * NUL-terminated. *required receives the size in bytes including the NUL; when capacity is smaller (a null
+ * buffer with capacity 0 is a size query) nothing is written and FT_E_BUFFER is returned.
+ */
+FT_API int ft_manifest_json(ft_trainer* t, char* buffer, int64_t capacity, int64_t* required);
+
+/* Copies every parameter, in manifest order, into one flat float32 buffer; count must equal the parameter count. */
+FT_API int ft_get_parameters(ft_trainer* t, float* out, int64_t count);
+
+FT_API int ft_set_parameters(ft_trainer* t, const float* in, int64_t count);
+
+/*
+ * Trains in place with a fresh optimizer (no optimizer state survives between calls, as FedAvg expects).
+ * images: n examples of the input shape, contiguous float32; labels: n int64 in [0, classes).
+ * cancel_flag (nullable) is polled before every step; when it is nonzero the call returns FT_E_CANCELLED.
+ */
+FT_API int ft_train(ft_trainer* t, const float* images, const int64_t* labels, int64_t n,
+                    const ft_train_options* options, const volatile int32_t* cancel_flag, ft_train_result* out);
+
+/*
+ * Evaluates in inference mode over contiguous batches. per_class_correct and per_class_total (each nullable)
+ * receive `classes` counts indexed by label. n == 0 yields zeros.
+ */
+FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                       int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FEDTRAIN_TRAINER_H */

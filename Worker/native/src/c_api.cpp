@@ -1,0 +1,148 @@
+// The extern "C" surface: argument checks for what C cannot express, and the one place where every C++
+// exception becomes a status code, so nothing ever unwinds into the caller.
+#include <c10/util/Exception.h>
+
+#include <new>
+#include <string>
+
+#include "error.h"
+#include "fedtrain_trainer.h"
+#include "trainer.h"
+
+struct ft_trainer {
+    std::unique_ptr<fedtrain::Trainer> impl;
+};
+
+namespace {
+
+thread_local std::string t_last_error;
+
+int record(int code, const char* message) noexcept {
+    try {
+        t_last_error = message;
+    } catch (...) {
+        // Out of memory while saving the message: the status code still tells the story.
+    }
+    return code;
+}
+
+template <typename F>
+int guarded(F&& body) noexcept {
+    t_last_error.clear();
+    try {
+        body();
+        return FT_OK;
+    } catch (const fedtrain::Error& e) {
+        return record(e.code(), e.what());
+    } catch (const c10::Error& e) {
+        return record(FT_E_INTERNAL, e.what_without_backtrace());
+    } catch (const std::bad_alloc&) {
+        return record(FT_E_INTERNAL, "out of memory");
+    } catch (const std::exception& e) {
+        return record(FT_E_INTERNAL, e.what());
+    } catch (...) {
+        return record(FT_E_INTERNAL, "unknown C++ exception");
+    }
+}
+
+void require(const void* pointer, const char* name) {
+    if (pointer == nullptr) {
+        fedtrain::invalid(std::string(name) + " must not be null");
+    }
+}
+
+fedtrain::Trainer& trainer(ft_trainer* t) {
+    require(t, "trainer");
+    return *t->impl;
+}
+
+}  // namespace
+
+extern "C" {
+
+FT_API int32_t ft_abi_version(void) { return FT_ABI_VERSION; }
+
+FT_API const char* ft_last_error(void) { return t_last_error.c_str(); }
+
+FT_API int ft_create(const char* spec, const char* device, int32_t num_threads, uint64_t seed, ft_trainer** out) {
+    return guarded([&] {
+        require(out, "out");
+        *out = nullptr;
+        require(spec, "spec");
+        require(device, "device");
+        auto t = std::make_unique<ft_trainer>();
+        t->impl = fedtrain::create_trainer(spec, device, num_threads, seed);
+        *out = t.release();
+    });
+}
+
+FT_API void ft_destroy(ft_trainer* t) {
+    guarded([&] { delete t; });
+}
+
+FT_API int ft_parameter_count(ft_trainer* t, int64_t* out) {
+    return guarded([&] {
+        require(out, "out");
+        *out = trainer(t).info().parameter_count;
+    });
+}
+
+FT_API int ft_describe(ft_trainer* t, ft_model_info* out) {
+    return guarded([&] {
+        require(out, "out");
+        *out = trainer(t).info();
+    });
+}
+
+FT_API int ft_manifest_json(ft_trainer* t, char* buffer, int64_t capacity, int64_t* required) {
+    return guarded([&] {
+        require(required, "required");
+        const std::string& json = trainer(t).manifest_json();
+        auto size = static_cast<int64_t>(json.size()) + 1;
+        *required = size;
+        if (buffer == nullptr || capacity < size) {
+            fedtrain::fail(FT_E_BUFFER, "manifest needs " + std::to_string(size) + " bytes, buffer has " +
+                                            std::to_string(buffer == nullptr ? 0 : capacity));
+        }
+        json.copy(buffer, json.size());
+        buffer[json.size()] = '\0';
+    });
+}
+
+FT_API int ft_get_parameters(ft_trainer* t, float* out, int64_t count) {
+    return guarded([&] {
+        require(out, "out");
+        trainer(t).get_parameters(out, count);
+    });
+}
+
+FT_API int ft_set_parameters(ft_trainer* t, const float* in, int64_t count) {
+    return guarded([&] {
+        require(in, "in");
+        trainer(t).set_parameters(in, count);
+    });
+}
+
+FT_API int ft_train(ft_trainer* t, const float* images, const int64_t* labels, int64_t n,
+                    const ft_train_options* options, const volatile int32_t* cancel_flag, ft_train_result* out) {
+    return guarded([&] {
+        require(options, "options");
+        require(out, "out");
+        *out = trainer(t).train(images, labels, n, *options, cancel_flag);
+    });
+}
+
+FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                       int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out) {
+    return guarded([&] {
+        require(out, "out");
+        *out = trainer(t).evaluate(images, labels, n, batch_size, per_class_correct, per_class_total);
+    });
+}
+
+}  // extern "C"
+
+static_assert(sizeof(ft_train_options) == 40, "ft_train_options layout is part of the ABI");
+static_assert(sizeof(ft_train_result) == 40, "ft_train_result layout is part of the ABI");
+static_assert(sizeof(ft_eval_result) == 24, "ft_eval_result layout is part of the ABI");
+static_assert(sizeof(ft_model_info) == 56, "ft_model_info layout is part of the ABI");

@@ -1,0 +1,64 @@
+#include <ATen/Functions.h>
+#include <ATen/core/Reduction.h>
+#include <c10/core/InferenceMode.h>
+
+#include "data_view.h"
+#include "error.h"
+#include "model.h"
+#include "trainer.h"
+
+namespace fedtrain {
+
+ft_eval_result Trainer::evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                                 int64_t* per_class_correct, int64_t* per_class_total) {
+    if (batch_size <= 0) {
+        invalid("batch size must be positive, got " + std::to_string(batch_size));
+    }
+    check_data(images, labels, n);
+    const int64_t classes = info_.classes;
+    ft_eval_result result{};
+    if (n == 0) {
+        for (int64_t c = 0; c < classes; ++c) {
+            if (per_class_correct != nullptr) per_class_correct[c] = 0;
+            if (per_class_total != nullptr) per_class_total[c] = 0;
+        }
+        return result;
+    }
+    apply_threads();
+
+    // Inference mode: no autograd bookkeeping at all, and dropout/batch-norm style layers in eval behaviour.
+    c10::InferenceMode inference;
+    model_->set_training(false);
+    DataView data = view_data(images, labels, n, model_->input_shape(), device_);
+    const int64_t batch = std::min<int64_t>(batch_size, n);
+    auto on_device = at::TensorOptions().device(device_);
+    at::Tensor loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
+    at::Tensor correct = at::zeros({classes}, on_device.dtype(at::kLong));
+    at::Tensor total = at::zeros({classes}, on_device.dtype(at::kLong));
+    at::Tensor ones = at::ones({batch}, on_device.dtype(at::kLong));
+
+    // Contiguous batches need no gather: each is a view of the caller's buffer on CPU.
+    for (int64_t begin = 0; begin < n; begin += batch) {
+        int64_t size = std::min(batch, n - begin);
+        at::Tensor x = data.images.narrow(0, begin, size);
+        at::Tensor y = data.labels.narrow(0, begin, size);
+        at::Tensor logits = model_->forward(x);
+        loss_sum.add_(at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum));
+        correct.index_add_(0, y, logits.argmax(1).eq(y).to(at::kLong));
+        total.index_add_(0, y, ones.narrow(0, 0, size));
+    }
+
+    at::Tensor correct_host = correct.cpu();
+    if (per_class_correct != nullptr) {
+        at::from_blob(per_class_correct, {classes}, at::kLong).copy_(correct_host);
+    }
+    if (per_class_total != nullptr) {
+        at::from_blob(per_class_total, {classes}, at::kLong).copy_(total);
+    }
+    result.mean_loss = loss_sum.item<double>() / static_cast<double>(n);
+    result.accuracy = static_cast<double>(correct_host.sum().item<int64_t>()) / static_cast<double>(n);
+    result.examples = n;
+    return result;
+}
+
+}  // namespace fedtrain

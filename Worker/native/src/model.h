@@ -1,0 +1,39 @@
+// What the trainer needs from a network. Kinds (CNN today; a ViT, a causal LM or a TorchScript module later)
+// implement this behind the same C ABI; only model_factory.cpp knows them by name.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fedtrain {
+
+struct NamedTensor {
+    std::string name;  // PyTorch dotted name, e.g. "conv0.weight"
+    at::Tensor tensor;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    // Logits [batch, classes] for a batch of inputs [batch, input_shape...].
+    virtual at::Tensor forward(const at::Tensor& input) = 0;
+
+    // Trainable float32 parameters in a fixed order: the order of the flat parameter buffer.
+    virtual std::vector<NamedTensor> parameters() const = 0;
+
+    virtual void set_training(bool training) = 0;
+
+    virtual void to(c10::Device device) = 0;
+
+    virtual int64_t classes() const = 0;
+
+    // Shape of one example, without the batch dimension.
+    virtual const std::vector<int64_t>& input_shape() const = 0;
+};
+
+}  // namespace fedtrain

@@ -1,0 +1,17 @@
+#include "model_factory.h"
+
+#include "cnn_model.h"
+#include "error.h"
+#include "spec_args.h"
+
+namespace fedtrain {
+
+std::unique_ptr<Model> create_model(const std::string& spec, uint64_t seed) {
+    SpecArgs args = SpecArgs::parse(spec);
+    if (args.kind() == "cnn") {
+        return make_cnn_model(CnnSpec::from_args(args), seed);
+    }
+    invalid("unknown model kind '" + args.kind() + "'; known kinds: cnn");
+}
+
+}  // namespace fedtrain

@@ -1,0 +1,156 @@
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Functions.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "data_view.h"
+#include "error.h"
+#include "model.h"
+#include "trainer.h"
+
+namespace fedtrain {
+namespace {
+
+// On an accelerator, reading the loss forces a device sync, so divergence is checked every this many steps
+// (and once at the end) from the running sum, which NaN/Inf poisons for good. On CPU every step is checked.
+constexpr int64_t kAcceleratorCheckInterval = 32;
+
+std::string number(double value) { return std::to_string(value); }
+
+void validate(const ft_train_options& o) {
+    if (o.local_epochs < 0 || o.local_steps < 0 || (o.local_epochs == 0 && o.local_steps == 0)) {
+        invalid("set local_epochs or local_steps to a positive number (got epochs=" + std::to_string(o.local_epochs) +
+                ", steps=" + std::to_string(o.local_steps) + ")");
+    }
+    if (o.batch_size <= 0) {
+        invalid("batch size must be positive, got " + std::to_string(o.batch_size));
+    }
+    if (!std::isfinite(o.learning_rate) || o.learning_rate <= 0) {
+        invalid("learning rate must be a positive finite number, got " + number(o.learning_rate));
+    }
+    if (o.optimizer != 0 && o.optimizer != 1) {
+        invalid("unknown optimizer " + std::to_string(o.optimizer) + "; use 0 (SGD) or 1 (Adam)");
+    }
+    if (!std::isfinite(o.momentum) || o.momentum < 0 || o.momentum >= 1) {
+        invalid("momentum must be in [0, 1), got " + number(o.momentum));
+    }
+    if (!std::isfinite(o.weight_decay) || o.weight_decay < 0) {
+        invalid("weight decay must be a finite number >= 0, got " + number(o.weight_decay));
+    }
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<NamedTensor>& named,
+                                                        const ft_train_options& o) {
+    std::vector<at::Tensor> parameters;
+    parameters.reserve(named.size());
+    for (const NamedTensor& p : named) {
+        parameters.push_back(p.tensor);
+    }
+    if (o.optimizer == 1) {
+        return std::make_unique<torch::optim::Adam>(
+            parameters, torch::optim::AdamOptions(o.learning_rate).weight_decay(o.weight_decay));
+    }
+    return std::make_unique<torch::optim::SGD>(
+        parameters, torch::optim::SGDOptions(o.learning_rate).momentum(o.momentum).weight_decay(o.weight_decay));
+}
+
+[[noreturn]] void diverged(int64_t step, int64_t total) {
+    fail(FT_E_NONFINITE, "training diverged: the loss became NaN or Inf by step " + std::to_string(step + 1) +
+                             " of " + std::to_string(total) + "; lower the learning rate or check the parameters");
+}
+
+}  // namespace
+
+ft_train_result Trainer::train(const float* images, const int64_t* labels, int64_t n,
+                               const ft_train_options& options, const volatile int32_t* cancel_flag) {
+    auto started = std::chrono::steady_clock::now();
+    validate(options);
+    check_data(images, labels, n);
+    if (n == 0) {
+        invalid("cannot train on 0 examples");
+    }
+    apply_threads();
+
+    DataView data = view_data(images, labels, n, model_->input_shape(), device_);
+    std::vector<NamedTensor> parameters = model_->parameters();
+    // A fresh optimizer per round: FedAvg starts every round from the global model with no local state.
+    std::unique_ptr<torch::optim::Optimizer> optimizer = make_optimizer(parameters, options);
+    model_->set_training(true);
+
+    const int64_t batch = std::min<int64_t>(options.batch_size, n);
+    const int64_t steps_per_epoch = (n + batch - 1) / batch;
+    const int64_t total_steps =
+        options.local_steps > 0 ? options.local_steps : int64_t{options.local_epochs} * steps_per_epoch;
+    const bool check_every_step = device_.is_cpu();
+
+    // Batches are gathered into buffers allocated once; the last, partial batch uses a prefix of them.
+    auto on_device = at::TensorOptions().device(device_);
+    std::vector<int64_t> batch_shape{batch};
+    batch_shape.insert(batch_shape.end(), model_->input_shape().begin(), model_->input_shape().end());
+    at::Tensor batch_images = at::empty(batch_shape, on_device.dtype(at::kFloat));
+    at::Tensor batch_labels = at::empty({batch}, on_device.dtype(at::kLong));
+    // Running sums stay on the device and are read once at the end, so the loop never waits for the device.
+    at::Tensor loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
+    at::Tensor correct = at::zeros({}, on_device.dtype(at::kLong));
+
+    at::Generator shuffle = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+    at::Tensor order;
+    int64_t examples = 0;
+    for (int64_t step = 0; step < total_steps; ++step) {
+        if (cancel_flag != nullptr && *cancel_flag != 0) {
+            fail(FT_E_CANCELLED, "training cancelled after " + std::to_string(step) + " of " +
+                                     std::to_string(total_steps) + " steps");
+        }
+        int64_t position = step % steps_per_epoch;
+        if (position == 0) {
+            order = at::randperm(n, shuffle, at::kLong);
+            if (!device_.is_cpu()) {
+                order = order.to(device_);
+            }
+        }
+        int64_t begin = position * batch;
+        int64_t size = std::min(batch, n - begin);
+        at::Tensor index = order.narrow(0, begin, size);
+        at::Tensor x = batch_images.narrow(0, 0, size);
+        at::Tensor y = batch_labels.narrow(0, 0, size);
+        at::index_select_out(x, data.images, 0, index);
+        at::index_select_out(y, data.labels, 0, index);
+
+        optimizer->zero_grad();
+        at::Tensor logits = model_->forward(x);
+        at::Tensor loss = at::cross_entropy_loss(logits, y);
+        if (check_every_step && !std::isfinite(loss.item<double>())) {
+            diverged(step, total_steps);  // before the update, so the parameters are left as they were
+        }
+        loss.backward();
+        optimizer->step();
+
+        {
+            c10::NoGradGuard no_grad;
+            loss_sum.add_(loss.detach(), size);
+            correct.add_(logits.argmax(1).eq(y).sum());
+        }
+        examples += size;
+        if (!check_every_step && (step + 1) % kAcceleratorCheckInterval == 0 &&
+            !std::isfinite(loss_sum.item<double>())) {
+            diverged(step, total_steps);
+        }
+    }
+
+    double loss_total = loss_sum.item<double>();
+    if (!std::isfinite(loss_total)) {
+        diverged(total_steps - 1, total_steps);
+    }
+    ft_train_result result{};
+    result.mean_loss = loss_total / static_cast<double>(examples);
+    result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(examples);
+    result.steps = total_steps;
+    result.examples = examples;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+}  // namespace fedtrain

@@ -1,0 +1,55 @@
+// One model on one device plus the round-level operations the C ABI exposes. Not thread-safe.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "fedtrain_trainer.h"
+
+namespace fedtrain {
+
+class Model;
+
+class Trainer {
+public:
+    Trainer(std::unique_ptr<Model> model, c10::Device device, int num_threads);
+    ~Trainer();
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
+
+    const ft_model_info& info() const noexcept { return info_; }
+
+    const std::string& manifest_json() const noexcept { return manifest_json_; }
+
+    void get_parameters(float* out, int64_t count) const;
+    void set_parameters(const float* in, int64_t count);
+
+    // Throws Error(FT_E_CANCELLED) or Error(FT_E_NONFINITE) mid-round; the model then keeps the steps taken.
+    ft_train_result train(const float* images, const int64_t* labels, int64_t n, const ft_train_options& options,
+                          const volatile int32_t* cancel_flag);
+
+    ft_eval_result evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                            int64_t* per_class_correct, int64_t* per_class_total);
+
+private:
+    // libtorch's OpenMP thread count is per calling thread once initialised, and the process-wide default is
+    // shared by every trainer, so each call reapplies this trainer's setting on whatever thread it runs on.
+    void apply_threads() const;
+
+    void check_data(const float* images, const int64_t* labels, int64_t n) const;
+
+    std::unique_ptr<Model> model_;
+    c10::Device device_;
+    int num_threads_;
+    ft_model_info info_{};
+    std::string manifest_json_;
+};
+
+// Parses spec and device, checks the device is usable and builds the trainer.
+std::unique_ptr<Trainer> create_trainer(const std::string& spec, const std::string& device, int32_t num_threads,
+                                        uint64_t seed);
+
+}  // namespace fedtrain

@@ -1,0 +1,208 @@
+// Exercises the library through its C header only: create, manifest, parameters, train, evaluate and the error
+// paths. Plain checks (not assert, which Release builds compile out); exit code 1 on any failure.
+#include "fedtrain_trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+int g_failures = 0;
+
+#define CHECK(condition)                                                                   \
+    do {                                                                                   \
+        if (!(condition)) {                                                                \
+            std::fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, \
+                         #condition, ft_last_error());                                     \
+            ++g_failures;                                                                  \
+        }                                                                                  \
+    } while (0)
+
+const char* kTinySpec = "kind=cnn;in=1,28,28;classes=10;conv=4,8;hidden=16";
+
+// Class k lights a 6x6 block in cell k of a 4x3 grid, over low noise: learnable in a few epochs.
+struct Data {
+    std::vector<float> images;
+    std::vector<int64_t> labels;
+};
+
+Data make_data(int64_t n) {
+    Data data{std::vector<float>(n * 784), std::vector<int64_t>(n)};
+    uint32_t state = 12345;
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t label = i % 10;
+        data.labels[i] = label;
+        float* image = &data.images[i * 784];
+        for (int p = 0; p < 784; ++p) {
+            state = state * 1664525u + 1013904223u;
+            image[p] = static_cast<float>(state >> 8) / 16777216.0f * 0.2f;
+        }
+        int top = static_cast<int>(label / 3) * 7, left = static_cast<int>(label % 3) * 9;
+        for (int r = 0; r < 6; ++r) {
+            for (int c = 0; c < 6; ++c) {
+                image[(top + r) * 28 + left + c] += 1.0f;
+            }
+        }
+    }
+    return data;
+}
+
+ft_train_options sgd(int32_t epochs, int32_t steps) {
+    ft_train_options o{};
+    o.local_epochs = epochs;
+    o.local_steps = steps;
+    o.batch_size = 32;
+    o.learning_rate = 0.05f;
+    o.optimizer = 0;
+    o.momentum = 0.9f;
+    o.weight_decay = 0.0f;
+    o.seed = 7;
+    return o;
+}
+
+bool error_contains(const char* text) { return std::strstr(ft_last_error(), text) != nullptr; }
+
+void test_create_errors() {
+    ft_trainer* t = reinterpret_cast<ft_trainer*>(1);
+    CHECK(ft_create("kind=vit;in=1,28,28", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(t == nullptr);
+    CHECK(error_contains("unknown model kind 'vit'"));
+    CHECK(ft_create("kind=cnn;in=1,28,28;classes=10;conv=4;colour=red", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("unknown key 'colour'"));
+    CHECK(ft_create("kind=cnn;in=1,28,28;classes=ten;conv=4", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("'ten' is not an integer"));
+    CHECK(ft_create("kind=cnn;in=1,28;classes=10;conv=4", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create("kind=cnn;in=1,4,4;classes=10;conv=4,4,4", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create("", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create(nullptr, "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create(kTinySpec, "cpu", 1, 1, nullptr) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create(kTinySpec, "cpu", -1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create(kTinySpec, "tpu", 1, 1, &t) == FT_E_DEVICE);
+    // A CUDA build on a GPU machine may legitimately succeed; a CPU-only one must say why it cannot.
+    int status = ft_create(kTinySpec, "cuda", 1, 1, &t);
+    CHECK(status == FT_OK || (status == FT_E_DEVICE && error_contains("CUDA is not available")));
+    ft_destroy(t);
+    ft_destroy(nullptr);
+}
+
+void test_manifest_and_parameters() {
+    ft_trainer* t = nullptr;
+    CHECK(ft_create(kTinySpec, "cpu", 1, 1, &t) == FT_OK);
+    int64_t count = 0;
+    CHECK(ft_parameter_count(t, &count) == FT_OK);
+    // conv0 4*1*9+4, conv1 8*4*9+8, fc1 16*(8*7*7)+16, out 10*16+10
+    CHECK(count == 40 + 296 + 6288 + 170);
+    ft_model_info info{};
+    CHECK(ft_describe(t, &info) == FT_OK);
+    CHECK(info.parameter_count == count && info.example_numel == 784 && info.classes == 10 && info.input_rank == 3);
+
+    int64_t required = 0;
+    CHECK(ft_manifest_json(t, nullptr, 0, &required) == FT_E_BUFFER);
+    CHECK(required > 0);
+    std::string json(static_cast<size_t>(required), '\0');
+    CHECK(ft_manifest_json(t, json.data(), required, &required) == FT_OK);
+    CHECK(json.rfind("[{\"name\":\"conv0.weight\",\"shape\":[4,1,3,3]},{\"name\":\"conv0.bias\"", 0) == 0);
+    CHECK(json.find("{\"name\":\"out.bias\",\"shape\":[10]}]") != std::string::npos);
+
+    std::vector<float> params(count), back(count);
+    CHECK(ft_get_parameters(t, params.data(), count) == FT_OK);
+    for (int64_t i = 0; i < count; ++i) params[i] = static_cast<float>(i % 17) * 0.01f;
+    CHECK(ft_set_parameters(t, params.data(), count) == FT_OK);
+    CHECK(ft_get_parameters(t, back.data(), count) == FT_OK);
+    CHECK(std::memcmp(params.data(), back.data(), count * sizeof(float)) == 0);
+    CHECK(ft_get_parameters(t, back.data(), count - 1) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("the model has"));
+    ft_destroy(t);
+}
+
+void test_train_and_evaluate() {
+    Data data = make_data(500);
+    ft_trainer* t = nullptr;
+    CHECK(ft_create(kTinySpec, "cpu", 2, 3, &t) == FT_OK);
+    std::vector<int64_t> correct(10), total(10);
+    ft_eval_result before{}, after{};
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 500, 128, correct.data(), total.data(), &before) == FT_OK);
+
+    ft_train_result result{};
+    ft_train_options options = sgd(3, 0);
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, nullptr, &result) == FT_OK);
+    CHECK(result.steps == 3 * 16 && result.examples == 1500);
+    CHECK(std::isfinite(result.mean_loss) && result.seconds > 0);
+
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 500, 128, correct.data(), total.data(), &after) == FT_OK);
+    CHECK(after.mean_loss < before.mean_loss);
+    CHECK(after.accuracy > 0.9);
+    // Batch 1 uses libtorch's Linear; bigger CPU batches route the dense layers through oneDNN: same numbers.
+    ft_eval_result single{};
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 500, 1, nullptr, nullptr, &single) == FT_OK);
+    CHECK(std::fabs(single.mean_loss - after.mean_loss) < 1e-4 && single.accuracy == after.accuracy);
+    int64_t sum = 0;
+    for (int64_t c : total) sum += c;
+    CHECK(sum == 500 && total[0] == 50);
+
+    options = sgd(0, 5);
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, nullptr, &result) == FT_OK);
+    CHECK(result.steps == 5 && result.examples == 160);
+
+    volatile int32_t cancel = 1;
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, &cancel, &result) == FT_E_CANCELLED);
+
+    options.learning_rate = std::nanf("");
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, nullptr, &result) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("learning rate"));
+    options = sgd(1, 0);
+    data.labels[7] = 10;
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, nullptr, &result) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("label 10 at index 7"));
+    data.labels[7] = 7;
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 0, &options, nullptr, &result) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 0, 8, nullptr, nullptr, &after) == FT_OK);
+
+    int64_t count = 0;
+    CHECK(ft_parameter_count(t, &count) == FT_OK);
+    std::vector<float> nan_params(count, std::nanf(""));
+    CHECK(ft_set_parameters(t, nan_params.data(), count) == FT_OK);
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 500, &options, nullptr, &result) == FT_E_NONFINITE);
+    CHECK(error_contains("diverged"));
+    ft_destroy(t);
+}
+
+void test_determinism() {
+    Data data = make_data(200);
+    std::vector<std::vector<float>> runs;
+    for (int run = 0; run < 2; ++run) {
+        ft_trainer* t = nullptr;
+        CHECK(ft_create(kTinySpec, "cpu", 2, 42, &t) == FT_OK);
+        ft_train_options options = sgd(2, 0);
+        options.optimizer = 1;
+        options.learning_rate = 0.01f;
+        ft_train_result result{};
+        CHECK(ft_train(t, data.images.data(), data.labels.data(), 200, &options, nullptr, &result) == FT_OK);
+        int64_t count = 0;
+        CHECK(ft_parameter_count(t, &count) == FT_OK);
+        runs.emplace_back(count);
+        CHECK(ft_get_parameters(t, runs.back().data(), count) == FT_OK);
+        ft_destroy(t);
+    }
+    CHECK(runs[0].size() == runs[1].size());
+    CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * sizeof(float)) == 0);
+}
+
+}  // namespace
+
+int main() {
+    CHECK(ft_abi_version() == FT_ABI_VERSION);
+    test_create_errors();
+    test_manifest_and_parameters();
+    test_train_and_evaluate();
+    test_determinism();
+    if (g_failures != 0) {
+        std::fprintf(stderr, "%d check(s) failed\n", g_failures);
+        return 1;
+    }
+    std::printf("all checks passed\n");
+    return 0;
+}

@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+using FedTrain.Trainer.Native;
+
+namespace FedTrain.Trainer.Tests;
+
+/// <summary>The interop structs must match the C header byte for byte (the library static_asserts the same sizes).</summary>
+public sealed unsafe class NativeLayoutTests
+{
+    [Fact]
+    public void Structs_match_the_c_layout()
+    {
+        Assert.Equal(40, sizeof(FtTrainOptions));
+        Assert.Equal(32, Marshal.OffsetOf<FtTrainOptions>(nameof(FtTrainOptions.Seed)).ToInt32());
+        Assert.Equal(40, sizeof(FtTrainResult));
+        Assert.Equal(24, sizeof(FtEvalResult));
+        Assert.Equal(56, sizeof(FtModelInfo));
+    }
+}
