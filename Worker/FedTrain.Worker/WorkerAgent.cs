@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
 using FedTrain.Core.Models;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
@@ -26,8 +26,8 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly ResiliencePipeline _reconnect;
     private NativeTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
-    private byte[] _globalBytes = [];
-    private byte[] _deltaBytes = [];
+    private float[] _global = [];
+    private float[] _delta = [];
     private string _runId = string.Empty;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
     private volatile string _phase = "idle";
@@ -146,11 +146,10 @@ public sealed partial class WorkerAgent : IDisposable
         LogRoundAssigned(assignment.Round, assignment.ModelVersion);
 
         _phase = "downloading";
-        int payloadBytes = checked((int)(trainer.ParameterCount * sizeof(float)));
-        EnsureBuffers(payloadBytes);
-        await DownloadAsync(assignment, payloadBytes, deadline.Token).ConfigureAwait(false);
-        var global = MemoryMarshal.Cast<byte, float>(_globalBytes.AsSpan(0, payloadBytes));
-        trainer.SetParameters(global);
+        int count = checked((int)trainer.ParameterCount);
+        EnsureBuffers(count);
+        await DownloadAsync(assignment, count, deadline.Token).ConfigureAwait(false);
+        trainer.SetParameters(_global.AsSpan(0, count));
 
         _phase = "training";
         TrainResult training;
@@ -166,9 +165,9 @@ public sealed partial class WorkerAgent : IDisposable
         }
 
         var holdout = _data.Holdout.Count > 0 ? trainer.Evaluate(_data.Holdout, 256) : null;
-        var delta = MemoryMarshal.Cast<byte, float>(_deltaBytes.AsSpan(0, payloadBytes));
+        var delta = _delta.AsSpan(0, count);
         trainer.GetParameters(delta);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(delta, MemoryMarshal.Cast<byte, float>(_globalBytes.AsSpan(0, payloadBytes)), delta);
+        TensorPrimitives.Subtract(delta, _global.AsSpan(0, count), delta);
 
         await _channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
         {
@@ -187,14 +186,14 @@ public sealed partial class WorkerAgent : IDisposable
 
         _phase = "uploading";
         var ack = await _reconnect.ExecuteAsync(
-            async token => await UploadAsync(assignment, payloadBytes, token).ConfigureAwait(false),
+            async token => await UploadAsync(assignment, count, token).ConfigureAwait(false),
             deadline.Token).ConfigureAwait(false);
         _phase = "idle";
         RoundsCompleted++;
         LogRoundDone(assignment.Round, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
-    private async Task DownloadAsync(RoundAssignment assignment, int payloadBytes, CancellationToken cancellationToken)
+    private async Task DownloadAsync(RoundAssignment assignment, int count, CancellationToken cancellationToken)
     {
         var request = new DownloadRequest
         {
@@ -216,7 +215,7 @@ public sealed partial class WorkerAgent : IDisposable
                         throw new PayloadException(PayloadError.BadHeader, "The model stream carried a second header.");
                     }
 
-                    assembler = new PayloadAssembler(chunk.Header, _globalBytes, payloadBytes);
+                    assembler = new PayloadAssembler(chunk.Header, _global, (long)count * sizeof(float));
                 }
                 else
                 {
@@ -233,9 +232,8 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, int payloadBytes, CancellationToken cancellationToken)
+    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, int count, CancellationToken cancellationToken)
     {
-        var payload = _deltaBytes.AsMemory(0, payloadBytes);
         var header = new UploadHeader
         {
             WorkerId = _options.WorkerId,
@@ -243,16 +241,16 @@ public sealed partial class WorkerAgent : IDisposable
             Round = assignment.Round,
             ModelVersion = assignment.ModelVersion,
             ExampleCount = _data.Train.Count,
-            Payload = PayloadCodec.CreateHeader(payload.Span, _options.ChunkBytes, _trainer!.Manifest),
+            Payload = PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, _trainer!.Manifest),
         };
         return await _channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(header, payload), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    private async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, ReadOnlyMemory<byte> payload)
+    private async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, int count)
     {
         yield return new UpdateChunk { Header = header };
-        foreach (var data in PayloadCodec.Chunks(payload, _options.ChunkBytes))
+        foreach (var data in PayloadCodec.Chunks(_delta, count, _options.ChunkBytes))
         {
             yield return new UpdateChunk { Data = data };
         }
@@ -326,13 +324,13 @@ public sealed partial class WorkerAgent : IDisposable
         return _trainer;
     }
 
-    private void EnsureBuffers(int payloadBytes)
+    private void EnsureBuffers(int count)
     {
         // Model-sized buffers live across rounds: fresh pages cost more than the work done on them.
-        if (_globalBytes.Length < payloadBytes)
+        if (_global.Length < count)
         {
-            _globalBytes = new byte[payloadBytes];
-            _deltaBytes = new byte[payloadBytes];
+            _global = new float[count];
+            _delta = new float[count];
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FedTrain.Coordinator;
 using FedTrain.Coordinator.Hosting;
 using FedTrain.Protos;
@@ -67,7 +66,7 @@ public sealed class UpdateRejectionTests
 
         var assignment = assignments["good"];
         var global = await DownloadAsync(channel, "good", assignment);
-        Assert.Equal(assignment.ParameterCount * 4, global.Length);
+        Assert.Equal(assignment.ParameterCount, global.Length);
 
         // Transport damage and stale versions are refused without failing the worker for the round.
         var delta = new float[assignment.ParameterCount];
@@ -116,8 +115,8 @@ public sealed class UpdateRejectionTests
         Assert.Contains(round.Failures, f => f.StartsWith("inflated: update rejected", StringComparison.Ordinal));
 
         // The applied update moved every parameter by exactly the good worker's delta.
-        var committed = MemoryMarshal.Cast<byte, float>(host.Orchestrator.CurrentModel.Payload);
-        var before = MemoryMarshal.Cast<byte, float>(global);
+        var committed = host.Orchestrator.CurrentModel.Parameters;
+        var before = global;
         for (int i = 0; i < committed.Length; i += 101)
         {
             Assert.Equal(before[i] + 0.001f, committed[i], 1e-6);
@@ -129,9 +128,9 @@ public sealed class UpdateRejectionTests
         }
     }
 
-    private static async Task<byte[]> DownloadAsync(GrpcChannel channel, string worker, RoundAssignment assignment)
+    private static async Task<float[]> DownloadAsync(GrpcChannel channel, string worker, RoundAssignment assignment)
     {
-        var buffer = new byte[assignment.ParameterCount * 4];
+        var buffer = new float[assignment.ParameterCount];
         PayloadAssembler? assembler = null;
         await foreach (var chunk in channel.ServerStreamingAsync(CoordinatorMethods.DownloadModel, new DownloadRequest
         {
@@ -143,7 +142,7 @@ public sealed class UpdateRejectionTests
         {
             if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
             {
-                assembler = new PayloadAssembler(chunk.Header, buffer, buffer.Length);
+                assembler = new PayloadAssembler(chunk.Header, buffer, buffer.LongLength * sizeof(float));
             }
             else
             {
@@ -158,7 +157,7 @@ public sealed class UpdateRejectionTests
 
     private static UploadHeader Header(string worker, RoundAssignment assignment, float[] values, bool corruptChecksum = false)
     {
-        var payload = PayloadCodec.CreateHeader(MemoryMarshal.AsBytes(values.AsSpan()), 128 * 1024);
+        var payload = PayloadCodec.CreateHeader(values, values.LongLength, 128 * 1024);
         if (corruptChecksum)
         {
             var hash = payload.Sha256.ToByteArray();
@@ -188,8 +187,7 @@ public sealed class UpdateRejectionTests
     private static async IAsyncEnumerable<UpdateChunk> Upload(UploadHeader header, float[] values, int chunkBytes)
     {
         yield return new UpdateChunk { Header = header };
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        foreach (var chunk in PayloadCodec.Chunks(bytes, chunkBytes))
+        foreach (var chunk in PayloadCodec.Chunks(values, values.LongLength, chunkBytes))
         {
             yield return new UpdateChunk { Data = chunk };
         }

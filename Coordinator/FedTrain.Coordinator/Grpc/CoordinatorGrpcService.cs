@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
@@ -136,7 +135,7 @@ public sealed partial class CoordinatorGrpcService
         var model = round.Model;
         var header = new PayloadHeader
         {
-            TotalBytes = model.Payload.Length,
+            TotalBytes = model.PayloadBytes,
             ParameterCount = model.ParameterCount,
             Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
             ChunkBytes = _options.ChunkBytes,
@@ -149,7 +148,7 @@ public sealed partial class CoordinatorGrpcService
         }
 
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
-        foreach (var chunk in PayloadCodec.Chunks(model.Payload, _options.ChunkBytes))
+        foreach (var chunk in model.Chunks(_options.ChunkBytes))
         {
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
         }
@@ -175,10 +174,10 @@ public sealed partial class CoordinatorGrpcService
             round = _orchestrator.CurrentRound is { } open && open.Round == header.Round ? open : null;
             round = ValidateHeader(header, workerId);
             var model = round.Model;
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(model.Payload.Length);
+            float[] buffer = ArrayPool<float>.Shared.Rent(checked((int)model.ParameterCount));
             try
             {
-                using (var assembler = new PayloadAssembler(header.Payload, buffer, model.Payload.Length))
+                using (var assembler = new PayloadAssembler(header.Payload, buffer, model.PayloadBytes))
                 {
                     while (await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -193,7 +192,7 @@ public sealed partial class CoordinatorGrpcService
                     assembler.Complete();
                 }
 
-                var delta = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, model.Payload.Length));
+                var delta = buffer.AsSpan(0, (int)model.ParameterCount);
                 long nonFinite = UpdateChecks.IndexOfNonFinite(delta);
                 if (nonFinite >= 0)
                 {
@@ -205,7 +204,7 @@ public sealed partial class CoordinatorGrpcService
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<float>.Shared.Return(buffer);
             }
 
             LogAccepted(workerId, roundNumber, header.ExampleCount);

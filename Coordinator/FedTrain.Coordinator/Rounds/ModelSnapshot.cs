@@ -1,31 +1,38 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using FedTrain.Protos.Payloads;
 
 namespace FedTrain.Coordinator.Rounds;
 
 /// <summary>
-/// One immutable version of the global model as the bytes workers download. Immutable so that a slow download
-/// of version v never sees the aggregation that produces v + 1.
+/// One immutable version of the global model, as workers download it. Immutable so that a slow download of
+/// version v never sees the aggregation that produces v + 1.
 /// </summary>
 public sealed class ModelSnapshot
 {
+    private readonly float[] _parameters;
+
+    /// <param name="version">The model version.</param>
+    /// <param name="parameters">Taken over, not copied: the caller must not change it afterwards.</param>
     public ModelSnapshot(long version, float[] parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Version = version;
-        Payload = MemoryMarshal.AsBytes(parameters.AsSpan()).ToArray();
-        Sha256 = SHA256.HashData(Payload);
+        _parameters = parameters;
+        Sha256 = PayloadCodec.Sha256(parameters, parameters.LongLength);
     }
 
     /// <summary>0 for the initial model, then the number of the round whose aggregation produced it.</summary>
     public long Version { get; }
 
-    /// <summary>The parameters as little-endian float32 bytes.</summary>
-    public byte[] Payload { get; }
-
+    /// <summary>SHA-256 of the parameters as little-endian float32 bytes.</summary>
     public byte[] Sha256 { get; }
 
-    public long ParameterCount => Payload.Length / sizeof(float);
+    public long ParameterCount => _parameters.LongLength;
 
-    public ReadOnlySpan<float> Parameters => MemoryMarshal.Cast<byte, float>(Payload);
+    /// <summary>Size of the payload workers download, in bytes.</summary>
+    public long PayloadBytes => _parameters.LongLength * sizeof(float);
+
+    public ReadOnlySpan<float> Parameters => _parameters;
+
+    /// <summary>The payload as chunks for streaming; the chunks wrap the snapshot's own (immutable) buffer.</summary>
+    public IEnumerable<Google.Protobuf.ByteString> Chunks(int chunkBytes) => PayloadCodec.Chunks(_parameters, _parameters.LongLength, chunkBytes);
 }

@@ -239,7 +239,7 @@ public sealed partial class RoundOrchestrator
             accepted,
             failures,
             _time.GetElapsedTime(started).TotalSeconds,
-            model.Payload.LongLength,
+            model.PayloadBytes,
             perClass,
             checkpoint,
             _time.GetUtcNow());

@@ -15,6 +15,7 @@ public static class SafetensorsFile
 {
     private const int Alignment = 8;
     private const long MaxHeaderBytes = 100L << 20;
+    private const int SliceElements = 1 << 26;
 
     /// <summary>Writes <paramref name="parameters"/> laid out by <paramref name="manifest"/> to <paramref name="path"/>.</summary>
     public static void Write(
@@ -39,7 +40,12 @@ public static class SafetensorsFile
                 throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
             }
 
-            file.Write(MemoryMarshal.AsBytes(parameters));
+            // In slices: a byte view of more than 2 GiB of floats cannot exist.
+            for (int start = 0; start < parameters.Length; start += SliceElements)
+            {
+                file.Write(MemoryMarshal.AsBytes(parameters.Slice(start, Math.Min(SliceElements, parameters.Length - start))));
+            }
+
             file.Flush(flushToDisk: true);
         }
 
@@ -91,7 +97,11 @@ public static class SafetensorsFile
             }
 
             file.Position = dataStart + offsets[0];
-            file.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan((int)tensor.Offset, (int)tensor.Length)));
+            for (long start = 0; start < tensor.Length; start += SliceElements)
+            {
+                int length = (int)Math.Min(SliceElements, tensor.Length - start);
+                file.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan((int)(tensor.Offset + start), length)));
+            }
         }
 
         return result;

@@ -1,25 +1,29 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FedTrain.Protos.V1;
 
 namespace FedTrain.Protos.Payloads;
 
 /// <summary>
-/// Reassembles a chunked payload into a caller-owned buffer, hashing as it goes, and refuses anything that
-/// does not match its header: overflow is caught on the chunk that causes it, before it is copied.
+/// Reassembles a chunked float32 payload into a caller-owned float buffer, hashing as it goes, and refuses
+/// anything that does not match its header: overflow is caught on the chunk that causes it, before it is
+/// copied. Chunk boundaries need not fall on whole floats. Offsets are 64-bit, so payloads beyond 2 GiB work.
 /// </summary>
 public sealed class PayloadAssembler : IDisposable
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly PayloadHeader _header;
-    private readonly Memory<byte> _destination;
-    private int _received;
+    private readonly float[] _destination;
+    private readonly long _totalBytes;
+    private long _received;
 
     /// <param name="header">The stream's header.</param>
-    /// <param name="destination">Where the bytes go; at least <c>header.TotalBytes</c> long.</param>
+    /// <param name="destination">Where the floats go; at least <c>header.ParameterCount</c> long.</param>
     /// <param name="expectedBytes">The size the receiver expects (e.g. the model's parameter count × 4).</param>
-    public PayloadAssembler(PayloadHeader header, Memory<byte> destination, long expectedBytes)
+    public PayloadAssembler(PayloadHeader header, float[] destination, long expectedBytes)
     {
         ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(destination);
         if (header.TotalBytes != expectedBytes || header.ParameterCount * sizeof(float) != header.TotalBytes)
         {
             throw new PayloadException(
@@ -32,35 +36,46 @@ public sealed class PayloadAssembler : IDisposable
             throw new PayloadException(PayloadError.BadHeader, $"SHA-256 must be 32 bytes, got {header.Sha256.Length}.");
         }
 
-        if (destination.Length < header.TotalBytes)
+        if (destination.LongLength * sizeof(float) < header.TotalBytes)
         {
             throw new ArgumentException("Destination is smaller than the payload.", nameof(destination));
         }
 
         _header = header;
-        _destination = destination[..(int)header.TotalBytes];
+        _destination = destination;
+        _totalBytes = header.TotalBytes;
     }
 
     public long ReceivedBytes => _received;
 
     public void Append(ReadOnlySpan<byte> chunk)
     {
-        if (chunk.Length > _destination.Length - _received)
+        if (chunk.Length > _totalBytes - _received)
         {
             throw new PayloadException(
                 PayloadError.TooLarge,
                 $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
         }
 
-        chunk.CopyTo(_destination.Span[_received..]);
         _hash.AppendData(chunk);
-        _received += chunk.Length;
+        while (!chunk.IsEmpty)
+        {
+            // View only the floats this chunk touches: a byte view of the whole buffer would exceed 2 GiB.
+            long element = _received / sizeof(float);
+            int within = (int)(_received % sizeof(float));
+            int elements = (int)Math.Min(_destination.LongLength - element, ((long)within + chunk.Length + 3) / sizeof(float));
+            var target = MemoryMarshal.AsBytes(_destination.AsSpan((int)element, elements))[within..];
+            int length = Math.Min(target.Length, chunk.Length);
+            chunk[..length].CopyTo(target);
+            chunk = chunk[length..];
+            _received += length;
+        }
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
     public void Complete()
     {
-        if (_received != _destination.Length)
+        if (_received != _totalBytes)
         {
             throw new PayloadException(
                 PayloadError.Truncated, $"Payload ended after {_received} of {_header.TotalBytes} bytes.");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FedTrain.Core.Models;
 using FedTrain.Protos.V1;
@@ -7,25 +8,27 @@ namespace FedTrain.Protos.Payloads;
 
 /// <summary>
 /// Turns a flat little-endian float32 payload into a header plus data chunks for streaming. Chunks wrap slices
-/// of the caller's buffer without copying, so the buffer must stay unchanged until the stream is sent.
+/// of the caller's buffer without copying, so the buffer must stay unchanged until the stream is sent. Sizes are
+/// 64-bit throughout: a model may be larger than the 2 GiB a protobuf message or a byte array can hold.
 /// </summary>
 public static class PayloadCodec
 {
     /// <summary>Default data chunk size: 1 MiB, well under the 4 MiB default gRPC message limit.</summary>
     public const int DefaultChunkBytes = 1 << 20;
 
-    public static PayloadHeader CreateHeader(ReadOnlySpan<byte> payload, int chunkBytes, ParameterManifest? manifest = null)
-    {
-        if (payload.Length % sizeof(float) != 0)
-        {
-            throw new ArgumentException($"A float32 payload has a multiple of 4 bytes, not {payload.Length}.", nameof(payload));
-        }
+    // Hash in slices: a span of bytes cannot address more than 2 GiB.
+    private const int HashSliceElements = 1 << 26;
 
+    /// <summary>Describes the first <paramref name="count"/> floats of <paramref name="values"/>, with their SHA-256.</summary>
+    public static PayloadHeader CreateHeader(float[] values, long count, int chunkBytes, ParameterManifest? manifest = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, values.LongLength);
         var header = new PayloadHeader
         {
-            TotalBytes = payload.Length,
-            ParameterCount = payload.Length / sizeof(float),
-            Sha256 = ByteString.CopyFrom(SHA256.HashData(payload)),
+            TotalBytes = count * sizeof(float),
+            ParameterCount = count,
+            Sha256 = ByteString.CopyFrom(Sha256(values, count)),
             ChunkBytes = chunkBytes,
         };
         if (manifest is not null)
@@ -41,14 +44,40 @@ public static class PayloadCodec
         return header;
     }
 
-    /// <summary>The payload as consecutive chunks of at most <paramref name="chunkBytes"/>, wrapping (not copying) it.</summary>
-    public static IEnumerable<ByteString> Chunks(ReadOnlyMemory<byte> payload, int chunkBytes)
+    /// <summary>SHA-256 of the first <paramref name="count"/> floats as little-endian bytes.</summary>
+    public static byte[] Sha256(float[] values, long count)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
-        for (int offset = 0; offset < payload.Length; offset += chunkBytes)
+        ArgumentNullException.ThrowIfNull(values);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (long start = 0; start < count; start += HashSliceElements)
         {
-            int length = Math.Min(chunkBytes, payload.Length - offset);
-            yield return UnsafeByteOperations.UnsafeWrap(payload.Slice(offset, length));
+            int length = (int)Math.Min(HashSliceElements, count - start);
+            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan((int)start, length)));
+        }
+
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>The first <paramref name="count"/> floats as consecutive chunks of <paramref name="chunkBytes"/>, wrapping (not copying) them.</summary>
+    public static IEnumerable<ByteString> Chunks(float[] values, long count, int chunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
+        if (chunkBytes % sizeof(float) != 0)
+        {
+            throw new ArgumentException($"Chunks of a float payload hold whole floats; {chunkBytes} bytes is not a multiple of 4.", nameof(chunkBytes));
+        }
+
+        return Iterate();
+
+        IEnumerable<ByteString> Iterate()
+        {
+            int perChunk = chunkBytes / sizeof(float);
+            for (long start = 0; start < count; start += perChunk)
+            {
+                int length = (int)Math.Min(perChunk, count - start);
+                yield return UnsafeByteOperations.UnsafeWrap(new FloatByteMemory(values, (int)start, length).Memory);
+            }
         }
     }
 
