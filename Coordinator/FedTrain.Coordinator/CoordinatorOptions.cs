@@ -23,13 +23,13 @@ public sealed class CoordinatorOptions
     /// <summary>Registered workers needed before round 1 starts.</summary>
     public int MinWorkers { get; set; } = 2;
 
-    /// <summary>Fraction of available workers selected per round (at least <see cref="MinFitWorkers"/>).</summary>
+    /// <summary>Fraction of the live clients selected per round (at least <see cref="MinFitClients"/>).</summary>
     public double FractionFit { get; set; } = 1.0;
 
-    /// <summary>Fewest workers a round selects.</summary>
-    public int MinFitWorkers { get; set; } = 2;
+    /// <summary>Fewest clients a round selects; a round waits until this many are live.</summary>
+    public int MinFitClients { get; set; } = 2;
 
-    /// <summary>Fraction of the selected workers whose updates a round needs once its deadline passes.</summary>
+    /// <summary>Fraction of the selected clients whose updates a round needs once its deadline passes.</summary>
     public double QuorumFraction { get; set; } = 0.5;
 
     /// <summary>How long a round waits for updates.</summary>
@@ -76,7 +76,7 @@ public sealed class CoordinatorOptions
         Training.Validate();
         Require(Rounds > 0, nameof(Rounds), "must be positive");
         Require(MinWorkers > 0, nameof(MinWorkers), "must be positive");
-        Require(MinFitWorkers > 0, nameof(MinFitWorkers), "must be positive");
+        Require(MinFitClients > 0, nameof(MinFitClients), "must be positive");
         Require(FractionFit is > 0 and <= 1, nameof(FractionFit), "must be in (0, 1]");
         Require(QuorumFraction is > 0 and <= 1, nameof(QuorumFraction), "must be in (0, 1]");
         Require(RoundTimeout > TimeSpan.Zero, nameof(RoundTimeout), "must be positive");

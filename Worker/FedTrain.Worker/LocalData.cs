@@ -1,19 +1,51 @@
+using System.Globalization;
 using FedTrain.Core.Data;
 
 namespace FedTrain.Worker;
 
-/// <summary>A worker's private data: the split it trains on and the split it evaluates on.</summary>
-public sealed record LocalData(ImageDataset Train, ImageDataset Holdout)
+/// <summary>One data owner's private data on this worker: the split it trains on and the split it evaluates on.</summary>
+public sealed record ClientData(string ClientId, ImageDataset Train, ImageDataset Holdout);
+
+/// <summary>The clients a worker trains for, each with its own data.</summary>
+public sealed record LocalData(IReadOnlyList<ClientData> Clients)
 {
-    /// <summary>Loads the data set and keeps this worker's shard, split into train and holdout.</summary>
+    /// <summary>
+    /// Loads the data set and keeps this worker's clients. Without a population the worker is one client (its
+    /// shard, named like the worker). With a population of M clients, the data set is split into M shards and
+    /// worker I of N keeps clients I, I+N, I+2N, ... so that M clients spread evenly over the worker processes.
+    /// </summary>
     public static LocalData Load(WorkerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var all = FashionMnist.Load(options.DataDirectory, train: true, options.TrainLimit);
-        int[] shard = options.ShardCount == 1
-            ? Enumerable.Range(0, all.Count).ToArray()
-            : Partitioner.Partition(all.Labels, all.Classes, options.ShardCount, options.Partition, options.PartitionSeed)[options.ShardIndex];
-        var (train, holdout) = Partitioner.SplitHoldout(shard, options.HoldoutFraction, options.PartitionSeed ^ (ulong)(options.ShardIndex + 1));
-        return new LocalData(all.Subset(train), all.Subset(holdout));
+        if (options.Population is not { } population)
+        {
+            int[] shard = options.ShardCount == 1
+                ? Enumerable.Range(0, all.Count).ToArray()
+                : Partitioner.Partition(all.Labels, all.Classes, options.ShardCount, options.Partition, options.PartitionSeed)[options.ShardIndex];
+            return new LocalData([Split(all, options.WorkerId, shard, options, options.ShardIndex)]);
+        }
+
+        var shards = Partitioner.Partition(all.Labels, all.Classes, population, options.Partition, options.PartitionSeed, minShardSize: 2);
+        var clients = new List<ClientData>();
+        for (int client = options.ShardIndex; client < population; client += options.ShardCount)
+        {
+            clients.Add(Split(all, ClientName(client), shards[client], options, client));
+        }
+
+        return new LocalData(clients);
+    }
+
+    /// <summary>The id of client <paramref name="index"/> of a simulated population.</summary>
+    public static string ClientName(int index) => string.Create(CultureInfo.InvariantCulture, $"client-{index:D5}");
+
+    public int TrainExamples => Clients.Sum(c => c.Train.Count);
+
+    public int HoldoutExamples => Clients.Sum(c => c.Holdout.Count);
+
+    private static ClientData Split(ImageDataset all, string clientId, int[] shard, WorkerOptions options, int index)
+    {
+        var (train, holdout) = Partitioner.SplitHoldout(shard, options.HoldoutFraction, options.PartitionSeed ^ (ulong)(index + 1));
+        return new ClientData(clientId, all.Subset(train), all.Subset(holdout));
     }
 }

@@ -151,20 +151,39 @@ public sealed partial class WorkerAgent : IDisposable
         await DownloadAsync(assignment, count, deadline.Token).ConfigureAwait(false);
         trainer.SetParameters(_global.AsSpan(0, count));
 
+        // A single-client worker gets the legacy, client-less assignment: its one client.
+        var clientIds = assignment.Clients.Count > 0 ? assignment.Clients.ToList() : [_data.Clients[0].ClientId];
+        foreach (string clientId in clientIds)
+        {
+            var client = _data.Clients.FirstOrDefault(c => c.ClientId == clientId)
+                ?? throw new InvalidOperationException($"The coordinator assigned client {clientId}, which this worker does not hold.");
+            await TrainClientAsync(assignment, client, trainer, config, count, deadline.Token).ConfigureAwait(false);
+        }
+
+        _phase = "idle";
+        RoundsCompleted++;
+    }
+
+    /// <summary>Trains one client from the global model and delivers its update and metrics.</summary>
+    private async Task TrainClientAsync(
+        RoundAssignment assignment, ClientData client, NativeTrainer trainer, TrainingConfig config, int count, CancellationToken cancellationToken)
+    {
         _phase = "training";
+        trainer.SetParameters(_global.AsSpan(0, count));
+        // Each client shuffles differently within a round, and each round differently.
+        var clientConfig = config with { Seed = config.Seed ^ (ulong)StringComparer.Ordinal.GetHashCode(client.ClientId) };
         TrainResult training;
         try
         {
-            training = await Task.Run(() => trainer.Train(_data.Train, config, deadline.Token), deadline.Token).ConfigureAwait(false);
+            training = await Task.Run(() => trainer.Train(client.Train, clientConfig, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (TrainerException ex) when (ex.Code == TrainerErrorCode.NonFinite)
         {
-            LogDiverged(assignment.Round, ex.Message);
-            _phase = "idle";
+            LogDiverged(assignment.Round, client.ClientId, ex.Message);
             return;
         }
 
-        var holdout = _data.Holdout.Count > 0 ? trainer.Evaluate(_data.Holdout, 256) : null;
+        var holdout = client.Holdout.Count > 0 ? trainer.Evaluate(client.Holdout, 256) : null;
         var delta = _delta.AsSpan(0, count);
         trainer.GetParameters(delta);
         TensorPrimitives.Subtract(delta, _global.AsSpan(0, count), delta);
@@ -172,25 +191,24 @@ public sealed partial class WorkerAgent : IDisposable
         await _channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
         {
             WorkerId = _options.WorkerId,
+            ClientId = client.ClientId,
             RunId = assignment.RunId,
             Round = assignment.Round,
             TrainLoss = training.MeanLoss,
             TrainAccuracy = training.Accuracy,
             HoldoutAccuracy = holdout?.Accuracy ?? 0,
             HoldoutLoss = holdout?.MeanLoss ?? 0,
-            ExampleCount = _data.Train.Count,
+            ExampleCount = client.Train.Count,
             Steps = training.Steps,
             StepSeconds = training.Steps == 0 ? 0 : training.Seconds / training.Steps,
             TrainSeconds = training.Seconds,
-        }, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: deadline.Token)).ConfigureAwait(false);
+        }, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken)).ConfigureAwait(false);
 
         _phase = "uploading";
         var ack = await _reconnect.ExecuteAsync(
-            async token => await UploadAsync(assignment, count, token).ConfigureAwait(false),
-            deadline.Token).ConfigureAwait(false);
-        _phase = "idle";
-        RoundsCompleted++;
-        LogRoundDone(assignment.Round, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
+            async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
     private async Task DownloadAsync(RoundAssignment assignment, int count, CancellationToken cancellationToken)
@@ -232,7 +250,7 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, int count, CancellationToken cancellationToken)
+    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, ClientData client, int count, CancellationToken cancellationToken)
     {
         var header = new UploadHeader
         {
@@ -240,7 +258,8 @@ public sealed partial class WorkerAgent : IDisposable
             RunId = assignment.RunId,
             Round = assignment.Round,
             ModelVersion = assignment.ModelVersion,
-            ExampleCount = _data.Train.Count,
+            ClientId = client.ClientId == _options.WorkerId ? string.Empty : client.ClientId,
+            ExampleCount = client.Train.Count,
             Payload = PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, _trainer!.Manifest),
         };
         return await _channel.ClientStreamingAsync(
@@ -263,7 +282,7 @@ public sealed partial class WorkerAgent : IDisposable
         var request = new RegisterRequest
         {
             WorkerId = _options.WorkerId,
-            Data = new DataSummary { ExampleCount = _data.Train.Count, HoldoutCount = _data.Holdout.Count },
+            Data = Summary(_data.Clients.Select(c => c.Train).ToArray(), _data.HoldoutExamples),
             Capabilities = new Capabilities
             {
                 Device = _options.Device,
@@ -272,7 +291,15 @@ public sealed partial class WorkerAgent : IDisposable
             },
             Version = typeof(WorkerAgent).Assembly.GetName().Version?.ToString() ?? "0",
         };
-        request.Data.LabelHistogram.AddRange(_data.Train.LabelHistogram());
+        if (_data.Clients is not [{ } single] || single.ClientId != _options.WorkerId)
+        {
+            request.Clients.AddRange(_data.Clients.Select(c => new Protos.V1.ClientData
+            {
+                ClientId = c.ClientId,
+                Data = Summary([c.Train], c.Holdout.Count),
+            }));
+        }
+
         var response = await _reconnect.ExecuteAsync(
             async token => await _channel.UnaryAsync(
                 CoordinatorMethods.Register, request, new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: token)).ConfigureAwait(false),
@@ -280,7 +307,7 @@ public sealed partial class WorkerAgent : IDisposable
         _runId = response.RunId;
         _heartbeatInterval = TimeSpan.FromSeconds(Math.Max(1, response.HeartbeatIntervalSeconds));
         _forgotten = false;
-        LogRegistered(_options.WorkerId, response.RunId, _data.Train.Count, _data.Holdout.Count);
+        LogRegistered(_options.WorkerId, response.RunId, _data.Clients.Count, _data.TrainExamples, _data.HoldoutExamples);
     }
 
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
@@ -312,6 +339,23 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
+    private static DataSummary Summary(Core.Data.ImageDataset[] train, int holdout)
+    {
+        var summary = new DataSummary { ExampleCount = train.Sum(t => t.Count), HoldoutCount = holdout };
+        var histogram = new long[train[0].Classes];
+        foreach (var set in train)
+        {
+            var own = set.LabelHistogram();
+            for (int c = 0; c < histogram.Length; c++)
+            {
+                histogram[c] += own[c];
+            }
+        }
+
+        summary.LabelHistogram.AddRange(histogram);
+        return summary;
+    }
+
     private NativeTrainer EnsureTrainer(Core.Models.ModelSpec spec)
     {
         if (_trainer is null || _trainerSpec != spec)
@@ -334,14 +378,14 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Worker {WorkerId} registered for run {RunId} with {Train} training and {Holdout} held-out examples")]
-    private partial void LogRegistered(string workerId, string runId, int train, int holdout);
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Worker {WorkerId} registered for run {RunId} with {Clients} clients, {Train} training and {Holdout} held-out examples")]
+    private partial void LogRegistered(string workerId, string runId, int clients, int train, int holdout);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Round {Round}: training from model version {Version}")]
     private partial void LogRoundAssigned(long round, long version);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Round {Round}: train loss {Loss:F4}, train accuracy {Accuracy:F4}, holdout accuracy {Holdout:F4}, {Seconds:F1} s training, accepted {Accepted}")]
-    private partial void LogRoundDone(long round, double loss, double accuracy, double holdout, double seconds, bool accepted);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: train loss {Loss:F4}, train accuracy {Accuracy:F4}, holdout accuracy {Holdout:F4}, {Seconds:F1} s training, accepted {Accepted}")]
+    private partial void LogClientDone(long round, string clientId, double loss, double accuracy, double holdout, double seconds, bool accepted);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Lost the coordinator ({Status}: {Detail}); reconnecting")]
     private partial void LogLostCoordinator(StatusCode status, string detail);
@@ -355,6 +399,6 @@ public sealed partial class WorkerAgent : IDisposable
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Round {Round} abandoned: {Reason}")]
     private partial void LogRoundAbandoned(long round, string reason);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}: local training diverged, skipping the round: {Message}")]
-    private partial void LogDiverged(long round, string message);
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: local training diverged, no update sent: {Message}")]
+    private partial void LogDiverged(long round, string clientId, string message);
 }

@@ -21,6 +21,12 @@ public sealed class WorkerOptions
 
     public PartitionScheme Partition { get; set; } = PartitionScheme.Iid;
 
+    /// <summary>
+    /// Simulated clients over all workers; null when this worker is a single data owner. With M clients over N
+    /// workers, worker I trains for clients I, I+N, ...; each client holds shard j of M.
+    /// </summary>
+    public int? Population { get; set; }
+
     /// <summary>Seeds the partition; every worker of a federation must use the same one.</summary>
     public ulong PartitionSeed { get; set; } = 42;
 
@@ -60,6 +66,11 @@ public sealed class WorkerOptions
         if (Threads < 0)
         {
             throw new ArgumentException($"Option Threads must be >= 0, got {Threads}.", nameof(Threads));
+        }
+
+        if (Population is { } population && population < ShardCount)
+        {
+            throw new ArgumentException($"Option Population ({population}) must be at least the number of workers ({ShardCount}).", nameof(Population));
         }
 
         if (TrainLimit is <= 0)

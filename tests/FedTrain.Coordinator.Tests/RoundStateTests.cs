@@ -1,3 +1,4 @@
+using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Core.Aggregation;
 
@@ -5,22 +6,24 @@ namespace FedTrain.Coordinator.Tests;
 
 public sealed class RoundStateTests
 {
+    // Each client trains on a worker of the same name, except where a test says otherwise.
     private static RoundState NewRound(params string[] selected) =>
-        new("run-1", 3, new ModelSnapshot(2, [0f, 0f]), selected, DateTimeOffset.UtcNow.AddMinutes(1), new WeightedSum(2));
+        new("run-1", 3, new ModelSnapshot(2, [0f, 0f]), selected.Select(c => new ClientInfo(c, c, 10, [10])),
+            DateTimeOffset.UtcNow.AddMinutes(1), new WeightedSum(2));
 
     [Fact]
     public void Completes_when_every_selected_worker_has_an_outcome()
     {
         var round = NewRound("a", "b", "c");
-        round.Accept("a", [1, 1], 10);
+        round.Accept("a", "a", [1, 1], 10);
         round.Fail("b", "went silent");
         Assert.False(round.AllAnswered.IsCompleted);
-        Assert.Equal(["c"], round.Pending());
-        round.Accept("c", [3, 3], 30);
+        Assert.Equal(["c"], round.Pending().Select(c => c.ClientId));
+        round.Accept("c", "c", [3, 3], 30);
         Assert.True(round.AllAnswered.IsCompleted);
 
         var (accepted, failures) = round.Close();
-        Assert.Equal(["a", "c"], accepted.Select(p => p.WorkerId));
+        Assert.Equal(["a", "c"], accepted.Select(p => p.ClientId));
         Assert.Equal(["b: went silent"], failures);
     }
 
@@ -28,22 +31,34 @@ public sealed class RoundStateTests
     public void Refuses_duplicates_strangers_failed_workers_and_late_updates()
     {
         var round = NewRound("a", "b", "c");
-        round.Accept("a", [1, 1], 10);
-        Assert.Equal(RejectionKind.Duplicate, Assert.Throws<UpdateRejectedException>(() => round.Accept("a", [1, 1], 10)).Kind);
-        Assert.Equal(RejectionKind.NotSelected, Assert.Throws<UpdateRejectedException>(() => round.Accept("z", [1, 1], 10)).Kind);
+        round.Accept("a", "a", [1, 1], 10);
+        Assert.Equal(RejectionKind.Duplicate, Assert.Throws<UpdateRejectedException>(() => round.Accept("a", "a", [1, 1], 10)).Kind);
+        Assert.Equal(RejectionKind.NotSelected, Assert.Throws<UpdateRejectedException>(() => round.Accept("z", "z", [1, 1], 10)).Kind);
         round.Fail("b", "bad update");
-        Assert.Equal(RejectionKind.RoundClosed, Assert.Throws<UpdateRejectedException>(() => round.Accept("b", [1, 1], 10)).Kind);
+        Assert.Equal(RejectionKind.RoundClosed, Assert.Throws<UpdateRejectedException>(() => round.Accept("b", "b", [1, 1], 10)).Kind);
         var (_, failures) = round.Close();
         Assert.Contains("c: no update before the deadline", failures);
-        Assert.Equal(RejectionKind.RoundClosed, Assert.Throws<UpdateRejectedException>(() => round.Accept("c", [1, 1], 10)).Kind);
-        Assert.False(round.IsPending("c"));
+        Assert.Equal(RejectionKind.RoundClosed, Assert.Throws<UpdateRejectedException>(() => round.Accept("c", "c", [1, 1], 10)).Kind);
+        Assert.Empty(round.PendingClientsOf("c"));
+    }
+
+    [Fact]
+    public void A_worker_may_only_deliver_its_own_clients()
+    {
+        var round = new RoundState("run-1", 1, new ModelSnapshot(0, [0f]),
+            [new ClientInfo("c1", "w1", 5, [5]), new ClientInfo("c2", "w1", 5, [5]), new ClientInfo("c3", "w2", 5, [5])],
+            DateTimeOffset.UtcNow.AddMinutes(1), new WeightedSum(1));
+        Assert.Equal(["c1", "c2"], round.PendingClientsOf("w1"));
+        Assert.Equal(RejectionKind.NotSelected, Assert.Throws<UpdateRejectedException>(() => round.Accept("w2", "c1", [1], 5)).Kind);
+        round.Accept("w1", "c1", [1], 5);
+        Assert.Equal(["c2"], round.PendingClientsOf("w1"));
     }
 
     [Fact]
     public void Failing_an_accepted_worker_changes_nothing()
     {
         var round = NewRound("a");
-        round.Accept("a", [1, 1], 10);
+        round.Accept("a", "a", [1, 1], 10);
         round.Fail("a", "late complaint");
         Assert.Empty(round.Close().Failures);
     }
@@ -54,7 +69,7 @@ public sealed class RoundStateTests
         var round = NewRound("a", "b");
         round.RecordMetrics("a", new WorkerMetrics(0.5, 0.8, 0.75, 0.6, 10, 5, 0.01, 0.05));
         round.RecordMetrics("stranger", new WorkerMetrics(1, 1, 1, 1, 1, 1, 1, 1));
-        round.Accept("a", [1, 1], 10);
+        round.Accept("a", "a", [1, 1], 10);
         var result = Assert.Single(round.Close().Accepted);
         Assert.Equal(0.75, result.HoldoutAccuracy);
         Assert.Equal(0.5, result.TrainLoss);

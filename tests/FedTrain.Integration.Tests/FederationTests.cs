@@ -35,13 +35,39 @@ public sealed class FederationTests
     }
 
     [Fact]
+    public async Task Simulated_clients_spread_over_worker_processes_train_sampled_cohorts()
+    {
+        string dir = RepoPaths.NewRunDirectory("clients");
+        using var demo = CliProcess.Start(
+            "demo", "--workers", "2", "--clients", "12", "--fraction-fit", "0.5", "--rounds", "2", "--out", dir,
+            "--train-limit", "3000", "--test-limit", "500", "--local-steps", "5");
+        int exit = await demo.WaitForExitAsync(RunTimeout);
+        Assert.True(exit == 0, demo.Output);
+
+        var summary = RunSummary.Load(dir);
+        Assert.Equal(12, summary.GetProperty("clients").GetInt32());
+        foreach (var round in RunSummary.Rounds(summary))
+        {
+            Assert.Equal(6, round.GetProperty("participants").GetInt32());
+            var clients = round.GetProperty("clients").EnumerateArray().ToArray();
+            var ids = clients.Select(c => c.GetProperty("client_id").GetString()!).ToArray();
+            Assert.Equal(6, ids.Distinct().Count());
+            Assert.All(ids, id => Assert.Matches("^client-000(0[0-9]|1[01])$", id));
+            // Client j lives on worker (j mod 2) + 1.
+            Assert.All(clients, c => Assert.Equal(
+                $"worker-{(int.Parse(c.GetProperty("client_id").GetString()![7..], CultureInfo.InvariantCulture) % 2) + 1}",
+                c.GetProperty("worker_id").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task Killing_a_worker_mid_round_leaves_the_run_going_by_quorum()
     {
         string dir = RepoPaths.NewRunDirectory("kill");
         string config = Path.Combine(dir, "coordinator.json");
         await File.WriteAllTextAsync(config, """
             { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 4, "round_timeout_seconds": 120,
-              "test_limit": 500, "min_fit_workers": 2, "quorum_fraction": 0.5 }
+              "test_limit": 500, "min_fit_clients": 2, "quorum_fraction": 0.5 }
             """);
         int port = FreePort();
         using var coordinator = CliProcess.Start(

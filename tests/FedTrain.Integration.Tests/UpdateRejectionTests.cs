@@ -29,7 +29,7 @@ public sealed class UpdateRejectionTests
             RunDirectory = Support.RepoPaths.NewRunDirectory("reject"),
             Rounds = 1,
             MinWorkers = workers.Length,
-            MinFitWorkers = workers.Length,
+            MinFitClients = workers.Length,
             QuorumFraction = 0.1,
             TestLimit = 200,
             RoundTimeout = TimeSpan.FromSeconds(60),

@@ -25,7 +25,7 @@ internal sealed class CoordinatorConfigFile
     public int? Rounds { get; set; }
     public int? MinWorkers { get; set; }
     public double? FractionFit { get; set; }
-    public int? MinFitWorkers { get; set; }
+    public int? MinFitClients { get; set; }
     public double? QuorumFraction { get; set; }
     public double? RoundTimeoutSeconds { get; set; }
     public double? StartTimeoutSeconds { get; set; }
@@ -62,7 +62,7 @@ internal sealed class CoordinatorConfigFile
         options.Rounds = Rounds ?? options.Rounds;
         options.MinWorkers = MinWorkers ?? options.MinWorkers;
         options.FractionFit = FractionFit ?? options.FractionFit;
-        options.MinFitWorkers = MinFitWorkers ?? options.MinFitWorkers;
+        options.MinFitClients = MinFitClients ?? options.MinFitClients;
         options.QuorumFraction = QuorumFraction ?? options.QuorumFraction;
         options.RoundTimeout = Seconds(RoundTimeoutSeconds) ?? options.RoundTimeout;
         options.StartTimeout = Seconds(StartTimeoutSeconds) ?? options.StartTimeout;

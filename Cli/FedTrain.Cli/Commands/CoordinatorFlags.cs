@@ -8,7 +8,7 @@ internal sealed class CoordinatorFlags
 {
     private readonly Option<int?> _rounds = new("--rounds") { Description = "Rounds to train." };
     private readonly Option<double?> _fractionFit = new("--fraction-fit") { Description = "Fraction of live workers selected per round." };
-    private readonly Option<int?> _minFitWorkers = new("--min-fit-workers") { Description = "Fewest workers a round selects." };
+    private readonly Option<int?> _minFitClients = new("--min-fit-clients") { Description = "Fewest clients a round selects." };
     private readonly Option<double?> _quorum = new("--quorum") { Description = "Fraction of selected workers whose updates a round needs at its deadline." };
     private readonly Option<double?> _roundTimeout = new("--round-timeout") { Description = "Seconds a round waits for updates." };
     private readonly Option<int?> _testLimit = new("--test-limit") { Description = "Evaluate on the first N test images only." };
@@ -18,7 +18,7 @@ internal sealed class CoordinatorFlags
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _rounds, _fractionFit, _minFitWorkers, _quorum, _roundTimeout, _testLimit, _testData, _seed })
+        foreach (var option in new Option[] { _rounds, _fractionFit, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed })
         {
             command.Options.Add(option);
         }
@@ -32,7 +32,7 @@ internal sealed class CoordinatorFlags
     {
         options.Rounds = parse.GetValue(_rounds) ?? options.Rounds;
         options.FractionFit = parse.GetValue(_fractionFit) ?? options.FractionFit;
-        options.MinFitWorkers = parse.GetValue(_minFitWorkers) ?? options.MinFitWorkers;
+        options.MinFitClients = parse.GetValue(_minFitClients) ?? options.MinFitClients;
         options.QuorumFraction = parse.GetValue(_quorum) ?? options.QuorumFraction;
         options.RoundTimeout = parse.GetValue(_roundTimeout) is { } timeout ? TimeSpan.FromSeconds(timeout) : options.RoundTimeout;
         options.TestLimit = parse.GetValue(_testLimit) ?? options.TestLimit;

@@ -22,12 +22,13 @@ internal static class DemoCommand
         var workers = new Option<int>("--workers") { Description = "Worker processes to start.", DefaultValueFactory = _ => 4 };
         var output = new Option<string>("--out") { Description = "Run directory (summary.json, checkpoints, logs).", DefaultValueFactory = _ => "runs/demo" };
         var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA.", DefaultValueFactory = _ => "dirichlet:0.5" };
+        var clients = new Option<int?>("--clients") { Description = "Simulated data owners spread over the workers (default: one per worker)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
         var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
         var data = new Option<string>("--data") { Description = "Folder of the Fashion-MNIST IDX files.", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
         var flags = new CoordinatorFlags();
         var command = new Command("demo", "Train a CNN on Fashion-MNIST with a local federation of worker processes.");
-        foreach (var option in new Option[] { workers, output, partition, trainLimit, threads, data })
+        foreach (var option in new Option[] { workers, output, partition, clients, trainLimit, threads, data })
         {
             command.Options.Add(option);
         }
@@ -39,6 +40,11 @@ internal static class DemoCommand
             if (workerCount < 1)
             {
                 throw new ArgumentException("--workers must be at least 1.");
+            }
+
+            if (parse.GetValue(clients) is { } clientCount && clientCount < workerCount)
+            {
+                throw new ArgumentException($"--clients ({clientCount}) must be at least --workers ({workerCount}).");
             }
 
             var scheme = PartitionScheme.Parse(parse.GetValue(partition)!);
@@ -61,10 +67,10 @@ internal static class DemoCommand
                 $"[bold]FedTrain demo[/]: {workerCount} workers, {options.Rounds} rounds, partition {scheme}, model {options.Model.ToNativeSpec().EscapeMarkup()}");
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC), http://127.0.0.1:{host.HttpPort}/api/status; logs in {logDirectory.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
-                AnsiConsole.MarkupLine($"[grey]round {round}: training on {selected.Count} workers...[/]");
+                AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
             host.Orchestrator.RoundCommitted += PrintRound;
-            host.Service.UpdateRejected += (worker, round, reason) =>
-                AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update from {worker.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
+            host.Service.UpdateRejected += (client, round, reason) =>
+                AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update for {client.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
 
             var processes = new List<WorkerProcess>();
             try
@@ -83,6 +89,11 @@ internal static class DemoCommand
                         "--threads", workerThreads.ToString(CultureInfo.InvariantCulture),
                         "--log", Path.Combine(logDirectory, id + ".log"),
                     };
+                    if (parse.GetValue(clients) is { } population)
+                    {
+                        arguments.AddRange(["--population", population.ToString(CultureInfo.InvariantCulture)]);
+                    }
+
                     if (parse.GetValue(trainLimit) is { } limit)
                     {
                         arguments.AddRange(["--train-limit", limit.ToString(CultureInfo.InvariantCulture)]);
@@ -143,7 +154,7 @@ internal static class DemoCommand
         HttpPort = 0,
         RunDirectory = output,
         MinWorkers = workers,
-        MinFitWorkers = Math.Max(1, workers / 2),
+        MinFitClients = Math.Max(1, workers / 2),
         TestDataDirectory = dataDirectory,
         FinishGracePeriod = TimeSpan.FromSeconds(3),
     };

@@ -15,6 +15,7 @@ internal static class WorkerCommand
         var data = new Option<string?>("--data") { Description = $"Folder of IDX training files (default {FashionMnist.DefaultDirectory})." };
         var shard = new Option<string?>("--shard") { Description = "Keep shard I of N of the data, written I/N (0-based)." };
         var partition = new Option<string?>("--partition") { Description = "How shards are split: iid or dirichlet:ALPHA." };
+        var population = new Option<int?>("--population") { Description = "Simulated clients over all workers: worker I of N trains for clients I, I+N, ..." };
         var seed = new Option<ulong?>("--seed") { Description = "Partition seed; the same on every worker of a federation." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images." };
         var holdout = new Option<double?>("--holdout") { Description = "Fraction of the shard held out for local evaluation (default 0.1)." };
@@ -22,7 +23,7 @@ internal static class WorkerCommand
         var device = new Option<string?>("--device") { Description = "cpu (default)." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, seed, trainLimit, holdout, threads, device, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, log })
         {
             command.Options.Add(option);
         }
@@ -45,6 +46,7 @@ internal static class WorkerCommand
 
             options.Partition = parse.GetValue(partition) is { } p ? PartitionScheme.Parse(p) : options.Partition;
             options.PartitionSeed = parse.GetValue(seed) ?? options.PartitionSeed;
+            options.Population = parse.GetValue(population);
             options.TrainLimit = parse.GetValue(trainLimit) ?? options.TrainLimit;
             options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
             options.Threads = parse.GetValue(threads) ?? options.Threads;

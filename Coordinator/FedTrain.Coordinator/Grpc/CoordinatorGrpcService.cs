@@ -60,18 +60,27 @@ public sealed partial class CoordinatorGrpcService
     internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
-        var data = request.Data ?? new DataSummary();
-        if (data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || data.LabelHistogram.Sum() != data.ExampleCount)
+        var clients = request.Clients.Count == 0
+            ? [ToClient(workerId, workerId, request.Data, "data")]
+            : request.Clients.Select((c, i) => ToClient(WorkerIdentity.Require(c.ClientId), workerId, c.Data, $"clients[{i}].data")).ToList();
+        if (clients.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != clients.Count)
         {
-            throw new RpcException(
-                StatusCode.InvalidArgument,
-                "data.example_count must be positive and equal the sum of data.label_histogram.");
+            throw new RpcException(StatusCode.InvalidArgument, "Client ids must be unique.");
         }
 
-        var info = new WorkerInfo(workerId, data.ExampleCount, data.LabelHistogram.ToArray(), request.Capabilities?.Device ?? "cpu");
-        bool added = _registry.Register(info);
+        var info = new WorkerInfo(workerId, clients, request.Capabilities?.Device ?? "cpu");
+        bool added;
+        try
+        {
+            added = _registry.Register(info);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RpcException(StatusCode.AlreadyExists, ex.Message);
+        }
+
         _store.UpsertWorker(info, _time.GetUtcNow());
-        LogRegistered(workerId, added ? "registered" : "re-registered", data.ExampleCount, info.Device);
+        LogRegistered(workerId, added ? "registered" : "re-registered", clients.Count, info.ExampleCount, info.Device);
         return Task.FromResult(new RegisterResponse
         {
             RunId = _orchestrator.RunId,
@@ -98,9 +107,9 @@ public sealed partial class CoordinatorGrpcService
             }
 
             var round = _orchestrator.CurrentRound;
-            if (round is not null && round.IsPending(workerId))
+            if (round?.PendingClientsOf(workerId) is { Count: > 0 } clients)
             {
-                return new AssignmentResponse { Assignment = ToAssignment(round) };
+                return new AssignmentResponse { Assignment = ToAssignment(round, workerId, clients) };
             }
 
             try
@@ -127,7 +136,7 @@ public sealed partial class CoordinatorGrpcService
                 $"Round {request.Round} with model version {request.ModelVersion} is not the current round.");
         }
 
-        if (!round.IsPending(workerId))
+        if (round.PendingClientsOf(workerId).Count == 0)
         {
             throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} has no open assignment in round {round.Round}.");
         }
@@ -157,6 +166,7 @@ public sealed partial class CoordinatorGrpcService
     internal async Task<UploadAck> UploadUpdateAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
     {
         string workerId = "?";
+        string clientId = "?";
         long roundNumber = 0;
         RoundState? round = null;
         try
@@ -169,10 +179,11 @@ public sealed partial class CoordinatorGrpcService
 
             var header = enumerator.Current.Header;
             workerId = RequireKnownWorker(header.WorkerId);
+            clientId = string.IsNullOrEmpty(header.ClientId) ? workerId : header.ClientId;
             roundNumber = header.Round;
             // Known before validation, so that an unusable header still ends this worker's part in the round.
             round = _orchestrator.CurrentRound is { } open && open.Round == header.Round ? open : null;
-            round = ValidateHeader(header, workerId);
+            round = ValidateHeader(header, workerId, clientId);
             var model = round.Model;
             float[] buffer = ArrayPool<float>.Shared.Rent(checked((int)model.ParameterCount));
             try
@@ -200,28 +211,28 @@ public sealed partial class CoordinatorGrpcService
                         RejectionKind.NonFinite, $"Update holds a non-finite value ({delta[(int)nonFinite]}) at parameter {nonFinite}.");
                 }
 
-                round.Accept(workerId, delta, header.ExampleCount);
+                round.Accept(workerId, clientId, delta, header.ExampleCount);
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(buffer);
             }
 
-            LogAccepted(workerId, roundNumber, header.ExampleCount);
+            LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);
             return new UploadAck { Accepted = true };
         }
         catch (PayloadException ex)
         {
-            throw Reject(workerId, roundNumber, round, new UpdateRejectedException(RejectionStatus.For(ex.Error), ex.Message));
+            throw Reject(workerId, clientId, roundNumber, round, new UpdateRejectedException(RejectionStatus.For(ex.Error), ex.Message));
         }
         catch (UpdateRejectedException ex)
         {
-            throw Reject(workerId, roundNumber, round, ex);
+            throw Reject(workerId, clientId, roundNumber, round, ex);
         }
         catch (RpcException ex) when (ex.Status == StatusCode.ResourceExhausted)
         {
             // The wire layer refused a chunk above the message size limit before buffering it.
-            throw Reject(workerId, roundNumber, round, new UpdateRejectedException(RejectionKind.TooLarge, ex.Detail));
+            throw Reject(workerId, clientId, roundNumber, round, new UpdateRejectedException(RejectionKind.TooLarge, ex.Detail));
         }
     }
 
@@ -235,9 +246,10 @@ public sealed partial class CoordinatorGrpcService
         }
 
         var round = _orchestrator.CurrentRound;
-        if (round is not null && round.Round == request.Round)
+        string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
+        if (round is not null && round.Round == request.Round && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true)
         {
-            round.RecordMetrics(workerId, new WorkerMetrics(
+            round.RecordMetrics(clientId, new WorkerMetrics(
                 request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss,
                 request.ExampleCount, request.Steps, request.StepSeconds, request.TrainSeconds));
         }
@@ -251,7 +263,7 @@ public sealed partial class CoordinatorGrpcService
         return Task.FromResult(new HeartbeatResponse { Known = _registry.Touch(workerId) });
     }
 
-    private RoundState ValidateHeader(UploadHeader header, string workerId)
+    private RoundState ValidateHeader(UploadHeader header, string workerId, string clientId)
     {
         var round = _orchestrator.CurrentRound;
         if (header.RunId != _orchestrator.RunId)
@@ -271,18 +283,18 @@ public sealed partial class CoordinatorGrpcService
                 RejectionKind.StaleModel, $"Update was trained from model version {header.ModelVersion}; the round trains version {round.Model.Version}.");
         }
 
-        round.EnsureCanAccept(workerId);
+        round.EnsureCanAccept(workerId, clientId);
         if (header.ExampleCount <= 0)
         {
             throw new UpdateRejectedException(RejectionKind.BadExampleCount, $"example_count must be positive, got {header.ExampleCount}.");
         }
 
         // FedAvg weighs updates by example count, so an inflated count would let one worker outvote the rest.
-        long registered = _registry.Find(workerId)?.ExampleCount ?? 0;
+        long registered = _registry.Find(workerId)?.Clients.FirstOrDefault(c => c.ClientId == clientId)?.ExampleCount ?? 0;
         if (header.ExampleCount > registered)
         {
             throw new UpdateRejectedException(
-                RejectionKind.BadExampleCount, $"example_count {header.ExampleCount} exceeds the {registered} examples {workerId} registered.");
+                RejectionKind.BadExampleCount, $"example_count {header.ExampleCount} exceeds the {registered} examples client {clientId} registered.");
         }
 
         var payload = header.Payload ?? throw new UpdateRejectedException(RejectionKind.Malformed, "The upload header has no payload description.");
@@ -302,15 +314,16 @@ public sealed partial class CoordinatorGrpcService
         return round;
     }
 
-    private RpcException Reject(string workerId, long round, RoundState? state, UpdateRejectedException rejection)
+    private RpcException Reject(string workerId, string clientId, long round, RoundState? state, UpdateRejectedException rejection)
     {
-        LogRejected(workerId, round, rejection.Kind, rejection.Message);
-        if (state is not null && RejectionStatus.FailsParticipant(rejection.Kind))
+        LogRejected(clientId, workerId, round, rejection.Kind, rejection.Message);
+        if (state is not null && RejectionStatus.FailsParticipant(rejection.Kind)
+            && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true)
         {
-            state.Fail(workerId, $"update rejected: {rejection.Message}");
+            state.Fail(clientId, $"update rejected: {rejection.Message}");
         }
 
-        UpdateRejected?.Invoke(workerId, round, rejection.Message);
+        UpdateRejected?.Invoke(clientId, round, rejection.Message);
         return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
     }
 
@@ -325,6 +338,29 @@ public sealed partial class CoordinatorGrpcService
         return workerId;
     }
 
+    private static ClientInfo ToClient(string clientId, string workerId, DataSummary? data, string field)
+    {
+        if (data is null || data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || data.LabelHistogram.Sum() != data.ExampleCount)
+        {
+            throw new RpcException(
+                StatusCode.InvalidArgument, $"{field}.example_count must be positive and equal the sum of {field}.label_histogram.");
+        }
+
+        return new ClientInfo(clientId, workerId, data.ExampleCount, data.LabelHistogram.ToArray());
+    }
+
+    private RoundAssignment ToAssignment(RoundState round, string workerId, IReadOnlyList<string> clients)
+    {
+        var assignment = ToAssignment(round);
+        // A single-client worker's client carries the worker's name; it gets the legacy, client-less form.
+        if (clients.Count != 1 || clients[0] != workerId)
+        {
+            assignment.Clients.AddRange(clients);
+        }
+
+        return assignment;
+    }
+
     private RoundAssignment ToAssignment(RoundState round) => new()
     {
         RunId = round.RunId,
@@ -336,12 +372,12 @@ public sealed partial class CoordinatorGrpcService
         ParameterCount = round.Model.ParameterCount,
     };
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Examples} examples on {Device}")]
-    private partial void LogRegistered(string workerId, string what, long examples, string device);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Clients} clients, {Examples} examples, on {Device}")]
+    private partial void LogRegistered(string workerId, string what, int clients, long examples, string device);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Round {Round}: accepted update from {WorkerId} ({Examples} examples)")]
-    private partial void LogAccepted(string workerId, long round, long examples);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Round {Round}: accepted update for client {ClientId} from {WorkerId} ({Examples} examples)")]
+    private partial void LogAccepted(string clientId, string workerId, long round, long examples);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Round {Round}: rejected update from {WorkerId} ({Kind}): {Reason}")]
-    private partial void LogRejected(string workerId, long round, RejectionKind kind, string reason);
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Round {Round}: rejected update for client {ClientId} from {WorkerId} ({Kind}): {Reason}")]
+    private partial void LogRejected(string clientId, string workerId, long round, RejectionKind kind, string reason);
 }

@@ -25,6 +25,7 @@ internal static class StatusReport
                 deadline = current.Deadline,
             },
             live_workers = registry.Live().Select(w => w.WorkerId),
+            live_clients = registry.LiveClients().Count,
             rounds = committed.Select(r => new
             {
                 round = r.Round,

@@ -8,6 +8,7 @@ public sealed class WorkerRegistry
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _clientOwners = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,13 +31,36 @@ public sealed class WorkerRegistry
     }
 
     /// <summary>Adds or refreshes a worker. Returns true when it was not known before.</summary>
+    /// <exception cref="InvalidOperationException">A client it claims is served by another live worker.</exception>
     public bool Register(WorkerInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
         bool added;
         lock (_lock)
         {
-            added = !_workers.ContainsKey(info.WorkerId);
+            foreach (var client in info.Clients)
+            {
+                if (_clientOwners.TryGetValue(client.ClientId, out string? owner) && owner != info.WorkerId
+                    && _workers.TryGetValue(owner, out var other) && !IsGone(other))
+                {
+                    throw new InvalidOperationException($"Client {client.ClientId} is already served by live worker {owner}.");
+                }
+            }
+
+            if (_workers.TryGetValue(info.WorkerId, out var previous))
+            {
+                foreach (var client in previous.Info.Clients)
+                {
+                    _clientOwners.Remove(client.ClientId);
+                }
+            }
+
+            foreach (var client in info.Clients)
+            {
+                _clientOwners[client.ClientId] = info.WorkerId;
+            }
+
+            added = previous is null;
             _workers[info.WorkerId] = new Entry(info, _time.GetUtcNow());
         }
 
@@ -92,6 +116,29 @@ public sealed class WorkerRegistry
         }
     }
 
+    /// <summary>Clients of the live workers, ordered by client id so selection is reproducible.</summary>
+    public IReadOnlyList<ClientInfo> LiveClients()
+    {
+        lock (_lock)
+        {
+            return _workers.Values.Where(e => !IsGone(e)).SelectMany(e => e.Info.Clients)
+                .Where(c => _clientOwners.GetValueOrDefault(c.ClientId) == c.WorkerId)
+                .OrderBy(c => c.ClientId, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Clients ever registered (live or not).</summary>
+    public int ClientCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clientOwners.Count;
+            }
+        }
+    }
+
     /// <summary>True when the worker is unknown or has been silent past the timeout.</summary>
     public bool IsGone(string workerId)
     {
@@ -118,6 +165,27 @@ public sealed class WorkerRegistry
             }
 
             // Re-check periodically too: workers also go gone by silence, which signals nothing.
+            await Task.WhenAny(changed, Task.Delay(_timeout / 4, _time, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Waits until the live workers serve at least <paramref name="count"/> clients.</summary>
+    public async Task WaitForLiveClientsAsync(int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                changed = _changed.Task;
+            }
+
+            if (LiveClients().Count >= count)
+            {
+                return;
+            }
+
             await Task.WhenAny(changed, Task.Delay(_timeout / 4, _time, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }

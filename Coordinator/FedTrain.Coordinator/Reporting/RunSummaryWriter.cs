@@ -12,7 +12,7 @@ public static class RunSummaryWriter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static JsonObject Build(string runId, string modelKind, int workers, IReadOnlyList<RoundResult> rounds, string status)
+    public static JsonObject Build(string runId, string modelKind, int workers, int clients, IReadOnlyList<RoundResult> rounds, string status)
     {
         ArgumentNullException.ThrowIfNull(rounds);
         var roundArray = new JsonArray();
@@ -30,8 +30,9 @@ public static class RunSummaryWriter
                 ["model_version"] = round.ModelVersion,
                 ["per_class_accuracy"] = new JsonArray(round.PerClassAccuracy.Select(a => (JsonNode?)a).ToArray()),
                 ["failures"] = new JsonArray(round.Failures.Select(f => (JsonNode?)f).ToArray()),
-                ["workers"] = new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
+                ["clients"] = new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
                 {
+                    ["client_id"] = p.ClientId,
                     ["worker_id"] = p.WorkerId,
                     ["examples"] = p.ExampleCount,
                     ["train_loss"] = p.TrainLoss,
@@ -50,6 +51,7 @@ public static class RunSummaryWriter
             ["status"] = status,
             ["model"] = modelKind,
             ["workers"] = workers,
+            ["clients"] = clients,
             ["rounds"] = roundArray,
             ["final"] = new JsonObject
             {

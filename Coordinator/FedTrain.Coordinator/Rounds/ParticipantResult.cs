@@ -1,7 +1,7 @@
 namespace FedTrain.Coordinator.Rounds;
 
-/// <summary>One worker's part in a round: its accepted update's weight and the metrics it reported.</summary>
-public sealed record ParticipantResult(string WorkerId, long ExampleCount, long UpdateBytes)
+/// <summary>One client's part in a round: its accepted update's weight and the metrics its worker reported.</summary>
+public sealed record ParticipantResult(string ClientId, string WorkerId, long ExampleCount, long UpdateBytes)
 {
     public double? TrainLoss { get; init; }
 

@@ -183,10 +183,12 @@ public sealed partial class RoundOrchestrator
     private async Task<RoundResult?> TryRunRoundAsync(long round, int attempt, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        await _registry.WaitForLiveAsync(_options.MinFitWorkers, cancellationToken).ConfigureAwait(false);
-        var selected = WorkerSelector.Select(
-            _registry.Live().Select(w => w.WorkerId).ToList(), _options.FractionFit, _options.MinFitWorkers,
+        await _registry.WaitForLiveClientsAsync(_options.MinFitClients, cancellationToken).ConfigureAwait(false);
+        var live = _registry.LiveClients();
+        var chosen = CohortSelector.Select(
+            live.Select(c => c.ClientId).ToList(), _options.FractionFit, _options.MinFitClients,
             _options.Seed ^ (ulong)(round * 1_000_003 + attempt));
+        var selected = live.Where(c => chosen.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, _sum);
         lock (_lock)
@@ -194,8 +196,8 @@ public sealed partial class RoundOrchestrator
             _current = state;
         }
 
-        LogRoundStarted(round, attempt, selected.Count, string.Join(", ", selected));
-        RoundStarted?.Invoke(round, selected);
+        LogRoundStarted(round, attempt, selected.Count, selected.Select(c => c.WorkerId).Distinct().Count());
+        RoundStarted?.Invoke(round, chosen);
         SignalChange();
 
         await WaitForUpdatesAsync(state, cancellationToken).ConfigureAwait(false);
@@ -268,11 +270,11 @@ public sealed partial class RoundOrchestrator
             await Task.WhenAny(state.AllAnswered, Task.Delay(remaining < tick ? remaining : tick, _time, cancellationToken))
                 .ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (string worker in state.Pending())
+            foreach (var client in state.Pending())
             {
-                if (_registry.IsGone(worker))
+                if (_registry.IsGone(client.WorkerId))
                 {
-                    state.Fail(worker, "went silent (no heartbeat)");
+                    state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)");
                 }
             }
         }
@@ -331,7 +333,8 @@ public sealed partial class RoundOrchestrator
     private void WriteSummary(string status) =>
         RunSummaryWriter.Write(
             Path.Combine(_options.RunDirectory, "summary.json"),
-            RunSummaryWriter.Build(RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), CommittedRounds, status));
+            RunSummaryWriter.Build(
+                RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, CommittedRounds, status));
 
     private void SignalChange()
     {
@@ -348,8 +351,8 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Waiting for {Count} workers to register")]
     private partial void LogWaitingForWorkers(int count);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) started with {Count} workers: {Workers}")]
-    private partial void LogRoundStarted(long round, int attempt, int count, string workers);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) started with {Clients} clients on {Workers} workers")]
+    private partial void LogRoundStarted(long round, int attempt, int clients, int workers);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Round {Round}: {Failure}")]
     private partial void LogParticipantFailed(long round, string failure);

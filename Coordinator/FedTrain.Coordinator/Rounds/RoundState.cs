@@ -1,16 +1,17 @@
+using FedTrain.Coordinator.Registry;
 using FedTrain.Core.Aggregation;
 
 namespace FedTrain.Coordinator.Rounds;
 
 /// <summary>
-/// The live state of one round: who was selected, whose update was folded into the running sum, who failed.
-/// Completes when every selected worker has an outcome; <see cref="Close"/> freezes it at the deadline so that
-/// late updates are refused rather than half-counted.
+/// The live state of one round: which clients were selected (and which worker trains each), whose update was
+/// folded into the running sum, who failed. Completes when every selected client has an outcome;
+/// <see cref="Close"/> freezes it at the deadline so that late updates are refused rather than half-counted.
 /// </summary>
 public sealed class RoundState
 {
     private readonly Lock _lock = new();
-    private readonly HashSet<string> _selected;
+    private readonly Dictionary<string, ClientInfo> _selected;
     private readonly Dictionary<string, ParticipantResult> _accepted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _failed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkerMetrics> _metrics = new(StringComparer.Ordinal);
@@ -18,18 +19,18 @@ public sealed class RoundState
     private readonly TaskCompletionSource _allAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
 
-    public RoundState(string runId, long round, ModelSnapshot model, IEnumerable<string> selected, DateTimeOffset deadline, WeightedSum sum)
+    public RoundState(string runId, long round, ModelSnapshot model, IEnumerable<ClientInfo> selected, DateTimeOffset deadline, WeightedSum sum)
     {
         RunId = runId;
         Round = round;
         Model = model;
-        _selected = new HashSet<string>(selected, StringComparer.Ordinal);
+        _selected = selected.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
         Deadline = deadline;
         _sum = sum;
         _sum.Reset();
         if (_selected.Count == 0)
         {
-            throw new ArgumentException("A round needs at least one selected worker.", nameof(selected));
+            throw new ArgumentException("A round needs at least one selected client.", nameof(selected));
         }
     }
 
@@ -41,75 +42,80 @@ public sealed class RoundState
 
     public DateTimeOffset Deadline { get; }
 
-    public IReadOnlyCollection<string> Selected => _selected;
+    /// <summary>Ids of the selected clients.</summary>
+    public IReadOnlyCollection<string> Selected => _selected.Keys;
 
-    /// <summary>Completes when every selected worker has either an accepted update or a failure.</summary>
+    /// <summary>Completes when every selected client has either an accepted update or a failure.</summary>
     public Task AllAnswered => _allAnswered.Task;
 
-    public bool IsSelected(string workerId) => _selected.Contains(workerId);
+    public bool IsSelected(string clientId) => _selected.ContainsKey(clientId);
 
-    /// <summary>True while the worker is selected and has neither delivered nor failed (it still owes an update).</summary>
-    public bool IsPending(string workerId)
+    /// <summary>The selected clients of <paramref name="workerId"/> that still owe an update, in id order.</summary>
+    public IReadOnlyList<string> PendingClientsOf(string workerId)
     {
         lock (_lock)
         {
-            return !_closed && _selected.Contains(workerId) && !_accepted.ContainsKey(workerId) && !_failed.ContainsKey(workerId);
+            return _closed
+                ? []
+                : _selected.Values.Where(c => c.WorkerId == workerId && IsPendingLocked(c.ClientId))
+                    .Select(c => c.ClientId).Order(StringComparer.Ordinal).ToList();
         }
     }
 
-    public IReadOnlyList<string> Pending()
+    /// <summary>Selected clients without an outcome yet, with the worker that trains each.</summary>
+    public IReadOnlyList<ClientInfo> Pending()
     {
         lock (_lock)
         {
-            return _selected.Where(w => !_accepted.ContainsKey(w) && !_failed.ContainsKey(w)).ToList();
+            return _selected.Values.Where(c => IsPendingLocked(c.ClientId)).ToList();
         }
     }
 
-    /// <summary>Checks that an upload from <paramref name="workerId"/> could still be accepted (before its bytes arrive).</summary>
-    public void EnsureCanAccept(string workerId)
+    /// <summary>Checks that an upload for <paramref name="clientId"/> from <paramref name="workerId"/> could still be accepted.</summary>
+    public void EnsureCanAccept(string workerId, string clientId)
     {
         lock (_lock)
         {
-            ThrowIfCannotAccept(workerId);
+            ThrowIfCannotAccept(workerId, clientId);
         }
     }
 
     /// <summary>Folds a validated delta into the round's running sum, weighted by its example count.</summary>
-    public void Accept(string workerId, ReadOnlySpan<float> delta, long exampleCount)
+    public void Accept(string workerId, string clientId, ReadOnlySpan<float> delta, long exampleCount)
     {
         lock (_lock)
         {
-            ThrowIfCannotAccept(workerId);
+            ThrowIfCannotAccept(workerId, clientId);
             _sum.Add(delta, exampleCount);
-            _accepted[workerId] = new ParticipantResult(workerId, exampleCount, (long)delta.Length * sizeof(float));
+            _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, (long)delta.Length * sizeof(float));
             CompleteIfAllAnswered();
         }
     }
 
-    /// <summary>Marks a selected worker as failed for this round so the round stops waiting for it.</summary>
-    public void Fail(string workerId, string reason)
+    /// <summary>Marks a selected client as failed for this round so the round stops waiting for it.</summary>
+    public void Fail(string clientId, string reason)
     {
         lock (_lock)
         {
-            if (_closed || !_selected.Contains(workerId) || _accepted.ContainsKey(workerId))
+            if (_closed || !_selected.ContainsKey(clientId) || _accepted.ContainsKey(clientId))
             {
                 return;
             }
 
-            _failed.TryAdd(workerId, reason);
+            _failed.TryAdd(clientId, reason);
             CompleteIfAllAnswered();
         }
     }
 
-    /// <summary>Keeps a selected worker's reported metrics; they join its result if its update is accepted.</summary>
-    public void RecordMetrics(string workerId, WorkerMetrics metrics)
+    /// <summary>Keeps a selected client's reported metrics; they join its result if its update is accepted.</summary>
+    public void RecordMetrics(string clientId, WorkerMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         lock (_lock)
         {
-            if (_selected.Contains(workerId))
+            if (_selected.ContainsKey(clientId))
             {
-                _metrics[workerId] = metrics;
+                _metrics[clientId] = metrics;
             }
         }
     }
@@ -120,7 +126,7 @@ public sealed class RoundState
         lock (_lock)
         {
             _closed = true;
-            foreach (string pending in _selected.Where(w => !_accepted.ContainsKey(w) && !_failed.ContainsKey(w)))
+            foreach (string pending in _selected.Keys.Where(IsPendingLocked).ToList())
             {
                 _failed[pending] = "no update before the deadline";
             }
@@ -151,9 +157,11 @@ public sealed class RoundState
         }
     }
 
+    private bool IsPendingLocked(string clientId) => !_accepted.ContainsKey(clientId) && !_failed.ContainsKey(clientId);
+
     private List<ParticipantResult> AcceptedWithMetrics() =>
-        _accepted.Values.OrderBy(p => p.WorkerId, StringComparer.Ordinal)
-            .Select(p => _metrics.TryGetValue(p.WorkerId, out var m)
+        _accepted.Values.OrderBy(p => p.ClientId, StringComparer.Ordinal)
+            .Select(p => _metrics.TryGetValue(p.ClientId, out var m)
                 ? p with
                 {
                     TrainLoss = m.TrainLoss,
@@ -166,26 +174,27 @@ public sealed class RoundState
                 : p)
             .ToList();
 
-    private void ThrowIfCannotAccept(string workerId)
+    private void ThrowIfCannotAccept(string workerId, string clientId)
     {
         if (_closed)
         {
             throw new UpdateRejectedException(RejectionKind.RoundClosed, $"Round {Round} is closed; the update came too late.");
         }
 
-        if (!_selected.Contains(workerId))
+        if (!_selected.TryGetValue(clientId, out var client) || client.WorkerId != workerId)
         {
-            throw new UpdateRejectedException(RejectionKind.NotSelected, $"Worker {workerId} was not selected for round {Round}.");
+            throw new UpdateRejectedException(
+                RejectionKind.NotSelected, $"Client {clientId} of worker {workerId} was not selected for round {Round}.");
         }
 
-        if (_accepted.ContainsKey(workerId))
+        if (_accepted.ContainsKey(clientId))
         {
-            throw new UpdateRejectedException(RejectionKind.Duplicate, $"Round {Round} already has an update from {workerId}.");
+            throw new UpdateRejectedException(RejectionKind.Duplicate, $"Round {Round} already has an update for client {clientId}.");
         }
 
-        if (_failed.TryGetValue(workerId, out string? reason))
+        if (_failed.TryGetValue(clientId, out string? reason))
         {
-            throw new UpdateRejectedException(RejectionKind.RoundClosed, $"Worker {workerId} was already marked failed for round {Round}: {reason}.");
+            throw new UpdateRejectedException(RejectionKind.RoundClosed, $"Client {clientId} was already marked failed for round {Round}: {reason}.");
         }
     }
 

@@ -99,13 +99,14 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 using var command = _connection.CreateCommand();
                 command.Transaction = transaction;
                 command.CommandText = """
-                    INSERT INTO participants (run_id, round, worker_id, example_count, update_bytes, train_loss,
+                    INSERT INTO participants (run_id, round, client_id, worker_id, example_count, update_bytes, train_loss,
                         train_accuracy, holdout_accuracy, holdout_loss, step_seconds, train_seconds)
-                    VALUES ($run, $round, $worker, $examples, $bytes, $trainLoss, $trainAcc, $holdoutAcc, $holdoutLoss,
-                        $step, $train);
+                    VALUES ($run, $round, $client, $worker, $examples, $bytes, $trainLoss, $trainAcc, $holdoutAcc,
+                        $holdoutLoss, $step, $train);
                     """;
                 command.Parameters.AddWithValue("$run", runId);
                 command.Parameters.AddWithValue("$round", result.Round);
+                command.Parameters.AddWithValue("$client", participant.ClientId);
                 command.Parameters.AddWithValue("$worker", participant.WorkerId);
                 command.Parameters.AddWithValue("$examples", participant.ExampleCount);
                 command.Parameters.AddWithValue("$bytes", participant.UpdateBytes);
@@ -165,15 +166,15 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
         {
             using var command = _connection.CreateCommand();
             command.CommandText = """
-                INSERT INTO workers (worker_id, example_count, label_histogram, device, last_registered_at)
-                VALUES ($id, $examples, $histogram, $device, $seen)
+                INSERT INTO workers (worker_id, example_count, clients, device, last_registered_at)
+                VALUES ($id, $examples, $clients, $device, $seen)
                 ON CONFLICT (worker_id) DO UPDATE SET example_count = excluded.example_count,
-                    label_histogram = excluded.label_histogram, device = excluded.device,
+                    clients = excluded.clients, device = excluded.device,
                     last_registered_at = excluded.last_registered_at;
                 """;
             command.Parameters.AddWithValue("$id", worker.WorkerId);
             command.Parameters.AddWithValue("$examples", worker.ExampleCount);
-            command.Parameters.AddWithValue("$histogram", JsonSerializer.Serialize(worker.LabelHistogram));
+            command.Parameters.AddWithValue("$clients", JsonSerializer.Serialize(worker.Clients));
             command.Parameters.AddWithValue("$device", worker.Device);
             command.Parameters.AddWithValue("$seen", seenAt.ToString("O", CultureInfo.InvariantCulture));
             command.ExecuteNonQuery();
@@ -186,9 +187,9 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
     {
         using var command = _connection.CreateCommand();
         command.CommandText = """
-            SELECT round, worker_id, example_count, update_bytes, train_loss, train_accuracy, holdout_accuracy,
-                holdout_loss, step_seconds, train_seconds
-            FROM participants WHERE run_id = $run ORDER BY round, worker_id;
+            SELECT round, client_id, worker_id, example_count, update_bytes, train_loss, train_accuracy,
+                holdout_accuracy, holdout_loss, step_seconds, train_seconds
+            FROM participants WHERE run_id = $run ORDER BY round, client_id;
             """;
         command.Parameters.AddWithValue("$run", runId);
         using var reader = command.ExecuteReader();
@@ -201,14 +202,14 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 result[round] = list = [];
             }
 
-            list.Add(new ParticipantResult(reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3))
+            list.Add(new ParticipantResult(reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4))
             {
-                TrainLoss = NullableDouble(reader, 4),
-                TrainAccuracy = NullableDouble(reader, 5),
-                HoldoutAccuracy = NullableDouble(reader, 6),
-                HoldoutLoss = NullableDouble(reader, 7),
-                StepSeconds = NullableDouble(reader, 8),
-                TrainSeconds = NullableDouble(reader, 9),
+                TrainLoss = NullableDouble(reader, 5),
+                TrainAccuracy = NullableDouble(reader, 6),
+                HoldoutAccuracy = NullableDouble(reader, 7),
+                HoldoutLoss = NullableDouble(reader, 8),
+                StepSeconds = NullableDouble(reader, 9),
+                TrainSeconds = NullableDouble(reader, 10),
             });
         }
 
@@ -239,12 +240,12 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                     per_class_accuracy TEXT NOT NULL, failures TEXT NOT NULL, checkpoint_path TEXT NOT NULL,
                     committed_at TEXT NOT NULL, PRIMARY KEY (run_id, round));
                 CREATE TABLE IF NOT EXISTS participants (
-                    run_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL, example_count INTEGER NOT NULL,
-                    update_bytes INTEGER NOT NULL, train_loss REAL, train_accuracy REAL, holdout_accuracy REAL,
-                    holdout_loss REAL, step_seconds REAL, train_seconds REAL,
-                    PRIMARY KEY (run_id, round, worker_id), FOREIGN KEY (run_id, round) REFERENCES rounds(run_id, round));
+                    run_id TEXT NOT NULL, round INTEGER NOT NULL, client_id TEXT NOT NULL, worker_id TEXT NOT NULL,
+                    example_count INTEGER NOT NULL, update_bytes INTEGER NOT NULL, train_loss REAL, train_accuracy REAL,
+                    holdout_accuracy REAL, holdout_loss REAL, step_seconds REAL, train_seconds REAL,
+                    PRIMARY KEY (run_id, round, client_id), FOREIGN KEY (run_id, round) REFERENCES rounds(run_id, round));
                 CREATE TABLE IF NOT EXISTS workers (
-                    worker_id TEXT PRIMARY KEY, example_count INTEGER NOT NULL, label_histogram TEXT NOT NULL,
+                    worker_id TEXT PRIMARY KEY, example_count INTEGER NOT NULL, clients TEXT NOT NULL,
                     device TEXT NOT NULL, last_registered_at TEXT NOT NULL);
                 PRAGMA user_version = 1;
                 """);

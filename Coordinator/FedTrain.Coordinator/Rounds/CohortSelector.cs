@@ -2,12 +2,12 @@ using FedTrain.Core.Data;
 
 namespace FedTrain.Coordinator.Rounds;
 
-/// <summary>Picks a round's cohort: a seeded uniform sample of the live workers.</summary>
-public static class WorkerSelector
+/// <summary>Picks a round's cohort: a seeded uniform sample of the live clients.</summary>
+public static class CohortSelector
 {
     /// <summary>
     /// Selects max(<paramref name="minCount"/>, ⌈<paramref name="fraction"/> · n⌉) of the <paramref name="available"/>
-    /// workers (all of them when fewer are available), in a reproducible order.
+    /// clients (all of them when fewer are available), in a reproducible order.
     /// </summary>
     public static IReadOnlyList<string> Select(IReadOnlyList<string> available, double fraction, int minCount, ulong seed)
     {
