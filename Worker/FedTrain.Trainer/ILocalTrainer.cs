@@ -29,6 +29,19 @@ public interface ILocalTrainer : IDisposable
     /// <exception cref="OperationCanceledException">The token fired; the model keeps the steps already taken.</exception>
     TrainResult Train(ImageDataset data, TrainingConfig config, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Trains like <see cref="Train(ImageDataset, TrainingConfig, CancellationToken)"/>, with DP-SGD when
+    /// <paramref name="dpSgd"/> is not null; <see cref="TrainResult.DpSgd"/> then carries what the privacy accountant
+    /// needs. Under DP-SGD, <see cref="TrainingConfig.BatchSize"/> is the expected batch size and must not exceed the
+    /// example count, and <see cref="TrainingConfig.LocalEpochs"/> means ⌈epochs × examples / batch size⌉ steps.
+    /// </summary>
+    /// <exception cref="NotSupportedException">This implementation has no DP-SGD and <paramref name="dpSgd"/> is not null.</exception>
+    /// <exception cref="OperationCanceledException">The token fired; the model keeps the steps already taken.</exception>
+    TrainResult Train(ImageDataset data, TrainingConfig config, DpSgdOptions? dpSgd, CancellationToken cancellationToken) =>
+        dpSgd is null
+            ? Train(data, config, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not implement DP-SGD.");
+
     /// <summary>Loss and accuracy of the current parameters on <paramref name="data"/>, with per-class counts.</summary>
     EvalResult Evaluate(ImageDataset data, int batchSize);
 }

@@ -117,7 +117,10 @@ public sealed unsafe class NativeTrainer : ILocalTrainer
         }
     }
 
-    public TrainResult Train(ImageDataset data, TrainingConfig config, CancellationToken cancellationToken)
+    public TrainResult Train(ImageDataset data, TrainingConfig config, CancellationToken cancellationToken) =>
+        Train(data, config, dpSgd: null, cancellationToken);
+
+    public TrainResult Train(ImageDataset data, TrainingConfig config, DpSgdOptions? dpSgd, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(config);
@@ -136,9 +139,16 @@ public sealed unsafe class NativeTrainer : ILocalTrainer
             WeightDecay = config.WeightDecay,
             Seed = config.Seed,
         };
+        var dpOptions = dpSgd is null ? default : new FtDpOptions
+        {
+            ClipNorm = dpSgd.ClipNorm,
+            NoiseMultiplier = dpSgd.NoiseMultiplier,
+            InsecureTestSeed = dpSgd.InsecureTestSeed,
+        };
 
         Volatile.Write(ref _cancelFlag[0], 0);
         FtTrainResult result;
+        FtDpResult dpResult = default;
         int status;
         string? message = null;
         using (cancellationToken.UnsafeRegister(static flag => Volatile.Write(ref ((int[])flag!)[0], 1), _cancelFlag))
@@ -147,7 +157,9 @@ public sealed unsafe class NativeTrainer : ILocalTrainer
             fixed (long* labels = data.Labels)
             fixed (int* flag = _cancelFlag)
             {
-                status = NativeMethods.Train(_handle, images, labels, data.Count, &options, flag, &result);
+                status = dpSgd is null
+                    ? NativeMethods.Train(_handle, images, labels, data.Count, &options, flag, &result)
+                    : NativeMethods.TrainDp(_handle, images, labels, data.Count, &options, &dpOptions, flag, &result, &dpResult);
                 if (status != 0)
                 {
                     message = NativeMethods.LastErrorMessage();
@@ -165,7 +177,10 @@ public sealed unsafe class NativeTrainer : ILocalTrainer
             throw Failure(status, "Train", message);
         }
 
-        return new TrainResult(result.MeanLoss, result.Accuracy, result.Steps, result.Examples, result.Seconds);
+        DpSgdReport? report = dpSgd is null
+            ? null
+            : new DpSgdReport(dpResult.Steps, dpResult.SamplingRate, dpResult.NoiseMultiplier, dpResult.ClipNorm);
+        return new TrainResult(result.MeanLoss, result.Accuracy, result.Steps, result.Examples, result.Seconds, report);
     }
 
     public EvalResult Evaluate(ImageDataset data, int batchSize)

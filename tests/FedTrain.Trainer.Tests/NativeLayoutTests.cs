@@ -14,5 +14,9 @@ public sealed unsafe class NativeLayoutTests
         Assert.Equal(40, sizeof(FtTrainResult));
         Assert.Equal(24, sizeof(FtEvalResult));
         Assert.Equal(56, sizeof(FtModelInfo));
+        Assert.Equal(24, sizeof(FtDpOptions));
+        Assert.Equal(16, Marshal.OffsetOf<FtDpOptions>(nameof(FtDpOptions.InsecureTestSeed)).ToInt32());
+        Assert.Equal(48, sizeof(FtDpResult));
+        Assert.Equal(40, Marshal.OffsetOf<FtDpResult>(nameof(FtDpResult.InsecureSeeded)).ToInt32());
     }
 }

@@ -11,7 +11,7 @@ internal static unsafe partial class NativeMethods
     internal const string LibraryName = "fedtrain_trainer";
 
     /// <summary>FT_ABI_VERSION this binding was written against.</summary>
-    internal const int ExpectedAbiVersion = 1;
+    internal const int ExpectedAbiVersion = 2;
 
     [LibraryImport(LibraryName, EntryPoint = "ft_abi_version")]
     internal static partial int AbiVersion();
@@ -46,6 +46,18 @@ internal static unsafe partial class NativeMethods
         FtTrainOptions* options,
         int* cancelFlag,
         FtTrainResult* result);
+
+    [LibraryImport(LibraryName, EntryPoint = "ft_train_dp")]
+    internal static partial int TrainDp(
+        TrainerHandle trainer,
+        float* images,
+        long* labels,
+        long count,
+        FtTrainOptions* options,
+        FtDpOptions* dp,
+        int* cancelFlag,
+        FtTrainResult* result,
+        FtDpResult* dpResult);
 
     [LibraryImport(LibraryName, EntryPoint = "ft_evaluate")]
     internal static partial int Evaluate(

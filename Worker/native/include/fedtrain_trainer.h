@@ -27,8 +27,8 @@
 extern "C" {
 #endif
 
-/* Bumped whenever a signature or struct layout below changes. */
-#define FT_ABI_VERSION 1
+/* Bumped whenever a signature or struct layout below changes. 2: ft_train_dp, ft_dp_options, ft_dp_result. */
+#define FT_ABI_VERSION 2
 #define FT_MAX_INPUT_RANK 4
 
 typedef enum ft_status {
@@ -62,6 +62,34 @@ typedef struct ft_train_result {
     int64_t examples;
     double seconds;
 } ft_train_result;
+
+/*
+ * Record-level differential privacy for ft_train_dp (DP-SGD, Abadi et al. 2016). Each step draws a Poisson batch
+ * (every example independently with probability q = batch_size / n), clips each example's gradient, flat over
+ * all parameters, to L2 norm clip_norm, sums, adds N(0, (noise_multiplier * clip_norm)^2) to every coordinate,
+ * rounds the noised sum to a fine grid, divides by the expected batch size and steps the optimizer.
+ */
+typedef struct ft_dp_options {
+    double clip_norm;        /* C: bound on each example's gradient norm; finite and > 0 */
+    double noise_multiplier; /* sigma: noise std is sigma * C on the sum; finite and > 0 */
+    /*
+     * TESTS ONLY: leave 0. Zero draws batches and noise from a ChaCha20 stream keyed from the operating system
+     * (getrandom). Nonzero keys the stream with this value instead, so runs are reproducible and NOT private,
+     * and also allows noise_multiplier == 0; ft_dp_result.insecure_seeded then reports 1.
+     */
+    uint64_t insecure_test_seed;
+} ft_dp_options;
+
+/* What a privacy accountant needs about an ft_train_dp round: the SGM at rate q and noise sigma, `steps` times. */
+typedef struct ft_dp_result {
+    int64_t steps;            /* noised optimizer steps taken */
+    double sampling_rate;     /* q = batch_size / n, each example's inclusion probability per step */
+    double noise_multiplier;  /* sigma, as applied */
+    double clip_norm;         /* C, as applied */
+    double noise_granularity; /* grid the noised sums were rounded to (a power of two near sigma*C/4096) */
+    int32_t insecure_seeded;  /* 1 when insecure_test_seed was set: the round is not private */
+    int32_t reserved;         /* 0 */
+} ft_dp_result;
 
 typedef struct ft_eval_result {
     double mean_loss;
@@ -117,6 +145,18 @@ FT_API int ft_set_parameters(ft_trainer* t, const float* in, int64_t count);
  */
 FT_API int ft_train(ft_trainer* t, const float* images, const int64_t* labels, int64_t n,
                     const ft_train_options* options, const volatile int32_t* cancel_flag, ft_train_result* out);
+
+/*
+ * Trains in place with DP-SGD (see ft_dp_options) and a fresh optimizer over the noised gradient.
+ * options: batch_size is the expected batch size and must not exceed n; local_steps > 0 takes exactly that many
+ * steps, otherwise local_epochs takes ceil(local_epochs * n / batch_size); seed is not used (batches must stay
+ * secret, so they come from the same stream as the noise). out reports the loss, accuracy and example count of
+ * the sampled batches, which are NOT differentially private; dp_out reports what the accountant needs.
+ * Errors, cancellation and divergence behave as in ft_train; out and dp_out are written only on success.
+ */
+FT_API int ft_train_dp(ft_trainer* t, const float* images, const int64_t* labels, int64_t n,
+                       const ft_train_options* options, const ft_dp_options* dp, const volatile int32_t* cancel_flag,
+                       ft_train_result* out, ft_dp_result* dp_out);
 
 /*
  * Evaluates in inference mode over contiguous batches. per_class_correct and per_class_total (each nullable)

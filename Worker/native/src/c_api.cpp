@@ -132,6 +132,20 @@ FT_API int ft_train(ft_trainer* t, const float* images, const int64_t* labels, i
     });
 }
 
+FT_API int ft_train_dp(ft_trainer* t, const float* images, const int64_t* labels, int64_t n,
+                       const ft_train_options* options, const ft_dp_options* dp, const volatile int32_t* cancel_flag,
+                       ft_train_result* out, ft_dp_result* dp_out) {
+    return guarded([&] {
+        require(options, "options");
+        require(dp, "dp");
+        require(out, "out");
+        require(dp_out, "dp_out");
+        ft_dp_result dp_result{};
+        *out = trainer(t).train_dp(images, labels, n, *options, *dp, cancel_flag, dp_result);
+        *dp_out = dp_result;
+    });
+}
+
 FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                        int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out) {
     return guarded([&] {
@@ -144,5 +158,7 @@ FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels
 
 static_assert(sizeof(ft_train_options) == 40, "ft_train_options layout is part of the ABI");
 static_assert(sizeof(ft_train_result) == 40, "ft_train_result layout is part of the ABI");
+static_assert(sizeof(ft_dp_options) == 24, "ft_dp_options layout is part of the ABI");
+static_assert(sizeof(ft_dp_result) == 48, "ft_dp_result layout is part of the ABI");
 static_assert(sizeof(ft_eval_result) == 24, "ft_eval_result layout is part of the ABI");
 static_assert(sizeof(ft_model_info) == 56, "ft_model_info layout is part of the ABI");

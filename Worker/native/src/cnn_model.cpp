@@ -5,10 +5,14 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/autograd.h>
+
 #include <cmath>
 
 #include "dense.h"
 #include "error.h"
+#include "per_example.h"
 
 namespace fedtrain {
 namespace {
@@ -48,6 +52,69 @@ public:
         return dense(h, out_->weight, out_->bias);
     }
 
+    // DP-SGD clipping from per-layer formulas: one forward pass and one backward pass to the layer outputs, then
+    // each example's weight gradients from its layer inputs and output gradients (Goodfellow 2015): dense layers
+    // never materialise them (|g a^T| = |g| |a|), conv layers do, in one grouped convolution per layer.
+    ClippedGradients add_clipped_gradients(const at::Tensor& input, const at::Tensor& labels, double clip_norm) {
+        std::vector<at::Tensor> inputs;   // what each layer read, conv layers first, then dense
+        std::vector<at::Tensor> outputs;  // each layer's output before its ReLU
+        at::Tensor h = input;
+        for (auto& conv : convs_) {
+            inputs.push_back(h);
+            outputs.push_back(conv->forward(h));
+            h = at::max_pool2d(outputs.back().relu(), {2, 2});  // not in place: the pre-ReLU output is asked for
+        }
+        h = h.flatten(1);
+        if (fc1_) {
+            inputs.push_back(h);
+            outputs.push_back(dense(h, fc1_->weight, fc1_->bias));
+            h = outputs.back().relu();
+        }
+        inputs.push_back(h);
+        outputs.push_back(dense(h, out_->weight, out_->bias));
+        at::Tensor losses = at::cross_entropy_loss(outputs.back(), labels, {}, at::Reduction::None);
+        // Examples do not interact, so the gradient of the summed loss w.r.t. a layer output holds each example's
+        // own output gradient. Asking for these alone skips the weight gradients of the backward pass.
+        std::vector<at::Tensor> grads = torch::autograd::grad({losses.sum()}, outputs);
+
+        c10::NoGradGuard no_grad;
+        const int64_t batch = input.size(0);
+        const size_t convs = convs_.size();
+        std::vector<at::Tensor> conv_weight_grads(convs), conv_bias_grads(convs);
+        at::Tensor squared = at::zeros({batch}, input.options().dtype(at::kDouble));
+        for (size_t l = 0; l < convs; ++l) {
+            conv_weight_grads[l] = conv2d_example_weight_grads(inputs[l], grads[l], 1).reshape({batch, -1});
+            conv_bias_grads[l] = grads[l].sum({2, 3});
+            squared += at::sum(conv_weight_grads[l].square(), {1}, false, at::kDouble);
+            squared += at::sum(conv_bias_grads[l].square(), {1}, false, at::kDouble);
+        }
+        for (size_t l = convs; l < outputs.size(); ++l) {
+            // Example i's weight gradient is g_i a_i^T, whose squared norm is |g_i|^2 |a_i|^2; the bias adds |g_i|^2.
+            at::Tensor input_squared = at::sum(inputs[l].square(), {1}, false, at::kDouble);
+            squared += at::sum(grads[l].square(), {1}, false, at::kDouble).mul_(input_squared.add_(1.0));
+        }
+        at::Tensor norms = squared.sqrt();
+        at::Tensor factors = clip_factors(norms, clip_norm).to(at::kFloat).unsqueeze(1);
+
+        for (size_t l = 0; l < convs; ++l) {
+            at::Tensor& weight = convs_[l]->weight;
+            weight.mutable_grad().add_(conv_weight_grads[l].mul(factors).sum(0).view(weight.sizes()));
+            convs_[l]->bias.mutable_grad().add_(conv_bias_grads[l].mul(factors).sum(0));
+        }
+        std::vector<torch::nn::Linear> dense_layers;
+        if (fc1_) dense_layers.push_back(fc1_);
+        dense_layers.push_back(out_);
+        for (size_t d = 0; d < dense_layers.size(); ++d) {
+            const size_t l = convs + d;
+            at::Tensor scaled = grads[l].mul(factors);  // [batch, out]
+            // sum_i s_i g_i a_i^T as one product, [out, batch] x [batch, in], through dense() for oneDNN.
+            dense_layers[d]->weight.mutable_grad().add_(
+                dense(scaled.t().contiguous(), inputs[l].t().contiguous(), at::Tensor()));
+            dense_layers[d]->bias.mutable_grad().add_(scaled.sum(0));
+        }
+        return {outputs.back().detach(), losses.detach(), norms};
+    }
+
     void reset(at::Generator& generator) {
         torch::NoGradGuard no_grad;
         for (auto& conv : convs_) {
@@ -83,6 +150,11 @@ public:
     }
 
     at::Tensor forward(const at::Tensor& input) override { return net_->forward(input); }
+
+    ClippedGradients add_clipped_gradients(const at::Tensor& input, const at::Tensor& labels,
+                                           double clip_norm) override {
+        return net_->add_clipped_gradients(input, labels, clip_norm);
+    }
 
     std::vector<NamedTensor> parameters() const override {
         std::vector<NamedTensor> result;

@@ -16,6 +16,13 @@ struct NamedTensor {
     at::Tensor tensor;
 };
 
+// What one chunk of a DP-SGD batch leaves besides the gradients it added.
+struct ClippedGradients {
+    at::Tensor logits;  // [batch, classes], detached
+    at::Tensor losses;  // [batch] cross-entropy of each example, detached
+    at::Tensor norms;   // [batch] float64 L2 norm of each example's whole gradient, before clipping
+};
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -34,6 +41,12 @@ public:
 
     // Shape of one example, without the batch dimension.
     virtual const std::vector<int64_t>& input_shape() const = 0;
+
+    // DP-SGD: with g_i the gradient of example i's cross-entropy over all parameters (flat), adds
+    // sum_i min(1, clip_norm / |g_i|) * g_i to every parameter's grad, which must be defined. The default does a
+    // forward and backward pass per example (per_example.cpp); kinds override it with per-example formulas.
+    virtual ClippedGradients add_clipped_gradients(const at::Tensor& input, const at::Tensor& labels,
+                                                   double clip_norm);
 };
 
 }  // namespace fedtrain

@@ -31,6 +31,10 @@ public:
     ft_train_result train(const float* images, const int64_t* labels, int64_t n, const ft_train_options& options,
                           const volatile int32_t* cancel_flag);
 
+    // DP-SGD (ft_train_dp); throws like train(). dp_result is written on success.
+    ft_train_result train_dp(const float* images, const int64_t* labels, int64_t n, const ft_train_options& options,
+                             const ft_dp_options& dp, const volatile int32_t* cancel_flag, ft_dp_result& dp_result);
+
     ft_eval_result evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                             int64_t* per_class_correct, int64_t* per_class_total);
 
