@@ -5,6 +5,7 @@ var root = new RootCommand("FedTrain: federated learning with a coordinator and 
 root.Subcommands.Add(CoordinatorCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(PrivacyCommand.Create());
 
 try
 {

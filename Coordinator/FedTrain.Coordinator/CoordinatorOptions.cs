@@ -29,6 +29,12 @@ public sealed class CoordinatorOptions
     /// <summary>Fewest clients a round selects; a round waits until this many are live.</summary>
     public int MinFitClients { get; set; } = 2;
 
+    /// <summary>Fraction of the live clients that score each new model on their held-out data; 0 turns it off.</summary>
+    public double FractionEvaluate { get; set; } = 1.0;
+
+    /// <summary>How long federated evaluation waits for scores.</summary>
+    public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Fraction of the selected clients whose updates a round needs once its deadline passes.</summary>
     public double QuorumFraction { get; set; } = 0.5;
 
@@ -49,6 +55,12 @@ public sealed class CoordinatorOptions
     public ModelSpec Model { get; set; } = ModelSpec.FashionMnistCnn;
 
     public TrainingConfig Training { get; set; } = TrainingConfig.Default;
+
+    /// <summary>The server strategy and its parameters.</summary>
+    public StrategyOptions Strategy { get; set; } = new();
+
+    /// <summary>User-level differential privacy; null runs without it.</summary>
+    public PrivacyOptions? Privacy { get; set; }
 
     /// <summary>Folder of the IDX test set used to evaluate the global model.</summary>
     public string TestDataDirectory { get; set; } = FashionMnist.DefaultDirectory;
@@ -79,6 +91,8 @@ public sealed class CoordinatorOptions
         Require(MinFitClients > 0, nameof(MinFitClients), "must be positive");
         Require(FractionFit is > 0 and <= 1, nameof(FractionFit), "must be in (0, 1]");
         Require(QuorumFraction is > 0 and <= 1, nameof(QuorumFraction), "must be in (0, 1]");
+        Require(FractionEvaluate is >= 0 and <= 1, nameof(FractionEvaluate), "must be in [0, 1]");
+        Require(EvaluationTimeout > TimeSpan.Zero, nameof(EvaluationTimeout), "must be positive");
         Require(RoundTimeout > TimeSpan.Zero, nameof(RoundTimeout), "must be positive");
         Require(MaxRoundAttempts > 0, nameof(MaxRoundAttempts), "must be positive");
         Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
@@ -89,6 +103,24 @@ public sealed class CoordinatorOptions
         Require(ChunkBytes > 0 && ChunkBytes <= MaxMessageBytes - 1024, nameof(ChunkBytes), "must be positive and below the max message size");
         Require(ChunkBytes % sizeof(float) == 0, nameof(ChunkBytes), "must be a multiple of 4");
         Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
+        Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
+        if (Privacy is { } privacy)
+        {
+            privacy.Validate();
+            if (Strategy.Name != "fedavg")
+            {
+                throw new ArgumentException(
+                    $"Differential privacy runs DP-FedAvg; strategy {Strategy.Name} cannot be combined with it (leave the strategy at fedavg).", nameof(Strategy));
+            }
+
+            double first = FedTrain.Privacy.NoiseCalibration.Epsilon(privacy.SamplingRate, privacy.NoiseMultiplier, 1, privacy.Delta);
+            if (first > privacy.TargetEpsilon)
+            {
+                throw new ArgumentException(
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The first round alone would spend epsilon {first:F4}, above the target {privacy.TargetEpsilon}: raise the noise multiplier or the target, or lower the sampling rate."),
+                    nameof(Privacy));
+            }
+        }
     }
 
     private static void Require(bool condition, string option, string rule)

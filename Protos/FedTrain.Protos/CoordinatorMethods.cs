@@ -28,4 +28,7 @@ public static class CoordinatorMethods
 
     public static Method<HeartbeatRequest, HeartbeatResponse> Heartbeat { get; } =
         new(MethodType.Unary, ServiceName, "Heartbeat", HeartbeatRequest.Parser, HeartbeatResponse.Parser);
+
+    public static Method<EvaluationReport, EvaluationAck> ReportEvaluation { get; } =
+        new(MethodType.Unary, ServiceName, "ReportEvaluation", EvaluationReport.Parser, EvaluationAck.Parser);
 }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using FedTrain.Core.Models;
+using FedTrain.Privacy;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
@@ -18,6 +19,7 @@ namespace FedTrain.Worker;
 public sealed partial class WorkerAgent : IDisposable
 {
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(20);
+    private const int GlobalLossSample = 1000;
 
     private readonly WorkerOptions _options;
     private readonly LocalData _data;
@@ -26,6 +28,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly ResiliencePipeline _reconnect;
     private NativeTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
+    private readonly Dictionary<string, RdpAccountant> _recordAccountants = new(StringComparer.Ordinal);
     private float[] _global = [];
     private float[] _delta = [];
     private string _runId = string.Empty;
@@ -97,6 +100,9 @@ public sealed partial class WorkerAgent : IDisposable
                 case AssignmentResponse.OutcomeOneofCase.Assignment:
                     await TryRunRoundAsync(response.Assignment, cancellationToken).ConfigureAwait(false);
                     break;
+                case AssignmentResponse.OutcomeOneofCase.Evaluate:
+                    await TryEvaluateAsync(response.Evaluate, cancellationToken).ConfigureAwait(false);
+                    break;
                 default:
                     break;
             }
@@ -148,7 +154,7 @@ public sealed partial class WorkerAgent : IDisposable
         _phase = "downloading";
         int count = checked((int)trainer.ParameterCount);
         EnsureBuffers(count);
-        await DownloadAsync(assignment, count, deadline.Token).ConfigureAwait(false);
+        await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
         trainer.SetParameters(_global.AsSpan(0, count));
 
         // A single-client worker gets the legacy, client-less assignment: its one client.
@@ -170,16 +176,32 @@ public sealed partial class WorkerAgent : IDisposable
     {
         _phase = "training";
         trainer.SetParameters(_global.AsSpan(0, count));
+        // q-FedAvg weighs clients by how badly the global model serves them; a sample of the training data suffices.
+        double? globalLoss = assignment.MeasureGlobalLoss && client.Train.Count > 0
+            ? trainer.Evaluate(client.Train.Take(GlobalLossSample), 256).MeanLoss
+            : null;
         // Each client shuffles differently within a round, and each round differently.
         var clientConfig = config with { Seed = config.Seed ^ (ulong)StringComparer.Ordinal.GetHashCode(client.ClientId) };
         TrainResult training;
         try
         {
-            training = await Task.Run(() => trainer.Train(client.Train, clientConfig, cancellationToken), cancellationToken).ConfigureAwait(false);
+            training = await Task.Run(() => trainer.Train(client.Train, clientConfig, _options.DpSgd, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (TrainerException ex) when (ex.Code == TrainerErrorCode.NonFinite)
         {
             LogDiverged(assignment.Round, client.ClientId, ex.Message);
+            // Say so, so the round does not wait for this client until its deadline.
+            await _channel.UnaryAsync(
+                CoordinatorMethods.ReportMetrics,
+                new MetricsReport
+                {
+                    WorkerId = _options.WorkerId,
+                    ClientId = client.ClientId,
+                    RunId = assignment.RunId,
+                    Round = assignment.Round,
+                    Failure = "local training diverged: " + ex.Message,
+                },
+                new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken)).ConfigureAwait(false);
             return;
         }
 
@@ -187,8 +209,9 @@ public sealed partial class WorkerAgent : IDisposable
         var delta = _delta.AsSpan(0, count);
         trainer.GetParameters(delta);
         TensorPrimitives.Subtract(delta, _global.AsSpan(0, count), delta);
+        _options.Attack?.Apply(delta, config.Seed ^ (ulong)assignment.Round);
 
-        await _channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
+        var metrics = new MetricsReport
         {
             WorkerId = _options.WorkerId,
             ClientId = client.ClientId,
@@ -202,7 +225,31 @@ public sealed partial class WorkerAgent : IDisposable
             Steps = training.Steps,
             StepSeconds = training.Steps == 0 ? 0 : training.Seconds / training.Steps,
             TrainSeconds = training.Seconds,
-        }, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken)).ConfigureAwait(false);
+        };
+        if (globalLoss is { } loss)
+        {
+            metrics.GlobalLoss = loss;
+        }
+
+        if (training.DpSgd is { } dp)
+        {
+            // The client's own accountant: every DP-SGD step it ever took composes, round after round.
+            if (!_recordAccountants.TryGetValue(client.ClientId, out var accountant))
+            {
+                _recordAccountants[client.ClientId] = accountant = new RdpAccountant();
+            }
+
+            accountant.Compose(dp.SamplingRate, dp.NoiseMultiplier, checked((int)dp.Steps));
+            metrics.RecordEpsilon = accountant.GetEpsilon(_options.DpSgdDelta);
+            metrics.RecordDelta = _options.DpSgdDelta;
+            // Training loss and accuracy are computed on the private records without noise: do not report them.
+            metrics.TrainLoss = 0;
+            metrics.TrainAccuracy = 0;
+        }
+
+        await _channel.UnaryAsync(
+            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken))
+            .ConfigureAwait(false);
 
         _phase = "uploading";
         var ack = await _reconnect.ExecuteAsync(
@@ -211,14 +258,75 @@ public sealed partial class WorkerAgent : IDisposable
         LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
-    private async Task DownloadAsync(RoundAssignment assignment, int count, CancellationToken cancellationToken)
+    /// <summary>Scores the round's new global model on each assigned client's held-out data.</summary>
+    private async Task TryEvaluateAsync(EvaluationAssignment assignment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var trainer = EnsureTrainer(ModelMapping.ToSpec(assignment.Model));
+            int count = checked((int)trainer.ParameterCount);
+            if (assignment.ParameterCount != count)
+            {
+                throw new InvalidOperationException(
+                    $"The evaluation's model has {assignment.ParameterCount} parameters; the local build of it has {count}.");
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(DateTimeOffset.FromUnixTimeMilliseconds(assignment.DeadlineUnixMs) - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
+            _phase = "evaluating";
+            EnsureBuffers(count);
+            await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+            trainer.SetParameters(_global.AsSpan(0, count));
+            var report = new EvaluationReport
+            {
+                WorkerId = _options.WorkerId,
+                RunId = assignment.RunId,
+                Round = assignment.Round,
+                ModelVersion = assignment.ModelVersion,
+            };
+            foreach (string clientId in assignment.Clients)
+            {
+                var client = _data.Clients.FirstOrDefault(c => c.ClientId == clientId);
+                var score = client is { Holdout.Count: > 0 } ? trainer.Evaluate(client.Holdout, 256) : null;
+                report.Clients.Add(new ClientEvaluation
+                {
+                    ClientId = clientId,
+                    Accuracy = score?.Accuracy ?? 0,
+                    Loss = score?.MeanLoss ?? 0,
+                    ExampleCount = score?.Examples ?? 0,
+                });
+            }
+
+            await _channel.UnaryAsync(
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: deadline.Token))
+                .ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
+        {
+            LogEvaluationAbandoned(assignment.Round, $"{ex.Status}: {ex.Detail}");
+        }
+        catch (PayloadException ex)
+        {
+            LogEvaluationAbandoned(assignment.Round, ex.Message);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogEvaluationAbandoned(assignment.Round, "the evaluation's deadline passed");
+        }
+        finally
+        {
+            _phase = "idle";
+        }
+    }
+
+    private async Task DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
     {
         var request = new DownloadRequest
         {
             WorkerId = _options.WorkerId,
-            RunId = assignment.RunId,
-            Round = assignment.Round,
-            ModelVersion = assignment.ModelVersion,
+            RunId = runId,
+            Round = round,
+            ModelVersion = modelVersion,
         };
         PayloadAssembler? assembler = null;
         try
@@ -395,6 +503,9 @@ public sealed partial class WorkerAgent : IDisposable
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
     private partial void LogRunFinished(string runId, string reason);
+
+    [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "Evaluation of round {Round} abandoned: {Reason}")]
+    private partial void LogEvaluationAbandoned(long round, string reason);
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Round {Round} abandoned: {Reason}")]
     private partial void LogRoundAbandoned(long round, string reason);

@@ -1,4 +1,5 @@
 using FedTrain.Core.Data;
+using FedTrain.Trainer;
 
 namespace FedTrain.Worker;
 
@@ -38,6 +39,21 @@ public sealed class WorkerOptions
 
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// Poisons every update this worker sends (sign-flip, scale:K, gaussian, same-value): the attack harness for
+    /// testing robust aggregation. Null for an honest worker.
+    /// </summary>
+    public Core.Robust.ByzantineAttack? Attack { get; set; }
+
+    /// <summary>
+    /// Record-level differential privacy: train every client with DP-SGD (per-example clipping and noise in the
+    /// native trainer) and account for it per client. Null trains normally.
+    /// </summary>
+    public DpSgdOptions? DpSgd { get; set; }
+
+    /// <summary>δ of the record-level (ε, δ) the worker reports.</summary>
+    public double DpSgdDelta { get; set; } = 1e-5;
+
     /// <summary>libtorch threads; 0 for all cores.</summary>
     public int Threads { get; set; }
 
@@ -71,6 +87,16 @@ public sealed class WorkerOptions
         if (Population is { } population && population < ShardCount)
         {
             throw new ArgumentException($"Option Population ({population}) must be at least the number of workers ({ShardCount}).", nameof(Population));
+        }
+
+        if (DpSgd is { } dp && !(double.IsFinite(dp.ClipNorm) && dp.ClipNorm > 0 && double.IsFinite(dp.NoiseMultiplier) && dp.NoiseMultiplier > 0))
+        {
+            throw new ArgumentException("Options DpSgd clip norm and noise multiplier must be positive and finite.", nameof(DpSgd));
+        }
+
+        if (!(DpSgdDelta > 0 && DpSgdDelta < 1))
+        {
+            throw new ArgumentException($"Option DpSgdDelta must be in (0, 1), got {DpSgdDelta}.", nameof(DpSgdDelta));
         }
 
         if (TrainLimit is <= 0)

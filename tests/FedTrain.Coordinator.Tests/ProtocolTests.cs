@@ -19,6 +19,7 @@ public sealed class ProtocolTests
             [CoordinatorMethods.UploadUpdate.Name] = CoordinatorMethods.UploadUpdate.Type,
             [CoordinatorMethods.ReportMetrics.Name] = CoordinatorMethods.ReportMetrics.Type,
             [CoordinatorMethods.Heartbeat.Name] = CoordinatorMethods.Heartbeat.Type,
+            [CoordinatorMethods.ReportEvaluation.Name] = CoordinatorMethods.ReportEvaluation.Type,
         };
         Assert.Equal(service.Methods.Select(m => m.Name).Order(), declared.Keys.Order());
         foreach (var method in service.Methods)

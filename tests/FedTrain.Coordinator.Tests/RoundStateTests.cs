@@ -1,15 +1,18 @@
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
-using FedTrain.Core.Aggregation;
+using FedTrain.Coordinator.Strategies;
 
 namespace FedTrain.Coordinator.Tests;
 
 public sealed class RoundStateTests
 {
+    private static IRoundAggregator Aggregator(int length) =>
+        StrategyFactory.Create(new StrategyOptions(), 1, length, 0.1, Path.GetTempPath()).Begin(1, 1, 1);
+
     // Each client trains on a worker of the same name, except where a test says otherwise.
     private static RoundState NewRound(params string[] selected) =>
         new("run-1", 3, new ModelSnapshot(2, [0f, 0f]), selected.Select(c => new ClientInfo(c, c, 10, [10])),
-            DateTimeOffset.UtcNow.AddMinutes(1), new WeightedSum(2));
+            DateTimeOffset.UtcNow.AddMinutes(1), Aggregator(2));
 
     [Fact]
     public void Completes_when_every_selected_worker_has_an_outcome()
@@ -47,7 +50,7 @@ public sealed class RoundStateTests
     {
         var round = new RoundState("run-1", 1, new ModelSnapshot(0, [0f]),
             [new ClientInfo("c1", "w1", 5, [5]), new ClientInfo("c2", "w1", 5, [5]), new ClientInfo("c3", "w2", 5, [5])],
-            DateTimeOffset.UtcNow.AddMinutes(1), new WeightedSum(1));
+            DateTimeOffset.UtcNow.AddMinutes(1), Aggregator(1));
         Assert.Equal(["c1", "c2"], round.PendingClientsOf("w1"));
         Assert.Equal(RejectionKind.NotSelected, Assert.Throws<UpdateRejectedException>(() => round.Accept("w2", "c1", [1], 5)).Kind);
         round.Accept("w1", "c1", [1], 5);

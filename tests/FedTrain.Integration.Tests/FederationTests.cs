@@ -32,6 +32,19 @@ public sealed class FederationTests
         Assert.True(File.Exists(Path.Combine(dir, "checkpoints", "round-0002.safetensors")));
         Assert.True(File.Exists(Path.Combine(dir, "coordinator.db")));
         Assert.Contains("round   2", demo.Output, StringComparison.Ordinal);
+
+        // Federated evaluation: both clients scored every new model on their own held-out data.
+        Assert.All(rounds, r =>
+        {
+            var fairness = r.GetProperty("fairness");
+            Assert.Equal(2, fairness.GetProperty("clients_evaluated").GetInt32());
+            double mean = fairness.GetProperty("accuracy_mean").GetDouble();
+            Assert.InRange(fairness.GetProperty("accuracy_min").GetDouble(), 0, mean);
+            Assert.InRange(fairness.GetProperty("jain_index").GetDouble(), 0.5, 1);
+        });
+        var table = File.ReadAllLines(Path.Combine(dir, "clients.csv"));
+        Assert.Equal(1 + (2 * 2), table.Length);
+        Assert.StartsWith("round,client_id,worker_id,holdout_accuracy", table[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,6 +27,8 @@ internal sealed class CoordinatorConfigFile
     public double? FractionFit { get; set; }
     public int? MinFitClients { get; set; }
     public double? QuorumFraction { get; set; }
+    public double? FractionEvaluate { get; set; }
+    public double? EvaluationTimeoutSeconds { get; set; }
     public double? RoundTimeoutSeconds { get; set; }
     public double? StartTimeoutSeconds { get; set; }
     public double? HeartbeatIntervalSeconds { get; set; }
@@ -39,6 +41,8 @@ internal sealed class CoordinatorConfigFile
     public int? Threads { get; set; }
     public ModelSpec? Model { get; set; }
     public TrainingConfig? Training { get; set; }
+    public StrategyOptions? Strategy { get; set; }
+    public PrivacyOptions? Privacy { get; set; }
 
     public static CoordinatorConfigFile Load(string path)
     {
@@ -64,6 +68,8 @@ internal sealed class CoordinatorConfigFile
         options.FractionFit = FractionFit ?? options.FractionFit;
         options.MinFitClients = MinFitClients ?? options.MinFitClients;
         options.QuorumFraction = QuorumFraction ?? options.QuorumFraction;
+        options.FractionEvaluate = FractionEvaluate ?? options.FractionEvaluate;
+        options.EvaluationTimeout = Seconds(EvaluationTimeoutSeconds) ?? options.EvaluationTimeout;
         options.RoundTimeout = Seconds(RoundTimeoutSeconds) ?? options.RoundTimeout;
         options.StartTimeout = Seconds(StartTimeoutSeconds) ?? options.StartTimeout;
         options.HeartbeatInterval = Seconds(HeartbeatIntervalSeconds) ?? options.HeartbeatInterval;
@@ -76,6 +82,8 @@ internal sealed class CoordinatorConfigFile
         options.Threads = Threads ?? options.Threads;
         options.Model = Model ?? options.Model;
         options.Training = Training ?? options.Training;
+        options.Strategy = Strategy ?? options.Strategy;
+        options.Privacy = Privacy ?? options.Privacy;
     }
 
     private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FedTrain.Coordinator;
 
 namespace FedTrain.Cli.Commands;
@@ -8,17 +9,29 @@ internal sealed class CoordinatorFlags
 {
     private readonly Option<int?> _rounds = new("--rounds") { Description = "Rounds to train." };
     private readonly Option<double?> _fractionFit = new("--fraction-fit") { Description = "Fraction of live workers selected per round." };
+    private readonly Option<double?> _fractionEvaluate = new("--fraction-evaluate") { Description = "Fraction of live clients that score each new model on their held-out data (0 turns federated evaluation off)." };
     private readonly Option<int?> _minFitClients = new("--min-fit-clients") { Description = "Fewest clients a round selects." };
-    private readonly Option<double?> _quorum = new("--quorum") { Description = "Fraction of selected workers whose updates a round needs at its deadline." };
+    private readonly Option<double?> _quorum = new("--quorum") { Description = "Fraction of selected clients whose updates a round needs at its deadline." };
     private readonly Option<double?> _roundTimeout = new("--round-timeout") { Description = "Seconds a round waits for updates." };
     private readonly Option<int?> _testLimit = new("--test-limit") { Description = "Evaluate on the first N test images only." };
     private readonly Option<string?> _testData = new("--test-data") { Description = "Folder of the IDX test set." };
     private readonly Option<ulong?> _seed = new("--seed") { Description = "Seed for initialisation, selection and partitioning." };
+    private readonly Option<string?> _strategy = new("--strategy") { Description = "Server strategy: " + string.Join("; ", Coordinator.Strategies.StrategyFactory.Describe()) + "." };
+    private readonly Option<string[]> _strategyParams = new("--strategy-param") { Description = "A strategy parameter as NAME=VALUE (repeatable), e.g. beta=0.2." };
+    private readonly Option<double?> _samplingRate = new("--sampling-rate") { Description = "DP: Poisson sampling rate q of clients per round." };
+    private readonly Option<double?> _noiseMultiplier = new("--noise-multiplier") { Description = "DP: noise multiplier z; setting it turns user-level DP-FedAvg on." };
+    private readonly Option<string?> _clipNorm = new("--clip-norm") { Description = "DP: clip norm C, or 'adaptive' (start 0.1, median quantile)." };
+    private readonly Option<double?> _targetEpsilon = new("--target-epsilon") { Description = "DP: the run stops before a round would exceed this epsilon." };
+    private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5)." };
     private readonly TrainingFlags _training = new();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _rounds, _fractionFit, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed })
+        foreach (var option in new Option[]
+        {
+            _rounds, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
+            _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta,
+        })
         {
             command.Options.Add(option);
         }
@@ -28,16 +41,67 @@ internal sealed class CoordinatorFlags
 
     public ulong? Seed(ParseResult parse) => parse.GetValue(_seed);
 
+    private void ApplyPrivacy(ParseResult parse, CoordinatorOptions options)
+    {
+        bool anyFlag = parse.GetValue(_noiseMultiplier) is not null || parse.GetValue(_samplingRate) is not null
+            || parse.GetValue(_clipNorm) is not null || parse.GetValue(_targetEpsilon) is not null || parse.GetValue(_delta) is not null;
+        if (!anyFlag)
+        {
+            return;
+        }
+
+        if (parse.GetValue(_noiseMultiplier) is null && options.Privacy is null)
+        {
+            throw new ArgumentException("Differential privacy needs --noise-multiplier (the other DP flags only refine it).");
+        }
+
+        var privacy = options.Privacy ?? new PrivacyOptions();
+        privacy.NoiseMultiplier = parse.GetValue(_noiseMultiplier) ?? privacy.NoiseMultiplier;
+        privacy.SamplingRate = parse.GetValue(_samplingRate) ?? privacy.SamplingRate;
+        privacy.TargetEpsilon = parse.GetValue(_targetEpsilon) ?? privacy.TargetEpsilon;
+        privacy.Delta = parse.GetValue(_delta) ?? privacy.Delta;
+        switch (parse.GetValue(_clipNorm))
+        {
+            case null:
+                break;
+            case "adaptive":
+                privacy.AdaptiveClipping = true;
+                break;
+            case var text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double clip):
+                privacy.ClipNorm = clip;
+                privacy.AdaptiveClipping = false;
+                break;
+            case var text:
+                throw new ArgumentException($"--clip-norm must be a number or 'adaptive', got '{text}'.");
+        }
+
+        options.Privacy = privacy;
+    }
+
     public void Apply(ParseResult parse, CoordinatorOptions options)
     {
         options.Rounds = parse.GetValue(_rounds) ?? options.Rounds;
         options.FractionFit = parse.GetValue(_fractionFit) ?? options.FractionFit;
         options.MinFitClients = parse.GetValue(_minFitClients) ?? options.MinFitClients;
+        options.FractionEvaluate = parse.GetValue(_fractionEvaluate) ?? options.FractionEvaluate;
         options.QuorumFraction = parse.GetValue(_quorum) ?? options.QuorumFraction;
         options.RoundTimeout = parse.GetValue(_roundTimeout) is { } timeout ? TimeSpan.FromSeconds(timeout) : options.RoundTimeout;
         options.TestLimit = parse.GetValue(_testLimit) ?? options.TestLimit;
         options.TestDataDirectory = parse.GetValue(_testData) ?? options.TestDataDirectory;
         options.Seed = parse.GetValue(_seed) ?? options.Seed;
         (options.Model, options.Training) = _training.Apply(parse, options.Model, options.Training);
+        options.Strategy.Name = parse.GetValue(_strategy) ?? options.Strategy.Name;
+        foreach (string parameter in parse.GetValue(_strategyParams) ?? [])
+        {
+            var parts = parameter.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+            {
+                throw new ArgumentException($"--strategy-param must be NAME=NUMBER, got '{parameter}'.");
+            }
+
+            options.Strategy.Parameters[parts[0]] = value;
+        }
+
+        ApplyPrivacy(parse, options);
     }
 }

@@ -23,12 +23,15 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Run directory (summary.json, checkpoints, logs).", DefaultValueFactory = _ => "runs/demo" };
         var partition = new Option<string>("--partition") { Description = "iid or dirichlet:ALPHA.", DefaultValueFactory = _ => "dirichlet:0.5" };
         var clients = new Option<int?>("--clients") { Description = "Simulated data owners spread over the workers (default: one per worker)." };
+        var byzantine = new Option<double?>("--byzantine") { Description = "Test harness: fraction of workers that poison their updates." };
+        var attack = new Option<string?>("--attack") { Description = "Test harness: the poison, sign-flip (default), scale:K, gaussian or same-value." };
+        var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP on every worker: DP-SGD with CLIP,NOISE (e.g. 1.0,1.1)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
         var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
         var data = new Option<string>("--data") { Description = "Folder of the Fashion-MNIST IDX files.", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
         var flags = new CoordinatorFlags();
         var command = new Command("demo", "Train a CNN on Fashion-MNIST with a local federation of worker processes.");
-        foreach (var option in new Option[] { workers, output, partition, clients, trainLimit, threads, data })
+        foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, threads, data })
         {
             command.Options.Add(option);
         }
@@ -48,6 +51,14 @@ internal static class DemoCommand
             }
 
             var scheme = PartitionScheme.Parse(parse.GetValue(partition)!);
+            double byzantineFraction = parse.GetValue(byzantine) ?? 0;
+            if (!(byzantineFraction is >= 0 and < 1))
+            {
+                throw new ArgumentException($"--byzantine must be a fraction in [0, 1), got {byzantineFraction}.");
+            }
+
+            string attackSpec = Core.Robust.ByzantineAttack.Parse(parse.GetValue(attack) ?? "sign-flip").Spec;
+            int poisoned = (int)Math.Ceiling(byzantineFraction * workerCount);
             var options = DemoDefaults(workerCount, parse.GetValue(output)!, parse.GetValue(data)!);
             flags.Apply(parse, options);
             options.Validate();
@@ -65,6 +76,8 @@ internal static class DemoCommand
             await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
             AnsiConsole.MarkupLine(
                 $"[bold]FedTrain demo[/]: {workerCount} workers, {options.Rounds} rounds, partition {scheme}, model {options.Model.ToNativeSpec().EscapeMarkup()}");
+            AnsiConsole.MarkupLine($"Strategy {(options.Privacy?.Describe() ?? host.Orchestrator.StrategyDescription).EscapeMarkup()}"
+                + (poisoned > 0 ? $"; [red]{poisoned} of {workerCount} workers send {attackSpec.EscapeMarkup()} updates[/]" : string.Empty));
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC), http://127.0.0.1:{host.HttpPort}/api/status; logs in {logDirectory.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
                 AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
@@ -89,6 +102,16 @@ internal static class DemoCommand
                         "--threads", workerThreads.ToString(CultureInfo.InvariantCulture),
                         "--log", Path.Combine(logDirectory, id + ".log"),
                     };
+                    if (parse.GetValue(dpSgd) is { } dpSgdSpec)
+                    {
+                        arguments.AddRange(["--dp-sgd", dpSgdSpec]);
+                    }
+
+                    if (i < poisoned)
+                    {
+                        arguments.AddRange(["--attack", attackSpec]);
+                    }
+
                     if (parse.GetValue(clients) is { } population)
                     {
                         arguments.AddRange(["--population", population.ToString(CultureInfo.InvariantCulture)]);
@@ -125,7 +148,13 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine(committed.Count > 0
                 ? $"[bold green]Done[/]: {committed.Count} rounds, final test accuracy {committed[^1].TestAccuracy:F4}. Summary: {summary.EscapeMarkup()}"
                 : $"[bold red]No round completed[/]: {host.Orchestrator.FinishReason?.EscapeMarkup()}");
-            return committed.Count == options.Rounds ? 0 : 1;
+            if (committed.Count < options.Rounds && host.Orchestrator.FinishReason is { } why)
+            {
+                AnsiConsole.MarkupLine($"Stopped early: {why.EscapeMarkup()}");
+            }
+
+            bool failed = host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != false;
+            return committed.Count > 0 && !failed ? 0 : 1;
         });
         return command;
     }
@@ -162,8 +191,13 @@ internal static class DemoCommand
     private static void PrintRound(RoundResult result)
     {
         string failures = result.Failures.Count == 0 ? string.Empty : $" [yellow]({result.Failures.Count} failed)[/]";
+        string epsilon = result.Epsilon is { } e ? string.Create(CultureInfo.InvariantCulture, $"  epsilon {e:F3}") : string.Empty;
+        string skipped = result.SkipReason is { } reason ? $" [yellow](skipped: {reason.EscapeMarkup()})[/]" : string.Empty;
+        string fairness = result.Fairness is { } f
+            ? string.Create(CultureInfo.InvariantCulture, $"  clients: mean {f.AccuracyMean:F3}, worst 10% {f.AccuracyP10:F3}, Jain {f.JainIndex:F3}")
+            : string.Empty;
         AnsiConsole.MarkupLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{failures}"));
+            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{epsilon}{fairness}{failures}{skipped}"));
     }
 }

@@ -21,9 +21,12 @@ internal static class WorkerCommand
         var holdout = new Option<double?>("--holdout") { Description = "Fraction of the shard held out for local evaluation (default 0.1)." };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: all cores)." };
         var device = new Option<string?>("--device") { Description = "cpu (default)." };
+        var attack = new Option<string?>("--attack") { Description = "Test harness: poison every update (sign-flip, scale:K, gaussian, same-value)." };
+        var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP: train with DP-SGD, written CLIP,NOISE (e.g. 1.0,1.1)." };
+        var dpSgdDelta = new Option<double?>("--dp-sgd-delta") { Description = "Delta of the record-level (epsilon, delta) reported (default 1e-5)." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, log })
         {
             command.Options.Add(option);
         }
@@ -51,6 +54,9 @@ internal static class WorkerCommand
             options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
             options.Threads = parse.GetValue(threads) ?? options.Threads;
             options.Device = parse.GetValue(device) ?? options.Device;
+            options.Attack = parse.GetValue(attack) is { } spec ? Core.Robust.ByzantineAttack.Parse(spec) : null;
+            options.DpSgd = parse.GetValue(dpSgd) is { } dpText ? ParseDpSgd(dpText) : null;
+            options.DpSgdDelta = parse.GetValue(dpSgdDelta) ?? options.DpSgdDelta;
             options.Validate();
 
             using var loggerFactory = parse.GetValue(log) is { } logPath
@@ -66,6 +72,20 @@ internal static class WorkerCommand
             return 0;
         });
         return command;
+    }
+
+    private static Trainer.DpSgdOptions ParseDpSgd(string text)
+    {
+        var parts = text.Split(',');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double clip)
+            && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double noise)
+            && double.IsFinite(clip) && clip > 0 && double.IsFinite(noise) && noise > 0)
+        {
+            return new Trainer.DpSgdOptions(clip, noise);
+        }
+
+        throw new ArgumentException($"--dp-sgd must be CLIP,NOISE with both positive, got '{text}'.");
     }
 
     private static (int Index, int Count) ParseShard(string text)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
@@ -55,6 +56,7 @@ public sealed partial class CoordinatorGrpcService
         router.MapClientStreaming(CoordinatorMethods.UploadUpdate, UploadUpdateAsync);
         router.MapUnary(CoordinatorMethods.ReportMetrics, ReportMetricsAsync);
         router.MapUnary(CoordinatorMethods.Heartbeat, HeartbeatAsync);
+        router.MapUnary(CoordinatorMethods.ReportEvaluation, ReportEvaluationAsync);
     }
 
     internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
@@ -112,6 +114,12 @@ public sealed partial class CoordinatorGrpcService
                 return new AssignmentResponse { Assignment = ToAssignment(round, workerId, clients) };
             }
 
+            var evaluation = _orchestrator.CurrentEvaluation;
+            if (evaluation?.PendingClientsOf(workerId) is { Count: > 0 } evaluators)
+            {
+                return new AssignmentResponse { Evaluate = ToEvaluation(evaluation, evaluators) };
+            }
+
             try
             {
                 await changed.WaitAsync(timeout.Token).ConfigureAwait(false);
@@ -128,20 +136,7 @@ public sealed partial class CoordinatorGrpcService
     internal async Task DownloadModelAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId);
-        var round = _orchestrator.CurrentRound;
-        if (round is null || round.Round != request.Round || round.Model.Version != request.ModelVersion || request.RunId != round.RunId)
-        {
-            throw new RpcException(
-                StatusCode.FailedPrecondition,
-                $"Round {request.Round} with model version {request.ModelVersion} is not the current round.");
-        }
-
-        if (round.PendingClientsOf(workerId).Count == 0)
-        {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} has no open assignment in round {round.Round}.");
-        }
-
-        var model = round.Model;
+        var model = ModelFor(request, workerId);
         var header = new PayloadHeader
         {
             TotalBytes = model.PayloadBytes,
@@ -239,6 +234,20 @@ public sealed partial class CoordinatorGrpcService
     internal Task<MetricsAck> ReportMetricsAsync(MetricsReport request, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId);
+        if (request.Failure.Length > 0)
+        {
+            string failedClient = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
+            if (_orchestrator.CurrentRound is { } open && open.Round == request.Round
+                && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == failedClient) == true)
+            {
+                string reason = request.Failure.Length > 200 ? request.Failure[..200] : request.Failure;
+                LogClientFailed(failedClient, workerId, request.Round, reason);
+                open.Fail(failedClient, "worker reported: " + reason);
+            }
+
+            return Task.FromResult(new MetricsAck());
+        }
+
         double[] figures = [request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss, request.StepSeconds, request.TrainSeconds];
         if (figures.Any(f => !double.IsFinite(f)) || request.ExampleCount < 0 || request.Steps < 0)
         {
@@ -249,12 +258,49 @@ public sealed partial class CoordinatorGrpcService
         string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
         if (round is not null && round.Round == request.Round && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true)
         {
+            if (request.HasGlobalLoss && !(double.IsFinite(request.GlobalLoss) && request.GlobalLoss >= 0))
+            {
+                throw new RpcException(StatusCode.InvalidArgument, "global_loss must be finite and non-negative.");
+            }
+
             round.RecordMetrics(clientId, new WorkerMetrics(
                 request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss,
-                request.ExampleCount, request.Steps, request.StepSeconds, request.TrainSeconds));
+                request.ExampleCount, request.Steps, request.StepSeconds, request.TrainSeconds)
+            {
+                GlobalLoss = request.HasGlobalLoss ? request.GlobalLoss : null,
+                RecordEpsilon = request.HasRecordEpsilon && double.IsFinite(request.RecordEpsilon) ? request.RecordEpsilon : null,
+            });
         }
 
         return Task.FromResult(new MetricsAck());
+    }
+
+    internal Task<EvaluationAck> ReportEvaluationAsync(EvaluationReport request, ServerCallContext context)
+    {
+        string workerId = RequireKnownWorker(request.WorkerId);
+        var evaluation = _orchestrator.CurrentEvaluation;
+        if (evaluation is null || evaluation.Round != request.Round || evaluation.Model.Version != request.ModelVersion || request.RunId != evaluation.RunId)
+        {
+            throw new RpcException(StatusCode.FailedPrecondition, $"No evaluation of round {request.Round}, model version {request.ModelVersion} is open.");
+        }
+
+        foreach (var client in request.Clients)
+        {
+            try
+            {
+                evaluation.Record(workerId, client.ClientId, client.Accuracy, client.Loss, client.ExampleCount);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new RpcException(StatusCode.InvalidArgument, ex.Message);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, ex.Message);
+            }
+        }
+
+        return Task.FromResult(new EvaluationAck());
     }
 
     internal Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
@@ -338,6 +384,43 @@ public sealed partial class CoordinatorGrpcService
         return workerId;
     }
 
+    /// <summary>The model a download asks for: the open round's, or the one under federated evaluation.</summary>
+    private ModelSnapshot ModelFor(DownloadRequest request, string workerId)
+    {
+        var round = _orchestrator.CurrentRound;
+        if (round is not null && round.Round == request.Round && round.Model.Version == request.ModelVersion && request.RunId == round.RunId
+            && round.PendingClientsOf(workerId).Count > 0)
+        {
+            return round.Model;
+        }
+
+        var evaluation = _orchestrator.CurrentEvaluation;
+        if (evaluation is not null && evaluation.Round == request.Round && evaluation.Model.Version == request.ModelVersion
+            && request.RunId == evaluation.RunId && evaluation.PendingClientsOf(workerId).Count > 0)
+        {
+            return evaluation.Model;
+        }
+
+        throw new RpcException(
+            StatusCode.FailedPrecondition,
+            $"Worker {workerId} has no open assignment for round {request.Round} with model version {request.ModelVersion}.");
+    }
+
+    private EvaluationAssignment ToEvaluation(EvaluationState evaluation, IReadOnlyList<string> clients)
+    {
+        var assignment = new EvaluationAssignment
+        {
+            RunId = evaluation.RunId,
+            Round = evaluation.Round,
+            ModelVersion = evaluation.Model.Version,
+            Model = ProtoMapping.ToProto(_options.Model),
+            DeadlineUnixMs = evaluation.Deadline.ToUnixTimeMilliseconds(),
+            ParameterCount = evaluation.Model.ParameterCount,
+        };
+        assignment.Clients.AddRange(clients);
+        return assignment;
+    }
+
     private static ClientInfo ToClient(string clientId, string workerId, DataSummary? data, string field)
     {
         if (data is null || data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || data.LabelHistogram.Sum() != data.ExampleCount)
@@ -370,7 +453,11 @@ public sealed partial class CoordinatorGrpcService
         Training = ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round),
         DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
         ParameterCount = round.Model.ParameterCount,
+        MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,
     };
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]
+    private partial void LogClientFailed(string clientId, string workerId, long round, string reason);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Clients} clients, {Examples} examples, on {Device}")]
     private partial void LogRegistered(string workerId, string what, int clients, long examples, string device);

@@ -5,6 +5,7 @@ using FedTrain.Coordinator.Grpc;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
+using FedTrain.Coordinator.Strategies;
 using FedTrain.Core.Data;
 using FedTrain.Rpc;
 using FedTrain.Trainer;
@@ -70,8 +71,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         var store = new SqliteCoordinatorStore(Path.Combine(options.RunDirectory, "coordinator.db"));
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
+        var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(
-            options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, time,
+            options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, strategy, time,
             loggerFactory.CreateLogger<RoundOrchestrator>());
         var service = new CoordinatorGrpcService(options, orchestrator, registry, store, time, loggerFactory.CreateLogger<CoordinatorGrpcService>());
         var router = new GrpcRouter(
@@ -133,6 +135,22 @@ public sealed class CoordinatorHost : IAsyncDisposable
         await Orchestrator.RunAsync(_stopping.Token).ConfigureAwait(false);
         // Let polling workers hear that the run is over before the ports close.
         await Task.Delay(gracePeriod, _stopping.Token).ConfigureAwait(false);
+    }
+
+    private static IAggregationStrategy CreateStrategy(CoordinatorOptions options, ICoordinatorStore store, int length)
+    {
+        if (options.Privacy is { } privacy)
+        {
+            // A resumed run continues adaptive clipping from the clip norm its last release handed on.
+            double? resumeClip = store.LoadRun() is { } run && store.LoadPrivacyReleases(run.RunId) is { Count: > 0 } releases
+                ? releases[^1].NextClipNorm
+                : null;
+            return new DpFedAvgStrategy(privacy, length, resumeClip);
+        }
+
+        string spool = Path.Combine(options.RunDirectory, "spool");
+        Directory.CreateDirectory(spool);
+        return StrategyFactory.Create(options.Strategy, options.MinFitClients, length, options.Training.LearningRate, spool);
     }
 
     private static int FreePort()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedTrain.Coordinator.Rounds;
@@ -12,7 +13,8 @@ public static class RunSummaryWriter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static JsonObject Build(string runId, string modelKind, int workers, int clients, IReadOnlyList<RoundResult> rounds, string status)
+    public static JsonObject Build(
+        string runId, string modelKind, int workers, int clients, string strategy, JsonObject? privacy, IReadOnlyList<RoundResult> rounds, string status)
     {
         ArgumentNullException.ThrowIfNull(rounds);
         var roundArray = new JsonArray();
@@ -28,6 +30,9 @@ public static class RunSummaryWriter
                 ["duration_seconds"] = Math.Round(round.DurationSeconds, 3),
                 ["update_bytes"] = round.UpdateBytes,
                 ["model_version"] = round.ModelVersion,
+                ["epsilon"] = round.Epsilon,
+                ["clip_norm"] = round.ClipNorm,
+                ["skipped"] = round.SkipReason,
                 ["per_class_accuracy"] = new JsonArray(round.PerClassAccuracy.Select(a => (JsonNode?)a).ToArray()),
                 ["failures"] = new JsonArray(round.Failures.Select(f => (JsonNode?)f).ToArray()),
                 ["clients"] = new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
@@ -39,8 +44,19 @@ public static class RunSummaryWriter
                     ["train_accuracy"] = p.TrainAccuracy,
                     ["holdout_accuracy"] = p.HoldoutAccuracy,
                     ["step_seconds"] = p.StepSeconds,
+                    ["record_epsilon"] = p.RecordEpsilon,
                 }).ToArray()),
                 ["checkpoint"] = Path.GetFileName(round.CheckpointPath),
+                ["fairness"] = round.Fairness is not { } fairness ? null : new JsonObject
+                {
+                    ["accuracy_mean"] = fairness.AccuracyMean,
+                    ["accuracy_std"] = fairness.AccuracyStd,
+                    ["accuracy_min"] = fairness.AccuracyMin,
+                    ["accuracy_p10"] = fairness.AccuracyP10,
+                    ["jain_index"] = fairness.JainIndex,
+                    ["gini"] = fairness.Gini,
+                    ["clients_evaluated"] = fairness.ClientsEvaluated,
+                },
             });
         }
 
@@ -52,14 +68,42 @@ public static class RunSummaryWriter
             ["model"] = modelKind,
             ["workers"] = workers,
             ["clients"] = clients,
+            ["strategy"] = strategy,
+            ["privacy"] = privacy,
             ["rounds"] = roundArray,
             ["final"] = new JsonObject
             {
                 ["test_accuracy"] = last?.TestAccuracy,
                 ["test_loss"] = last?.TestLoss,
                 ["rounds_completed"] = rounds.Count,
+                ["epsilon"] = last?.Epsilon,
             },
         };
+    }
+
+    /// <summary>
+    /// Writes the per-client table: one row per round and evaluated client with the global model's held-out
+    /// accuracy and loss on that client, and whether (and on how many examples) the client trained that round.
+    /// </summary>
+    public static void WriteClientTable(string path, IReadOnlyList<RoundResult> rounds)
+    {
+        ArgumentNullException.ThrowIfNull(rounds);
+        var lines = new List<string> { "round,client_id,worker_id,holdout_accuracy,holdout_loss,holdout_examples,trained,train_examples" };
+        foreach (var round in rounds)
+        {
+            var trained = round.Participants.ToDictionary(p => p.ClientId, StringComparer.Ordinal);
+            foreach (var evaluation in round.ClientEvaluations)
+            {
+                bool didTrain = trained.TryGetValue(evaluation.ClientId, out var participant);
+                lines.Add(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{round.Round},{evaluation.ClientId},{evaluation.WorkerId},{evaluation.Accuracy:R},{evaluation.Loss:R},{evaluation.ExampleCount},{(didTrain ? 1 : 0)},{(didTrain ? participant!.ExampleCount : 0)}"));
+            }
+        }
+
+        string temporary = path + ".tmp";
+        File.WriteAllLines(temporary, lines);
+        File.Move(temporary, path, overwrite: true);
     }
 
     public static void Write(string path, JsonObject summary)

@@ -14,4 +14,7 @@ public sealed record ParticipantResult(string ClientId, string WorkerId, long Ex
     public double? StepSeconds { get; init; }
 
     public double? TrainSeconds { get; init; }
+
+    /// <summary>Record-level ε of the client's DP-SGD training, as its worker accounts it; null without DP-SGD.</summary>
+    public double? RecordEpsilon { get; init; }
 }

@@ -8,7 +8,10 @@ using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Checkpoints;
 using FedTrain.Core.Data;
+using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;
+using FedTrain.Coordinator.Strategies;
+using FedTrain.Privacy;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Rounds;
@@ -27,12 +30,14 @@ public sealed partial class RoundOrchestrator
     private readonly ParameterManifest _manifest;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly WeightedSum _sum;
+    private readonly IAggregationStrategy _strategy;
+    private readonly PrivacyBudget? _budget;
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _committed = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelSnapshot _model;
     private RoundState? _current;
+    private EvaluationState? _evaluation;
 
     public RoundOrchestrator(
         CoordinatorOptions options,
@@ -41,6 +46,7 @@ public sealed partial class RoundOrchestrator
         TestSetEvaluator evaluator,
         ParameterManifest manifest,
         float[] initialParameters,
+        IAggregationStrategy strategy,
         TimeProvider time,
         ILogger<RoundOrchestrator> logger)
     {
@@ -51,7 +57,8 @@ public sealed partial class RoundOrchestrator
         _manifest = manifest;
         _time = time;
         _logger = logger;
-        _sum = new WeightedSum(manifest.TotalElements);
+        _strategy = strategy;
+        _budget = options.Privacy is { } privacy ? new PrivacyBudget(privacy.TargetEpsilon, privacy.Delta) : null;
         _model = new ModelSnapshot(0, initialParameters);
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
@@ -63,6 +70,15 @@ public sealed partial class RoundOrchestrator
     public event Action<RoundResult>? RoundCommitted;
 
     public string RunId { get; private set; }
+
+    /// <summary>ε spent so far, counting every noised release (null without DP).</summary>
+    public double? SpentEpsilon => _budget?.SpentEpsilon;
+
+    /// <summary>The strategy's name and parameters.</summary>
+    public string StrategyDescription => _strategy.Description;
+
+    /// <summary>Whether workers must report each client's global-model loss before training.</summary>
+    public bool NeedsGlobalLoss => _strategy.NeedsGlobalLoss;
 
     public ParameterManifest Manifest => _manifest;
 
@@ -85,6 +101,18 @@ public sealed partial class RoundOrchestrator
             lock (_lock)
             {
                 return _current;
+            }
+        }
+    }
+
+    /// <summary>The federated evaluation now collecting scores, or null.</summary>
+    public EvaluationState? CurrentEvaluation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _evaluation;
             }
         }
     }
@@ -142,6 +170,14 @@ public sealed partial class RoundOrchestrator
 
             for (long round = firstRound; round <= _options.Rounds; round++)
             {
+                if (_options.Privacy is { } privacy && !_budget!.CanAfford(privacy.SamplingRate, privacy.NoiseMultiplier))
+                {
+                    Finish(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(privacy.SamplingRate, privacy.NoiseMultiplier):F4}"));
+                    return;
+                }
+
                 var result = await RunRoundWithRetriesAsync(round, cancellationToken).ConfigureAwait(false);
                 lock (_lock)
                 {
@@ -185,12 +221,18 @@ public sealed partial class RoundOrchestrator
         var started = _time.GetTimestamp();
         await _registry.WaitForLiveClientsAsync(_options.MinFitClients, cancellationToken).ConfigureAwait(false);
         var live = _registry.LiveClients();
-        var chosen = CohortSelector.Select(
-            live.Select(c => c.ClientId).ToList(), _options.FractionFit, _options.MinFitClients,
-            _options.Seed ^ (ulong)(round * 1_000_003 + attempt));
-        var selected = live.Where(c => chosen.Contains(c.ClientId)).ToList();
+        // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
+        // accountant assumes, drawn from the secure generator; otherwise a seeded uniform sample.
+        IReadOnlyList<string> chosen = _options.Privacy is { } dp
+            ? PoissonSampler.Sample(live.Count, dp.SamplingRate).Select(i => live[i].ClientId).ToList()
+            : CohortSelector.Select(
+                live.Select(c => c.ClientId).ToList(), _options.FractionFit, _options.MinFitClients,
+                _options.Seed ^ (ulong)(round * 1_000_003 + attempt));
+        var chosenSet = chosen.ToHashSet(StringComparer.Ordinal);
+        var selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
-        var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, _sum);
+        using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
+        var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator);
         lock (_lock)
         {
             _current = state;
@@ -200,7 +242,10 @@ public sealed partial class RoundOrchestrator
         RoundStarted?.Invoke(round, chosen);
         SignalChange();
 
-        await WaitForUpdatesAsync(state, cancellationToken).ConfigureAwait(false);
+        await WaitForAnswersAsync(
+            state.AllAnswered, state.Deadline, state.Pending,
+            client => state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)"),
+            cancellationToken).ConfigureAwait(false);
         var (accepted, failures) = state.Close();
         lock (_lock)
         {
@@ -212,8 +257,8 @@ public sealed partial class RoundOrchestrator
             LogParticipantFailed(round, failure);
         }
 
-        int quorum = Math.Max(1, (int)Math.Ceiling(_options.QuorumFraction * selected.Count));
-        if (accepted.Count < quorum)
+        int quorum = (int)Math.Ceiling(_options.QuorumFraction * selected.Count);
+        if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
             SignalChange();
@@ -221,9 +266,25 @@ public sealed partial class RoundOrchestrator
         }
 
         var parameters = new float[model.ParameterCount];
-        _sum.WriteMean(parameters);
-        TensorPrimitives.Add(model.Parameters, parameters, parameters);
+        var outcome = aggregator.Finish(model.Parameters, parameters);
+        if (!outcome.Applied)
+        {
+            // The rule cannot give a trustworthy aggregate from this cohort: keep the model rather than aggregate wrongly.
+            LogRoundSkipped(round, outcome.SkipReason ?? "no reason given");
+            model.Parameters.CopyTo(parameters);
+        }
+
+        double? epsilon = null;
+        if (outcome.Privacy is { } release)
+        {
+            // Account before anything noised leaves this process: a crash after this line can only over-count.
+            _store.RecordPrivacyRelease(RunId, round, attempt, _options.Privacy!.SamplingRate, release.NoiseMultiplier, release.ClipNorm, release.NextClipNorm);
+            epsilon = _budget!.Commit(_options.Privacy.SamplingRate, release.NoiseMultiplier);
+        }
+
         var (evaluation, perClass) = _evaluator.Evaluate(parameters);
+        var next = new ModelSnapshot(round, parameters);
+        var clientEvaluations = await EvaluateOnClientsAsync(next, attempt, cancellationToken).ConfigureAwait(false);
         string checkpoint = Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.safetensors");
         SafetensorsFile.Write(checkpoint, _manifest, parameters, new Dictionary<string, string>
         {
@@ -244,37 +305,81 @@ public sealed partial class RoundOrchestrator
             model.PayloadBytes,
             perClass,
             checkpoint,
-            _time.GetUtcNow());
+            _time.GetUtcNow())
+        {
+            ClientEvaluations = clientEvaluations,
+            SkipReason = outcome.Applied ? null : outcome.SkipReason,
+            Epsilon = epsilon,
+            ClipNorm = outcome.Privacy?.ClipNorm,
+            Fairness = clientEvaluations.Count == 0
+                ? null
+                : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
+        };
         _store.CommitRound(RunId, result);
         lock (_lock)
         {
-            _model = new ModelSnapshot(round, parameters);
+            _model = next;
         }
 
         LogRoundCommitted(round, evaluation.Accuracy, evaluation.MeanLoss, accepted.Count, selected.Count, result.DurationSeconds);
         return result;
     }
 
-    private async Task WaitForUpdatesAsync(RoundState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Federated evaluation: the new model goes to a sample of the live clients, each scores it on its held-out
+    /// data. Clients that do not answer in time are left out of the fairness figures, not waited for.
+    /// </summary>
+    private async Task<IReadOnlyList<ClientEvaluationResult>> EvaluateOnClientsAsync(ModelSnapshot model, int attempt, CancellationToken cancellationToken)
+    {
+        if (_options.FractionEvaluate <= 0)
+        {
+            return [];
+        }
+
+        var live = _registry.LiveClients();
+        var chosen = CohortSelector.Select(
+            live.Select(c => c.ClientId).ToList(), _options.FractionEvaluate, 1, _options.Seed ^ (ulong)(model.Version * 7_000_003 + attempt));
+        var evaluation = new EvaluationState(RunId, model.Version, model, live.Where(c => chosen.Contains(c.ClientId)), _time.GetUtcNow() + _options.EvaluationTimeout);
+        lock (_lock)
+        {
+            _evaluation = evaluation;
+        }
+
+        SignalChange();
+        await WaitForAnswersAsync(
+            evaluation.AllAnswered, evaluation.Deadline, evaluation.Pending, client => evaluation.Fail(client.ClientId), cancellationToken)
+            .ConfigureAwait(false);
+        var results = evaluation.Close();
+        lock (_lock)
+        {
+            _evaluation = null;
+        }
+
+        return results;
+    }
+
+    /// <summary>Waits until every client answered or the deadline passed; clients of silent workers are failed.</summary>
+    private async Task WaitForAnswersAsync(
+        Task allAnswered, DateTimeOffset deadline, Func<IReadOnlyList<ClientInfo>> pending, Action<ClientInfo> fail, CancellationToken cancellationToken)
     {
         // Poll the registry once a second as well: a worker that died mid-round sends nothing, it only goes silent.
         var tick = TimeSpan.FromSeconds(1);
-        while (!state.AllAnswered.IsCompleted)
+        while (!allAnswered.IsCompleted)
         {
-            var remaining = state.Deadline - _time.GetUtcNow();
+            var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
                 return;
             }
 
-            await Task.WhenAny(state.AllAnswered, Task.Delay(remaining < tick ? remaining : tick, _time, cancellationToken))
+            await Task.WhenAny(allAnswered, Task.Delay(remaining < tick ? remaining : tick, _time, cancellationToken))
                 .ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var client in state.Pending())
+            foreach (var client in pending())
             {
                 if (_registry.IsGone(client.WorkerId))
                 {
-                    state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)");
+                    fail(client);
                 }
             }
         }
@@ -298,6 +403,12 @@ public sealed partial class RoundOrchestrator
         }
 
         RunId = existing.RunId;
+        // Every noised release counts, committed or not: its noise was already seen.
+        foreach (var release in _store.LoadPrivacyReleases(RunId))
+        {
+            _budget?.Commit(release.SamplingRate, release.NoiseMultiplier);
+        }
+
         var rounds = _store.LoadRounds(RunId);
         lock (_lock)
         {
@@ -330,11 +441,32 @@ public sealed partial class RoundOrchestrator
         SignalChange();
     }
 
-    private void WriteSummary(string status) =>
+    private void WriteSummary(string status)
+    {
+        var rounds = CommittedRounds;
+        RunSummaryWriter.WriteClientTable(Path.Combine(_options.RunDirectory, "clients.csv"), rounds);
         RunSummaryWriter.Write(
             Path.Combine(_options.RunDirectory, "summary.json"),
             RunSummaryWriter.Build(
-                RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, CommittedRounds, status));
+                RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
+                PrivacySummary(), rounds, status));
+    }
+
+    private System.Text.Json.Nodes.JsonObject? PrivacySummary() => _options.Privacy is not { } privacy
+        ? null
+        : new System.Text.Json.Nodes.JsonObject
+        {
+            ["mechanism"] = "dp-fedavg (user level, Poisson sampling, fixed denominator)",
+            ["noise_multiplier"] = privacy.NoiseMultiplier,
+            ["clip_norm"] = privacy.AdaptiveClipping ? "adaptive" : privacy.ClipNorm,
+            ["initial_clip_norm"] = privacy.AdaptiveClipping ? privacy.InitialClipNorm : null,
+            ["target_unclipped_quantile"] = privacy.AdaptiveClipping ? privacy.TargetUnclippedQuantile : null,
+            ["sampling_rate"] = privacy.SamplingRate,
+            ["delta"] = privacy.Delta,
+            ["target_epsilon"] = privacy.TargetEpsilon,
+            ["spent_epsilon"] = _budget?.SpentEpsilon,
+            ["accountant"] = "RDP of the Sampled Gaussian Mechanism, improved RDP-to-(epsilon, delta) conversion",
+        };
 
     private void SignalChange()
     {
@@ -362,6 +494,9 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Round {Round} committed: test accuracy {Accuracy:F4}, loss {Loss:F4}, {Accepted}/{Selected} updates, {Seconds:F1} s")]
     private partial void LogRoundCommitted(long round, double accuracy, double loss, int accepted, int selected, double seconds);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Round {Round} skipped, the model stays as it was: {Reason}")]
+    private partial void LogRoundSkipped(long round, string reason);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Resuming run {RunId} after committed round {Round}")]
     private partial void LogResumed(string runId, long round);

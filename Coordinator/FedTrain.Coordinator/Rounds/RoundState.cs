@@ -1,5 +1,5 @@
 using FedTrain.Coordinator.Registry;
-using FedTrain.Core.Aggregation;
+using FedTrain.Coordinator.Strategies;
 
 namespace FedTrain.Coordinator.Rounds;
 
@@ -15,23 +15,25 @@ public sealed class RoundState
     private readonly Dictionary<string, ParticipantResult> _accepted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _failed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkerMetrics> _metrics = new(StringComparer.Ordinal);
-    private readonly WeightedSum _sum;
+    private readonly IRoundAggregator _aggregator;
     private readonly TaskCompletionSource _allAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
 
-    public RoundState(string runId, long round, ModelSnapshot model, IEnumerable<ClientInfo> selected, DateTimeOffset deadline, WeightedSum sum)
+    /// <param name="runId">The run.</param>
+    /// <param name="round">The round number.</param>
+    /// <param name="model">The global model the selected clients train from.</param>
+    /// <param name="selected">The cohort; it may be empty under Poisson sampling.</param>
+    /// <param name="deadline">When the round stops waiting.</param>
+    /// <param name="aggregator">Receives every accepted update, under this round's lock.</param>
+    public RoundState(string runId, long round, ModelSnapshot model, IEnumerable<ClientInfo> selected, DateTimeOffset deadline, IRoundAggregator aggregator)
     {
         RunId = runId;
         Round = round;
         Model = model;
         _selected = selected.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
         Deadline = deadline;
-        _sum = sum;
-        _sum.Reset();
-        if (_selected.Count == 0)
-        {
-            throw new ArgumentException("A round needs at least one selected client.", nameof(selected));
-        }
+        _aggregator = aggregator;
+        CompleteIfAllAnswered();
     }
 
     public string RunId { get; }
@@ -86,7 +88,7 @@ public sealed class RoundState
         lock (_lock)
         {
             ThrowIfCannotAccept(workerId, clientId);
-            _sum.Add(delta, exampleCount);
+            _aggregator.Add(clientId, delta, exampleCount, _metrics.GetValueOrDefault(clientId));
             _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, (long)delta.Length * sizeof(float));
             CompleteIfAllAnswered();
         }
@@ -170,6 +172,7 @@ public sealed class RoundState
                     HoldoutLoss = m.HoldoutLoss,
                     StepSeconds = m.StepSeconds,
                     TrainSeconds = m.TrainSeconds,
+                    RecordEpsilon = m.RecordEpsilon,
                 }
                 : p)
             .ToList();

@@ -24,4 +24,10 @@ public interface ICoordinatorStore : IDisposable
     IReadOnlyList<RoundResult> LoadRounds(string runId);
 
     void UpsertWorker(WorkerInfo worker, DateTimeOffset seenAt);
+
+    /// <summary>Durably records a noised release before it is used; see <see cref="PrivacyRelease"/>.</summary>
+    void RecordPrivacyRelease(string runId, long round, int attempt, double samplingRate, double noiseMultiplier, double clipNorm, double nextClipNorm);
+
+    /// <summary>Every release recorded for the run, in order.</summary>
+    IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId);
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Fairness;
 using Microsoft.Data.Sqlite;
 
 namespace FedTrain.Coordinator.Storage;
@@ -74,9 +76,10 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Transaction = transaction;
                 command.CommandText = """
                     INSERT INTO rounds (run_id, round, model_version, test_accuracy, test_loss, selected, participants,
-                        duration_seconds, update_bytes, per_class_accuracy, failures, checkpoint_path, committed_at)
+                        duration_seconds, update_bytes, per_class_accuracy, failures, fairness, skip_reason, epsilon,
+                        clip_norm, checkpoint_path, committed_at)
                     VALUES ($run, $round, $version, $acc, $loss, $selected, $participants, $duration, $bytes, $perClass,
-                        $failures, $checkpoint, $committed);
+                        $failures, $fairness, $skip, $epsilon, $clip, $checkpoint, $committed);
                     """;
                 command.Parameters.AddWithValue("$run", runId);
                 command.Parameters.AddWithValue("$round", result.Round);
@@ -89,6 +92,10 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Parameters.AddWithValue("$bytes", result.UpdateBytes);
                 command.Parameters.AddWithValue("$perClass", JsonSerializer.Serialize(result.PerClassAccuracy));
                 command.Parameters.AddWithValue("$failures", JsonSerializer.Serialize(result.Failures));
+                command.Parameters.AddWithValue("$fairness", result.Fairness is null ? DBNull.Value : JsonSerializer.Serialize(result.Fairness));
+                command.Parameters.AddWithValue("$skip", (object?)result.SkipReason ?? DBNull.Value);
+                command.Parameters.AddWithValue("$epsilon", (object?)result.Epsilon ?? DBNull.Value);
+                command.Parameters.AddWithValue("$clip", (object?)result.ClipNorm ?? DBNull.Value);
                 command.Parameters.AddWithValue("$checkpoint", result.CheckpointPath);
                 command.Parameters.AddWithValue("$committed", result.CommittedAt.ToString("O", CultureInfo.InvariantCulture));
                 command.ExecuteNonQuery();
@@ -100,9 +107,9 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Transaction = transaction;
                 command.CommandText = """
                     INSERT INTO participants (run_id, round, client_id, worker_id, example_count, update_bytes, train_loss,
-                        train_accuracy, holdout_accuracy, holdout_loss, step_seconds, train_seconds)
+                        train_accuracy, holdout_accuracy, holdout_loss, step_seconds, train_seconds, record_epsilon)
                     VALUES ($run, $round, $client, $worker, $examples, $bytes, $trainLoss, $trainAcc, $holdoutAcc,
-                        $holdoutLoss, $step, $train);
+                        $holdoutLoss, $step, $train, $recordEpsilon);
                     """;
                 command.Parameters.AddWithValue("$run", runId);
                 command.Parameters.AddWithValue("$round", result.Round);
@@ -116,6 +123,25 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Parameters.AddWithValue("$holdoutLoss", (object?)participant.HoldoutLoss ?? DBNull.Value);
                 command.Parameters.AddWithValue("$step", (object?)participant.StepSeconds ?? DBNull.Value);
                 command.Parameters.AddWithValue("$train", (object?)participant.TrainSeconds ?? DBNull.Value);
+                command.Parameters.AddWithValue("$recordEpsilon", (object?)participant.RecordEpsilon ?? DBNull.Value);
+                command.ExecuteNonQuery();
+            }
+
+            foreach (var evaluation in result.ClientEvaluations)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO client_evaluations (run_id, round, client_id, worker_id, accuracy, loss, example_count)
+                    VALUES ($run, $round, $client, $worker, $accuracy, $loss, $examples);
+                    """;
+                command.Parameters.AddWithValue("$run", runId);
+                command.Parameters.AddWithValue("$round", result.Round);
+                command.Parameters.AddWithValue("$client", evaluation.ClientId);
+                command.Parameters.AddWithValue("$worker", evaluation.WorkerId);
+                command.Parameters.AddWithValue("$accuracy", evaluation.Accuracy);
+                command.Parameters.AddWithValue("$loss", evaluation.Loss);
+                command.Parameters.AddWithValue("$examples", evaluation.ExampleCount);
                 command.ExecuteNonQuery();
             }
 
@@ -128,10 +154,11 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
         lock (_lock)
         {
             var participants = LoadParticipants(runId);
+            var evaluations = LoadEvaluations(runId);
             using var command = _connection.CreateCommand();
             command.CommandText = """
                 SELECT round, model_version, test_accuracy, test_loss, selected, duration_seconds, update_bytes,
-                    per_class_accuracy, failures, checkpoint_path, committed_at
+                    per_class_accuracy, failures, checkpoint_path, committed_at, fairness, skip_reason, epsilon, clip_norm
                 FROM rounds WHERE run_id = $run ORDER BY round;
                 """;
             command.Parameters.AddWithValue("$run", runId);
@@ -152,7 +179,14 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                     reader.GetInt64(6),
                     JsonSerializer.Deserialize<List<double>>(reader.GetString(7)) ?? [],
                     reader.GetString(9),
-                    DateTimeOffset.Parse(reader.GetString(10), CultureInfo.InvariantCulture)));
+                    DateTimeOffset.Parse(reader.GetString(10), CultureInfo.InvariantCulture))
+                {
+                    ClientEvaluations = evaluations.TryGetValue(round, out var scores) ? scores : [],
+                    Fairness = reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<FairnessReport>(reader.GetString(11)),
+                    SkipReason = reader.IsDBNull(12) ? null : reader.GetString(12),
+                    Epsilon = NullableDouble(reader, 13),
+                    ClipNorm = NullableDouble(reader, 14),
+                });
             }
 
             return rounds;
@@ -181,6 +215,48 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
         }
     }
 
+    public void RecordPrivacyRelease(string runId, long round, int attempt, double samplingRate, double noiseMultiplier, double clipNorm, double nextClipNorm)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO privacy_releases (run_id, round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm)
+                VALUES ($run, $round, $attempt, $q, $z, $clip, $next);
+                """;
+            command.Parameters.AddWithValue("$run", runId);
+            command.Parameters.AddWithValue("$round", round);
+            command.Parameters.AddWithValue("$attempt", attempt);
+            command.Parameters.AddWithValue("$q", samplingRate);
+            command.Parameters.AddWithValue("$z", noiseMultiplier);
+            command.Parameters.AddWithValue("$clip", clipNorm);
+            command.Parameters.AddWithValue("$next", nextClipNorm);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm
+                FROM privacy_releases WHERE run_id = $run ORDER BY id;
+                """;
+            command.Parameters.AddWithValue("$run", runId);
+            using var reader = command.ExecuteReader();
+            var releases = new List<PrivacyRelease>();
+            while (reader.Read())
+            {
+                releases.Add(new PrivacyRelease(
+                    reader.GetInt64(0), reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+            }
+
+            return releases;
+        }
+    }
+
     public void Dispose() => _connection.Dispose();
 
     private Dictionary<long, List<ParticipantResult>> LoadParticipants(string runId)
@@ -188,7 +264,7 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
         using var command = _connection.CreateCommand();
         command.CommandText = """
             SELECT round, client_id, worker_id, example_count, update_bytes, train_loss, train_accuracy,
-                holdout_accuracy, holdout_loss, step_seconds, train_seconds
+                holdout_accuracy, holdout_loss, step_seconds, train_seconds, record_epsilon
             FROM participants WHERE run_id = $run ORDER BY round, client_id;
             """;
         command.Parameters.AddWithValue("$run", runId);
@@ -210,7 +286,32 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 HoldoutLoss = NullableDouble(reader, 8),
                 StepSeconds = NullableDouble(reader, 9),
                 TrainSeconds = NullableDouble(reader, 10),
+                RecordEpsilon = NullableDouble(reader, 11),
             });
+        }
+
+        return result;
+    }
+
+    private Dictionary<long, List<ClientEvaluationResult>> LoadEvaluations(string runId)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            SELECT round, client_id, worker_id, accuracy, loss, example_count
+            FROM client_evaluations WHERE run_id = $run ORDER BY round, client_id;
+            """;
+        command.Parameters.AddWithValue("$run", runId);
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<long, List<ClientEvaluationResult>>();
+        while (reader.Read())
+        {
+            long round = reader.GetInt64(0);
+            if (!result.TryGetValue(round, out var list))
+            {
+                result[round] = list = [];
+            }
+
+            list.Add(new ClientEvaluationResult(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetInt64(5)));
         }
 
         return result;
@@ -237,12 +338,19 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                     run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, model_version INTEGER NOT NULL,
                     test_accuracy REAL NOT NULL, test_loss REAL NOT NULL, selected INTEGER NOT NULL,
                     participants INTEGER NOT NULL, duration_seconds REAL NOT NULL, update_bytes INTEGER NOT NULL,
-                    per_class_accuracy TEXT NOT NULL, failures TEXT NOT NULL, checkpoint_path TEXT NOT NULL,
-                    committed_at TEXT NOT NULL, PRIMARY KEY (run_id, round));
+                    per_class_accuracy TEXT NOT NULL, failures TEXT NOT NULL, fairness TEXT, skip_reason TEXT, epsilon REAL,
+                    clip_norm REAL, checkpoint_path TEXT NOT NULL, committed_at TEXT NOT NULL, PRIMARY KEY (run_id, round));
+                CREATE TABLE IF NOT EXISTS privacy_releases (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,
+                    sampling_rate REAL NOT NULL, noise_multiplier REAL NOT NULL, clip_norm REAL NOT NULL, next_clip_norm REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS client_evaluations (
+                    run_id TEXT NOT NULL, round INTEGER NOT NULL, client_id TEXT NOT NULL, worker_id TEXT NOT NULL,
+                    accuracy REAL NOT NULL, loss REAL NOT NULL, example_count INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, round, client_id), FOREIGN KEY (run_id, round) REFERENCES rounds(run_id, round));
                 CREATE TABLE IF NOT EXISTS participants (
                     run_id TEXT NOT NULL, round INTEGER NOT NULL, client_id TEXT NOT NULL, worker_id TEXT NOT NULL,
                     example_count INTEGER NOT NULL, update_bytes INTEGER NOT NULL, train_loss REAL, train_accuracy REAL,
-                    holdout_accuracy REAL, holdout_loss REAL, step_seconds REAL, train_seconds REAL,
+                    holdout_accuracy REAL, holdout_loss REAL, step_seconds REAL, train_seconds REAL, record_epsilon REAL,
                     PRIMARY KEY (run_id, round, client_id), FOREIGN KEY (run_id, round) REFERENCES rounds(run_id, round));
                 CREATE TABLE IF NOT EXISTS workers (
                     worker_id TEXT PRIMARY KEY, example_count INTEGER NOT NULL, clients TEXT NOT NULL,

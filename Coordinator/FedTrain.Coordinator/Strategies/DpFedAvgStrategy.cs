@@ -1,0 +1,78 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Privacy;
+
+namespace FedTrain.Coordinator.Strategies;
+
+/// <summary>
+/// User-level DP-FedAvg (McMahan et al. 2018): each client's update is clipped to C, the clipped updates are summed,
+/// Gaussian noise of std z·C is added to the sum, and the sum is divided by the expected cohort m = q·M, not the
+/// realised count. Unweighted: a client's example count would otherwise change the sensitivity. With adaptive
+/// clipping C follows a target quantile of the update norms (Andrew et al. 2021) and stays accounted for.
+/// </summary>
+internal sealed class DpFedAvgStrategy : IAggregationStrategy
+{
+    private readonly PrivacyOptions _privacy;
+    private readonly int _length;
+    private readonly float[] _mean;
+    private DpFedAvgAggregator? _aggregator;
+
+    public DpFedAvgStrategy(PrivacyOptions privacy, int length, double? resumeClipNorm)
+    {
+        _privacy = privacy;
+        _length = length;
+        _mean = new float[length];
+        ResumeClipNorm = resumeClipNorm;
+    }
+
+    public string Description => _privacy.Describe();
+
+    public double ProximalMu => 0;
+
+    public bool NeedsGlobalLoss => false;
+
+    /// <summary>The adaptive clip norm a resumed run continues from; null for a fresh run.</summary>
+    public double? ResumeClipNorm { get; }
+
+    public IRoundAggregator Begin(long round, int selectedClients, int population)
+    {
+        // The denominator is fixed once, from the population at the first round: the mechanism must not depend on
+        // who happened to be sampled.
+        _aggregator ??= Create(_privacy.SamplingRate * population);
+        _aggregator.Reset();
+        return new Aggregator(_aggregator, _mean);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private DpFedAvgAggregator Create(double expectedCohort)
+    {
+        if (_privacy.AdaptiveClipping)
+        {
+            var clipping = new AdaptiveClipping(
+                expectedCohort, ResumeClipNorm ?? _privacy.InitialClipNorm, _privacy.TargetUnclippedQuantile, _privacy.ClipLearningRate);
+            return new DpFedAvgAggregator(_length, clipping, _privacy.NoiseMultiplier);
+        }
+
+        return new DpFedAvgAggregator(_length, _privacy.ClipNorm, _privacy.NoiseMultiplier, expectedCohort);
+    }
+
+    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IRoundAggregator
+    {
+        public void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics) => dp.Add(delta);
+
+        public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)
+        {
+            // Released even with no update: the noise alone is the round's output, and it is accounted for.
+            var release = dp.Finish(mean);
+            model.CopyTo(destination);
+            System.Numerics.Tensors.TensorPrimitives.Add(destination, mean, destination);
+            return new AggregationOutcome(true, null, release);
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}

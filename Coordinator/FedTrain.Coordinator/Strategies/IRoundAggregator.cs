@@ -1,0 +1,19 @@
+using FedTrain.Coordinator.Rounds;
+
+namespace FedTrain.Coordinator.Strategies;
+
+/// <summary>
+/// One round's aggregation: validated client updates go in one at a time (serialised by the round), the new
+/// global model comes out. Linear rules fold each update into a running sum; robust rules keep them all.
+/// </summary>
+public interface IRoundAggregator : IDisposable
+{
+    /// <param name="clientId">Whose update it is.</param>
+    /// <param name="delta">local − global, already checked for shape and finiteness.</param>
+    /// <param name="exampleCount">The client's training examples (FedAvg's weight).</param>
+    /// <param name="metrics">What the client's worker reported before uploading, if anything.</param>
+    void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics);
+
+    /// <summary>Writes the new global model into <paramref name="destination"/>, or says why the model stays as it is.</summary>
+    AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination);
+}

@@ -1,0 +1,55 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Strategies;
+
+namespace FedTrain.Coordinator.Strategies;
+
+/// <summary>
+/// q-FedAvg (q-FFL, Li et al. 2020): clients with a higher loss of the global model get more weight, trading a
+/// little average accuracy for the worst-served clients. Workers report each client's global-model loss.
+/// </summary>
+internal sealed class QFedAvgStrategy(string description, QFedAvg kernel) : IAggregationStrategy
+{
+    public string Description { get; } = description;
+
+    public double ProximalMu => 0;
+
+    public bool NeedsGlobalLoss => true;
+
+    public IRoundAggregator Begin(long round, int selectedClients, int population)
+    {
+        kernel.Reset();
+        return new Aggregator(kernel);
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Aggregator(QFedAvg kernel) : IRoundAggregator
+    {
+        public void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics)
+        {
+            if (metrics?.GlobalLoss is not { } loss)
+            {
+                throw new UpdateRejectedException(
+                    RejectionKind.Malformed, $"q-FedAvg needs client {clientId}'s global-model loss; report metrics before uploading.");
+            }
+
+            kernel.Add(delta, loss);
+        }
+
+        public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)
+        {
+            if (kernel.Count == 0)
+            {
+                return AggregationOutcome.Skip("no update was accepted");
+            }
+
+            model.CopyTo(destination);
+            kernel.Apply(destination);
+            return AggregationOutcome.Done;
+        }
+
+        public void Dispose() => kernel.Reset();
+    }
+}
