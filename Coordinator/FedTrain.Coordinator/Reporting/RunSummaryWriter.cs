@@ -23,8 +23,8 @@ public static class RunSummaryWriter
             roundArray.Add(new JsonObject
             {
                 ["round"] = round.Round,
-                ["test_accuracy"] = round.TestAccuracy,
-                ["test_loss"] = round.TestLoss,
+                ["test_accuracy"] = Finite(round.TestAccuracy),
+                ["test_loss"] = Finite(round.TestLoss),
                 ["participants"] = round.Participants.Count,
                 ["selected"] = round.Selected,
                 ["duration_seconds"] = Math.Round(round.DurationSeconds, 3),
@@ -33,14 +33,14 @@ public static class RunSummaryWriter
                 ["epsilon"] = round.Epsilon,
                 ["clip_norm"] = round.ClipNorm,
                 ["skipped"] = round.SkipReason,
-                ["per_class_accuracy"] = new JsonArray(round.PerClassAccuracy.Select(a => (JsonNode?)a).ToArray()),
+                ["per_class_accuracy"] = new JsonArray(round.PerClassAccuracy.Select(a => (JsonNode?)Finite(a)).ToArray()),
                 ["failures"] = new JsonArray(round.Failures.Select(f => (JsonNode?)f).ToArray()),
                 ["clients"] = new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
                 {
                     ["client_id"] = p.ClientId,
                     ["worker_id"] = p.WorkerId,
                     ["examples"] = p.ExampleCount,
-                    ["train_loss"] = p.TrainLoss,
+                    ["train_loss"] = Finite(p.TrainLoss),
                     ["train_accuracy"] = p.TrainAccuracy,
                     ["holdout_accuracy"] = p.HoldoutAccuracy,
                     ["step_seconds"] = p.StepSeconds,
@@ -73,8 +73,8 @@ public static class RunSummaryWriter
             ["rounds"] = roundArray,
             ["final"] = new JsonObject
             {
-                ["test_accuracy"] = last?.TestAccuracy,
-                ["test_loss"] = last?.TestLoss,
+                ["test_accuracy"] = Finite(last?.TestAccuracy),
+                ["test_loss"] = Finite(last?.TestLoss),
                 ["rounds_completed"] = rounds.Count,
                 ["epsilon"] = last?.Epsilon,
             },
@@ -105,6 +105,9 @@ public static class RunSummaryWriter
         File.WriteAllLines(temporary, lines);
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>JSON has no NaN or infinity: a diverged model's figures are written as null.</summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
     public static void Write(string path, JsonObject summary)
     {

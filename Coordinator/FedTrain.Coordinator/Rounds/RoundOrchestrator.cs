@@ -267,6 +267,11 @@ public sealed partial class RoundOrchestrator
 
         var parameters = new float[model.ParameterCount];
         var outcome = aggregator.Finish(model.Parameters, parameters);
+        if (outcome.Applied && UpdateChecks.IndexOfNonFinite(parameters) is >= 0 and long at)
+        {
+            // Finite updates can still sum past float range (e.g. amplified attacks); never publish such a model.
+            outcome = outcome with { Applied = false, SkipReason = $"the aggregate holds a non-finite value at parameter {at}" };
+        }
         if (!outcome.Applied)
         {
             // The rule cannot give a trustworthy aggregate from this cohort: keep the model rather than aggregate wrongly.

@@ -13,6 +13,9 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
 {
     private const int SchemaVersion = 1;
 
+    // A diverged model's per-class figures can be NaN; keep them rather than fail the commit.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
 
@@ -84,15 +87,15 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Parameters.AddWithValue("$run", runId);
                 command.Parameters.AddWithValue("$round", result.Round);
                 command.Parameters.AddWithValue("$version", result.ModelVersion);
-                command.Parameters.AddWithValue("$acc", result.TestAccuracy);
-                command.Parameters.AddWithValue("$loss", result.TestLoss);
+                command.Parameters.AddWithValue("$acc", Finite(result.TestAccuracy));
+                command.Parameters.AddWithValue("$loss", Finite(result.TestLoss));
                 command.Parameters.AddWithValue("$selected", result.Selected);
                 command.Parameters.AddWithValue("$participants", result.Participants.Count);
                 command.Parameters.AddWithValue("$duration", result.DurationSeconds);
                 command.Parameters.AddWithValue("$bytes", result.UpdateBytes);
-                command.Parameters.AddWithValue("$perClass", JsonSerializer.Serialize(result.PerClassAccuracy));
-                command.Parameters.AddWithValue("$failures", JsonSerializer.Serialize(result.Failures));
-                command.Parameters.AddWithValue("$fairness", result.Fairness is null ? DBNull.Value : JsonSerializer.Serialize(result.Fairness));
+                command.Parameters.AddWithValue("$perClass", JsonSerializer.Serialize(result.PerClassAccuracy, Json));
+                command.Parameters.AddWithValue("$failures", JsonSerializer.Serialize(result.Failures, Json));
+                command.Parameters.AddWithValue("$fairness", result.Fairness is null ? DBNull.Value : JsonSerializer.Serialize(result.Fairness, Json));
                 command.Parameters.AddWithValue("$skip", (object?)result.SkipReason ?? DBNull.Value);
                 command.Parameters.AddWithValue("$epsilon", (object?)result.Epsilon ?? DBNull.Value);
                 command.Parameters.AddWithValue("$clip", (object?)result.ClipNorm ?? DBNull.Value);
@@ -117,7 +120,7 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Parameters.AddWithValue("$worker", participant.WorkerId);
                 command.Parameters.AddWithValue("$examples", participant.ExampleCount);
                 command.Parameters.AddWithValue("$bytes", participant.UpdateBytes);
-                command.Parameters.AddWithValue("$trainLoss", (object?)participant.TrainLoss ?? DBNull.Value);
+                command.Parameters.AddWithValue("$trainLoss", participant.TrainLoss is { } trainLoss ? Finite(trainLoss) : DBNull.Value);
                 command.Parameters.AddWithValue("$trainAcc", (object?)participant.TrainAccuracy ?? DBNull.Value);
                 command.Parameters.AddWithValue("$holdoutAcc", (object?)participant.HoldoutAccuracy ?? DBNull.Value);
                 command.Parameters.AddWithValue("$holdoutLoss", (object?)participant.HoldoutLoss ?? DBNull.Value);
@@ -139,8 +142,8 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 command.Parameters.AddWithValue("$round", result.Round);
                 command.Parameters.AddWithValue("$client", evaluation.ClientId);
                 command.Parameters.AddWithValue("$worker", evaluation.WorkerId);
-                command.Parameters.AddWithValue("$accuracy", evaluation.Accuracy);
-                command.Parameters.AddWithValue("$loss", evaluation.Loss);
+                command.Parameters.AddWithValue("$accuracy", Finite(evaluation.Accuracy));
+                command.Parameters.AddWithValue("$loss", Finite(evaluation.Loss));
                 command.Parameters.AddWithValue("$examples", evaluation.ExampleCount);
                 command.ExecuteNonQuery();
             }
@@ -170,19 +173,19 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 rounds.Add(new RoundResult(
                     round,
                     reader.GetInt64(1),
-                    reader.GetDouble(2),
-                    reader.GetDouble(3),
+                    NullableDouble(reader, 2) ?? double.NaN,
+                    NullableDouble(reader, 3) ?? double.NaN,
                     reader.GetInt32(4),
                     participants.TryGetValue(round, out var list) ? list : [],
-                    JsonSerializer.Deserialize<List<string>>(reader.GetString(8)) ?? [],
+                    JsonSerializer.Deserialize<List<string>>(reader.GetString(8), Json) ?? [],
                     reader.GetDouble(5),
                     reader.GetInt64(6),
-                    JsonSerializer.Deserialize<List<double>>(reader.GetString(7)) ?? [],
+                    JsonSerializer.Deserialize<List<double>>(reader.GetString(7), Json) ?? [],
                     reader.GetString(9),
                     DateTimeOffset.Parse(reader.GetString(10), CultureInfo.InvariantCulture))
                 {
                     ClientEvaluations = evaluations.TryGetValue(round, out var scores) ? scores : [],
-                    Fairness = reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<FairnessReport>(reader.GetString(11)),
+                    Fairness = reader.IsDBNull(11) ? null : JsonSerializer.Deserialize<FairnessReport>(reader.GetString(11), Json),
                     SkipReason = reader.IsDBNull(12) ? null : reader.GetString(12),
                     Epsilon = NullableDouble(reader, 13),
                     ClipNorm = NullableDouble(reader, 14),
@@ -208,7 +211,7 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                 """;
             command.Parameters.AddWithValue("$id", worker.WorkerId);
             command.Parameters.AddWithValue("$examples", worker.ExampleCount);
-            command.Parameters.AddWithValue("$clients", JsonSerializer.Serialize(worker.Clients));
+            command.Parameters.AddWithValue("$clients", JsonSerializer.Serialize(worker.Clients, Json));
             command.Parameters.AddWithValue("$device", worker.Device);
             command.Parameters.AddWithValue("$seen", seenAt.ToString("O", CultureInfo.InvariantCulture));
             command.ExecuteNonQuery();
@@ -317,6 +320,9 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
         return result;
     }
 
+    /// <summary>SQLite refuses NaN; a diverged model's loss is stored as NULL and read back as NaN.</summary>
+    private static object Finite(double value) => double.IsFinite(value) ? value : DBNull.Value;
+
     private static double? NullableDouble(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
@@ -336,7 +342,7 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                     run_id TEXT PRIMARY KEY, config_json TEXT NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS rounds (
                     run_id TEXT NOT NULL REFERENCES runs(run_id), round INTEGER NOT NULL, model_version INTEGER NOT NULL,
-                    test_accuracy REAL NOT NULL, test_loss REAL NOT NULL, selected INTEGER NOT NULL,
+                    test_accuracy REAL, test_loss REAL, selected INTEGER NOT NULL,
                     participants INTEGER NOT NULL, duration_seconds REAL NOT NULL, update_bytes INTEGER NOT NULL,
                     per_class_accuracy TEXT NOT NULL, failures TEXT NOT NULL, fairness TEXT, skip_reason TEXT, epsilon REAL,
                     clip_norm REAL, checkpoint_path TEXT NOT NULL, committed_at TEXT NOT NULL, PRIMARY KEY (run_id, round));
