@@ -41,10 +41,10 @@ case "$suite" in
     run multi-krum-attacked "${common[@]}" "${attack[@]}" --strategy multi-krum --strategy-param f=1 --min-fit-clients 5
     ;;
   fairness)
-    common=(--workers 2 --clients 20 --partition dirichlet:0.1 --rounds 15 --seed 5 --local-steps 20 --lr 0.05)
+    common=(--workers 2 --clients 20 --partition dirichlet:0.1 --rounds 15 --seed 5 --local-steps 20 --lr 0.1 --momentum 0)
     run fedavg "${common[@]}"
     run qfedavg-q1 "${common[@]}" --strategy qfedavg --strategy-param q=1
-    run qfedavg-q5 "${common[@]}" --strategy qfedavg --strategy-param q=5
+    run qfedavg-q0.1 "${common[@]}" --strategy qfedavg --strategy-param q=0.1
     ;;
   privacy)
     common=(--workers 2 --clients 1000 --partition iid --rounds 30 --seed 7 --local-steps 2 --fraction-evaluate 0

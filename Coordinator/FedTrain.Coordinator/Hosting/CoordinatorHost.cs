@@ -150,7 +150,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         string spool = Path.Combine(options.RunDirectory, "spool");
         Directory.CreateDirectory(spool);
-        return StrategyFactory.Create(options.Strategy, options.MinFitClients, length, options.Training.LearningRate, spool);
+        // q-FedAvg estimates the Lipschitz constant as 1 / (local step size); SGD momentum β multiplies the effective
+        // step by 1 / (1 − β).
+        double localStep = options.Training.Optimizer == "sgd"
+            ? options.Training.LearningRate / (1 - options.Training.Momentum)
+            : options.Training.LearningRate;
+        return StrategyFactory.Create(options.Strategy, options.MinFitClients, length, localStep, spool);
     }
 
     private static int FreePort()
