@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using FedTrain.Core.Models;
-using FedTrain.Privacy;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
@@ -28,7 +27,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly ResiliencePipeline _reconnect;
     private NativeTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
-    private readonly Dictionary<string, RdpAccountant> _recordAccountants = new(StringComparer.Ordinal);
+    private readonly RecordPrivacyLedger _recordPrivacy;
     private float[] _global = [];
     private float[] _delta = [];
     private string _runId = string.Empty;
@@ -44,6 +43,7 @@ public sealed partial class WorkerAgent : IDisposable
         _data = data;
         _logger = logger;
         _channel = GrpcChannel.ForAddress(options.Coordinator, channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
+        _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
     }
 
@@ -233,14 +233,8 @@ public sealed partial class WorkerAgent : IDisposable
 
         if (training.DpSgd is { } dp)
         {
-            // The client's own accountant: every DP-SGD step it ever took composes, round after round.
-            if (!_recordAccountants.TryGetValue(client.ClientId, out var accountant))
-            {
-                _recordAccountants[client.ClientId] = accountant = new RdpAccountant();
-            }
-
-            accountant.Compose(dp.SamplingRate, dp.NoiseMultiplier, checked((int)dp.Steps));
-            metrics.RecordEpsilon = accountant.GetEpsilon(_options.DpSgdDelta);
+            // The client's own accountant: every DP-SGD step it ever took composes, round after round, across restarts.
+            metrics.RecordEpsilon = _recordPrivacy.Compose(client.ClientId, dp.SamplingRate, dp.NoiseMultiplier, dp.Steps, _options.DpSgdDelta);
             metrics.RecordDelta = _options.DpSgdDelta;
             // Training loss and accuracy are computed on the private records without noise: do not report them.
             metrics.TrainLoss = 0;

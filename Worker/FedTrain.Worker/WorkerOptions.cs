@@ -51,6 +51,9 @@ public sealed class WorkerOptions
     /// </summary>
     public DpSgdOptions? DpSgd { get; set; }
 
+    /// <summary>Where the worker keeps state that must outlive it (the record-level privacy ledger); null for none.</summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary>δ of the record-level (ε, δ) the worker reports.</summary>
     public double DpSgdDelta { get; set; } = 1e-5;
 

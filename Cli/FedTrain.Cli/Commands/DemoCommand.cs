@@ -101,6 +101,7 @@ internal static class DemoCommand
                         "--seed", (flags.Seed(parse) ?? options.Seed).ToString(CultureInfo.InvariantCulture),
                         "--threads", workerThreads.ToString(CultureInfo.InvariantCulture),
                         "--log", Path.Combine(logDirectory, id + ".log"),
+                        "--state-dir", Path.Combine(options.RunDirectory, "state", id),
                     };
                     if (parse.GetValue(dpSgd) is { } dpSgdSpec)
                     {

@@ -24,9 +24,10 @@ internal static class WorkerCommand
         var attack = new Option<string?>("--attack") { Description = "Test harness: poison every update (sign-flip, scale:K, gaussian, same-value)." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP: train with DP-SGD, written CLIP,NOISE (e.g. 1.0,1.1)." };
         var dpSgdDelta = new Option<double?>("--dp-sgd-delta") { Description = "Delta of the record-level (epsilon, delta) reported (default 1e-5)." };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Folder for state that must survive restarts (the DP-SGD privacy ledger); default ~/.local/state/fedtrain/WORKER-ID." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, log })
         {
             command.Options.Add(option);
         }
@@ -57,6 +58,8 @@ internal static class WorkerCommand
             options.Attack = parse.GetValue(attack) is { } spec ? Core.Robust.ByzantineAttack.Parse(spec) : null;
             options.DpSgd = parse.GetValue(dpSgd) is { } dpText ? ParseDpSgd(dpText) : null;
             options.DpSgdDelta = parse.GetValue(dpSgdDelta) ?? options.DpSgdDelta;
+            options.StateDirectory = parse.GetValue(stateDir)
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "fedtrain", options.WorkerId);
             options.Validate();
 
             using var loggerFactory = parse.GetValue(log) is { } logPath
