@@ -55,6 +55,11 @@ internal static class CoordinatorCommand
             {
                 Console.WriteLine("Stopping; committed rounds are kept and the run resumes on restart.");
             }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+            {
+                Console.Error.WriteLine($"fedtrain: the run failed: {ex.Message}");
+                return 1;
+            }
 
             return host.Orchestrator.IsFinished && host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
         });

@@ -134,7 +134,15 @@ internal static class DemoCommand
                     return 1;
                 }
 
-                await host.Completion;
+                try
+                {
+                    await host.Completion;
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+                {
+                    // The run ended without finishing (e.g. rounds kept missing their quorum); its rounds are committed.
+                    AnsiConsole.MarkupLine($"[bold red]The run failed[/]: {ex.Message.EscapeMarkup()}");
+                }
             }
             finally
             {
