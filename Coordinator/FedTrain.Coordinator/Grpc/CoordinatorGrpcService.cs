@@ -144,12 +144,7 @@ public sealed partial class CoordinatorGrpcService
             Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
             ChunkBytes = _options.ChunkBytes,
         };
-        foreach (var tensor in _orchestrator.Manifest.Tensors)
-        {
-            var shape = new TensorShape { Name = tensor.Name };
-            shape.Shape.AddRange(tensor.Shape);
-            header.Manifest.Add(shape);
-        }
+        PayloadCodec.AddManifest(header, _orchestrator.Manifest);
 
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
         foreach (var chunk in model.Chunks(_options.ChunkBytes))
@@ -238,7 +233,7 @@ public sealed partial class CoordinatorGrpcService
         {
             string failedClient = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
             if (_orchestrator.CurrentRound is { } open && open.Round == request.Round
-                && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == failedClient) == true)
+                && OwnsClient(workerId, failedClient))
             {
                 string reason = request.Failure.Length > 200 ? request.Failure[..200] : request.Failure;
                 LogClientFailed(failedClient, workerId, request.Round, reason);
@@ -256,7 +251,7 @@ public sealed partial class CoordinatorGrpcService
 
         var round = _orchestrator.CurrentRound;
         string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
-        if (round is not null && round.Round == request.Round && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true)
+        if (round is not null && round.Round == request.Round && OwnsClient(workerId, clientId))
         {
             if (request.HasGlobalLoss && !(double.IsFinite(request.GlobalLoss) && request.GlobalLoss >= 0))
             {
@@ -364,7 +359,7 @@ public sealed partial class CoordinatorGrpcService
     {
         LogRejected(clientId, workerId, round, rejection.Kind, rejection.Message);
         if (state is not null && RejectionStatus.FailsParticipant(rejection.Kind)
-            && _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true)
+            && OwnsClient(workerId, clientId))
         {
             state.Fail(clientId, $"update rejected: {rejection.Message}");
         }
@@ -372,6 +367,10 @@ public sealed partial class CoordinatorGrpcService
         UpdateRejected?.Invoke(clientId, round, rejection.Message);
         return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
     }
+
+    /// <summary>Whether <paramref name="clientId"/> is one of the clients <paramref name="workerId"/> registered.</summary>
+    private bool OwnsClient(string workerId, string clientId) =>
+        _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true;
 
     private string RequireKnownWorker(string workerId)
     {

@@ -149,43 +149,30 @@ public sealed class WorkerRegistry
     }
 
     /// <summary>Waits until at least <paramref name="count"/> workers are live.</summary>
-    public async Task WaitForLiveAsync(int count, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task changed;
-            lock (_lock)
-            {
-                if (_workers.Values.Count(e => !IsGone(e)) >= count)
-                {
-                    return;
-                }
-
-                changed = _changed.Task;
-            }
-
-            // Re-check periodically too: workers also go gone by silence, which signals nothing.
-            await Task.WhenAny(changed, Task.Delay(_timeout / 4, _time, cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
+    public Task WaitForLiveAsync(int count, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => Live().Count >= count, cancellationToken);
 
     /// <summary>Waits until the live workers serve at least <paramref name="count"/> clients.</summary>
-    public async Task WaitForLiveClientsAsync(int count, CancellationToken cancellationToken)
+    public Task WaitForLiveClientsAsync(int count, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => LiveClients().Count >= count, cancellationToken);
+
+    private async Task WaitUntilAsync(Func<bool> satisfied, CancellationToken cancellationToken)
     {
         while (true)
         {
+            // Take the change signal before checking, so a registration between the two is not missed.
             Task changed;
             lock (_lock)
             {
                 changed = _changed.Task;
             }
 
-            if (LiveClients().Count >= count)
+            if (satisfied())
             {
                 return;
             }
 
+            // Re-check periodically too: workers also go gone by silence, which signals nothing.
             await Task.WhenAny(changed, Task.Delay(_timeout / 4, _time, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }

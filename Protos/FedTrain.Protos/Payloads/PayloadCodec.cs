@@ -33,15 +33,23 @@ public static class PayloadCodec
         };
         if (manifest is not null)
         {
-            foreach (var tensor in manifest.Tensors)
-            {
-                var shape = new TensorShape { Name = tensor.Name };
-                shape.Shape.AddRange(tensor.Shape);
-                header.Manifest.Add(shape);
-            }
+            AddManifest(header, manifest);
         }
 
         return header;
+    }
+
+    /// <summary>Describes every tensor of <paramref name="manifest"/> in the header, so the receiver can check shapes.</summary>
+    public static void AddManifest(PayloadHeader header, ParameterManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(manifest);
+        foreach (var tensor in manifest.Tensors)
+        {
+            var shape = new TensorShape { Name = tensor.Name };
+            shape.Shape.AddRange(tensor.Shape);
+            header.Manifest.Add(shape);
+        }
     }
 
     /// <summary>SHA-256 of the first <paramref name="count"/> floats as little-endian bytes.</summary>
