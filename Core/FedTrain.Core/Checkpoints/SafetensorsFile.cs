@@ -11,7 +11,7 @@ namespace FedTrain.Core.Checkpoints;
 /// JSON header of name → dtype/shape/data_offsets, then the raw little-endian tensor bytes), which PyTorch
 /// loads with <c>safetensors.torch.load_file</c>. Writes are atomic: temp file, fsync, rename.
 /// </summary>
-public static class SafetensorsFile
+public static partial class SafetensorsFile
 {
     private const int Alignment = 8;
     private const long MaxHeaderBytes = 100L << 20;
