@@ -20,6 +20,12 @@ public sealed class TorchScriptFederationTests(ITestOutputHelper output)
     public async Task A_scripted_cnn_trains_in_a_federation_and_its_export_loads_in_PyTorch()
     {
         string dir = RepoPaths.NewRunDirectory("torchscript");
+        byte[] fixture = await File.ReadAllBytesAsync(Fixture("small_cnn.pt"));
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(fixture));
+        // A cached copy that no longer matches its hash must be fetched again, never loaded.
+        string tampered = Path.Combine(dir, "state", "worker-1", "modules", sha256 + ".pt");
+        Directory.CreateDirectory(Path.GetDirectoryName(tampered)!);
+        await File.WriteAllTextAsync(tampered, "tampered");
         using var demo = CliProcess.Start(
             "demo", "--workers", "2", "--rounds", "1", "--out", dir, "--partition", "iid", "--seed", "7",
             "--torchscript", Fixture("small_cnn.pt"), "--train-limit", "2000", "--test-limit", "500",
@@ -36,8 +42,6 @@ public sealed class TorchScriptFederationTests(ITestOutputHelper output)
         Assert.True(accuracy > 0.5, $"accuracy {accuracy}\n{demo.Output}");
 
         // The coordinator kept the archive under its hash, and each worker fetched and cached the same bytes.
-        byte[] fixture = await File.ReadAllBytesAsync(Fixture("small_cnn.pt"));
-        string sha256 = Convert.ToHexStringLower(SHA256.HashData(fixture));
         string runCopy = Path.Combine(dir, "modules", sha256 + ".pt");
         Assert.Equal(fixture, await File.ReadAllBytesAsync(runCopy));
         foreach (string worker in new[] { "worker-1", "worker-2" })
