@@ -7,6 +7,7 @@ root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(PrivacyCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 try
 {
