@@ -94,6 +94,7 @@ public sealed class TorchScriptFederationTests(ITestOutputHelper output)
 
         Assert.Equal(2, exit);
         Assert.Contains(reason, demo.Output, StringComparison.Ordinal);
+        Assert.Contains(path, demo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", demo.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(dir, "logs")) && Directory.GetFiles(Path.Combine(dir, "logs"), "worker-*.log").Length > 0);
     }

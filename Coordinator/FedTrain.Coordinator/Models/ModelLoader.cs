@@ -10,8 +10,11 @@ namespace FedTrain.Coordinator.Models;
 /// </summary>
 public static class ModelLoader
 {
+    /// <param name="spec">The model to build.</param>
+    /// <param name="options">Device, threads and seed.</param>
+    /// <param name="source">The file the user named, when <paramref name="spec"/> reads a copy of it; null otherwise.</param>
     /// <exception cref="ArgumentException">The trainer refused the spec; the message says why.</exception>
-    public static NativeTrainer Create(ModelSpec spec, TrainerOptions options)
+    public static NativeTrainer Create(ModelSpec spec, TrainerOptions options, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         try
@@ -20,7 +23,8 @@ public static class ModelLoader
         }
         catch (TrainerException ex) when (ex.Code == TrainerErrorCode.InvalidArgument)
         {
-            throw new ArgumentException($"Option Model ({spec.Kind}) is refused: {ex.Message}", nameof(spec), ex);
+            string what = source is null ? spec.Kind : $"{spec.Kind} from {source}";
+            throw new ArgumentException($"Option Model ({what}) is refused: {ex.Message}", ex);
         }
     }
 }

@@ -10,12 +10,16 @@ namespace FedTrain.Coordinator.Models;
 /// </summary>
 public sealed class TorchScriptModule
 {
-    private TorchScriptModule(string path, byte[] bytes, string sha256)
+    private TorchScriptModule(string source, string path, byte[] bytes, string sha256)
     {
+        Source = source;
         Path = path;
         Bytes = bytes;
         Sha256 = sha256;
     }
+
+    /// <summary>The file the run was started with.</summary>
+    public string Source { get; }
 
     /// <summary>The copy in the run directory.</summary>
     public string Path { get; }
@@ -63,6 +67,6 @@ public sealed class TorchScriptModule
             File.Move(temporary, copy, overwrite: true);
         }
 
-        return (new TorchScriptModule(copy, bytes, sha256), spec with { Module = copy, ModuleSha256 = sha256 });
+        return (new TorchScriptModule(source, copy, bytes, sha256), spec with { Module = copy, ModuleSha256 = sha256 });
     }
 }

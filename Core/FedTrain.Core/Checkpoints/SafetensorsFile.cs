@@ -58,17 +58,8 @@ public static partial class SafetensorsFile
     {
         ArgumentNullException.ThrowIfNull(manifest);
         using var file = File.OpenRead(path);
-        Span<byte> lengthBytes = stackalloc byte[8];
-        file.ReadExactly(lengthBytes);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > MaxHeaderBytes || (long)headerLength > file.Length - 8)
-        {
-            throw new InvalidDataException($"{path}: header length {headerLength} is implausible.");
-        }
-
-        var header = new byte[headerLength];
-        file.ReadExactly(header);
-        long dataStart = 8 + (long)headerLength;
+        byte[] header = ReadHeader(file, path);
+        long dataStart = 8 + (long)header.Length;
         using var document = JsonDocument.Parse(header);
         var result = new float[manifest.TotalElements];
         foreach (var tensor in manifest.Tensors)
