@@ -109,7 +109,7 @@ public sealed class DeploymentShapeTests
 
     private static async Task<JsonElement[]> RenderAsync(string overlay)
     {
-        var (result, objects) = await Kustomize.ValidateAsync(await Kustomize.RenderAsync(overlay));
+        var (result, objects) = await Kustomize.RenderAndValidateAsync(overlay);
         Assert.True(result.ExitCode == 0, result.ToString());
         return objects;
     }

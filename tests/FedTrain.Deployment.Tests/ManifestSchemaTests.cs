@@ -15,7 +15,7 @@ public sealed class ManifestSchemaTests
     [InlineData("k8s/overlays/gpu")]
     public async Task Overlay_renders_and_every_object_validates_against_its_schema(string overlay)
     {
-        var (result, objects) = await Kustomize.ValidateAsync(await Kustomize.RenderAsync(overlay));
+        var (result, objects) = await Kustomize.RenderAndValidateAsync(overlay);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"{objects.Length} objects checked, 0 invalid", result.Output, StringComparison.Ordinal);
@@ -28,7 +28,7 @@ public sealed class ManifestSchemaTests
     [Fact]
     public async Task Object_with_a_wrong_type_or_a_missing_required_field_is_rejected()
     {
-        var objects = (await Kustomize.ValidateAsync(await Kustomize.RenderAsync("k8s/overlays/dev"))).Objects;
+        var objects = (await Kustomize.RenderAndValidateAsync("k8s/overlays/dev")).Objects;
         var coordinator = JsonNode.Parse(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator").GetRawText())!;
         // A named port where the schema wants a number: the kind of slip a YAML edit makes.
         coordinator["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["containerPort"] = "grpc";
@@ -47,7 +47,7 @@ public sealed class ManifestSchemaTests
     [Fact]
     public async Task Misspelt_field_is_rejected_although_the_api_server_would_silently_drop_it()
     {
-        var objects = (await Kustomize.ValidateAsync(await Kustomize.RenderAsync("k8s/overlays/dev"))).Objects;
+        var objects = (await Kustomize.RenderAndValidateAsync("k8s/overlays/dev")).Objects;
         var coordinator = JsonNode.Parse(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator").GetRawText())!;
         var container = coordinator["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject();
         var probe = container["livenessProbe"]!;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace FedTrain.Deployment.Tests.Support;
@@ -6,6 +7,11 @@ namespace FedTrain.Deployment.Tests.Support;
 internal static class Kustomize
 {
     private static readonly Lazy<Task> KustomizeV5 = new(RequireKustomizeV5Async);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<(ToolResult, JsonElement[])>>> Rendered = new(StringComparer.Ordinal);
+
+    /// <summary>Renders and validates an overlay once per test run; the tests only read the result.</summary>
+    public static Task<(ToolResult Result, JsonElement[] Objects)> RenderAndValidateAsync(string kustomization) =>
+        Rendered.GetOrAdd(kustomization, k => new Lazy<Task<(ToolResult, JsonElement[])>>(async () => await ValidateAsync(await RenderAsync(k)))).Value;
 
     public static async Task<string> RenderAsync(string kustomization)
     {
