@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -84,6 +85,11 @@ public sealed partial class LivePageTests
         using var http = new HttpClient { BaseAddress = new Uri(page) };
         var rounds = await http.GetFromJsonAsync<JsonElement>("api/rounds", timeout.Token);
         Assert.InRange(view.Rounds, 2, rounds.GetProperty("rounds").GetArrayLength());
+        var clients = await http.GetFromJsonAsync<JsonElement>("api/clients?round=1", timeout.Token);
+        Assert.Equal(1, clients.GetProperty("round").GetInt64());
+        Assert.Equal(clients.GetProperty("fairness").GetProperty("clients_evaluated").GetInt32(), clients.GetProperty("clients").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("api/clients?round=first", timeout.Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("api/clients?round=999", timeout.Token)).StatusCode);
 
         int exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, demo.Output);
