@@ -4,7 +4,7 @@
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf prometheus)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

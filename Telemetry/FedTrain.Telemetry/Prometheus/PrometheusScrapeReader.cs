@@ -39,7 +39,11 @@ public sealed class PrometheusScrapeReader : BaseExportingMetricReader
     }
 
     /// <summary>Renders each collected batch while the SDK still holds it (a batch is valid only during Export).</summary>
-    [ExportModes(ExportModes.Pull)]
+    /// <remarks>
+    /// Declared push-capable as well: the SDK lets a pull-only exporter be collected only inside its internal
+    /// scrape scope. Nothing pushes here; collections come from <see cref="Scrape"/> and the provider's shutdown.
+    /// </remarks>
+    [ExportModes(ExportModes.Push | ExportModes.Pull)]
     private sealed class TextExporter : BaseExporter<Metric>
     {
         public string? Text { get; set; }
