@@ -58,14 +58,15 @@ public sealed class TelemetryProviders : IDisposable
 
             if (settings.ExportMetrics)
             {
-                builder.AddOtlpExporter();
+                builder.AddOtlpExporter(otlp => OtlpSignalVariables.Apply(otlp, "METRICS", Environment.GetEnvironmentVariable));
             }
 
             meters = builder.Build();
         }
 
         var tracer = settings.ExportTraces
-            ? Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(source).AddOtlpExporter().Build()
+            ? Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(source)
+                .AddOtlpExporter(otlp => OtlpSignalVariables.Apply(otlp, "TRACES", Environment.GetEnvironmentVariable)).Build()
             : null;
         return new TelemetryProviders(meters, tracer, scrape);
     }
