@@ -220,7 +220,7 @@ public sealed partial class WorkerAgent : IDisposable
                     Round = assignment.Round,
                     Failure = "local training diverged: " + ex.Message,
                 },
-                new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken)).ConfigureAwait(false);
             trainSpan?.SetStatus(ActivityStatusCode.Error, "local training diverged");
             return;
         }
@@ -266,7 +266,7 @@ public sealed partial class WorkerAgent : IDisposable
         }
 
         await _channel.UnaryAsync(
-            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken))
+            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
             .ConfigureAwait(false);
 
         _phase = "uploading";
@@ -317,7 +317,7 @@ public sealed partial class WorkerAgent : IDisposable
             }
 
             await _channel.UnaryAsync(
-                CoordinatorMethods.ReportEvaluation, report, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: deadline.Token))
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), deadline.Token))
                 .ConfigureAwait(false);
         }
         catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)

@@ -112,6 +112,13 @@ public sealed partial class DashboardTests
         Assert.Contains("otel-collector:8889", File.ReadAllText(Path.Combine(Dashboards, "prometheus", "prometheus.yml")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_observability_guide_lists_every_metric()
+    {
+        string guide = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "observability.md"));
+        Assert.All(FedTrainInstruments.All, i => Assert.Contains($"`{i.PrometheusName}`", guide, StringComparison.Ordinal));
+    }
+
     /// <summary>Metric names in a PromQL expression: identifiers outside strings, label matchers, groupings and ranges.</summary>
     internal static IReadOnlyList<string> MetricNames(string expression)
     {
