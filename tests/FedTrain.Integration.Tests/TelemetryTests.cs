@@ -187,6 +187,6 @@ public sealed partial class TelemetryTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/api/status")]
+    [GeneratedRegex(@"live page http://127\.0\.0\.1:(\d+)/")]
     private static partial Regex HttpPort();
 }
