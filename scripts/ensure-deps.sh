@@ -5,7 +5,7 @@
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf python3-torch chromium)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf python3-torch chromium prometheus)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using FedTrain.Core.Models;
 using FedTrain.Protos;
@@ -5,6 +6,7 @@ using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
 using FedTrain.Rpc;
 using FedTrain.Trainer;
+using FedTrain.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
 
@@ -28,6 +30,7 @@ public sealed partial class WorkerAgent : IDisposable
     private ILocalTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
     private readonly RecordPrivacyLedger _recordPrivacy;
+    private readonly WorkerInstrumentation _instrumentation = new();
     private float[] _global = [];
     private float[] _delta = [];
     private string _runId = string.Empty;
@@ -81,6 +84,7 @@ public sealed partial class WorkerAgent : IDisposable
     {
         _trainer?.Dispose();
         _channel.Dispose();
+        _instrumentation.Dispose();
     }
 
     /// <summary>Returns true when the run is finished, false when the worker must register again.</summary>
@@ -114,6 +118,7 @@ public sealed partial class WorkerAgent : IDisposable
     /// <summary>Runs one round; a refusal or a missed deadline costs this round only, not the worker.</summary>
     private async Task TryRunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
     {
+        using var span = WorkerActivities.StartAssignment(WorkerActivities.Round, assignment.TraceParent, _options.WorkerId, assignment.Round);
         try
         {
             await RunRoundAsync(assignment, cancellationToken).ConfigureAwait(false);
@@ -121,19 +126,28 @@ public sealed partial class WorkerAgent : IDisposable
         catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
         {
             LogRoundAbandoned(assignment.Round, $"{ex.Status}: {ex.Detail}");
+            Abandoned(span, ex.Status.ToString());
         }
         catch (PayloadException ex)
         {
             LogRoundAbandoned(assignment.Round, ex.Message);
+            Abandoned(span, ex.Error.ToString());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             LogRoundAbandoned(assignment.Round, "the round's deadline passed");
+            Abandoned(span, "deadline passed");
         }
         finally
         {
             _phase = "idle";
         }
+    }
+
+    private void Abandoned(Activity? span, string why)
+    {
+        _instrumentation.RoundAbandoned();
+        span?.SetStatus(ActivityStatusCode.Error, why);
     }
 
     private async Task RunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
@@ -168,6 +182,7 @@ public sealed partial class WorkerAgent : IDisposable
 
         _phase = "idle";
         RoundsCompleted++;
+        _instrumentation.RoundCompleted();
     }
 
     /// <summary>Trains one client from the global model and delivers its update and metrics.</summary>
@@ -183,9 +198,13 @@ public sealed partial class WorkerAgent : IDisposable
         // Each client shuffles differently within a round, and each round differently.
         var clientConfig = config with { Seed = config.Seed ^ (ulong)StringComparer.Ordinal.GetHashCode(client.ClientId) };
         TrainResult training;
+        var trainSpan = WorkerActivities.StartChild(WorkerActivities.Train);
+        trainSpan?.SetTag("fedtrain.client_id", client.ClientId);
         try
         {
             training = await Task.Run(() => trainer.Train(client.Train, clientConfig, _options.DpSgd, cancellationToken), cancellationToken).ConfigureAwait(false);
+            trainSpan?.SetTag("fedtrain.steps", training.Steps);
+            _instrumentation.Trained(training.Seconds, training.Steps, client.Train.Count);
         }
         catch (TrainerException ex) when (ex.Code == TrainerErrorCode.NonFinite)
         {
@@ -201,8 +220,13 @@ public sealed partial class WorkerAgent : IDisposable
                     Round = assignment.Round,
                     Failure = "local training diverged: " + ex.Message,
                 },
-                new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken)).ConfigureAwait(false);
+            trainSpan?.SetStatus(ActivityStatusCode.Error, "local training diverged");
             return;
+        }
+        finally
+        {
+            trainSpan?.Dispose();
         }
 
         var holdout = client.Holdout.Count > 0 ? trainer.Evaluate(client.Holdout, 256) : null;
@@ -242,7 +266,7 @@ public sealed partial class WorkerAgent : IDisposable
         }
 
         await _channel.UnaryAsync(
-            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: cancellationToken))
+            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
             .ConfigureAwait(false);
 
         _phase = "uploading";
@@ -255,6 +279,7 @@ public sealed partial class WorkerAgent : IDisposable
     /// <summary>Scores the round's new global model on each assigned client's held-out data.</summary>
     private async Task TryEvaluateAsync(EvaluationAssignment assignment, CancellationToken cancellationToken)
     {
+        using var span = WorkerActivities.StartAssignment(WorkerActivities.Evaluate, assignment.TraceParent, _options.WorkerId, assignment.Round);
         try
         {
             var spec = await ResolveModuleAsync(ModelMapping.ToSpec(assignment.Model), assignment.RunId, cancellationToken).ConfigureAwait(false);
@@ -293,7 +318,7 @@ public sealed partial class WorkerAgent : IDisposable
             }
 
             await _channel.UnaryAsync(
-                CoordinatorMethods.ReportEvaluation, report, new CallOptions(Timeout: TimeSpan.FromSeconds(30), CancellationToken: deadline.Token))
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), deadline.Token))
                 .ConfigureAwait(false);
         }
         catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
@@ -324,10 +349,11 @@ public sealed partial class WorkerAgent : IDisposable
             ModelVersion = modelVersion,
         };
         PayloadAssembler? assembler = null;
+        using var span = WorkerActivities.StartChild(WorkerActivities.Download, ActivityKind.Client);
         try
         {
             await foreach (var chunk in _channel.ServerStreamingAsync(
-                CoordinatorMethods.DownloadModel, request, new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false))
+                CoordinatorMethods.DownloadModel, request, new CallOptions(Headers: WorkerActivities.TraceHeaders(), CancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
                 {
@@ -346,6 +372,7 @@ public sealed partial class WorkerAgent : IDisposable
             }
 
             (assembler ?? throw new PayloadException(PayloadError.Truncated, "The model stream was empty.")).Complete();
+            _instrumentation.Downloaded((long)count * sizeof(float));
         }
         finally
         {
@@ -365,8 +392,12 @@ public sealed partial class WorkerAgent : IDisposable
             ExampleCount = client.Train.Count,
             Payload = PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, _trainer!.Manifest),
         };
-        return await _channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+        using var span = WorkerActivities.StartChild(WorkerActivities.Upload, ActivityKind.Client);
+        span?.SetTag("fedtrain.client_id", client.ClientId);
+        var ack = await _channel.ClientStreamingAsync(
+            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(Headers: WorkerActivities.TraceHeaders(), CancellationToken: cancellationToken)).ConfigureAwait(false);
+        _instrumentation.Uploaded((long)count * sizeof(float));
+        return ack;
     }
 
     private async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, int count)

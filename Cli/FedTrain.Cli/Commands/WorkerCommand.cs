@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FedTrain.Core.Data;
+using FedTrain.Telemetry;
 using FedTrain.Worker;
 using Microsoft.Extensions.Logging;
 
@@ -74,6 +75,9 @@ internal static class WorkerCommand
             options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
             var localData = LocalData.Load(options);
             using var agent = new WorkerAgent(options, localData, loggerFactory.CreateLogger<WorkerAgent>());
+            // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
+            using var telemetry = TelemetryProviders.Start(
+                FedTrainInstruments.WorkerMeter, "fedtrain-worker", options.WorkerId, TelemetrySettings.FromEnvironment(), prometheus: false);
             await agent.RunAsync(cancellationToken);
             return 0;
         });

@@ -37,6 +37,9 @@ public sealed class EvaluationState
 
     public DateTimeOffset Deadline { get; }
 
+    /// <summary>W3C traceparent of the federated-evaluation span, handed to workers; null when not traced.</summary>
+    public string? TraceParent { get; init; }
+
     public Task AllAnswered => _allAnswered.Task;
 
     public IReadOnlyList<string> PendingClientsOf(string workerId)

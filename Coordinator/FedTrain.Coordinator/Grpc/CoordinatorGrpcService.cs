@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
@@ -46,6 +47,15 @@ public sealed partial class CoordinatorGrpcService
 
     /// <summary>Raised when an update is refused: worker, round, reason.</summary>
     public event Action<string, long, string>? UpdateRejected;
+
+    /// <summary>Raised when an update is refused, with the kind of refusal (for metrics).</summary>
+    public event Action<RejectionKind>? UpdateRefused;
+
+    /// <summary>Raised when a model download has been sent in full: payload bytes.</summary>
+    public event Action<long>? ModelSent;
+
+    /// <summary>Raised when an update was folded into the aggregate: payload bytes and the time folding took.</summary>
+    public event Action<long, TimeSpan>? UpdateFolded;
 
     public void Map(GrpcRouter router)
     {
@@ -151,6 +161,8 @@ public sealed partial class CoordinatorGrpcService
         {
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
         }
+
+        ModelSent?.Invoke(model.PayloadBytes);
     }
 
     internal async Task<UploadAck> UploadUpdateAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
@@ -201,7 +213,9 @@ public sealed partial class CoordinatorGrpcService
                         RejectionKind.NonFinite, $"Update holds a non-finite value ({delta[(int)nonFinite]}) at parameter {nonFinite}.");
                 }
 
+                long folding = Stopwatch.GetTimestamp();
                 round.Accept(workerId, clientId, delta, header.ExampleCount);
+                UpdateFolded?.Invoke(model.PayloadBytes, Stopwatch.GetElapsedTime(folding));
             }
             finally
             {
@@ -365,6 +379,7 @@ public sealed partial class CoordinatorGrpcService
         }
 
         UpdateRejected?.Invoke(clientId, round, rejection.Message);
+        UpdateRefused?.Invoke(rejection.Kind);
         return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
     }
 
@@ -415,6 +430,7 @@ public sealed partial class CoordinatorGrpcService
             Model = ProtoMapping.ToProto(_options.Model),
             DeadlineUnixMs = evaluation.Deadline.ToUnixTimeMilliseconds(),
             ParameterCount = evaluation.Model.ParameterCount,
+            TraceParent = evaluation.TraceParent ?? string.Empty,
         };
         assignment.Clients.AddRange(clients);
         return assignment;
@@ -453,6 +469,7 @@ public sealed partial class CoordinatorGrpcService
         DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
         ParameterCount = round.Model.ParameterCount,
         MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,
+        TraceParent = round.TraceParent ?? string.Empty,
     };
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]

@@ -8,6 +8,7 @@ using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
+using FedTrain.Coordinator.Telemetry;
 using FedTrain.Core.Data;
 using FedTrain.Rpc;
 using FedTrain.Trainer;
@@ -30,6 +31,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ICoordinatorStore _store;
     private readonly NativeTrainer _trainer;
+    private CoordinatorTelemetry? _telemetry;
 
     private CoordinatorHost(
         WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthService health,
@@ -88,6 +90,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         health.SetStatus(string.Empty, ServingStatus.Serving);
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
         health.Map(router);
+        var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, options);
 
         int grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
         int httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
@@ -102,13 +105,14 @@ public sealed class CoordinatorHost : IAsyncDisposable
             kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(router.HandleAsync));
+        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
+        telemetry.MapMetricsEndpoint(app);
         LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort);
+        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort) { _telemetry = telemetry };
         // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop with it.
         app.Lifetime.ApplicationStopping.Register(host._stopping.Cancel);
         host.Completion = host.RunAsync(options.FinishGracePeriod);
@@ -129,6 +133,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _telemetry?.Dispose();
         _store.Dispose();
         _trainer.Dispose();
         _stopping.Dispose();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
@@ -11,6 +12,8 @@ using FedTrain.Core.Data;
 using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;
 using FedTrain.Coordinator.Strategies;
+using FedTrain.Coordinator.Telemetry;
+using FedTrain.Telemetry;
 using FedTrain.Privacy;
 using Microsoft.Extensions.Logging;
 
@@ -68,6 +71,12 @@ public sealed partial class RoundOrchestrator
 
     /// <summary>Raised after a round is committed.</summary>
     public event Action<RoundResult>? RoundCommitted;
+
+    /// <summary>Raised when a round attempt ends without a commit: round number and a fixed reason word (<c>quorum_missed</c>).</summary>
+    public event Action<long, string>? RoundAttemptFailed;
+
+    /// <summary>Raised when the strategy has finished a round's aggregate: how long finishing took.</summary>
+    public event Action<TimeSpan>? AggregateFinished;
 
     public string RunId { get; private set; }
 
@@ -200,8 +209,11 @@ public sealed partial class RoundOrchestrator
 
     private async Task<RoundResult> RunRoundWithRetriesAsync(long round, CancellationToken cancellationToken)
     {
+        // One trace per round, its attempts included.
+        using var trace = CoordinatorActivities.StartRound(RunId, round);
         for (int attempt = 1; ; attempt++)
         {
+            trace?.SetTag("fedtrain.attempts", attempt);
             var result = await TryRunRoundAsync(round, attempt, cancellationToken).ConfigureAwait(false);
             if (result is not null)
             {
@@ -219,6 +231,7 @@ public sealed partial class RoundOrchestrator
     private async Task<RoundResult?> TryRunRoundAsync(long round, int attempt, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        var selection = CoordinatorActivities.Start(CoordinatorActivities.Selection);
         await _registry.WaitForLiveClientsAsync(_options.MinFitClients, cancellationToken).ConfigureAwait(false);
         var live = _registry.LiveClients();
         // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
@@ -232,7 +245,13 @@ public sealed partial class RoundOrchestrator
         var selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
-        var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator);
+        selection?.SetTag("fedtrain.clients.live", live.Count);
+        selection?.SetTag("fedtrain.clients.selected", selected.Count);
+        selection?.Dispose();
+        var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator)
+        {
+            TraceParent = TraceParent.Of(Activity.Current),
+        };
         lock (_lock)
         {
             _current = state;
@@ -261,12 +280,19 @@ public sealed partial class RoundOrchestrator
         if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
+            RoundAttemptFailed?.Invoke(round, "quorum_missed");
             SignalChange();
             return null;
         }
 
         var parameters = new float[model.ParameterCount];
+        var aggregation = CoordinatorActivities.Start(CoordinatorActivities.Aggregation);
+        aggregation?.SetTag("fedtrain.updates", accepted.Count);
+        long aggregationStarted = Stopwatch.GetTimestamp();
         var outcome = aggregator.Finish(model.Parameters, parameters);
+        AggregateFinished?.Invoke(Stopwatch.GetElapsedTime(aggregationStarted));
+        aggregation?.SetTag("fedtrain.applied", outcome.Applied);
+        aggregation?.Dispose();
         if (outcome.Applied && UpdateChecks.IndexOfNonFinite(parameters) is >= 0 and long at)
         {
             // Finite updates can still sum past float range (e.g. amplified attacks); never publish such a model.
@@ -282,14 +308,21 @@ public sealed partial class RoundOrchestrator
         double? epsilon = null;
         if (outcome.Privacy is { } release)
         {
+            using var privacySpan = CoordinatorActivities.Start(CoordinatorActivities.Privacy);
+            privacySpan?.SetTag("fedtrain.noise_multiplier", release.NoiseMultiplier);
+            privacySpan?.SetTag("fedtrain.clip_norm", release.ClipNorm);
             // Account before anything noised leaves this process: a crash after this line can only over-count.
             _store.RecordPrivacyRelease(RunId, round, attempt, _options.Privacy!.SamplingRate, release.NoiseMultiplier, release.ClipNorm, release.NextClipNorm);
             epsilon = _budget!.Commit(_options.Privacy.SamplingRate, release.NoiseMultiplier);
+            privacySpan?.SetTag("fedtrain.epsilon", epsilon);
         }
 
+        var evaluationSpan = CoordinatorActivities.Start(CoordinatorActivities.Evaluation);
         var (evaluation, perClass) = _evaluator.Evaluate(parameters);
+        evaluationSpan?.SetTag("fedtrain.test_accuracy", evaluation.Accuracy);
         var next = new ModelSnapshot(round, parameters);
         var clientEvaluations = await EvaluateOnClientsAsync(next, attempt, cancellationToken).ConfigureAwait(false);
+        evaluationSpan?.Dispose();
         string checkpoint = Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.safetensors");
         SafetensorsFile.Write(checkpoint, _manifest, parameters, new Dictionary<string, string>
         {
@@ -344,7 +377,11 @@ public sealed partial class RoundOrchestrator
         var live = _registry.LiveClients();
         var chosen = CohortSelector.Select(
             live.Select(c => c.ClientId).ToList(), _options.FractionEvaluate, 1, _options.Seed ^ (ulong)(model.Version * 7_000_003 + attempt));
-        var evaluation = new EvaluationState(RunId, model.Version, model, live.Where(c => chosen.Contains(c.ClientId)), _time.GetUtcNow() + _options.EvaluationTimeout);
+        using var span = CoordinatorActivities.Start(CoordinatorActivities.FederatedEvaluation);
+        var evaluation = new EvaluationState(RunId, model.Version, model, live.Where(c => chosen.Contains(c.ClientId)), _time.GetUtcNow() + _options.EvaluationTimeout)
+        {
+            TraceParent = TraceParent.Of(Activity.Current),
+        };
         lock (_lock)
         {
             _evaluation = evaluation;

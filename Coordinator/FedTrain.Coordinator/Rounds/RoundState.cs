@@ -10,6 +10,9 @@ namespace FedTrain.Coordinator.Rounds;
 /// </summary>
 public sealed class RoundState
 {
+    /// <summary>The failure recorded for a selected client that sent nothing before the deadline (a straggler).</summary>
+    public const string DeadlineMissed = "no update before the deadline";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ClientInfo> _selected;
     private readonly Dictionary<string, ParticipantResult> _accepted = new(StringComparer.Ordinal);
@@ -43,6 +46,9 @@ public sealed class RoundState
     public ModelSnapshot Model { get; }
 
     public DateTimeOffset Deadline { get; }
+
+    /// <summary>W3C traceparent of the round's span, handed to workers with their assignment; null when not traced.</summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>Ids of the selected clients.</summary>
     public IReadOnlyCollection<string> Selected => _selected.Keys;
@@ -130,7 +136,7 @@ public sealed class RoundState
             _closed = true;
             foreach (string pending in _selected.Keys.Where(IsPendingLocked).ToList())
             {
-                _failed[pending] = "no update before the deadline";
+                _failed[pending] = DeadlineMissed;
             }
 
             return (
