@@ -9,7 +9,15 @@ internal static class ModelMapping
     public static Core.Models.ModelSpec ToSpec(Protos.V1.ModelSpec proto)
     {
         var spec = new Core.Models.ModelSpec(
-            proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden);
+            proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden)
+        {
+            Patch = proto.Patch,
+            Dim = proto.Dim,
+            Depth = proto.Depth,
+            Heads = proto.Heads,
+            Mlp = proto.Mlp,
+            Seq = proto.Seq,
+        };
         spec.Validate();
         return spec;
     }
@@ -18,7 +26,10 @@ internal static class ModelMapping
     {
         var config = new TrainingConfig(
             proto.LocalEpochs, proto.LocalSteps, proto.BatchSize, proto.LearningRate, proto.Optimizer, proto.Momentum,
-            proto.WeightDecay, proto.Seed);
+            proto.WeightDecay, proto.Seed)
+        {
+            ProximalMu = proto.ProximalMu,
+        };
         config.Validate();
         return config;
     }

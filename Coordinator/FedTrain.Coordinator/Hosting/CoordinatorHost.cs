@@ -64,7 +64,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         options.Validate();
         Directory.CreateDirectory(options.RunDirectory);
         var time = TimeProvider.System;
-        var testSet = FashionMnist.Load(options.TestDataDirectory, train: false, options.TestLimit);
+        var testSet = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
         var trainer = NativeTrainer.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed));
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);

@@ -2,7 +2,9 @@
 
 #include "cnn_model.h"
 #include "error.h"
+#include "lm_model.h"
 #include "spec_args.h"
+#include "vit_model.h"
 
 namespace fedtrain {
 
@@ -11,7 +13,13 @@ std::unique_ptr<Model> create_model(const std::string& spec, uint64_t seed) {
     if (args.kind() == "cnn") {
         return make_cnn_model(CnnSpec::from_args(args), seed);
     }
-    invalid("unknown model kind '" + args.kind() + "'; known kinds: cnn");
+    if (args.kind() == "vit") {
+        return make_vit_model(VitSpec::from_args(args), seed);
+    }
+    if (args.kind() == "lm") {
+        return make_lm_model(LmSpec::from_args(args), seed);
+    }
+    invalid("unknown model kind '" + args.kind() + "'; known kinds: cnn, vit, lm");
 }
 
 }  // namespace fedtrain
