@@ -28,9 +28,9 @@ public sealed class ModelZooTests
         Assert.Equal(2, rounds.Length);
         Assert.All(rounds, r => Assert.Equal(2, r.GetProperty("participants").GetInt32()));
         Assert.False(rounds[0].TryGetProperty("perplexity", out _));
-        // 80 Adam steps of 64 images lift the small ViT well above chance (0.1) on Fashion-MNIST.
+        // 40 Adam steps of 64 images per round lift even this one-block ViT well above chance (0.1).
         double final = summary.GetProperty("final").GetProperty("test_accuracy").GetDouble();
-        Assert.True(final > 0.5, $"final accuracy {final}\n{demo.Output}");
+        Assert.True(final > 0.35, $"final accuracy {final}\n{demo.Output}");
     }
 
     [Fact]

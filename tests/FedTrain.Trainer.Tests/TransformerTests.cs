@@ -10,19 +10,24 @@ public sealed class TransformerTests
     private static readonly ModelSpec TinyLm = ModelSpec.Parse("kind=lm;vocab=256;seq=32;dim=32;depth=1;heads=2;mlp=64");
 
     [Fact]
-    public void Vit_learns_the_synthetic_classes()
+    public void Vit_learns_fashion_mnist_from_a_few_steps()
     {
-        var data = SyntheticImages.Create(320);
-        using var trainer = NativeTrainer.Create(TinyVit, new TrainerOptions(Threads: 2, Seed: 3));
+        // Real images: the synthetic set tells its classes apart by position alone, which a ViT must first learn
+        // through its position embeddings, while Fashion-MNIST's classes differ in content.
+        var train = FashionMnist.Load(FashionMnist.DefaultDirectory, train: true, limit: 1000);
+        var test = FashionMnist.Load(FashionMnist.DefaultDirectory, train: false, limit: 500);
+        using var trainer = NativeTrainer.Create(ModelSpec.FashionMnistVit, new TrainerOptions(Threads: 2, Seed: 3));
         Assert.Equal([1L, 28, 28], trainer.InputShape);
         Assert.Equal("cls_token", trainer.Manifest.Tensors[0].Name);
-        EvalResult before = trainer.Evaluate(data, 160);
+        Assert.Equal(72_074, trainer.ParameterCount);
+        EvalResult before = trainer.Evaluate(test, 250);
 
-        trainer.Train(data, new TrainingConfig(3, 0, 32, 0.01f, "adam", 0f, 0f, 5), CancellationToken.None);
-        EvalResult after = trainer.Evaluate(data, 160);
+        trainer.Train(train, TrainingPresets.Vit with { LocalSteps = 40 }, CancellationToken.None);
+        EvalResult after = trainer.Evaluate(test, 250);
 
-        Assert.True(after.MeanLoss < before.MeanLoss / 2, $"loss {before.MeanLoss} -> {after.MeanLoss}");
-        Assert.True(after.Accuracy > 0.8, $"accuracy {before.Accuracy} -> {after.Accuracy}");
+        // Measured: about 0.43 after 25 such steps, 0.52 after 50; chance is 0.1.
+        Assert.True(after.MeanLoss < before.MeanLoss - 0.3, $"loss {before.MeanLoss} -> {after.MeanLoss}");
+        Assert.True(after.Accuracy > 0.3, $"accuracy {before.Accuracy} -> {after.Accuracy}");
     }
 
     [Fact]
