@@ -138,6 +138,7 @@ public sealed unsafe partial class NativeTrainer : ILocalTrainer
             Optimizer = OptimizerCode(config.Optimizer),
             Momentum = config.Momentum,
             WeightDecay = config.WeightDecay,
+            ProximalMu = config.ProximalMu,
             Seed = config.Seed,
         };
         var dpOptions = dpSgd is null ? default : new FtDpOptions

@@ -17,7 +17,10 @@ public sealed record LocalData(IReadOnlyList<ClientData> Clients)
     public static LocalData Load(WorkerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var all = FashionMnist.Load(options.DataDirectory, train: true, options.TrainLimit);
+        // Text windows carry their file's category as label, so the partitioner splits a corpus by category.
+        var all = options.TextWindow is { } window
+            ? TextCorpus.Load(options.DataDirectory, window, train: true, options.TrainLimit)
+            : FashionMnist.Load(options.DataDirectory, train: true, options.TrainLimit);
         if (options.Population is not { } population)
         {
             int[] shard = options.ShardCount == 1

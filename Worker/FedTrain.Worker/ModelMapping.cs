@@ -12,6 +12,12 @@ internal static class ModelMapping
             proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden)
         {
             ModuleSha256 = proto.ModuleSha256.Length > 0 ? proto.ModuleSha256 : null,
+            Patch = proto.Patch,
+            Dim = proto.Dim,
+            Depth = proto.Depth,
+            Heads = proto.Heads,
+            Mlp = proto.Mlp,
+            Seq = proto.Seq,
         };
         spec.Validate();
         return spec;
@@ -21,7 +27,10 @@ internal static class ModelMapping
     {
         var config = new TrainingConfig(
             proto.LocalEpochs, proto.LocalSteps, proto.BatchSize, proto.LearningRate, proto.Optimizer, proto.Momentum,
-            proto.WeightDecay, proto.Seed);
+            proto.WeightDecay, proto.Seed)
+        {
+            ProximalMu = proto.ProximalMu,
+        };
         config.Validate();
         return config;
     }

@@ -31,6 +31,12 @@ public sealed class WorkerOptions
     /// <summary>Seeds the partition; every worker of a federation must use the same one.</summary>
     public ulong PartitionSeed { get; set; } = 42;
 
+    /// <summary>
+    /// Null for image data (IDX files). For a language model: the folder is a text corpus (one file per category)
+    /// read as windows of this many bytes, the model's context length plus one.
+    /// </summary>
+    public int? TextWindow { get; set; }
+
     /// <summary>Use only the first N training images before partitioning (small test runs).</summary>
     public int? TrainLimit { get; set; }
 
@@ -108,6 +114,11 @@ public sealed class WorkerOptions
         if (TrainLimit is <= 0)
         {
             throw new ArgumentException($"Option TrainLimit must be positive, got {TrainLimit}.", nameof(TrainLimit));
+        }
+
+        if (TextWindow is < 2)
+        {
+            throw new ArgumentException($"Option TextWindow must be at least 2 bytes (one context, one target), got {TextWindow}.", nameof(TextWindow));
         }
     }
 }

@@ -10,6 +10,7 @@ public sealed unsafe class NativeLayoutTests
     public void Structs_match_the_c_layout()
     {
         Assert.Equal(40, sizeof(FtTrainOptions));
+        Assert.Equal(28, Marshal.OffsetOf<FtTrainOptions>(nameof(FtTrainOptions.ProximalMu)).ToInt32());
         Assert.Equal(32, Marshal.OffsetOf<FtTrainOptions>(nameof(FtTrainOptions.Seed)).ToInt32());
         Assert.Equal(40, sizeof(FtTrainResult));
         Assert.Equal(24, sizeof(FtEvalResult));

@@ -14,7 +14,7 @@ internal sealed class CoordinatorFlags
     private readonly Option<double?> _quorum = new("--quorum") { Description = "Fraction of selected clients whose updates a round needs at its deadline." };
     private readonly Option<double?> _roundTimeout = new("--round-timeout") { Description = "Seconds a round waits for updates." };
     private readonly Option<int?> _testLimit = new("--test-limit") { Description = "Evaluate on the first N test images only." };
-    private readonly Option<string?> _testData = new("--test-data") { Description = "Folder of the IDX test set." };
+    private readonly Option<string?> _testData = new("--test-data") { Description = "Folder of the test set: IDX files, or text files for --model lm." };
     private readonly Option<ulong?> _seed = new("--seed") { Description = "Seed for initialisation, selection and partitioning." };
     private readonly Option<string?> _strategy = new("--strategy") { Description = "Server strategy: " + string.Join("; ", Coordinator.Strategies.StrategyFactory.Describe()) + "." };
     private readonly Option<string[]> _strategyParams = new("--strategy-param") { Description = "A strategy parameter as NAME=VALUE (repeatable), e.g. beta=0.2." };
@@ -93,6 +93,11 @@ internal sealed class CoordinatorFlags
         options.Seed = parse.GetValue(_seed) ?? options.Seed;
         (options.Model, options.Training) = _training.Apply(parse, options.Model, options.Training);
         options.Model = _torchScript.Apply(parse, options.Model);
+        if (parse.GetValue(_testData) is null && options.TestDataDirectory == Core.Data.FashionMnist.DefaultDirectory)
+        {
+            options.TestDataDirectory = Core.Data.ModelData.DefaultDirectory(options.Model);
+        }
+
         options.Strategy.Name = parse.GetValue(_strategy) ?? options.Strategy.Name;
         foreach (string parameter in parse.GetValue(_strategyParams) ?? [])
         {

@@ -28,9 +28,9 @@ internal static class DemoCommand
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP on every worker: DP-SGD with CLIP,NOISE (e.g. 1.0,1.1)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
         var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
-        var data = new Option<string>("--data") { Description = "Folder of the Fashion-MNIST IDX files.", DefaultValueFactory = _ => FashionMnist.DefaultDirectory };
+        var data = new Option<string?>("--data") { Description = $"Folder of the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory}), or of text files for --model lm (default {TextCorpus.FortunesDirectory})." };
         var flags = new CoordinatorFlags();
-        var command = new Command("demo", "Train a CNN on Fashion-MNIST with a local federation of worker processes.");
+        var command = new Command("demo", "Train a CNN or ViT on Fashion-MNIST, or a byte-level language model on Debian's fortunes, with a local federation of worker processes.");
         foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, threads, data })
         {
             command.Options.Add(option);
@@ -59,8 +59,9 @@ internal static class DemoCommand
 
             string attackSpec = Core.Robust.ByzantineAttack.Parse(parse.GetValue(attack) ?? "sign-flip").Spec;
             int poisoned = (int)Math.Ceiling(byzantineFraction * workerCount);
-            var options = DemoDefaults(workerCount, parse.GetValue(output)!, parse.GetValue(data)!);
+            var options = DemoDefaults(workerCount, parse.GetValue(output)!, parse.GetValue(data) ?? FashionMnist.DefaultDirectory);
             flags.Apply(parse, options);
+            string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory);
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
@@ -81,7 +82,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC); live page http://127.0.0.1:{host.HttpPort}/; logs in {logDirectory.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
                 AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
-            host.Orchestrator.RoundCommitted += PrintRound;
+            host.Orchestrator.RoundCommitted += round => PrintRound(round, options.Model.IsLanguageModel);
             host.Service.UpdateRejected += (client, round, reason) =>
                 AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update for {client.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
 
@@ -95,7 +96,7 @@ internal static class DemoCommand
                     {
                         "--coordinator", $"http://127.0.0.1:{host.GrpcPort}",
                         "--worker-id", id,
-                        "--data", parse.GetValue(data)!,
+                        "--data", dataDirectory,
                         "--shard", $"{i}/{workerCount}",
                         "--partition", scheme.ToString(),
                         "--seed", (flags.Seed(parse) ?? options.Seed).ToString(CultureInfo.InvariantCulture),
@@ -103,6 +104,11 @@ internal static class DemoCommand
                         "--log", Path.Combine(logDirectory, id + ".log"),
                         "--state-dir", Path.Combine(options.RunDirectory, "state", id),
                     };
+                    if (options.Model.IsLanguageModel)
+                    {
+                        arguments.AddRange(["--text-window", options.Model.InputShape.Width.ToString(CultureInfo.InvariantCulture)]);
+                    }
+
                     if (parse.GetValue(dpSgd) is { } dpSgdSpec)
                     {
                         arguments.AddRange(["--dp-sgd", dpSgdSpec]);
@@ -155,7 +161,9 @@ internal static class DemoCommand
             var committed = host.Orchestrator.CommittedRounds;
             string summary = Path.Combine(options.RunDirectory, "summary.json");
             AnsiConsole.MarkupLine(committed.Count > 0
-                ? $"[bold green]Done[/]: {committed.Count} rounds, final test accuracy {committed[^1].TestAccuracy:F4}. Summary: {summary.EscapeMarkup()}"
+                ? $"[bold green]Done[/]: {committed.Count} rounds, final test accuracy {committed[^1].TestAccuracy:F4}"
+                    + (options.Model.IsLanguageModel ? string.Create(CultureInfo.InvariantCulture, $", perplexity {Math.Exp(committed[^1].TestLoss):F2}") : string.Empty)
+                    + $". Summary: {summary.EscapeMarkup()}"
                 : $"[bold red]No round completed[/]: {host.Orchestrator.FinishReason?.EscapeMarkup()}");
             if (committed.Count < options.Rounds && host.Orchestrator.FinishReason is { } why)
             {
@@ -197,8 +205,11 @@ internal static class DemoCommand
         FinishGracePeriod = TimeSpan.FromSeconds(3),
     };
 
-    private static void PrintRound(RoundResult result)
+    private static void PrintRound(RoundResult result, bool languageModel)
     {
+        string perplexity = languageModel && Coordinator.Reporting.RunSummaryWriter.Perplexity(result.TestLoss) is { } p
+            ? string.Create(CultureInfo.InvariantCulture, $"  perplexity [green]{p:F2}[/]")
+            : string.Empty;
         string failures = result.Failures.Count == 0 ? string.Empty : $" [yellow]({result.Failures.Count} failed)[/]";
         string epsilon = result.Epsilon is { } e ? string.Create(CultureInfo.InvariantCulture, $"  epsilon {e:F3}") : string.Empty;
         string skipped = result.SkipReason is { } reason ? $" [yellow](skipped: {reason.EscapeMarkup()})[/]" : string.Empty;
@@ -207,6 +218,6 @@ internal static class DemoCommand
             : string.Empty;
         AnsiConsole.MarkupLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{epsilon}{fairness}{failures}{skipped}"));
+            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}{perplexity}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{epsilon}{fairness}{failures}{skipped}"));
     }
 }

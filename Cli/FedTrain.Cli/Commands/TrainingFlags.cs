@@ -12,12 +12,18 @@ internal sealed class TrainingFlags
     private readonly Option<float?> _learningRate = new("--lr") { Description = "Local learning rate." };
     private readonly Option<string?> _optimizer = new("--optimizer") { Description = "sgd or adam." };
     private readonly Option<float?> _momentum = new("--momentum") { Description = "SGD momentum." };
+    private readonly Option<string?> _model = new("--model")
+    {
+        Description = "Network: cnn (default), vit or lm (the zoo's presets), or a spec such as kind=vit;patch=7;dim=64;depth=2;heads=4;mlp=128 (keys left out keep the preset's values).",
+    };
+
+    private readonly Option<float?> _proximalMu = new("--proximal-mu") { Description = "FedProx mu: adds (mu/2)||w - w_global||^2 to local training (0 = off)." };
     private readonly Option<string?> _conv = new("--conv") { Description = "CNN conv widths, e.g. 32,64." };
     private readonly Option<int?> _hidden = new("--hidden") { Description = "CNN hidden layer width." };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _localEpochs, _localSteps, _batchSize, _learningRate, _optimizer, _momentum, _conv, _hidden })
+        foreach (var option in new Option[] { _model, _proximalMu, _localEpochs, _localSteps, _batchSize, _learningRate, _optimizer, _momentum, _conv, _hidden })
         {
             command.Options.Add(option);
         }
@@ -25,6 +31,18 @@ internal sealed class TrainingFlags
 
     public (ModelSpec Model, TrainingConfig Training) Apply(ParseResult parse, ModelSpec model, TrainingConfig training)
     {
+        if (parse.GetValue(_model) is { } modelText)
+        {
+            var chosen = ModelSpec.Parse(modelText);
+            if (chosen.Kind != model.Kind)
+            {
+                // Another kind trains best with other settings; the flags below still override them.
+                training = TrainingPresets.For(chosen.Kind) with { Seed = training.Seed, ProximalMu = training.ProximalMu };
+            }
+
+            model = chosen;
+        }
+
         if (parse.GetValue(_conv) is { } conv)
         {
             model = model with { ConvChannels = conv.Split(',', StringSplitOptions.TrimEntries).Select(ParseWidth).ToArray() };
@@ -45,6 +63,7 @@ internal sealed class TrainingFlags
             LearningRate = parse.GetValue(_learningRate) ?? training.LearningRate,
             Optimizer = parse.GetValue(_optimizer) ?? training.Optimizer,
             Momentum = parse.GetValue(_momentum) ?? training.Momentum,
+            ProximalMu = parse.GetValue(_proximalMu) ?? training.ProximalMu,
         };
         return (model, training);
     }

@@ -19,6 +19,7 @@ internal static class WorkerCommand
         var population = new Option<int?>("--population") { Description = "Simulated clients over all workers: worker I of N trains for clients I, I+N, ..." };
         var seed = new Option<ulong?>("--seed") { Description = "Partition seed; the same on every worker of a federation." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images." };
+        var textWindow = new Option<int?>("--text-window") { Description = "Language models: --data is a folder of text files read as windows of N bytes (context length + 1)." };
         var holdout = new Option<double?>("--holdout") { Description = "Fraction of the shard held out for local evaluation (default 0.1)." };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: all cores)." };
         var device = new Option<string?>("--device") { Description = "auto (default: CUDA when usable, else CPU), cpu, cuda or cuda:N." };
@@ -29,7 +30,7 @@ internal static class WorkerCommand
         var noOpTraining = new Option<bool>("--no-op-training") { Description = "Benchmarks only: skip training and send a fixed delta, to measure orchestration alone." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, noOpTraining, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, textWindow, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, noOpTraining, log })
         {
             command.Options.Add(option);
         }
@@ -54,6 +55,7 @@ internal static class WorkerCommand
             options.PartitionSeed = parse.GetValue(seed) ?? options.PartitionSeed;
             options.Population = parse.GetValue(population);
             options.TrainLimit = parse.GetValue(trainLimit) ?? options.TrainLimit;
+            options.TextWindow = parse.GetValue(textWindow);
             options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
             options.Threads = parse.GetValue(threads) ?? options.Threads;
             options.Attack = parse.GetValue(attack) is { } spec ? Core.Robust.ByzantineAttack.Parse(spec) : null;

@@ -465,7 +465,7 @@ public sealed partial class CoordinatorGrpcService
         Round = round.Round,
         ModelVersion = round.Model.Version,
         Model = ProtoMapping.ToProto(_options.Model),
-        Training = ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round),
+        Training = ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round, _orchestrator.ProximalMu),
         DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
         ParameterCount = round.Model.ParameterCount,
         MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,

@@ -17,12 +17,21 @@ internal static class ProtoMapping
             Classes = spec.Classes,
             Hidden = spec.Hidden,
             ModuleSha256 = spec.ModuleSha256 ?? string.Empty,
+            Patch = spec.Patch,
+            Dim = spec.Dim,
+            Depth = spec.Depth,
+            Heads = spec.Heads,
+            Mlp = spec.Mlp,
+            Seq = spec.Seq,
         };
-        proto.ConvChannels.AddRange(spec.ConvChannels);
+        proto.ConvChannels.AddRange(spec.ConvChannels ?? []);
         return proto;
     }
 
-    public static TrainingHyperparameters ToProto(TrainingConfig config, ulong roundSeed) => new()
+    /// <param name="config">The run's training configuration.</param>
+    /// <param name="roundSeed">This round's seed.</param>
+    /// <param name="strategyProximalMu">The strategy's μ (fedprox); when positive it replaces the configured one.</param>
+    public static TrainingHyperparameters ToProto(TrainingConfig config, ulong roundSeed, double strategyProximalMu = 0) => new()
     {
         LocalEpochs = config.LocalEpochs,
         LocalSteps = config.LocalSteps,
@@ -32,5 +41,6 @@ internal static class ProtoMapping
         Momentum = config.Momentum,
         WeightDecay = config.WeightDecay,
         Seed = roundSeed,
+        ProximalMu = strategyProximalMu > 0 ? (float)strategyProximalMu : config.ProximalMu,
     };
 }

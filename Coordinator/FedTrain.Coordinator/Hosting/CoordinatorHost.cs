@@ -68,7 +68,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         options.Validate();
         Directory.CreateDirectory(options.RunDirectory);
         var time = TimeProvider.System;
-        var testSet = FashionMnist.Load(options.TestDataDirectory, train: false, options.TestLimit);
+        var testSet = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
         var trainer = ModelLoader.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed), module?.Source);
         var initial = new float[trainer.ParameterCount];

@@ -18,9 +18,10 @@ public static class RunSummaryWriter
     {
         ArgumentNullException.ThrowIfNull(rounds);
         var roundArray = new JsonArray();
+        bool languageModel = modelKind == "lm";
         foreach (var round in rounds)
         {
-            roundArray.Add(new JsonObject
+            var entry = new JsonObject
             {
                 ["round"] = round.Round,
                 ["test_accuracy"] = Finite(round.TestAccuracy),
@@ -57,11 +58,17 @@ public static class RunSummaryWriter
                     ["gini"] = fairness.Gini,
                     ["clients_evaluated"] = fairness.ClientsEvaluated,
                 },
-            });
+            };
+            if (languageModel)
+            {
+                entry["perplexity"] = Perplexity(round.TestLoss);
+            }
+
+            roundArray.Add(entry);
         }
 
         var last = rounds.Count > 0 ? rounds[^1] : null;
-        return new JsonObject
+        var summary = new JsonObject
         {
             ["run_id"] = runId,
             ["status"] = status,
@@ -79,7 +86,16 @@ public static class RunSummaryWriter
                 ["epsilon"] = last?.Epsilon,
             },
         };
+        if (languageModel)
+        {
+            summary["final"]!["perplexity"] = last is null ? null : Perplexity(last.TestLoss);
+        }
+
+        return summary;
     }
+
+    /// <summary>A language model's perplexity: e to the mean next-token cross-entropy (in nats).</summary>
+    public static double? Perplexity(double testLoss) => Finite(Math.Exp(testLoss));
 
     /// <summary>
     /// Writes the per-client table: one row per round and evaluated client with the global model's held-out

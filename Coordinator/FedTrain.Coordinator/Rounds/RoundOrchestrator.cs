@@ -89,6 +89,9 @@ public sealed partial class RoundOrchestrator
     /// <summary>Whether workers must report each client's global-model loss before training.</summary>
     public bool NeedsGlobalLoss => _strategy.NeedsGlobalLoss;
 
+    /// <summary>The strategy's FedProx μ for the workers' proximal term (0 unless fedprox).</summary>
+    public double ProximalMu => _strategy.ProximalMu;
+
     public ParameterManifest Manifest => _manifest;
 
     public ModelSnapshot CurrentModel

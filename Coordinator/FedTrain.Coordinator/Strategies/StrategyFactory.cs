@@ -13,6 +13,7 @@ public static class StrategyFactory
     {
         ["fedavg"] = ([], "example-weighted mean of the deltas"),
         ["fedavgm"] = (["server_lr", "momentum"], "FedAvg with server momentum"),
+        ["fedprox"] = (["proximal_mu"], "FedAvg with the proximal term (mu/2)||w - w_global||^2 in local training (Li et al. 2020)"),
         ["fedadam"] = (["server_lr", "beta1", "beta2", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
         ["fedyogi"] = (["server_lr", "beta1", "beta2", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
         ["fedadagrad"] = (["server_lr", "beta1", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
@@ -65,6 +66,7 @@ public static class StrategyFactory
             {
                 "fedavg" => new MeanStrategy(description, size, null),
                 "fedavgm" => new MeanStrategy(description, size, new FedAvgM(size, Get("server_lr", 1.0), Get("momentum", 0.9))),
+                "fedprox" => new MeanStrategy(description, size, null, NonNegative("proximal_mu", Get("proximal_mu", 0.01))),
                 "fedadam" => new MeanStrategy(description, size, new FedAdam(size, Get("server_lr", 0.1), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedyogi" => new MeanStrategy(description, size, new FedYogi(size, Get("server_lr", 0.01), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedadagrad" => new MeanStrategy(description, size, new FedAdagrad(size, Get("server_lr", 0.1), Get("beta1", 0.0), Get("tau", 1e-3))),
@@ -104,6 +106,10 @@ public static class StrategyFactory
     private static int WholeNumber(string name, double value) => value >= 0 && value == Math.Floor(value) && value < int.MaxValue
         ? (int)value
         : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Strategy parameter {name} must be a whole number >= 0, got {value}."), name);
+
+    private static double NonNegative(string name, double value) => double.IsFinite(value) && value >= 0
+        ? value
+        : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Strategy parameter {name} must be a finite number >= 0, got {value}."), name);
 
     private static double Positive(string name, double value) => double.IsFinite(value) && value > 0
         ? value

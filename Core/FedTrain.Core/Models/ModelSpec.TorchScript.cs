@@ -27,7 +27,7 @@ public sealed partial record ModelSpec
     public static ModelSpec TorchScript(string module, int channels, int height, int width, int classes) =>
         new(TorchScriptKind, channels, height, width, classes, [], 0) { Module = module };
 
-    private void ValidateTorchScript()
+    internal void ValidateTorchScript()
     {
         if (Channels <= 0 || Height <= 0 || Width <= 0)
         {

@@ -6,69 +6,91 @@ namespace FedTrain.Core.Models;
 /// What network to build: the model zoo's kind plus its shape parameters. Serialised to a compact
 /// <c>key=value;...</c> string for the native trainer so the C ABI needs no JSON parser.
 /// </summary>
-/// <param name="Kind">Model family: <c>cnn</c>, or <c>torchscript</c> (see <see cref="Module"/>).</param>
-/// <param name="Channels">Input channels (1 for Fashion-MNIST).</param>
-/// <param name="Height">Input height in pixels.</param>
-/// <param name="Width">Input width in pixels.</param>
-/// <param name="Classes">Number of output classes.</param>
-/// <param name="ConvChannels">Output channels of each 3×3 conv block (each block halves the spatial size).</param>
-/// <param name="Hidden">Width of the fully connected hidden layer; 0 for none.</param>
+/// <param name="Kind">Model family: <c>cnn</c>, <c>vit</c> (Vision Transformer), <c>lm</c> (causal Transformer language model)
+/// or <c>torchscript</c> (a module exported from PyTorch, see <see cref="Module"/>).</param>
+/// <param name="Channels">Input channels (1 for Fashion-MNIST); not used by <c>lm</c>.</param>
+/// <param name="Height">Input height in pixels; not used by <c>lm</c>.</param>
+/// <param name="Width">Input width in pixels; not used by <c>lm</c>.</param>
+/// <param name="Classes">Number of output classes; for <c>lm</c> the vocabulary (256 for bytes).</param>
+/// <param name="ConvChannels">CNN only: output channels of each 3×3 conv block (each block halves the spatial size).</param>
+/// <param name="Hidden">CNN only: width of the fully connected hidden layer; 0 for none.</param>
 public sealed partial record ModelSpec(
     string Kind,
     int Channels,
     int Height,
     int Width,
     int Classes,
-    IReadOnlyList<int> ConvChannels,
+    IReadOnlyList<int>? ConvChannels,
     int Hidden)
 {
+    /// <summary>ViT only: side of the square, non-overlapping patches; must divide the image.</summary>
+    public int Patch { get; init; }
+
+    /// <summary>Transformers: token width; must be divisible by <see cref="Heads"/>.</summary>
+    public int Dim { get; init; }
+
+    /// <summary>Transformers: encoder blocks.</summary>
+    public int Depth { get; init; }
+
+    /// <summary>Transformers: attention heads per block.</summary>
+    public int Heads { get; init; }
+
+    /// <summary>Transformers: hidden width of each block's MLP.</summary>
+    public int Mlp { get; init; }
+
+    /// <summary>LM only: context length in tokens; each example is a window of <c>Seq + 1</c> bytes.</summary>
+    public int Seq { get; init; }
+
     /// <summary>The default CNN for 28×28 grey images: two conv blocks (32, 64) and a 128-wide hidden layer.</summary>
     public static ModelSpec FashionMnistCnn { get; } = new("cnn", 1, 28, 28, 10, [32, 64], 128);
 
-    /// <summary>Checks the spec fits its input and throws <see cref="ArgumentException"/> naming the bad field.</summary>
-    public void Validate()
+    /// <summary>
+    /// A ViT small enough to train on two CPU cores: 4×4 patches of 7×7 pixels (17 tokens with the class token),
+    /// width 64, 2 blocks of 4 heads, MLP 128; about 72k parameters.
+    /// </summary>
+    public static ModelSpec FashionMnistVit { get; } = new("vit", 1, 28, 28, 10, [], 0) { Patch = 7, Dim = 64, Depth = 2, Heads = 4, Mlp = 128 };
+
+    /// <summary>A byte-level causal LM: 64-byte context, width 64, 2 blocks of 4 heads, MLP 256; about 137k parameters.</summary>
+    public static ModelSpec ByteLm { get; } = new("lm", 0, 0, 0, 256, [], 0) { Seq = 64, Dim = 64, Depth = 2, Heads = 4, Mlp = 256 };
+
+    /// <summary>Known kinds, for messages.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["cnn", "vit", "lm"];
+
+    /// <summary>The zoo's default model of a kind (<c>cnn</c>, <c>vit</c>, <c>lm</c>).</summary>
+    public static ModelSpec Preset(string kind) => kind switch
     {
-        if (Kind == TorchScriptKind)
-        {
-            ValidateTorchScript();
-            return;
-        }
+        "cnn" => FashionMnistCnn,
+        "vit" => FashionMnistVit,
+        "lm" => ByteLm,
+        _ => throw new ArgumentException($"Unknown model kind '{kind}'; known kinds: {string.Join(", ", Kinds)}.", nameof(kind)),
+    };
 
-        if (Kind != "cnn")
-        {
-            throw new ArgumentException($"Unknown model kind '{Kind}'; known kinds: cnn, {TorchScriptKind}.", nameof(Kind));
-        }
+    /// <summary>Shape of one example as the trainer sees it; a language model's example is 1×1×(seq+1) byte ids.</summary>
+    public (int Channels, int Height, int Width) InputShape => Kind == "lm" ? (1, 1, Seq + 1) : (Channels, Height, Width);
 
-        if (Channels <= 0 || Height <= 0 || Width <= 0)
-        {
-            throw new ArgumentException($"Input shape {Channels}x{Height}x{Width} must be positive.", nameof(Channels));
-        }
+    /// <summary>True for models that predict the next token and report perplexity.</summary>
+    public bool IsLanguageModel => Kind == "lm";
 
-        if (Classes < 2)
-        {
-            throw new ArgumentException($"A classifier needs at least 2 classes, got {Classes}.", nameof(Classes));
-        }
+    /// <summary>Checks the spec fits together and throws <see cref="ArgumentException"/> naming the bad field.</summary>
+    public void Validate() => ModelSpecValidator.Validate(this);
 
-        if (ConvChannels.Count == 0 || ConvChannels.Any(c => c <= 0))
-        {
-            throw new ArgumentException("Conv channels must be a non-empty list of positive widths.", nameof(ConvChannels));
-        }
+    /// <summary>
+    /// The native trainer's spec string, e.g. <c>kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128</c> or
+    /// <c>kind=vit;in=1,28,28;classes=10;patch=7;dim=64;depth=2;heads=4;mlp=128</c>.
+    /// </summary>
+    public string ToNativeSpec() => Kind switch
+    {
+        TorchScriptKind => TorchScriptNativeSpec(),
+        "vit" => string.Create(
+            CultureInfo.InvariantCulture,
+            $"kind=vit;in={Channels},{Height},{Width};classes={Classes};patch={Patch};dim={Dim};depth={Depth};heads={Heads};mlp={Mlp}"),
+        "lm" => string.Create(
+            CultureInfo.InvariantCulture, $"kind=lm;vocab={Classes};seq={Seq};dim={Dim};depth={Depth};heads={Heads};mlp={Mlp}"),
+        _ => string.Create(
+            CultureInfo.InvariantCulture,
+            $"kind={Kind};in={Channels},{Height},{Width};classes={Classes};conv={string.Join(',', ConvChannels ?? [])};hidden={Hidden}"),
+    };
 
-        int side = Math.Min(Height, Width) >> ConvChannels.Count;
-        if (side < 1)
-        {
-            throw new ArgumentException(
-                $"{ConvChannels.Count} pooling conv blocks shrink a {Height}x{Width} input below one pixel.", nameof(ConvChannels));
-        }
-
-        if (Hidden < 0)
-        {
-            throw new ArgumentException($"Hidden width must be >= 0, got {Hidden}.", nameof(Hidden));
-        }
-    }
-
-    /// <summary>The native trainer's spec string, e.g. <c>kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128</c>.</summary>
-    public string ToNativeSpec() => Kind == TorchScriptKind ? TorchScriptNativeSpec() : string.Create(
-        CultureInfo.InvariantCulture,
-        $"kind={Kind};in={Channels},{Height},{Width};classes={Classes};conv={string.Join(',', ConvChannels)};hidden={Hidden}");
+    /// <summary>Reads the native spec string form back (see <see cref="ModelSpecParser"/>), validated.</summary>
+    public static ModelSpec Parse(string text) => ModelSpecParser.Parse(text);
 }

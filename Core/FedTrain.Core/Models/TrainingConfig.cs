@@ -19,6 +19,12 @@ public sealed record TrainingConfig(
     float WeightDecay,
     ulong Seed)
 {
+    /// <summary>
+    /// FedProx's μ: local training adds (μ/2)·‖w − w_global‖² to the loss; 0 (the default) trains plainly. Set by
+    /// the <c>fedprox</c> strategy, or directly to add the term under another mean strategy.
+    /// </summary>
+    public float ProximalMu { get; init; }
+
     public static TrainingConfig Default { get; } = new(1, 0, 32, 0.05f, "sgd", 0.9f, 0f, 1);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter outside its domain.</summary>
@@ -52,6 +58,11 @@ public sealed record TrainingConfig(
         if (!float.IsFinite(WeightDecay) || WeightDecay < 0)
         {
             throw new ArgumentException($"Weight decay must be >= 0, got {WeightDecay}.", nameof(WeightDecay));
+        }
+
+        if (!float.IsFinite(ProximalMu) || ProximalMu < 0)
+        {
+            throw new ArgumentException($"Proximal mu must be a finite number >= 0, got {ProximalMu}.", nameof(ProximalMu));
         }
     }
 }

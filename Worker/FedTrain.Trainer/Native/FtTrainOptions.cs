@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace FedTrain.Trainer.Native;
 
-/// <summary>Mirror of <c>ft_train_options</c> (40 bytes; 4 bytes of padding before <see cref="Seed"/>).</summary>
+/// <summary>Mirror of <c>ft_train_options</c> (40 bytes; <see cref="ProximalMu"/> sits where ABI 2 had padding).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct FtTrainOptions
 {
@@ -13,5 +13,6 @@ internal struct FtTrainOptions
     public int Optimizer;
     public float Momentum;
     public float WeightDecay;
+    public float ProximalMu;
     public ulong Seed;
 }

@@ -27,8 +27,12 @@
 extern "C" {
 #endif
 
-/* Bumped whenever a signature or struct layout below changes. 2: ft_train_dp, ft_dp_options, ft_dp_result. */
-#define FT_ABI_VERSION 2
+/*
+ * Bumped whenever a signature or struct layout below changes. 2: ft_train_dp, ft_dp_options, ft_dp_result.
+ * 3: ft_train_options.proximal_mu (FedProx), in what was padding, so the struct keeps its size; the TorchScript
+ * and export block at the end (ft_set_shuffle, ft_logits, ft_save_state_dict, ft_save_torchscript).
+ */
+#define FT_ABI_VERSION 3
 #define FT_MAX_INPUT_RANK 4
 
 typedef enum ft_status {
@@ -51,10 +55,18 @@ typedef struct ft_train_options {
     int32_t optimizer;    /* 0 = SGD, 1 = Adam */
     float momentum;       /* SGD only, in [0, 1) */
     float weight_decay;   /* L2, >= 0 */
+    /*
+     * FedProx (Li et al. 2020): adds (proximal_mu / 2) * ||w - w_start||^2 to the loss, w_start being the
+     * parameters at the start of the call (the global model). Finite and >= 0; 0 is plain local training.
+     */
+    float proximal_mu;
     uint64_t seed;        /* seeds the per-epoch shuffles */
 } ft_train_options;
 
-/* Loss and accuracy are over the training batches seen, with the parameters as they were at each step. */
+/*
+ * Loss and accuracy are over the training batches seen, with the parameters as they were at each step. The loss
+ * is the data loss alone (no proximal term). For a language model (kind=lm) they are per predicted token.
+ */
 typedef struct ft_train_result {
     double mean_loss;
     double accuracy;
@@ -112,8 +124,15 @@ FT_API int32_t ft_abi_version(void);
 FT_API const char* ft_last_error(void);
 
 /*
- * Builds a model from a spec string such as "kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128" and
- * initialises it from seed (independently of torch's global generator, so it is reproducible per trainer).
+ * Builds a model from a spec string and initialises it from seed. Kinds:
+ *   kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128
+ *   kind=vit;in=1,28,28;classes=10;patch=7;dim=64;depth=2;heads=4;mlp=128   (Vision Transformer)
+ *   kind=lm;vocab=256;seq=64;dim=64;depth=2;heads=4;mlp=256                (causal Transformer language model)
+ * A language model's "example" is a window of seq + 1 token ids stored as floats, input shape 1 x 1 x (seq + 1);
+ * it predicts tokens 1..seq from the tokens before each, so its labels are not used (they must still lie in
+ * [0, classes), classes being the vocabulary) and accuracy is next-token accuracy. Per-class counts of
+ * ft_evaluate are then per target token. Parameters are initialised from seed (independently of torch's global
+ * generator, so it is reproducible per trainer).
  * device: "cpu", "cuda" or "cuda:N". num_threads: intra-op threads, 0 = the CPUs this process may use.
  * libtorch's thread count is process-global; each trainer reapplies its own at the start of every call.
  */

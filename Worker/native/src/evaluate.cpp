@@ -35,28 +35,30 @@ ft_eval_result Trainer::evaluate(const float* images, const int64_t* labels, int
     at::Tensor loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
     at::Tensor correct = at::zeros({classes}, on_device.dtype(at::kLong));
     at::Tensor total = at::zeros({classes}, on_device.dtype(at::kLong));
-    at::Tensor ones = at::ones({batch}, on_device.dtype(at::kLong));
 
     // Contiguous batches need no gather: each is a view of the caller's buffer on CPU.
     for (int64_t begin = 0; begin < n; begin += batch) {
         int64_t size = std::min(batch, n - begin);
         at::Tensor x = data.images.narrow(0, begin, size);
         at::Tensor y = data.labels.narrow(0, begin, size);
-        at::Tensor logits = model_->forward(x);
-        loss_sum.add_(at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum));
-        correct.index_add_(0, y, logits.argmax(1).eq(y).to(at::kLong));
-        total.index_add_(0, y, ones.narrow(0, 0, size));
+        // Per class means per target: the label of a classifier's example, each next token of a language model's.
+        Prediction prediction = model_->predict(x, y);
+        const at::Tensor& targets = prediction.targets;
+        loss_sum.add_(at::cross_entropy_loss(prediction.logits, targets, {}, at::Reduction::Sum));
+        correct.index_add_(0, targets, prediction.logits.argmax(1).eq(targets).to(at::kLong));
+        total.index_add_(0, targets, at::ones_like(targets));
     }
 
     at::Tensor correct_host = correct.cpu();
+    const auto scored = static_cast<double>(total.sum().item<int64_t>());
     if (per_class_correct != nullptr) {
         at::from_blob(per_class_correct, {classes}, at::kLong).copy_(correct_host);
     }
     if (per_class_total != nullptr) {
         at::from_blob(per_class_total, {classes}, at::kLong).copy_(total);
     }
-    result.mean_loss = loss_sum.item<double>() / static_cast<double>(n);
-    result.accuracy = static_cast<double>(correct_host.sum().item<int64_t>()) / static_cast<double>(n);
+    result.mean_loss = loss_sum.item<double>() / scored;
+    result.accuracy = static_cast<double>(correct_host.sum().item<int64_t>()) / scored;
     result.examples = n;
     return result;
 }

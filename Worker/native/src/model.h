@@ -1,4 +1,4 @@
-// What the trainer needs from a network. Kinds (CNN today; a ViT, a causal LM or a TorchScript module later)
+// What the trainer needs from a network. Kinds (CNN, ViT, causal LM; a TorchScript module later)
 // implement this behind the same C ABI; only model_factory.cpp knows them by name.
 #pragma once
 
@@ -16,6 +16,12 @@ struct NamedTensor {
     at::Tensor tensor;
 };
 
+// What the loss compares: logits [count, classes] and the target index of each row [count].
+struct Prediction {
+    at::Tensor logits;
+    at::Tensor targets;
+};
+
 // What one chunk of a DP-SGD batch leaves besides the gradients it added.
 struct ClippedGradients {
     at::Tensor logits;  // [batch, classes], detached
@@ -29,6 +35,10 @@ public:
 
     // Logits [batch, classes] for a batch of inputs [batch, input_shape...].
     virtual at::Tensor forward(const at::Tensor& input) = 0;
+
+    // Logits and the targets they are scored against. A classifier predicts each example's label; a language
+    // model predicts every next token of its window from the input itself, ignoring the labels.
+    virtual Prediction predict(const at::Tensor& input, const at::Tensor& labels) { return {forward(input), labels}; }
 
     // Trainable float32 parameters in a fixed order: the order of the flat parameter buffer.
     virtual std::vector<NamedTensor> parameters() const = 0;

@@ -7,6 +7,7 @@
 #include "data_view.h"
 #include "error.h"
 #include "model.h"
+#include "proximal_term.h"
 #include "train_support.h"
 #include "trainer.h"
 
@@ -25,6 +26,7 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
     DataView data = view_data(images, labels, n, model_->input_shape(), device_);
     std::vector<NamedTensor> parameters = model_->parameters();
     std::unique_ptr<torch::optim::Optimizer> optimizer = make_optimizer(parameters, options);
+    ProximalTerm proximal(parameters, options.proximal_mu);
     model_->set_training(true);
 
     const int64_t batch = std::min<int64_t>(options.batch_size, n);
@@ -46,6 +48,7 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
     at::Generator shuffle = at::make_generator<at::CPUGeneratorImpl>(options.seed);
     at::Tensor order;
     int64_t examples = 0;
+    int64_t targets = 0;  // rows scored: one per example for a classifier, seq per window for a language model
     for (int64_t step = 0; step < total_steps; ++step) {
         if (cancel_flag != nullptr && *cancel_flag != 0) {
             fail(FT_E_CANCELLED, "training cancelled after " + std::to_string(step) + " of " +
@@ -67,20 +70,22 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
         at::index_select_out(y, data.labels, 0, index);
 
         optimizer->zero_grad();
-        at::Tensor logits = model_->forward(x);
-        at::Tensor loss = at::cross_entropy_loss(logits, y);
+        Prediction prediction = model_->predict(x, y);
+        at::Tensor loss = at::cross_entropy_loss(prediction.logits, prediction.targets);
         if (check_every_step && !std::isfinite(loss.item<double>())) {
             diverged(step, total_steps);  // before the update, so the parameters are left as they were
         }
         loss.backward();
+        proximal.add_gradient();
         optimizer->step();
 
         {
             c10::NoGradGuard no_grad;
             loss_sum.add_(loss.detach(), size);
-            correct.add_(logits.argmax(1).eq(y).sum());
+            correct.add_(prediction.logits.argmax(1).eq(prediction.targets).sum());
         }
         examples += size;
+        targets += prediction.targets.size(0);
         if (!check_every_step && (step + 1) % kAcceleratorCheckInterval == 0 &&
             !std::isfinite(loss_sum.item<double>())) {
             diverged(step, total_steps);
@@ -93,7 +98,7 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
     }
     ft_train_result result{};
     result.mean_loss = loss_total / static_cast<double>(examples);
-    result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(examples);
+    result.accuracy = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(targets);
     result.steps = total_steps;
     result.examples = examples;
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

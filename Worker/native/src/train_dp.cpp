@@ -14,6 +14,7 @@
 #include "dp_random.h"
 #include "error.h"
 #include "model.h"
+#include "proximal_term.h"
 #include "train_support.h"
 #include "trainer.h"
 
@@ -69,6 +70,9 @@ ft_train_result Trainer::train_dp(const float* images, const int64_t* labels, in
     DataView data = view_data(images, labels, n, model_->input_shape(), device_);
     std::vector<NamedTensor> parameters = model_->parameters();
     std::unique_ptr<torch::optim::Optimizer> optimizer = make_optimizer(parameters, options);
+    // The proximal gradient depends on the parameters alone, never on the data, so adding it after the noise
+    // is post-processing and leaves the privacy guarantee as it is.
+    ProximalTerm proximal(parameters, options.proximal_mu);
     model_->set_training(true);
 
     const int64_t expected_batch = options.batch_size;
@@ -134,6 +138,7 @@ ft_train_result Trainer::train_dp(const float* images, const int64_t* labels, in
                                      static_cast<double>(expected_batch), stream);
             }
         }
+        proximal.add_gradient();
         optimizer->step();
         examples += size;
         if (!check_every_step && (step + 1) % kAcceleratorCheckInterval == 0 &&

@@ -35,6 +35,9 @@ void validate_train_options(const ft_train_options& o) {
     if (!std::isfinite(o.weight_decay) || o.weight_decay < 0) {
         invalid("weight decay must be a finite number >= 0, got " + number(o.weight_decay));
     }
+    if (!std::isfinite(o.proximal_mu) || o.proximal_mu < 0) {
+        invalid("proximal_mu must be a finite number >= 0, got " + number(o.proximal_mu));
+    }
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const std::vector<NamedTensor>& named,

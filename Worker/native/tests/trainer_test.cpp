@@ -14,9 +14,9 @@ using namespace fedtrain_test;
 
 void test_create_errors() {
     ft_trainer* t = reinterpret_cast<ft_trainer*>(1);
-    CHECK(ft_create("kind=vit;in=1,28,28", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_create("kind=rnn;in=1,28,28", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
     CHECK(t == nullptr);
-    CHECK(error_contains("unknown model kind 'vit'"));
+    CHECK(error_contains("unknown model kind 'rnn'"));
     CHECK(ft_create("kind=cnn;in=1,28,28;classes=10;conv=4;colour=red", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
     CHECK(error_contains("unknown key 'colour'"));
     CHECK(ft_create("kind=cnn;in=1,28,28;classes=ten;conv=4", "cpu", 1, 1, &t) == FT_E_INVALID_ARGUMENT);
