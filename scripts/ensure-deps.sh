@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages FedTrain needs, once: libtorch (training), Fashion-MNIST (data), and for the
-# tests Python grpcio (a real gRPC peer). Safe to run repeatedly; does nothing when all are present.
+# tests Python grpcio (a real gRPC peer) and PostgreSQL (a real database server the tests start themselves). Safe to run repeatedly; does nothing when all are present.
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf postgresql)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FedTrain.Core.Faults;
 using FedTrain.Core.Models;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
@@ -154,7 +155,8 @@ public sealed partial class WorkerAgent : IDisposable
         _phase = "downloading";
         int count = checked((int)trainer.ParameterCount);
         EnsureBuffers(count);
-        await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+        string sha256 = await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+        LogModelReceived(assignment.Round, assignment.ModelVersion, sha256);
         trainer.SetParameters(_global.AsSpan(0, count));
 
         // A single-client worker gets the legacy, client-less assignment: its one client.
@@ -183,6 +185,7 @@ public sealed partial class WorkerAgent : IDisposable
         // Each client shuffles differently within a round, and each round differently.
         var clientConfig = config with { Seed = config.Seed ^ (ulong)StringComparer.Ordinal.GetHashCode(client.ClientId) };
         TrainResult training;
+        FaultInjection.Reached("worker-train", assignment.Round);
         try
         {
             training = await Task.Run(() => trainer.Train(client.Train, clientConfig, _options.DpSgd, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -246,9 +249,19 @@ public sealed partial class WorkerAgent : IDisposable
             .ConfigureAwait(false);
 
         _phase = "uploading";
-        var ack = await _reconnect.ExecuteAsync(
-            async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+        UploadAck ack;
+        try
+        {
+            ack = await _reconnect.ExecuteAsync(
+                async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.Status == StatusCode.AlreadyExists)
+        {
+            // A retry after a lost acknowledgement: the first upload landed and was counted once; nothing to redo.
+            LogAlreadyDelivered(assignment.Round, client.ClientId);
+            ack = new UploadAck { Accepted = true };
+        }
         LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
@@ -270,6 +283,7 @@ public sealed partial class WorkerAgent : IDisposable
             _phase = "evaluating";
             EnsureBuffers(count);
             await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+            FaultInjection.Reached("worker-evaluate", assignment.Round);
             trainer.SetParameters(_global.AsSpan(0, count));
             var report = new EvaluationReport
             {
@@ -313,7 +327,8 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    private async Task DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
+    /// <summary>Downloads a model into <c>_global</c>; returns the SHA-256 (hex) it was verified against.</summary>
+    private async Task<string> DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
     {
         var request = new DownloadRequest
         {
@@ -323,6 +338,7 @@ public sealed partial class WorkerAgent : IDisposable
             ModelVersion = modelVersion,
         };
         PayloadAssembler? assembler = null;
+        string sha256 = string.Empty;
         try
         {
             await foreach (var chunk in _channel.ServerStreamingAsync(
@@ -336,6 +352,8 @@ public sealed partial class WorkerAgent : IDisposable
                     }
 
                     assembler = new PayloadAssembler(chunk.Header, _global, (long)count * sizeof(float));
+                    sha256 = Convert.ToHexStringLower(chunk.Header.Sha256.Span);
+                    FaultInjection.Reached("worker-download", round);
                 }
                 else
                 {
@@ -345,6 +363,7 @@ public sealed partial class WorkerAgent : IDisposable
             }
 
             (assembler ?? throw new PayloadException(PayloadError.Truncated, "The model stream was empty.")).Complete();
+            return sha256;
         }
         finally
         {
@@ -375,6 +394,9 @@ public sealed partial class WorkerAgent : IDisposable
         {
             yield return new UpdateChunk { Data = data };
         }
+
+        // Dies before the stream's end is sent, so the coordinator holds a stream that never completes.
+        FaultInjection.Reached("worker-upload", header.Round);
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
@@ -503,6 +525,12 @@ public sealed partial class WorkerAgent : IDisposable
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Round {Round} abandoned: {Reason}")]
     private partial void LogRoundAbandoned(long round, string reason);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Round {Round}: received model version {Version}, sha256 {Sha256}")]
+    private partial void LogModelReceived(long round, long version, string sha256);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: the coordinator already holds this update (an earlier attempt landed)")]
+    private partial void LogAlreadyDelivered(long round, string clientId);
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: local training diverged, no update sent: {Message}")]
     private partial void LogDiverged(long round, string clientId, string message);

@@ -4,6 +4,7 @@ using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Faults;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
@@ -149,6 +150,7 @@ public sealed partial class CoordinatorGrpcService
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
         foreach (var chunk in model.Chunks(_options.ChunkBytes))
         {
+            FaultInjection.Reached("download", request.Round);
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
         }
     }
@@ -188,6 +190,7 @@ public sealed partial class CoordinatorGrpcService
                         }
 
                         assembler.Append(enumerator.Current.Data.Span);
+                        FaultInjection.Reached("upload", roundNumber);
                     }
 
                     assembler.Complete();

@@ -34,8 +34,25 @@ internal sealed class CliProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CliProcess Start(params string[] arguments)
+    public int Id => _process.Id;
+
+    /// <summary>Sends a signal by name (STOP, CONT, ...) to the process.</summary>
+    public void Signal(string name)
     {
+        using var kill = Process.Start("kill", ["-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{name} {Id} failed.");
+        }
+    }
+
+    public static CliProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts <c>fedtrain</c> with extra environment variables (e.g. an armed fault).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -51,6 +68,11 @@ internal sealed class CliProcess : IDisposable
         start.Environment["FEDTRAIN_NATIVE_LIB"] = Environment.GetEnvironmentVariable("FEDTRAIN_NATIVE_LIB")
             ?? Path.Combine(RepoPaths.Root, "build", "native", "libfedtrain_trainer.so");
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("fedtrain did not start."));
     }
 
