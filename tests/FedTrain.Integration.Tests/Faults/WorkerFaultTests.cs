@@ -7,7 +7,7 @@ namespace FedTrain.Integration.Tests.Faults;
 [Collection(FaultRun.Collection)]
 public sealed class WorkerFaultTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(5);
 
     [Theory]
     [InlineData("worker-download")]
@@ -16,7 +16,7 @@ public sealed class WorkerFaultTests
     [InlineData("worker-evaluate")]
     public async Task Worker_killed_mid_phase_is_restarted_and_the_run_completes_whole(string phase)
     {
-        using var run = new FaultRun("kill-" + phase);
+        using var run = new FaultRun("kill-" + phase, federatedEvaluation: phase == "worker-evaluate");
         var coordinator = await run.StartCoordinatorAsync();
         run.StartWorker(0);
         var doomed = run.StartWorker(1, fault: $"{phase}:1");
@@ -25,8 +25,8 @@ public sealed class WorkerFaultTests
         // The data owner restarts its worker; it registers again under the same id and picks up where the run is.
         var restarted = run.StartWorker(1);
         Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
-        Assert.True(await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, restarted.Output);
         Assert.Contains("re-registered", coordinator.Output, StringComparison.Ordinal);
+        Assert.Contains("registered for run", restarted.Output, StringComparison.Ordinal);
         if (phase == "worker-upload")
         {
             // The half-sent stream never completed, so nothing of it was accepted before the restart.
@@ -56,7 +56,6 @@ public sealed class WorkerFaultTests
         }
 
         Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
-        Assert.True(await hung.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, hung.Output);
         var rounds = Support.RunSummary.Rounds(Support.RunSummary.Load(run.Directory));
         Assert.Equal(1, rounds[0].GetProperty("participants").GetInt32());
         Assert.Contains(rounds[0].GetProperty("failures").EnumerateArray(), f => f.GetString()!.Contains("worker-2 went silent", StringComparison.Ordinal));
@@ -86,11 +85,7 @@ public sealed class WorkerFaultTests
         proxy.Restore();
 
         Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
-        foreach (var worker in workers)
-        {
-            Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, worker.Output);
-            Assert.Matches("reconnecting|unreachable", worker.Output);
-        }
+        Assert.All(workers, FaultRun.AssertReconnected);
 
         Assert.Contains("Round 1 (attempt 2)", coordinator.Output, StringComparison.Ordinal);
         RunInvariants.Check(run);
