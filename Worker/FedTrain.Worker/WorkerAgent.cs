@@ -434,6 +434,8 @@ public sealed partial class WorkerAgent : IDisposable
         LogRegistered(_options.WorkerId, response.RunId, _data.Clients.Count, _data.TrainExamples, _data.HoldoutExamples);
     }
 
+    private TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Max(5, 2 * _heartbeatInterval.TotalSeconds));
+
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_heartbeatInterval);
@@ -446,7 +448,9 @@ public sealed partial class WorkerAgent : IDisposable
                     var response = await _channel.UnaryAsync(
                         CoordinatorMethods.Heartbeat,
                         new HeartbeatRequest { WorkerId = _options.WorkerId, RunId = _runId, Phase = _phase },
-                        new CallOptions(Timeout: _heartbeatInterval, CancellationToken: cancellationToken)).ConfigureAwait(false);
+                        // Not the interval itself: on a loaded host a call can take longer, and a heartbeat that times out
+                        // before the coordinator reads it lets a healthy worker look silent.
+                        new CallOptions(Timeout: HeartbeatTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
                     if (!response.Known)
                     {
                         _forgotten = true;
