@@ -18,6 +18,12 @@ public sealed class CoordinatorOptions
     /// <summary>Folder holding the database, checkpoints and summary.json.</summary>
     public string RunDirectory { get; set; } = "runs/default";
 
+    /// <summary>
+    /// The coordinator database: null for SQLite in <see cref="RunDirectory"/>, a SQLite file path, or PostgreSQL
+    /// as <c>postgres://user:password@host:port/database</c> or <c>Host=...;Database=...</c>.
+    /// </summary>
+    public string? Database { get; set; }
+
     public int Rounds { get; set; } = 5;
 
     /// <summary>Registered workers needed before round 1 starts.</summary>
@@ -43,6 +49,12 @@ public sealed class CoordinatorOptions
 
     /// <summary>Attempts per round before the run fails, when rounds miss their quorum.</summary>
     public int MaxRoundAttempts { get; set; } = 3;
+
+    /// <summary>Consecutive failed assignments after which a worker is quarantined; 0 never quarantines.</summary>
+    public int QuarantineAfterFailures { get; set; } = 3;
+
+    /// <summary>Rounds a quarantined worker sits out before it is selected again.</summary>
+    public int QuarantineRounds { get; set; } = 3;
 
     /// <summary>How long the run waits for <see cref="MinWorkers"/> workers before giving up.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(10);
@@ -95,6 +107,9 @@ public sealed class CoordinatorOptions
         Require(EvaluationTimeout > TimeSpan.Zero, nameof(EvaluationTimeout), "must be positive");
         Require(RoundTimeout > TimeSpan.Zero, nameof(RoundTimeout), "must be positive");
         Require(MaxRoundAttempts > 0, nameof(MaxRoundAttempts), "must be positive");
+        Require(QuarantineAfterFailures >= 0, nameof(QuarantineAfterFailures), "must be 0 (off) or positive");
+        Require(QuarantineRounds > 0, nameof(QuarantineRounds), "must be positive");
+        Require(Database is null || Database.Trim().Length > 0, nameof(Database), "must not be blank");
         Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
         Require(WorkerTimeout > HeartbeatInterval, nameof(WorkerTimeout), "must exceed the heartbeat interval");
         Require(GrpcPort is >= 0 and <= 65535, nameof(GrpcPort), "must be a port number");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using FedTrain.Core.Faults;
 using FedTrain.Core.Models;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
@@ -168,7 +169,8 @@ public sealed partial class WorkerAgent : IDisposable
         _phase = "downloading";
         int count = checked((int)trainer.ParameterCount);
         EnsureBuffers(count);
-        await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+        string sha256 = await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+        LogModelReceived(assignment.Round, assignment.ModelVersion, sha256);
         trainer.SetParameters(_global.AsSpan(0, count));
 
         // A single-client worker gets the legacy, client-less assignment: its one client.
@@ -200,6 +202,7 @@ public sealed partial class WorkerAgent : IDisposable
         TrainResult training;
         var trainSpan = WorkerActivities.StartChild(WorkerActivities.Train);
         trainSpan?.SetTag("fedtrain.client_id", client.ClientId);
+        FaultInjection.Reached("worker-train", assignment.Round);
         try
         {
             training = await Task.Run(() => trainer.Train(client.Train, clientConfig, _options.DpSgd, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -270,9 +273,19 @@ public sealed partial class WorkerAgent : IDisposable
             .ConfigureAwait(false);
 
         _phase = "uploading";
-        var ack = await _reconnect.ExecuteAsync(
-            async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+        UploadAck ack;
+        try
+        {
+            ack = await _reconnect.ExecuteAsync(
+                async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.Status == StatusCode.AlreadyExists)
+        {
+            // A retry after a lost acknowledgement: the first upload landed and was counted once; nothing to redo.
+            LogAlreadyDelivered(assignment.Round, client.ClientId);
+            ack = new UploadAck { Accepted = true };
+        }
         LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
@@ -296,6 +309,7 @@ public sealed partial class WorkerAgent : IDisposable
             _phase = "evaluating";
             EnsureBuffers(count);
             await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+            FaultInjection.Reached("worker-evaluate", assignment.Round);
             trainer.SetParameters(_global.AsSpan(0, count));
             var report = new EvaluationReport
             {
@@ -339,7 +353,8 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    private async Task DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
+    /// <summary>Downloads a model into <c>_global</c>; returns the SHA-256 (hex) it was verified against.</summary>
+    private async Task<string> DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
     {
         var request = new DownloadRequest
         {
@@ -350,6 +365,7 @@ public sealed partial class WorkerAgent : IDisposable
         };
         PayloadAssembler? assembler = null;
         using var span = WorkerActivities.StartChild(WorkerActivities.Download, ActivityKind.Client);
+        string sha256 = string.Empty;
         try
         {
             await foreach (var chunk in _channel.ServerStreamingAsync(
@@ -363,6 +379,8 @@ public sealed partial class WorkerAgent : IDisposable
                     }
 
                     assembler = new PayloadAssembler(chunk.Header, _global, (long)count * sizeof(float));
+                    sha256 = Convert.ToHexStringLower(chunk.Header.Sha256.Span);
+                    FaultInjection.Reached("worker-download", round);
                 }
                 else
                 {
@@ -373,6 +391,7 @@ public sealed partial class WorkerAgent : IDisposable
 
             (assembler ?? throw new PayloadException(PayloadError.Truncated, "The model stream was empty.")).Complete();
             _instrumentation.Downloaded((long)count * sizeof(float));
+            return sha256;
         }
         finally
         {
@@ -407,6 +426,9 @@ public sealed partial class WorkerAgent : IDisposable
         {
             yield return new UpdateChunk { Data = data };
         }
+
+        // Dies before the stream's end is sent, so the coordinator holds a stream that never completes.
+        FaultInjection.Reached("worker-upload", header.Round);
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
@@ -444,6 +466,8 @@ public sealed partial class WorkerAgent : IDisposable
         LogRegistered(_options.WorkerId, response.RunId, _data.Clients.Count, _data.TrainExamples, _data.HoldoutExamples);
     }
 
+    private TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Max(5, 2 * _heartbeatInterval.TotalSeconds));
+
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_heartbeatInterval);
@@ -456,7 +480,9 @@ public sealed partial class WorkerAgent : IDisposable
                     var response = await _channel.UnaryAsync(
                         CoordinatorMethods.Heartbeat,
                         new HeartbeatRequest { WorkerId = _options.WorkerId, RunId = _runId, Phase = _phase },
-                        new CallOptions(Timeout: _heartbeatInterval, CancellationToken: cancellationToken)).ConfigureAwait(false);
+                        // Not the interval itself: on a loaded host a call can take longer, and a heartbeat that times out
+                        // before the coordinator reads it lets a healthy worker look silent.
+                        new CallOptions(Timeout: HeartbeatTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
                     if (!response.Known)
                     {
                         _forgotten = true;
@@ -536,6 +562,12 @@ public sealed partial class WorkerAgent : IDisposable
 
     [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "Round {Round} abandoned: {Reason}")]
     private partial void LogRoundAbandoned(long round, string reason);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Information, Message = "Round {Round}: received model version {Version}, sha256 {Sha256}")]
+    private partial void LogModelReceived(long round, long version, string sha256);
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: the coordinator already holds this update (an earlier attempt landed)")]
+    private partial void LogAlreadyDelivered(long round, string clientId);
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: local training diverged, no update sent: {Message}")]
     private partial void LogDiverged(long round, string clientId, string message);

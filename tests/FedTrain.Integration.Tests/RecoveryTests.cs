@@ -7,7 +7,10 @@ namespace FedTrain.Integration.Tests;
 public sealed class RecoveryTests
 {
     [Fact]
-    public async Task Killed_coordinator_resumes_after_its_last_committed_round_and_workers_reconnect()
+    public Task Killed_coordinator_resumes_after_its_last_committed_round_and_workers_reconnect() => KillAndResumeAsync(database: null);
+
+    /// <param name="database">The coordinator database (<c>--database</c>); null for SQLite in the run directory.</param>
+    internal static async Task KillAndResumeAsync(string? database)
     {
         string dir = RepoPaths.NewRunDirectory("resume");
         int port = FederationTests.FreePort();
@@ -15,6 +18,7 @@ public sealed class RecoveryTests
         [
             "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
             "--run-dir", dir, "--rounds", "3", "--min-workers", "2", "--test-limit", "500", "--local-steps", "20",
+            .. database is null ? Array.Empty<string>() : ["--database", database],
         ];
         var workers = new List<CliProcess>();
         try

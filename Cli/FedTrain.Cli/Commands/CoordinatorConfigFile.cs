@@ -22,6 +22,9 @@ internal sealed class CoordinatorConfigFile
     public int? GrpcPort { get; set; }
     public int? HttpPort { get; set; }
     public string? RunDir { get; set; }
+    public string? Database { get; set; }
+    public int? QuarantineAfterFailures { get; set; }
+    public int? QuarantineRounds { get; set; }
     public int? Rounds { get; set; }
     public int? MinWorkers { get; set; }
     public double? FractionFit { get; set; }
@@ -63,6 +66,9 @@ internal sealed class CoordinatorConfigFile
         options.GrpcPort = GrpcPort ?? options.GrpcPort;
         options.HttpPort = HttpPort ?? options.HttpPort;
         options.RunDirectory = RunDir ?? options.RunDirectory;
+        options.Database = Database ?? options.Database;
+        options.QuarantineAfterFailures = QuarantineAfterFailures ?? options.QuarantineAfterFailures;
+        options.QuarantineRounds = QuarantineRounds ?? options.QuarantineRounds;
         options.Rounds = Rounds ?? options.Rounds;
         options.MinWorkers = MinWorkers ?? options.MinWorkers;
         options.FractionFit = FractionFit ?? options.FractionFit;

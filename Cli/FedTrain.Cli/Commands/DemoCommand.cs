@@ -63,7 +63,7 @@ internal static class DemoCommand
             flags.Apply(parse, options);
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
-            RefuseFinishedRun(options.RunDirectory);
+            RefuseFinishedRun(options.RunDirectory, options.Database);
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Directory.CreateDirectory(logDirectory);
@@ -177,15 +177,14 @@ internal static class DemoCommand
     }
 
     /// <summary>An interrupted run in DIR resumes; a finished one is never overwritten.</summary>
-    private static void RefuseFinishedRun(string runDirectory)
+    private static void RefuseFinishedRun(string runDirectory, string? configured)
     {
-        string database = Path.Combine(runDirectory, "coordinator.db");
-        if (!File.Exists(database))
+        if (configured is null && !File.Exists(Path.Combine(runDirectory, CoordinatorStoreFactory.DefaultFileName)))
         {
             return;
         }
 
-        using var store = new SqliteCoordinatorStore(database);
+        using var store = CoordinatorStoreFactory.Open(configured, runDirectory);
         if (store.LoadRun() is { Status: not "running" } run)
         {
             throw new ArgumentException(

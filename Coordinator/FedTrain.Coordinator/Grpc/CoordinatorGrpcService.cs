@@ -5,6 +5,7 @@ using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Faults;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
@@ -159,6 +160,7 @@ public sealed partial class CoordinatorGrpcService
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
         foreach (var chunk in model.Chunks(_options.ChunkBytes))
         {
+            FaultInjection.Reached("download", request.Round);
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
         }
 
@@ -200,6 +202,7 @@ public sealed partial class CoordinatorGrpcService
                         }
 
                         assembler.Append(enumerator.Current.Data.Span);
+                        FaultInjection.Reached("upload", roundNumber);
                     }
 
                     assembler.Complete();

@@ -74,7 +74,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);
 
-        var store = new SqliteCoordinatorStore(Path.Combine(options.RunDirectory, "coordinator.db"));
+        var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
         var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(

@@ -26,6 +26,9 @@ internal static class StatusReport
             },
             live_workers = registry.Live().Select(w => w.WorkerId),
             live_clients = registry.LiveClients().Count,
+            // Keyed by worker: the last round each quarantined worker sits out.
+            quarantined_workers = orchestrator.Quarantine.Snapshot(current?.Round ?? committed.Count + 1L),
+            consecutive_failures = orchestrator.Quarantine.ConsecutiveFailures(),
             rounds = committed.Select(r => new
             {
                 round = r.Round,

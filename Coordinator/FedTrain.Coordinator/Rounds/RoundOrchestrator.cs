@@ -9,6 +9,7 @@ using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Checkpoints;
 using FedTrain.Core.Data;
+using FedTrain.Core.Faults;
 using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;
 using FedTrain.Coordinator.Strategies;
@@ -37,6 +38,7 @@ public sealed partial class RoundOrchestrator
     private readonly PrivacyBudget? _budget;
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _committed = [];
+    private readonly WorkerQuarantine _quarantine;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelSnapshot _model;
     private RoundState? _current;
@@ -63,6 +65,7 @@ public sealed partial class RoundOrchestrator
         _strategy = strategy;
         _budget = options.Privacy is { } privacy ? new PrivacyBudget(privacy.TargetEpsilon, privacy.Delta) : null;
         _model = new ModelSnapshot(0, initialParameters);
+        _quarantine = new WorkerQuarantine(options.QuarantineAfterFailures, options.QuarantineRounds);
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
 
@@ -131,6 +134,9 @@ public sealed partial class RoundOrchestrator
 
     public bool IsFinished { get; private set; }
 
+    /// <summary>Workers that keep failing and sit out rounds for a while.</summary>
+    public WorkerQuarantine Quarantine => _quarantine;
+
     public string? FinishReason { get; private set; }
 
     public IReadOnlyList<RoundResult> CommittedRounds
@@ -180,6 +186,13 @@ public sealed partial class RoundOrchestrator
                 }
             }
 
+            if (_store.LoadPendingRound(RunId) is { } pending && pending.Round == firstRound
+                && await ResumePendingRoundAsync(pending, cancellationToken).ConfigureAwait(false) is { } resumed)
+            {
+                OnCommitted(resumed);
+                firstRound++;
+            }
+
             for (long round = firstRound; round <= _options.Rounds; round++)
             {
                 if (_options.Privacy is { } privacy && !_budget!.CanAfford(privacy.SamplingRate, privacy.NoiseMultiplier))
@@ -190,15 +203,7 @@ public sealed partial class RoundOrchestrator
                     return;
                 }
 
-                var result = await RunRoundWithRetriesAsync(round, cancellationToken).ConfigureAwait(false);
-                lock (_lock)
-                {
-                    _committed.Add(result);
-                }
-
-                WriteSummary("running");
-                RoundCommitted?.Invoke(result);
-                SignalChange();
+                OnCommitted(await RunRoundWithRetriesAsync(round, cancellationToken).ConfigureAwait(false));
             }
 
             Finish("all rounds completed");
@@ -236,7 +241,7 @@ public sealed partial class RoundOrchestrator
         var started = _time.GetTimestamp();
         var selection = CoordinatorActivities.Start(CoordinatorActivities.Selection);
         await _registry.WaitForLiveClientsAsync(_options.MinFitClients, cancellationToken).ConfigureAwait(false);
-        var live = _registry.LiveClients();
+        var live = EligibleClients(round);
         // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
         // accountant assumes, drawn from the secure generator; otherwise a seeded uniform sample.
         IReadOnlyList<string> chosen = _options.Privacy is { } dp
@@ -279,6 +284,8 @@ public sealed partial class RoundOrchestrator
             LogParticipantFailed(round, failure);
         }
 
+        RecordAssignments(round, selected, accepted);
+
         int quorum = (int)Math.Ceiling(_options.QuorumFraction * selected.Count);
         if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
@@ -288,6 +295,7 @@ public sealed partial class RoundOrchestrator
             return null;
         }
 
+        FaultInjection.Reached("aggregation", round);
         var parameters = new float[model.ParameterCount];
         var aggregation = CoordinatorActivities.Start(CoordinatorActivities.Aggregation);
         aggregation?.SetTag("fedtrain.updates", accepted.Count);
@@ -308,50 +316,63 @@ public sealed partial class RoundOrchestrator
             model.Parameters.CopyTo(parameters);
         }
 
-        double? epsilon = null;
-        if (outcome.Privacy is { } release)
+        var next = new ModelSnapshot(round, parameters);
+        string checkpoint = WriteCheckpoint(round, model, next, parameters);
+        var release = outcome.Privacy is { } noised
+            ? new PrivacyRelease(round, attempt, _options.Privacy!.SamplingRate, noised.NoiseMultiplier, noised.ClipNorm, noised.NextClipNorm)
+            : null;
+        var pending = new PendingRound(
+            round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds, model.PayloadBytes, checkpoint)
         {
-            using var privacySpan = CoordinatorActivities.Start(CoordinatorActivities.Privacy);
-            privacySpan?.SetTag("fedtrain.noise_multiplier", release.NoiseMultiplier);
-            privacySpan?.SetTag("fedtrain.clip_norm", release.ClipNorm);
-            // Account before anything noised leaves this process: a crash after this line can only over-count.
-            _store.RecordPrivacyRelease(RunId, round, attempt, _options.Privacy!.SamplingRate, release.NoiseMultiplier, release.ClipNorm, release.NextClipNorm);
-            epsilon = _budget!.Commit(_options.Privacy.SamplingRate, release.NoiseMultiplier);
-            privacySpan?.SetTag("fedtrain.epsilon", epsilon);
+            SkipReason = outcome.Applied ? null : outcome.SkipReason,
+            Epsilon = release is null ? null : _budget!.EpsilonAfter(release.SamplingRate, release.NoiseMultiplier),
+            ClipNorm = outcome.Privacy?.ClipNorm,
+        };
+        // Account before anything noised leaves this process (a crash after this line can only over-count), and keep
+        // the noised model with its release: a restart finishes this round from it instead of releasing a second,
+        // differently noised model of the same round.
+        using (var privacySpan = release is null ? null : CoordinatorActivities.Start(CoordinatorActivities.Privacy))
+        {
+            privacySpan?.SetTag("fedtrain.noise_multiplier", release?.NoiseMultiplier);
+            privacySpan?.SetTag("fedtrain.clip_norm", release?.ClipNorm);
+            _store.SavePendingRound(RunId, pending, release);
+            if (release is not null)
+            {
+                privacySpan?.SetTag("fedtrain.epsilon", _budget!.Commit(release.SamplingRate, release.NoiseMultiplier));
+            }
         }
 
+        return await CompleteRoundAsync(pending, next, parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Evaluates an aggregated round's model (centrally and on clients), then commits the round.</summary>
+    private async Task<RoundResult> CompleteRoundAsync(PendingRound pending, ModelSnapshot next, float[] parameters, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
         var evaluationSpan = CoordinatorActivities.Start(CoordinatorActivities.Evaluation);
         var (evaluation, perClass) = _evaluator.Evaluate(parameters);
         evaluationSpan?.SetTag("fedtrain.test_accuracy", evaluation.Accuracy);
-        var next = new ModelSnapshot(round, parameters);
-        var clientEvaluations = await EvaluateOnClientsAsync(next, attempt, cancellationToken).ConfigureAwait(false);
+        var clientEvaluations = await EvaluateOnClientsAsync(next, pending.Attempt, cancellationToken).ConfigureAwait(false);
         evaluationSpan?.Dispose();
-        string checkpoint = Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.safetensors");
-        SafetensorsFile.Write(checkpoint, _manifest, parameters, new Dictionary<string, string>
-        {
-            ["run_id"] = RunId,
-            ["round"] = round.ToString(CultureInfo.InvariantCulture),
-            ["model"] = _options.Model.ToNativeSpec(),
-        });
-
+        FaultInjection.Reached("commit", pending.Round);
         var result = new RoundResult(
-            round,
-            round,
+            pending.Round,
+            pending.Round,
             evaluation.Accuracy,
             evaluation.MeanLoss,
-            selected.Count,
-            accepted,
-            failures,
-            _time.GetElapsedTime(started).TotalSeconds,
-            model.PayloadBytes,
+            pending.Selected,
+            pending.Participants,
+            pending.Failures,
+            pending.DurationSeconds + _time.GetElapsedTime(started).TotalSeconds,
+            pending.UpdateBytes,
             perClass,
-            checkpoint,
+            pending.CheckpointPath,
             _time.GetUtcNow())
         {
             ClientEvaluations = clientEvaluations,
-            SkipReason = outcome.Applied ? null : outcome.SkipReason,
-            Epsilon = epsilon,
-            ClipNorm = outcome.Privacy?.ClipNorm,
+            SkipReason = pending.SkipReason,
+            Epsilon = pending.Epsilon,
+            ClipNorm = pending.ClipNorm,
             Fairness = clientEvaluations.Count == 0
                 ? null
                 : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
@@ -362,8 +383,98 @@ public sealed partial class RoundOrchestrator
             _model = next;
         }
 
-        LogRoundCommitted(round, evaluation.Accuracy, evaluation.MeanLoss, accepted.Count, selected.Count, result.DurationSeconds);
+        LogRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, pending.Participants.Count, pending.Selected, result.DurationSeconds);
         return result;
+    }
+
+    /// <summary>
+    /// Finishes a round that a crashed coordinator had aggregated and checkpointed but not committed. Null when its
+    /// checkpoint cannot be read: the round is then trained again (its release, if any, stays counted).
+    /// </summary>
+    private async Task<RoundResult?> ResumePendingRoundAsync(PendingRound pending, CancellationToken cancellationToken)
+    {
+        float[] parameters;
+        try
+        {
+            parameters = SafetensorsFile.Read(pending.CheckpointPath, _manifest);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            LogPendingDiscarded(pending.Round, ex.Message);
+            return null;
+        }
+
+        LogPendingResumed(pending.Round, pending.Attempt, pending.Participants.Count);
+        return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the round's model atomically. Its metadata chains it to the model the round started from, so the
+    /// whole history can be checked from the files alone.
+    /// </summary>
+    private string WriteCheckpoint(long round, ModelSnapshot parent, ModelSnapshot next, float[] parameters)
+    {
+        string checkpoint = Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.safetensors");
+        SafetensorsFile.Write(
+            checkpoint,
+            _manifest,
+            parameters,
+            new Dictionary<string, string>
+            {
+                ["run_id"] = RunId,
+                ["round"] = round.ToString(CultureInfo.InvariantCulture),
+                ["model"] = _options.Model.ToNativeSpec(),
+                ["sha256"] = Convert.ToHexStringLower(next.Sha256),
+                ["parent_version"] = parent.Version.ToString(CultureInfo.InvariantCulture),
+                ["parent_sha256"] = Convert.ToHexStringLower(parent.Sha256),
+            },
+            () => FaultInjection.Reached("checkpoint", round));
+        return checkpoint;
+    }
+
+    private void OnCommitted(RoundResult result)
+    {
+        lock (_lock)
+        {
+            _committed.Add(result);
+        }
+
+        WriteSummary("running");
+        RoundCommitted?.Invoke(result);
+        SignalChange();
+    }
+
+    /// <summary>Live clients, less those of quarantined workers unless that would leave too few to train.</summary>
+    private IReadOnlyList<ClientInfo> EligibleClients(long round)
+    {
+        var live = _registry.LiveClients();
+        var eligible = live.Where(c => !_quarantine.IsQuarantined(c.WorkerId, round)).ToList();
+        if (eligible.Count == live.Count)
+        {
+            return live;
+        }
+
+        if (eligible.Count < _options.MinFitClients)
+        {
+            // Quarantine must never stall the run: with too few healthy clients, everyone trains.
+            LogQuarantineWaived(round, eligible.Count, _options.MinFitClients);
+            return live;
+        }
+
+        return eligible;
+    }
+
+    /// <summary>Feeds the quarantine: a worker's assignment failed when none of its selected clients' updates was accepted.</summary>
+    private void RecordAssignments(long round, IReadOnlyList<ClientInfo> selected, IReadOnlyList<ParticipantResult> accepted)
+    {
+        var delivered = accepted.Select(p => p.WorkerId).ToHashSet(StringComparer.Ordinal);
+        foreach (string worker in selected.Select(c => c.WorkerId).Distinct(StringComparer.Ordinal))
+        {
+            if (_quarantine.RecordAssignment(worker, round, failed: !delivered.Contains(worker)) is { } through)
+            {
+                LogWorkerQuarantined(worker, _options.QuarantineAfterFailures, round + 1, through);
+            }
+        }
     }
 
     /// <summary>
@@ -548,4 +659,16 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
     private partial void LogRunFinished(string runId, string reason);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Round {Round} was aggregated (attempt {Attempt}, {Participants} updates) before a restart; finishing it from its checkpoint")]
+    private partial void LogPendingResumed(long round, int attempt, int participants);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Round {Round} was aggregated before a restart but its checkpoint is unreadable ({Reason}); training it again")]
+    private partial void LogPendingDiscarded(long round, string reason);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Worker {WorkerId} failed {Failures} assignments in a row; quarantined for rounds {From} to {Through}")]
+    private partial void LogWorkerQuarantined(string workerId, int failures, long from, long through);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Round {Round}: only {Eligible} clients outside quarantine, {Needed} needed; selecting from all live clients")]
+    private partial void LogQuarantineWaived(long round, int eligible, int needed);
 }

@@ -4,12 +4,15 @@ using FedTrain.Coordinator.Rounds;
 namespace FedTrain.Coordinator.Storage;
 
 /// <summary>
-/// Durable coordinator state. A round exists in the store only once it is committed: its checkpoint file is
-/// written (atomically) before <see cref="CommitRound"/> records it, so a crash never leaves a round that
-/// points at a missing model.
+/// Durable coordinator state, in SQLite (embedded) or PostgreSQL behind the same contract and schema. A round
+/// exists in the store only once it is committed: its checkpoint file is written (atomically) before
+/// <see cref="CommitRound"/> records it, so a crash never leaves a round that points at a missing model.
 /// </summary>
 public interface ICoordinatorStore : IDisposable
 {
+    /// <summary>The schema version the store was migrated to when it was opened.</summary>
+    int SchemaVersion { get; }
+
     /// <summary>The run stored here, or null for a fresh store.</summary>
     RunRecord? LoadRun();
 
@@ -17,7 +20,8 @@ public interface ICoordinatorStore : IDisposable
 
     void FinishRun(string runId, string status);
 
-    /// <summary>Records a committed round and its participants in one transaction.</summary>
+    /// <summary>Records a committed round and its participants in one transaction, and drops its pending record.</summary>
+    /// <exception cref="InvalidOperationException">The round is already committed; nothing is changed.</exception>
     void CommitRound(string runId, RoundResult result);
 
     /// <summary>Committed rounds in order.</summary>
@@ -25,9 +29,21 @@ public interface ICoordinatorStore : IDisposable
 
     void UpsertWorker(WorkerInfo worker, DateTimeOffset seenAt);
 
+    /// <summary>Every worker that ever registered, by id.</summary>
+    IReadOnlyList<WorkerInfo> LoadWorkers();
+
     /// <summary>Durably records a noised release before it is used; see <see cref="PrivacyRelease"/>.</summary>
     void RecordPrivacyRelease(string runId, long round, int attempt, double samplingRate, double noiseMultiplier, double clipNorm, double nextClipNorm);
 
     /// <summary>Every release recorded for the run, in order.</summary>
     IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId);
+
+    /// <summary>
+    /// Records an aggregated round whose checkpoint is written but which is not committed yet, together with its
+    /// privacy release (if any) in one transaction. Replaces an earlier pending record of the same round.
+    /// </summary>
+    void SavePendingRound(string runId, PendingRound pending, PrivacyRelease? release);
+
+    /// <summary>The run's aggregated but uncommitted round, or null.</summary>
+    PendingRound? LoadPendingRound(string runId);
 }

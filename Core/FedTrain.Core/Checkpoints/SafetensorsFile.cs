@@ -9,7 +9,7 @@ namespace FedTrain.Core.Checkpoints;
 /// <summary>
 /// Reads and writes model checkpoints in the safetensors format (an 8-byte little-endian header length, a
 /// JSON header of name → dtype/shape/data_offsets, then the raw little-endian tensor bytes), which PyTorch
-/// loads with <c>safetensors.torch.load_file</c>. Writes are atomic: temp file, fsync, rename.
+/// loads with <c>safetensors.torch.load_file</c>. Writes are atomic: temp file, fsync, rename, fsync of the folder.
 /// </summary>
 public static partial class SafetensorsFile
 {
@@ -18,9 +18,15 @@ public static partial class SafetensorsFile
     private const int SliceElements = 1 << 26;
 
     /// <summary>Writes <paramref name="parameters"/> laid out by <paramref name="manifest"/> to <paramref name="path"/>.</summary>
+    /// <param name="path">The checkpoint file to create or replace.</param>
+    /// <param name="manifest">The tensors' names, shapes and order.</param>
+    /// <param name="parameters">The flat parameters, in manifest order.</param>
+    /// <param name="metadata">Strings stored in the header's <c>__metadata__</c>.</param>
+    /// <param name="beforeRename">Called once the temporary file is durable, before it replaces <paramref name="path"/>.</param>
     public static void Write(
-        string path, ParameterManifest manifest, ReadOnlySpan<float> parameters, IReadOnlyDictionary<string, string>? metadata = null)
+        string path, ParameterManifest manifest, float[] parameters, IReadOnlyDictionary<string, string>? metadata = null, Action? beforeRename = null)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(manifest);
         if (parameters.Length != manifest.TotalElements)
         {
@@ -28,28 +34,23 @@ public static partial class SafetensorsFile
         }
 
         byte[] header = BuildHeader(manifest, metadata);
-        string temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
+        }
+
+        AtomicFile.Write(path, file =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
             file.Write(length);
             file.Write(header);
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
-            }
-
             // In slices: a byte view of more than 2 GiB of floats cannot exist.
             for (int start = 0; start < parameters.Length; start += SliceElements)
             {
-                file.Write(MemoryMarshal.AsBytes(parameters.Slice(start, Math.Min(SliceElements, parameters.Length - start))));
+                file.Write(MemoryMarshal.AsBytes(parameters.AsSpan(start, Math.Min(SliceElements, parameters.Length - start))));
             }
-
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        }, beforeRename);
     }
 
     /// <summary>Reads a checkpoint into a flat buffer ordered by <paramref name="manifest"/>.</summary>

@@ -34,9 +34,22 @@ internal sealed class CliProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Id => _process.Id;
+
+    /// <summary>Sends a signal by name (STOP, CONT, ...) to the process.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{name} {Id} failed.");
+        }
+    }
+
     public static CliProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
-    /// <summary>Starts <c>fedtrain</c> with extra environment variables (which its worker processes inherit).</summary>
+    /// <summary>Starts <c>fedtrain</c> with extra environment variables (e.g. an armed fault), which its worker processes inherit.</summary>
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(environment);

@@ -1,0 +1,190 @@
+using FedTrain.Coordinator.Evaluation;
+using FedTrain.Coordinator.Registry;
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Core.Fairness;
+using FedTrain.TestSupport;
+
+namespace FedTrain.Coordinator.Tests.Storage;
+
+/// <summary>
+/// What every <see cref="ICoordinatorStore"/> must do, written once and run against each database by a subclass.
+/// <see cref="Open"/> opens a new store on the same database each time, so reopening proves durability.
+/// </summary>
+public abstract class CoordinatorStoreContract
+{
+    protected abstract ICoordinatorStore Open();
+
+    private static RoundResult Round(long round, double loss) => new(
+        round, round, 0.5, loss, 2,
+        [new ParticipantResult("c1", "w1", 10, 40) { TrainLoss = double.PositiveInfinity, HoldoutAccuracy = 0.75, RecordEpsilon = 1.5 }],
+        ["c2: went silent"], 1.5, 40, [0.5, double.NaN], $"/runs/x/round-{round}.safetensors", DateTimeOffset.UnixEpoch.AddHours(round))
+    {
+        ClientEvaluations = [new ClientEvaluationResult("c1", "w1", 0.8, 0.4, 12)],
+        Fairness = FairnessMetrics.Compute([0.8, 0.6]),
+        SkipReason = round == 2 ? "cohort too small" : null,
+        Epsilon = 0.25 * round,
+        ClipNorm = 1.0,
+    };
+
+    private static PendingRound Pending(long round, int attempt) => new(
+        round, attempt, 3, [new ParticipantResult("c1", "w1", 10, 40) { TrainLoss = 0.3 }], ["c3: no update before the deadline"], 2.5, 40,
+        $"/runs/x/round-{round}.safetensors")
+    {
+        Epsilon = 0.7,
+        ClipNorm = 0.9,
+    };
+
+    [BackendFact]
+    public void A_fresh_store_is_at_the_latest_schema_and_holds_no_run()
+    {
+        using var store = Open();
+        Assert.Equal(2, store.SchemaVersion);
+        Assert.Null(store.LoadRun());
+        Assert.Empty(store.LoadWorkers());
+    }
+
+    [BackendFact]
+    public void Runs_are_created_finished_and_read_back_after_reopening()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", """{"rounds":3}""", DateTimeOffset.UnixEpoch, "running"));
+            store.FinishRun("run-1", "finished");
+        }
+
+        using var reopened = Open();
+        var run = reopened.LoadRun()!;
+        Assert.Equal(("run-1", """{"rounds":3}""", DateTimeOffset.UnixEpoch, "finished"), (run.RunId, run.ConfigJson, run.CreatedAt, run.Status));
+    }
+
+    [BackendFact]
+    public void Committed_rounds_round_trip_with_a_diverged_models_figures()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            store.CommitRound("run-1", Round(1, 0.7));
+            store.CommitRound("run-1", Round(2, double.NaN));
+        }
+
+        using var reopened = Open();
+        var rounds = reopened.LoadRounds("run-1");
+        Assert.Equal([1L, 2L], rounds.Select(r => r.Round));
+        Assert.Equal(0.7, rounds[0].TestLoss);
+        Assert.True(double.IsNaN(rounds[1].TestLoss));
+        Assert.Equal(0.5, rounds[1].PerClassAccuracy[0]);
+        Assert.True(double.IsNaN(rounds[1].PerClassAccuracy[1]));
+        var participant = Assert.Single(rounds[1].Participants);
+        Assert.Equal(("c1", "w1", 10L, 40L), (participant.ClientId, participant.WorkerId, participant.ExampleCount, participant.UpdateBytes));
+        Assert.Null(participant.TrainLoss);
+        Assert.Equal(0.75, participant.HoldoutAccuracy);
+        Assert.Equal(1.5, participant.RecordEpsilon);
+        Assert.Equal(["c2: went silent"], rounds[1].Failures);
+        Assert.Equal(0.8, Assert.Single(rounds[1].ClientEvaluations).Accuracy);
+        Assert.Equal(FairnessMetrics.Compute([0.8, 0.6]), rounds[1].Fairness);
+        Assert.Equal(("cohort too small", 0.5, 1.0), (rounds[1].SkipReason, rounds[1].Epsilon, rounds[1].ClipNorm));
+        Assert.Null(rounds[0].SkipReason);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddHours(2), rounds[1].CommittedAt);
+        Assert.Equal("/runs/x/round-2.safetensors", rounds[1].CheckpointPath);
+    }
+
+    [BackendFact]
+    public void Committing_a_round_twice_is_refused_and_leaves_the_first_commit_whole()
+    {
+        using var store = Open();
+        store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        store.CommitRound("run-1", Round(1, 0.7));
+        var again = Round(1, 0.1) with { Participants = [new ParticipantResult("c9", "w9", 1, 4)] };
+        Assert.Throws<InvalidOperationException>(() => store.CommitRound("run-1", again));
+        var round = Assert.Single(store.LoadRounds("run-1"));
+        Assert.Equal(0.7, round.TestLoss);
+        Assert.Equal("c1", Assert.Single(round.Participants).ClientId);
+    }
+
+    [BackendFact]
+    public void Privacy_releases_are_kept_in_order_per_run()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            store.RecordPrivacyRelease("run-1", 1, 1, 0.05, 1.1, 0.5, 0.6);
+            store.RecordPrivacyRelease("run-1", 1, 2, 0.05, 1.2, 0.6, 0.65);
+            store.RecordPrivacyRelease("run-other", 1, 1, 0.5, 9, 9, 9);
+        }
+
+        using var reopened = Open();
+        var releases = reopened.LoadPrivacyReleases("run-1");
+        Assert.Equal([(1L, 1, 1.1, 0.6), (1L, 2, 1.2, 0.65)], releases.Select(r => (r.Round, r.Attempt, r.NoiseMultiplier, r.NextClipNorm)));
+        Assert.Equal(0.05, releases[0].SamplingRate);
+        Assert.Equal(0.5, releases[0].ClipNorm);
+    }
+
+    [BackendFact]
+    public void A_pending_round_and_its_release_are_saved_together_and_cleared_by_the_commit()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            store.CommitRound("run-1", Round(1, 0.7));
+            Assert.Null(store.LoadPendingRound("run-1"));
+            store.SavePendingRound("run-1", Pending(2, 1), new PrivacyRelease(2, 1, 0.1, 1.3, 0.9, 0.95));
+            // A later attempt of the same round replaces the earlier record.
+            store.SavePendingRound("run-1", Pending(2, 2), null);
+        }
+
+        using (var reopened = Open())
+        {
+            var pending = reopened.LoadPendingRound("run-1")!;
+            Assert.Equal((2L, 2, 3, 2.5, 40L, 0.7, 0.9), (pending.Round, pending.Attempt, pending.Selected, pending.DurationSeconds, pending.UpdateBytes, pending.Epsilon, pending.ClipNorm));
+            Assert.Equal(0.3, Assert.Single(pending.Participants).TrainLoss);
+            Assert.Equal(["c3: no update before the deadline"], pending.Failures);
+            Assert.Equal("/runs/x/round-2.safetensors", pending.CheckpointPath);
+            Assert.Null(pending.SkipReason);
+            Assert.Equal(1.3, Assert.Single(reopened.LoadPrivacyReleases("run-1")).NoiseMultiplier);
+            reopened.CommitRound("run-1", Round(2, 0.5));
+        }
+
+        using var afterCommit = Open();
+        Assert.Null(afterCommit.LoadPendingRound("run-1"));
+        Assert.Equal(2, afterCommit.LoadRounds("run-1").Count);
+    }
+
+    [BackendFact]
+    public void Workers_are_upserted_and_read_back_with_their_clients()
+    {
+        using (var store = Open())
+        {
+            store.UpsertWorker(new WorkerInfo("w2", [new ClientInfo("c2", "w2", 5, [2, 3])], "cpu"), DateTimeOffset.UnixEpoch);
+            store.UpsertWorker(new WorkerInfo("w1", [new ClientInfo("c1", "w1", 10, [10])], "cpu"), DateTimeOffset.UnixEpoch);
+            store.UpsertWorker(new WorkerInfo("w1", [new ClientInfo("c1", "w1", 12, [12]), new ClientInfo("c3", "w1", 1, [1])], "cuda"), DateTimeOffset.UnixEpoch);
+        }
+
+        using var reopened = Open();
+        var workers = reopened.LoadWorkers();
+        Assert.Equal(["w1", "w2"], workers.Select(w => w.WorkerId));
+        Assert.Equal("cuda", workers[0].Device);
+        Assert.Equal(["c1", "c3"], workers[0].Clients.Select(c => c.ClientId));
+        Assert.Equal(13, workers[0].ExampleCount);
+        Assert.Equal([2L, 3L], workers[1].Clients[0].LabelHistogram);
+    }
+
+    [BackendFact]
+    public async Task Concurrent_writers_do_not_interfere()
+    {
+        using var store = Open();
+        store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        // gRPC handlers register workers while the round loop records releases.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+        {
+            for (int j = 0; j < 10; j++)
+            {
+                store.UpsertWorker(new WorkerInfo($"w{i}", [new ClientInfo($"c{i}", $"w{i}", j + 1, [j + 1])], "cpu"), DateTimeOffset.UnixEpoch);
+                store.RecordPrivacyRelease("run-1", (i * 10) + j, 1, 0.1, 1, 1, 1);
+            }
+        })));
+        Assert.Equal(8, store.LoadWorkers().Count);
+        Assert.All(store.LoadWorkers(), w => Assert.Equal(10, w.ExampleCount));
+        Assert.Equal(80, store.LoadPrivacyReleases("run-1").Count);
+    }
+}

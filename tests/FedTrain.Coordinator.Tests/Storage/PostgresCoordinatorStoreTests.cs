@@ -1,0 +1,41 @@
+using FedTrain.Coordinator.Storage;
+using FedTrain.TestSupport;
+using Npgsql;
+
+namespace FedTrain.Coordinator.Tests.Storage;
+
+/// <summary>The store contract on a real PostgreSQL server, each test in a database of its own.</summary>
+public sealed class PostgresCoordinatorStoreTests : CoordinatorStoreContract, IRequiresPostgres
+{
+    private readonly Lazy<string> _database = new(() => PostgresServer.Require().CreateDatabase("store"));
+
+    protected override ICoordinatorStore Open() => new PostgresCoordinatorStore(_database.Value);
+
+    [BackendFact]
+    public void Coordinators_opening_one_database_at_once_migrate_it_once()
+    {
+        var stores = Enumerable.Range(0, 4).AsParallel().Select(_ => Open()).ToList();
+        try
+        {
+            Assert.All(stores, s => Assert.Equal(2, s.SchemaVersion));
+            using var connection = new NpgsqlConnection(_database.Value);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations;";
+            Assert.Equal("1,2", command.ExecuteScalar());
+        }
+        finally
+        {
+            stores.ForEach(s => s.Dispose());
+        }
+    }
+
+    [BackendFact]
+    public void The_store_factory_opens_postgres_from_a_url()
+    {
+        string url = PostgresServer.Require().Url(_database.Value);
+        using var store = CoordinatorStoreFactory.Open(url, Path.GetTempPath());
+        Assert.IsType<PostgresCoordinatorStore>(store);
+        Assert.Null(store.LoadRun());
+    }
+}

@@ -1,0 +1,80 @@
+using FedTrain.Coordinator.Storage;
+using FedTrain.TestSupport;
+using Microsoft.Data.Sqlite;
+
+namespace FedTrain.Coordinator.Tests.Storage;
+
+/// <summary>The store contract on SQLite, plus the upgrade of databases written before schema_migrations existed.</summary>
+public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"store-{Guid.NewGuid():N}.db");
+
+    protected override ICoordinatorStore Open() => new SqliteCoordinatorStore(_path);
+
+    [BackendFact]
+    public void A_version_1_database_is_adopted_and_migrated_keeping_its_rounds()
+    {
+        using (var legacy = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            legacy.Open();
+            using var command = legacy.CreateCommand();
+            // Exactly what the version 1 coordinator created: tables and user_version, no schema_migrations.
+            command.CommandText = CoordinatorSchema.Migrations(SqlDialect.Sqlite)[0].Sql + """
+                PRAGMA user_version = 1;
+                INSERT INTO runs VALUES ('run-old', '{}', '2026-01-01T00:00:00.0000000+00:00', 'running');
+                INSERT INTO rounds (run_id, round, model_version, test_accuracy, test_loss, selected, participants,
+                    duration_seconds, update_bytes, per_class_accuracy, failures, checkpoint_path, committed_at)
+                VALUES ('run-old', 1, 1, 0.6, 0.9, 2, 0, 3.0, 40, '[0.6]', '[]', 'round-0001.safetensors', '2026-01-01T00:01:00.0000000+00:00');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using (var store = Open())
+        {
+            Assert.Equal(2, store.SchemaVersion);
+            Assert.Equal("run-old", store.LoadRun()!.RunId);
+            Assert.Equal(0.6, Assert.Single(store.LoadRounds("run-old")).TestAccuracy);
+            Assert.Null(store.LoadPendingRound("run-old"));
+        }
+
+        using var check = new SqliteConnection($"Data Source={_path};Pooling=False");
+        check.Open();
+        using var versions = check.CreateCommand();
+        versions.CommandText = "SELECT group_concat(version) FROM schema_migrations; PRAGMA user_version;";
+        using var reader = versions.ExecuteReader();
+        reader.Read();
+        Assert.Equal("1,2", reader.GetString(0));
+        reader.NextResult();
+        reader.Read();
+        Assert.Equal(2, reader.GetInt64(0));
+    }
+
+    [BackendFact]
+    public void A_database_from_a_newer_coordinator_is_refused_by_name()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        }
+
+        using (var newer = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            newer.Open();
+            using var command = newer.CreateCommand();
+            command.CommandText = "INSERT INTO schema_migrations VALUES (99, 'from the future', '2030-01-01');";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(Open);
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (string file in new[] { _path, _path + "-wal", _path + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+}
