@@ -63,6 +63,7 @@ internal static class DemoCommand
             flags.Apply(parse, options);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory);
+            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Directory.CreateDirectory(logDirectory);
@@ -79,6 +80,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"Strategy {(options.Privacy?.Describe() ?? host.Orchestrator.StrategyDescription).EscapeMarkup()}"
                 + (poisoned > 0 ? $"; [red]{poisoned} of {workerCount} workers send {attackSpec.EscapeMarkup()} updates[/]" : string.Empty));
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC), http://127.0.0.1:{host.HttpPort}/api/status; logs in {logDirectory.EscapeMarkup()}");
+            AnsiConsole.MarkupLine($"Operator token (Authorization: Bearer) for the HTTP API in {host.OperatorTokenPath?.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
                 AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
             host.Orchestrator.RoundCommitted += PrintRound;
@@ -103,6 +105,7 @@ internal static class DemoCommand
                         "--log", Path.Combine(logDirectory, id + ".log"),
                         "--state-dir", Path.Combine(options.RunDirectory, "state", id),
                     };
+                    arguments.AddRange(enrolment[id]);
                     if (parse.GetValue(dpSgd) is { } dpSgdSpec)
                     {
                         arguments.AddRange(["--dp-sgd", dpSgdSpec]);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FedTrain.Core.Data;
 using FedTrain.Worker;
+using FedTrain.Worker.Security;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Cli.Commands;
@@ -31,6 +32,9 @@ internal static class WorkerCommand
         {
             command.Options.Add(option);
         }
+
+        var security = new WorkerSecurityFlags();
+        security.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,9 +74,20 @@ internal static class WorkerCommand
                     o.TimestampFormat = "HH:mm:ss ";
                 }));
             var localData = LocalData.Load(options);
-            using var agent = new WorkerAgent(options, localData, loggerFactory.CreateLogger<WorkerAgent>());
-            await agent.RunAsync(cancellationToken);
-            return 0;
+            var logger = loggerFactory.CreateLogger<WorkerAgent>();
+            try
+            {
+                using var connection = await WorkerConnection.CreateAsync(options, security.Read(parse), logger, cancellationToken);
+                using var agent = new WorkerAgent(options, localData, logger, connection.ChannelOptions);
+                await agent.RunAsync(cancellationToken);
+                return 0;
+            }
+            catch (Rpc.RpcException ex) when (ex.Status is Rpc.StatusCode.Unauthenticated or Rpc.StatusCode.PermissionDenied)
+            {
+                // Retrying cannot help: the operator must enrol this worker (again).
+                Console.Error.WriteLine($"fedtrain: the coordinator refused worker {options.WorkerId} ({ex.Status}): enrol it with 'fedtrain admin enroll' and pass --enrollment-token-file.");
+                return 3;
+            }
         });
         return command;
     }

@@ -9,9 +9,9 @@ using Microsoft.Data.Sqlite;
 namespace FedTrain.Coordinator.Storage;
 
 /// <summary>The embedded store: one SQLite file in the run directory, in WAL mode with synchronous commits.</summary>
-public sealed class SqliteCoordinatorStore : ICoordinatorStore
+public sealed partial class SqliteCoordinatorStore : ICoordinatorStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     // A diverged model's per-class figures can be NaN; keep them rather than fail the commit.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -363,6 +363,11 @@ public sealed class SqliteCoordinatorStore : ICoordinatorStore
                     device TEXT NOT NULL, last_registered_at TEXT NOT NULL);
                 PRAGMA user_version = 1;
                 """);
+        }
+
+        if (version < 2)
+        {
+            MigrateCredentials();
         }
     }
 
