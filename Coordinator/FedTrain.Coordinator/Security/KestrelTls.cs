@@ -20,7 +20,7 @@ public static class KestrelTls
         }
 
         var certificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile!, tls.KeyFile);
-        var clientCa = tls.ClientCaFile is { } caFile ? X509Certificate2.CreateFromPemFile(caFile) : null;
+        var clientCa = tls.ClientCaFile is { } caFile ? X509Certificate2.CreateFromPem(File.ReadAllText(caFile)) : null;
         listen.UseHttps(https =>
         {
             https.ServerCertificate = certificate;

@@ -20,7 +20,7 @@ public static class WorkerTls
 
         if (options.CaFile is { } caFile)
         {
-            var ca = X509Certificate2.CreateFromPemFile(caFile);
+            var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 certificate is X509Certificate2 server && IsTrusted(server, ca, errors);
         }
