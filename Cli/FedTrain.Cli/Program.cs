@@ -8,6 +8,8 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(PrivacyCommand.Create());
 root.Subcommands.Add(AdminCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 try
 {

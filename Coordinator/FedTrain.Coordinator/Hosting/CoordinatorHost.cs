@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Hosting.LiveView;
+using FedTrain.Coordinator.Models;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Security;
@@ -69,7 +71,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         Directory.CreateDirectory(options.RunDirectory);
         var time = TimeProvider.System;
         var testSet = FashionMnist.Load(options.TestDataDirectory, train: false, options.TestLimit);
-        var trainer = NativeTrainer.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed));
+        (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
+        var trainer = ModelLoader.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed), module?.Source);
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);
 
@@ -86,6 +89,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var router = new GrpcRouter(rpcOptions, loggerFactory.CreateLogger<GrpcRouter>());
         service.Map(router);
         security.Map(router);
+        new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes).Map(router);
         var health = new HealthService();
         health.SetStatus(string.Empty, ServingStatus.Serving);
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
@@ -112,6 +116,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(router.HandleAsync));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
+        LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort)

@@ -5,7 +5,7 @@ namespace FedTrain.Coordinator.Security;
 
 /// <summary>
 /// Guards the HTTP port: everything needs the operator token (<c>Authorization: Bearer</c>) except
-/// <c>/healthz</c>, and <c>/metrics</c> unless <see cref="AuthOptions.MetricsRequireToken"/>. Deny by default, so
+/// <c>/healthz</c>, the live page's shell (<c>/</c>, <c>/assets/*</c>), and <c>/metrics</c> unless <see cref="AuthOptions.MetricsRequireToken"/>. Deny by default, so
 /// pages added later are covered too.
 /// </summary>
 public sealed partial class OperatorAuthMiddleware
@@ -26,7 +26,10 @@ public sealed partial class OperatorAuthMiddleware
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var path = context.Request.Path;
+        // The live page's shell and assets hold no run data (it fetches /api/* with the token), so they load without it.
         bool open = path.Equals("/healthz", StringComparison.Ordinal)
+            || path.Equals("/", StringComparison.Ordinal)
+            || path.StartsWithSegments("/assets", StringComparison.Ordinal)
             || (!_metricsRequireToken && path.StartsWithSegments("/metrics", StringComparison.Ordinal));
         if (open || OperatorToken.Matches(context.Request.Headers.Authorization.ToString(), _tokenHash))
         {

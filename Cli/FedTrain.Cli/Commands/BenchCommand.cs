@@ -1,0 +1,71 @@
+using System.CommandLine;
+using FedTrain.Bench;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary>
+/// <c>fedtrain bench SUITE... [--json FILE] [--quick]</c>: runs benchmark suites, each measuring our figure beside
+/// its reference in the same process, prints a table and writes the rows as JSON.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var suites = new Argument<string[]>("suite")
+        {
+            Description = $"Suites to run: all, {string.Join(", ", BenchSuites.All.Select(s => s.Name))}.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows of this run to FILE." };
+        var quick = new Option<bool>("--quick") { Description = "Smallest sizes, fewest repetitions: checks that the suites work." };
+        var resultsDir = new Option<DirectoryInfo?>("--results-dir")
+        {
+            Description = "Where each suite's rows are kept as SUITE.json (default: bench/results when run from the repository; never for --quick).",
+        };
+        var command = new Command("bench", "Measure FedTrain against physical and plain-library references.") { suites, json, quick, resultsDir };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, CancellationToken cancellationToken)
+    {
+        var selected = BenchSuites.Select(names);
+        string executable = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot locate the fedtrain executable.");
+        string? keepDir = resultsDir?.FullName ?? (!quick && Directory.Exists("bench") ? Path.GetFullPath(Path.Combine("bench", "results")) : null);
+        var allRows = new List<BenchRow>();
+        foreach (var suite in selected)
+        {
+            string scratch = Directory.CreateTempSubdirectory($"fedtrain-bench-{suite.Name}-").FullName;
+            try
+            {
+                Console.Error.WriteLine($"== {suite.Name}: {suite.Description}");
+                var context = new BenchContext(quick, Console.Error, scratch, executable);
+                var rows = new List<BenchRow>();
+                await foreach (var row in suite.RunAsync(context, cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(row);
+                }
+
+                allRows.AddRange(rows);
+                if (keepDir is not null)
+                {
+                    Directory.CreateDirectory(keepDir);
+                    await File.WriteAllTextAsync(Path.Combine(keepDir, $"{suite.Name}.json"), BenchReport.ToJson(rows), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
+
+        BenchReport.WriteTable(Console.Out, allRows);
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json.FullName, BenchReport.ToJson(allRows), cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+}
