@@ -91,6 +91,9 @@ public sealed class CoordinatorOptions
     /// <summary>libtorch threads for evaluation; 0 for all cores.</summary>
     public int Threads { get; set; }
 
+    /// <summary>Authentication, TLS and per-worker limits.</summary>
+    public Security.SecurityOptions Security { get; set; } = new();
+
     /// <summary>Exit after the last round instead of waiting for workers to be told.</summary>
     public TimeSpan FinishGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -119,6 +122,7 @@ public sealed class CoordinatorOptions
         Require(ChunkBytes % sizeof(float) == 0, nameof(ChunkBytes), "must be a multiple of 4");
         Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
         Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
+        Security.Validate();
         if (Privacy is { } privacy)
         {
             privacy.Validate();

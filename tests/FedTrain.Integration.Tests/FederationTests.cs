@@ -90,6 +90,7 @@ public sealed class FederationTests
               "test_limit": 500, "min_fit_clients": 2, "quorum_fraction": 0.5 }
             """);
         int port = FreePort();
+        var enrolment = WorkerEnrolment.Prepare(dir, "worker-1", "worker-2", "worker-3");
         using var coordinator = CliProcess.Start(
             "coordinator", "--config", config, "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0",
             "--bind", "127.0.0.1", "--run-dir", dir, "--rounds", "3", "--min-workers", "3", "--local-steps", "60");
@@ -100,9 +101,9 @@ public sealed class FederationTests
         {
             for (int i = 0; i < 3; i++)
             {
-                workers.Add(CliProcess.Start(
+                workers.Add(CliProcess.Start([
                     "worker", "--coordinator", $"http://127.0.0.1:{port}", "--worker-id", $"worker-{i + 1}",
-                    "--shard", $"{i}/3", "--partition", "iid", "--train-limit", "3000", "--threads", "1"));
+                    "--shard", $"{i}/3", "--partition", "iid", "--train-limit", "3000", "--threads", "1", .. enrolment[$"worker-{i + 1}"]]));
             }
 
             await workers[2].WaitForOutputAsync("Round 1: training from model version 0", TimeSpan.FromSeconds(90));

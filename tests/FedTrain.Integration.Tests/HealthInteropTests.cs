@@ -22,7 +22,8 @@ public sealed class HealthInteropTests
         Assert.Equal("NOT_FOUND", await CheckAsync(port, "no.such.Service"));
     }
 
-    private static async Task<string> CheckAsync(int port, string service)
+    /// <param name="caFile">With a CA, the probe uses TLS and trusts only that CA.</param>
+    internal static async Task<string> CheckAsync(int port, string service, string? caFile = null)
     {
         if (!File.Exists("/usr/bin/python3"))
         {
@@ -38,6 +39,11 @@ public sealed class HealthInteropTests
         start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "Protos"));
         start.ArgumentList.Add($"127.0.0.1:{port}");
         start.ArgumentList.Add(service);
+        if (caFile is not null)
+        {
+            start.ArgumentList.Add(caFile);
+        }
+
         using var process = Process.Start(start)!;
         string output = await process.StandardOutput.ReadToEndAsync();
         string error = await process.StandardError.ReadToEndAsync();

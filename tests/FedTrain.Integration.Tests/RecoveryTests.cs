@@ -20,6 +20,7 @@ public sealed class RecoveryTests
             "--run-dir", dir, "--rounds", "3", "--min-workers", "2", "--test-limit", "500", "--local-steps", "20",
             .. database is null ? Array.Empty<string>() : ["--database", database],
         ];
+        var enrolment = WorkerEnrolment.Prepare(dir, "worker-1", "worker-2");
         var workers = new List<CliProcess>();
         try
         {
@@ -28,9 +29,9 @@ public sealed class RecoveryTests
                 await first.WaitForOutputAsync("Coordinator listening", TimeSpan.FromSeconds(60));
                 for (int i = 0; i < 2; i++)
                 {
-                    workers.Add(CliProcess.Start(
+                    workers.Add(CliProcess.Start([
                         "worker", "--coordinator", $"http://127.0.0.1:{port}", "--worker-id", $"worker-{i + 1}",
-                        "--shard", $"{i}/2", "--train-limit", "2000", "--threads", "1"));
+                        "--shard", $"{i}/2", "--train-limit", "2000", "--threads", "1", .. enrolment[$"worker-{i + 1}"]]));
                 }
 
                 await first.WaitForOutputAsync("Round 1 committed", TimeSpan.FromSeconds(120));

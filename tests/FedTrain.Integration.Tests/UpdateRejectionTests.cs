@@ -37,6 +37,8 @@ public sealed class UpdateRejectionTests
             ChunkBytes = 128 * 1024,
             FinishGracePeriod = TimeSpan.FromSeconds(1),
         };
+        // This test is about update validation; authentication has its own tests (Security/).
+        options.Security.Auth.Enabled = false;
         var rejections = new List<string>();
         await using var host = await CoordinatorHost.StartAsync(options, NullLoggerFactory.Instance, CancellationToken.None);
         host.Service.UpdateRejected += (worker, _, reason) =>

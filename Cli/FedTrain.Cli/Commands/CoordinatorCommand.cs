@@ -24,6 +24,8 @@ internal static class CoordinatorCommand
         }
 
         flags.AddTo(command);
+        var security = new SecurityFlags();
+        security.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new CoordinatorOptions();
@@ -38,6 +40,7 @@ internal static class CoordinatorCommand
             options.RunDirectory = parse.GetValue(runDir) ?? options.RunDirectory;
             options.MinWorkers = parse.GetValue(minWorkers) ?? options.MinWorkers;
             flags.Apply(parse, options);
+            security.Apply(parse, options);
             options.Validate();
 
             using var loggerFactory = LoggerFactory.Create(builder => builder.AddSimpleConsole(o =>
@@ -47,6 +50,11 @@ internal static class CoordinatorCommand
             }));
             await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
             Console.WriteLine($"Coordinator listening: gRPC {options.BindAddress}:{host.GrpcPort}, HTTP {options.BindAddress}:{host.HttpPort}; run {host.Orchestrator.RunId} in {options.RunDirectory}");
+            if (host.OperatorTokenPath is { } tokenPath)
+            {
+                Console.WriteLine($"Operator token for the HTTP API: {tokenPath}");
+            }
+
             try
             {
                 await host.Completion.WaitAsync(cancellationToken);

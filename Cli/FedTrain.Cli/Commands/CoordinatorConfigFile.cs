@@ -46,6 +46,7 @@ internal sealed class CoordinatorConfigFile
     public TrainingConfig? Training { get; set; }
     public StrategyOptions? Strategy { get; set; }
     public PrivacyOptions? Privacy { get; set; }
+    public Coordinator.Security.SecurityOptions? Security { get; set; }
 
     public static CoordinatorConfigFile Load(string path)
     {
@@ -90,6 +91,7 @@ internal sealed class CoordinatorConfigFile
         options.Training = Training ?? options.Training;
         options.Strategy = Strategy ?? options.Strategy;
         options.Privacy = Privacy ?? options.Privacy;
+        options.Security = Security ?? options.Security;
     }
 
     private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;

@@ -64,6 +64,7 @@ internal static class DemoCommand
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database);
+            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Directory.CreateDirectory(logDirectory);
@@ -80,6 +81,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"Strategy {(options.Privacy?.Describe() ?? host.Orchestrator.StrategyDescription).EscapeMarkup()}"
                 + (poisoned > 0 ? $"; [red]{poisoned} of {workerCount} workers send {attackSpec.EscapeMarkup()} updates[/]" : string.Empty));
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC); live page http://127.0.0.1:{host.HttpPort}/; logs in {logDirectory.EscapeMarkup()}");
+            AnsiConsole.MarkupLine($"Operator token (Authorization: Bearer) for the HTTP API in {host.OperatorTokenPath?.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
                 AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
             host.Orchestrator.RoundCommitted += round => PrintRound(round, options.Model.IsLanguageModel);
@@ -109,6 +111,7 @@ internal static class DemoCommand
                         arguments.AddRange(["--text-window", options.Model.InputShape.Width.ToString(CultureInfo.InvariantCulture)]);
                     }
 
+                    arguments.AddRange(enrolment[id]);
                     if (parse.GetValue(dpSgd) is { } dpSgdSpec)
                     {
                         arguments.AddRange(["--dp-sgd", dpSgdSpec]);

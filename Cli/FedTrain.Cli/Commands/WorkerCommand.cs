@@ -2,6 +2,7 @@ using System.CommandLine;
 using FedTrain.Core.Data;
 using FedTrain.Telemetry;
 using FedTrain.Worker;
+using FedTrain.Worker.Security;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Cli.Commands;
@@ -34,6 +35,9 @@ internal static class WorkerCommand
         {
             command.Options.Add(option);
         }
+
+        var security = new WorkerSecurityFlags();
+        security.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,12 +80,23 @@ internal static class WorkerCommand
             // Before the data loads and the worker registers: an unusable --device cuda stops here, with the reason.
             options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
             var localData = LocalData.Load(options);
-            using var agent = new WorkerAgent(options, localData, loggerFactory.CreateLogger<WorkerAgent>());
-            // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
-            using var telemetry = TelemetryProviders.Start(
-                FedTrainInstruments.WorkerMeter, "fedtrain-worker", options.WorkerId, TelemetrySettings.FromEnvironment(), prometheus: false);
-            await agent.RunAsync(cancellationToken);
-            return 0;
+            var logger = loggerFactory.CreateLogger<WorkerAgent>();
+            try
+            {
+                using var connection = await WorkerConnection.CreateAsync(options, security.Read(parse), logger, cancellationToken);
+                using var agent = new WorkerAgent(options, localData, logger, connection.ChannelOptions);
+                // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
+                using var telemetry = TelemetryProviders.Start(
+                    FedTrainInstruments.WorkerMeter, "fedtrain-worker", options.WorkerId, TelemetrySettings.FromEnvironment(), prometheus: false);
+                await agent.RunAsync(cancellationToken);
+                return 0;
+            }
+            catch (Rpc.RpcException ex) when (ex.Status is Rpc.StatusCode.Unauthenticated or Rpc.StatusCode.PermissionDenied)
+            {
+                // Retrying cannot help: the operator must enrol this worker (again).
+                Console.Error.WriteLine($"fedtrain: the coordinator refused worker {options.WorkerId} ({ex.Status}): enrol it with 'fedtrain admin enroll' and pass --enrollment-token-file.");
+                return 3;
+            }
         });
         return command;
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Faults;
@@ -73,6 +74,7 @@ public sealed partial class CoordinatorGrpcService
     internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
+        CallerAuthorization.RequireWorker(context, workerId);
         var clients = request.Clients.Count == 0
             ? [ToClient(workerId, workerId, request.Data, "data")]
             : request.Clients.Select((c, i) => ToClient(WorkerIdentity.Require(c.ClientId), workerId, c.Data, $"clients[{i}].data")).ToList();
@@ -104,7 +106,7 @@ public sealed partial class CoordinatorGrpcService
 
     internal async Task<AssignmentResponse> GetAssignmentAsync(AssignmentRequest request, ServerCallContext context)
     {
-        string workerId = RequireKnownWorker(request.WorkerId);
+        string workerId = RequireKnownWorker(request.WorkerId, context);
         var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds, 0, (int)MaxAssignmentWait.TotalSeconds));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         timeout.CancelAfter(wait);
@@ -146,7 +148,7 @@ public sealed partial class CoordinatorGrpcService
 
     internal async Task DownloadModelAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
     {
-        string workerId = RequireKnownWorker(request.WorkerId);
+        string workerId = RequireKnownWorker(request.WorkerId, context);
         var model = ModelFor(request, workerId);
         var header = new PayloadHeader
         {
@@ -182,7 +184,7 @@ public sealed partial class CoordinatorGrpcService
             }
 
             var header = enumerator.Current.Header;
-            workerId = RequireKnownWorker(header.WorkerId);
+            workerId = RequireKnownWorker(header.WorkerId, context);
             clientId = string.IsNullOrEmpty(header.ClientId) ? workerId : header.ClientId;
             roundNumber = header.Round;
             // Known before validation, so that an unusable header still ends this worker's part in the round.
@@ -245,7 +247,7 @@ public sealed partial class CoordinatorGrpcService
 
     internal Task<MetricsAck> ReportMetricsAsync(MetricsReport request, ServerCallContext context)
     {
-        string workerId = RequireKnownWorker(request.WorkerId);
+        string workerId = RequireKnownWorker(request.WorkerId, context);
         if (request.Failure.Length > 0)
         {
             string failedClient = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
@@ -289,7 +291,7 @@ public sealed partial class CoordinatorGrpcService
 
     internal Task<EvaluationAck> ReportEvaluationAsync(EvaluationReport request, ServerCallContext context)
     {
-        string workerId = RequireKnownWorker(request.WorkerId);
+        string workerId = RequireKnownWorker(request.WorkerId, context);
         var evaluation = _orchestrator.CurrentEvaluation;
         if (evaluation is null || evaluation.Round != request.Round || evaluation.Model.Version != request.ModelVersion || request.RunId != evaluation.RunId)
         {
@@ -318,6 +320,7 @@ public sealed partial class CoordinatorGrpcService
     internal Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
+        CallerAuthorization.RequireWorker(context, workerId);
         return Task.FromResult(new HeartbeatResponse { Known = _registry.Touch(workerId) });
     }
 
@@ -390,9 +393,10 @@ public sealed partial class CoordinatorGrpcService
     private bool OwnsClient(string workerId, string clientId) =>
         _registry.Find(workerId)?.Clients.Any(c => c.ClientId == clientId) == true;
 
-    private string RequireKnownWorker(string workerId)
+    private string RequireKnownWorker(string workerId, ServerCallContext context)
     {
         WorkerIdentity.Require(workerId);
+        CallerAuthorization.RequireWorker(context, workerId);
         if (!_registry.Touch(workerId))
         {
             throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} is not registered; call Register first.");

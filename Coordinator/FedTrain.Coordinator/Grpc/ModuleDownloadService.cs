@@ -23,6 +23,7 @@ public sealed class ModuleDownloadService(TorchScriptModule? module, RoundOrches
     internal async Task DownloadModuleAsync(ModuleRequest request, IServerStreamWriter<ModuleChunk> writer, ServerCallContext context)
     {
         WorkerIdentity.Require(request.WorkerId);
+        Security.CallerAuthorization.RequireWorker(context, request.WorkerId);
         if (!registry.Touch(request.WorkerId))
         {
             throw new RpcException(StatusCode.FailedPrecondition, $"Worker {request.WorkerId} is not registered; call Register first.");

@@ -6,6 +6,7 @@ using FedTrain.Coordinator.Hosting.LiveView;
 using FedTrain.Coordinator.Models;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
@@ -57,6 +58,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>The file holding the HTTP API's operator token; null when authentication is off.</summary>
+    public string? OperatorTokenPath { get; private init; }
+
     /// <summary>Completes when the run has finished (or failed) and workers had their grace period to hear it.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -81,10 +85,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
             options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, strategy, time,
             loggerFactory.CreateLogger<RoundOrchestrator>());
         var service = new CoordinatorGrpcService(options, orchestrator, registry, store, time, loggerFactory.CreateLogger<CoordinatorGrpcService>());
-        var router = new GrpcRouter(
-            new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes },
-            loggerFactory.CreateLogger<GrpcRouter>());
+        var security = CoordinatorSecurity.Create(options, store, orchestrator, time, loggerFactory);
+        var rpcOptions = new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes };
+        security.ConfigureRpc(rpcOptions);
+        var router = new GrpcRouter(rpcOptions, loggerFactory.CreateLogger<GrpcRouter>());
         service.Map(router);
+        security.Map(router);
         new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes).Map(router);
         var health = new HealthService();
         health.SetStatus(string.Empty, ServingStatus.Serving);
@@ -101,10 +107,15 @@ public sealed class CoordinatorHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
-            kestrel.Listen(address, grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, grpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                security.ConfigureGrpcEndpoint(listen);
+            });
             kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
+        security.UseHttpAuthentication(app, httpPort);
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
@@ -112,7 +123,11 @@ public sealed class CoordinatorHost : IAsyncDisposable
         LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort) { _telemetry = telemetry };
+        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort)
+        {
+            _telemetry = telemetry,
+            OperatorTokenPath = security.OperatorTokenPath,
+        };
         // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop with it.
         app.Lifetime.ApplicationStopping.Register(host._stopping.Cancel);
         host.Completion = host.RunAsync(options.FinishGracePeriod);

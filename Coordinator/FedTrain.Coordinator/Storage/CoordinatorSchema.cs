@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 2;
+    public static int LatestVersion => 3;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -42,6 +42,15 @@ internal static class CoordinatorSchema
                 selected {d.Integer} NOT NULL, participants TEXT NOT NULL, failures TEXT NOT NULL, duration_seconds {d.Real} NOT NULL,
                 update_bytes {d.BigInteger} NOT NULL, skip_reason TEXT, epsilon {d.Real}, clip_norm {d.Real},
                 checkpoint_path TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (run_id, round));
+            """),
+        new(3, "enrollment tokens and worker credentials, stored as hashes", $"""
+            CREATE TABLE enrollments (
+                token_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, secret_hash {d.Blob} NOT NULL, created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL, used_at TEXT, revoked_at TEXT);
+            CREATE TABLE credentials (
+                credential_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, run_id TEXT NOT NULL, secret_hash {d.Blob} NOT NULL,
+                created_at TEXT NOT NULL, revoked_at TEXT);
+            CREATE INDEX credentials_by_worker ON credentials (worker_id);
             """),
     ];
 }

@@ -11,7 +11,7 @@ namespace FedTrain.Coordinator.Storage;
 /// (<see cref="Use{T}"/>) and how a unique-key violation is recognised; the statements, the schema and the
 /// row mapping are the same, which is what lets one contract test suite cover both.
 /// </summary>
-public abstract class RelationalCoordinatorStore : ICoordinatorStore
+public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
 {
     public int SchemaVersion { get; protected set; }
 

@@ -133,7 +133,8 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
-    private static SocketsHttpHandler CreateDefaultHandler() => new()
+    /// <summary>A handler tuned for gRPC, as the channel makes by default; callers add TLS options to it.</summary>
+    public static SocketsHttpHandler CreateDefaultHandler() => new()
     {
         UseProxy = false, // http_proxy variables must not divert h2c traffic.
         AllowAutoRedirect = false,

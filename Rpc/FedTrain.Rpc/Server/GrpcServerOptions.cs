@@ -6,6 +6,9 @@ public sealed class GrpcServerOptions
     /// <summary>Largest request message accepted, in bytes (after decompression). Default 4 MiB, as in every gRPC stack.</summary>
     public int MaxReceiveMessageSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Largest total of request bytes (framed messages) one call may send; null = unlimited.</summary>
+    public long? MaxReceiveStreamSize { get; set; }
+
     /// <summary>Largest response message sent, in bytes; null = unlimited (the gRPC default).</summary>
     public int? MaxSendMessageSize { get; set; }
 
@@ -28,6 +31,11 @@ public sealed class GrpcServerOptions
         if (MaxSendMessageSize is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxSendMessageSize), MaxSendMessageSize, "Must be positive or null.");
+        }
+
+        if (MaxReceiveStreamSize is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxReceiveStreamSize), MaxReceiveStreamSize, "Must be positive or null.");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));

@@ -329,7 +329,8 @@ internal sealed class ServerCall : IAsyncDisposable
         _reader ??= new MessageReader(
             _http.Request.BodyReader,
             _options.MaxReceiveMessageSize,
-            _http.Request.Headers[GrpcProtocol.EncodingHeader].ToString() is { Length: > 0 } encoding ? encoding : null);
+            _http.Request.Headers[GrpcProtocol.EncodingHeader].ToString() is { Length: > 0 } encoding ? encoding : null,
+            _options.MaxReceiveStreamSize);
         try
         {
             return await _reader.ReadAsync(parser, cancellationToken);

@@ -13,12 +13,16 @@ internal sealed class MessageReader
     private readonly PipeReader _reader;
     private readonly int _maxMessageSize;
     private readonly string? _encoding;
+    private readonly long? _maxStreamSize;
+    private long _streamBytes;
 
     /// <param name="encoding">The sender's <c>grpc-encoding</c>; null or <c>identity</c> when it sent none.</param>
-    public MessageReader(PipeReader reader, int maxMessageSize, string? encoding)
+    /// <param name="maxStreamSize">Largest total of framed bytes over the whole stream; null for no limit.</param>
+    public MessageReader(PipeReader reader, int maxMessageSize, string? encoding, long? maxStreamSize = null)
     {
         _reader = reader;
         _maxMessageSize = maxMessageSize;
+        _maxStreamSize = maxStreamSize;
         _encoding = encoding is null || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase) ? null : encoding;
     }
 
@@ -38,6 +42,13 @@ internal sealed class MessageReader
                 if (GrpcFrame.TryRead(ref buffer, _maxMessageSize, out var compressed, out var payload))
                 {
                     consumed = examined = buffer.Start;
+                    _streamBytes += GrpcFrame.HeaderSize + payload.Length;
+                    if (_streamBytes > _maxStreamSize)
+                    {
+                        throw new RpcException(
+                            StatusCode.ResourceExhausted, $"Received stream larger than max ({_streamBytes} vs. {_maxStreamSize} bytes)");
+                    }
+
                     return Parse(parser, payload, compressed);
                 }
 

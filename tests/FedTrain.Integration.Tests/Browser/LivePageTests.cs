@@ -9,7 +9,6 @@ namespace FedTrain.Integration.Tests.Browser;
 /// <summary>The coordinator's live page, loaded in headless Chromium while a real demo federation trains.</summary>
 public sealed partial class LivePageTests
 {
-    private const string OperatorToken = "test-operator-token";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -42,17 +41,19 @@ public sealed partial class LivePageTests
             "--conv", "4,8", "--hidden", "16");
         await demo.WaitForOutputAsync("live page", TimeSpan.FromSeconds(90));
         string page = $"http://127.0.0.1:{PageUrl().Match(demo.Output).Groups[1].Value}/";
+        // The demo's coordinator requires its operator token on /api/*.
+        string operatorToken = (await File.ReadAllTextAsync(Path.Combine(dir, "operator.token"))).Trim();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await using var chromium = await HeadlessChromium.StartAsync(1280, 1500, timeout.Token);
         await chromium.Page.SendAsync("Network.enable");
         // The token in the fragment is how an operator opens the page when the API requires one.
-        await chromium.Page.SendAsync("Page.navigate", new { url = page + "#token=" + OperatorToken });
+        await chromium.Page.SendAsync("Page.navigate", new { url = page + "#token=" + operatorToken });
         var apiRequest = await chromium.Page.WaitForEventAsync(
             "Network.requestWillBeSent",
             e => e.GetProperty("request").GetProperty("url").GetString()!.EndsWith("/api/rounds", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30));
-        Assert.Equal("Bearer " + OperatorToken, apiRequest.GetProperty("request").GetProperty("headers").GetProperty("Authorization").GetString());
+        Assert.Equal("Bearer " + operatorToken, apiRequest.GetProperty("request").GetProperty("headers").GetProperty("Authorization").GetString());
 
         // Wait, while the run goes on, until the page has drawn two rounds and the client evaluations.
         PageView view;
@@ -78,7 +79,7 @@ public sealed partial class LivePageTests
         Assert.Contains(view.Status, new[] { "running", "finished" });
         // The token left the address bar (and history) for local storage.
         Assert.Equal(string.Empty, view.Hash);
-        Assert.Equal(OperatorToken, view.StoredToken);
+        Assert.Equal(operatorToken, view.StoredToken);
         Assert.True(screenshot.Length > 10_000 && screenshot.AsSpan(1, 3).SequenceEqual("PNG"u8), "not a PNG of a drawn page");
 
         // The page never shows more rounds than the coordinator committed.

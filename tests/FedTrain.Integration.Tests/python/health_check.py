@@ -1,7 +1,7 @@
 """Calls grpc.health.v1.Health/Check with Python grpcio, a real gRPC implementation.
 
-Usage: health_check.py PROTO_ROOT TARGET [SERVICE]
-Prints the serving status name (e.g. SERVING), or the gRPC status code name on error.
+Usage: health_check.py PROTO_ROOT TARGET [SERVICE [CA_FILE]]
+With CA_FILE the channel is TLS, trusting that CA only. Prints the serving status name (e.g. SERVING), or the gRPC status code name on error.
 """
 import os
 import shutil
@@ -15,6 +15,7 @@ from grpc_tools import protoc
 def main() -> int:
     proto_root, target = sys.argv[1], sys.argv[2]
     service = sys.argv[3] if len(sys.argv) > 3 else ""
+    ca_file = sys.argv[4] if len(sys.argv) > 4 else None
     out = tempfile.mkdtemp(prefix="fedtrain-health-")
     # The generated module may not live under "grpc/": that name is the grpcio package itself. The proto's
     # package (grpc.health.v1), and so the RPC path, does not depend on the file's location.
@@ -28,7 +29,12 @@ def main() -> int:
     sys.path.insert(0, out)
     from fedtrain_health import health_pb2, health_pb2_grpc  # noqa: E402  (generated above)
 
-    with grpc.insecure_channel(target) as channel:
+    if ca_file:
+        with open(ca_file, "rb") as ca:
+            channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=ca.read()))
+    else:
+        channel = grpc.insecure_channel(target)
+    with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=10)

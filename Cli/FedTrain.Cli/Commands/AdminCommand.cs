@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using FedTrain.Coordinator.Security;
+using FedTrain.Coordinator.Storage;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary>
+/// <c>fedtrain admin enroll|revoke|list</c>: manages enrolments in the coordinator's database (its run directory),
+/// on the coordinator's host. A running coordinator sees the changes on the next call.
+/// </summary>
+internal static class AdminCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("admin", "Manage worker enrolments in a coordinator's run directory.");
+        command.Subcommands.Add(Enroll());
+        command.Subcommands.Add(Revoke());
+        command.Subcommands.Add(List());
+        return command;
+    }
+
+    private static Option<string> RunDir() => new("--run-dir") { Description = "The coordinator's run directory (holds coordinator.db).", Required = true };
+
+    private static Command Enroll()
+    {
+        var runDir = RunDir();
+        var workerId = new Option<string>("--worker-id") { Description = "The worker id the token admits.", Required = true };
+        var output = new Option<string?>("--out") { Description = "Write the token to this file (mode 0600) instead of standard output." };
+        var validHours = new Option<double?>("--valid-hours") { Description = "Hours until the token expires (default 24)." };
+        var command = new Command("enroll", "Issue a one-time enrollment token for a worker id; its credential is bound to the run when redeemed.");
+        command.Options.Add(runDir);
+        command.Options.Add(workerId);
+        command.Options.Add(output);
+        command.Options.Add(validHours);
+        command.SetAction(parse =>
+        {
+            using var store = Open(parse.GetValue(runDir)!, create: true);
+            var validity = parse.GetValue(validHours) is { } hours ? TimeSpan.FromHours(hours) : EnrollmentIssuer.DefaultValidity;
+            var issued = EnrollmentIssuer.Issue(store, parse.GetValue(workerId)!, validity, TimeProvider.System);
+            if (parse.GetValue(output) is { } file)
+            {
+                SecretFile.Write(file, issued.Token);
+                Console.Error.WriteLine($"Enrollment token for {parse.GetValue(workerId)} written to {file}; it works once, within {validity.TotalHours:0.#} h.");
+            }
+            else
+            {
+                Console.WriteLine(issued.Token);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Revoke()
+    {
+        var runDir = RunDir();
+        var workerId = new Option<string>("--worker-id") { Description = "The worker whose credentials and unused tokens are revoked.", Required = true };
+        var command = new Command("revoke", "Revoke a worker's credentials and unused enrollment tokens; its next call is refused.");
+        command.Options.Add(runDir);
+        command.Options.Add(workerId);
+        command.SetAction(parse =>
+        {
+            using var store = Open(parse.GetValue(runDir)!, create: false);
+            int revoked = store.RevokeWorker(parse.GetValue(workerId)!, DateTimeOffset.UtcNow);
+            Console.WriteLine($"Revoked {revoked} credential(s) and token(s) of {parse.GetValue(workerId)}.");
+            return revoked > 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var runDir = RunDir();
+        var command = new Command("list", "List enrollment tokens and credentials (ids and states only; secrets are never stored).");
+        command.Options.Add(runDir);
+        command.SetAction(parse =>
+        {
+            using var store = Open(parse.GetValue(runDir)!, create: false);
+            Console.WriteLine("kind        id                worker                run                      created              state");
+            foreach (var e in store.ListEnrollments())
+            {
+                string state = e.RevokedAt is not null ? "revoked" : e.UsedAt is not null ? "used" : e.ExpiresAt <= DateTimeOffset.UtcNow ? "expired" : "pending";
+                Console.WriteLine(Row("enrollment", e.TokenId, e.WorkerId, "-", e.CreatedAt, state));
+            }
+
+            foreach (var c in store.ListCredentials())
+            {
+                Console.WriteLine(Row("credential", c.CredentialId, c.WorkerId, c.RunId, c.CreatedAt, c.RevokedAt is null ? "active" : "revoked"));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Row(string kind, string id, string worker, string run, DateTimeOffset created, string state) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind,-11} {id,-17} {worker,-21} {run,-24} {created:yyyy-MM-dd HH:mm:ss}  {state}");
+
+    private static SqliteCoordinatorStore Open(string runDirectory, bool create)
+    {
+        string database = Path.Combine(runDirectory, "coordinator.db");
+        if (!create && !File.Exists(database))
+        {
+            throw new ArgumentException($"No coordinator database in {runDirectory}.");
+        }
+
+        Directory.CreateDirectory(runDirectory);
+        return new SqliteCoordinatorStore(database);
+    }
+}

@@ -1,0 +1,36 @@
+using FedTrain.Coordinator.Security;
+using FedTrain.Coordinator.Storage;
+
+namespace FedTrain.Cli.Commands;
+
+/// <summary>
+/// The demo enrols its own workers the way an operator would: one enrollment token per worker in
+/// <c>DIR/secrets</c> (mode 0600); each worker redeems it for a credential kept next to it. A resumed demo reuses
+/// the credentials.
+/// </summary>
+internal static class DemoEnrolment
+{
+    /// <summary>The security flags of each worker, by worker id.</summary>
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, IEnumerable<string> workerIds)
+    {
+        string secrets = Path.Combine(runDirectory, "secrets");
+        Directory.CreateDirectory(secrets);
+        var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        using var store = new SqliteCoordinatorStore(Path.Combine(runDirectory, "coordinator.db"));
+        foreach (string id in workerIds)
+        {
+            string credential = Path.Combine(secrets, id + ".credential");
+            if (File.Exists(credential))
+            {
+                result[id] = ["--credential-file", credential];
+                continue;
+            }
+
+            string token = Path.Combine(secrets, id + ".enrollment");
+            SecretFile.Write(token, EnrollmentIssuer.Issue(store, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            result[id] = ["--enrollment-token-file", token, "--credential-file", credential];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,67 @@
+using FedTrain.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Security;
+
+/// <summary>
+/// The gRPC interceptor of the coordinator: runs before any request message is read. It leaves the health
+/// service open (probes carry no credentials), leaves enrolment to its handler (it authenticates with an
+/// enrollment token), authenticates every other call and applies the per-worker limits.
+/// </summary>
+public sealed partial class CoordinatorCallGate
+{
+    private const string HealthPrefix = "/grpc.health.v1.Health/";
+    private static readonly string EnrollmentPrefix = $"/{Protos.EnrollmentMethods.ServiceName}/";
+
+    private readonly WorkerAuthenticator? _authenticator;
+    private readonly WorkerCallLimiter _limiter;
+    private readonly ILogger _logger;
+
+    /// <param name="authenticator">Null when authentication is turned off.</param>
+    public CoordinatorCallGate(WorkerAuthenticator? authenticator, WorkerCallLimiter limiter, ILogger<CoordinatorCallGate> logger)
+    {
+        _authenticator = authenticator;
+        _limiter = limiter;
+        _logger = logger;
+    }
+
+    public ValueTask InterceptAsync(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Method.StartsWith(HealthPrefix, StringComparison.Ordinal))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        string peerAddress = context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        WorkerPrincipal principal;
+        if (context.Method.StartsWith(EnrollmentPrefix, StringComparison.Ordinal))
+        {
+            // Not yet a worker: limited per address, so guessing tokens is slow on top of hopeless.
+            principal = new WorkerPrincipal(null, "enroll@" + peerAddress);
+        }
+        else if (_authenticator is null)
+        {
+            principal = new WorkerPrincipal(null, "peer@" + peerAddress);
+        }
+        else
+        {
+            string workerId = _authenticator.AuthenticateWorker(context.HttpContext.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, context.Peer);
+            principal = new WorkerPrincipal(workerId, workerId);
+        }
+
+        var lease = _limiter.TryAcquire(principal.LimitKey, out string? refusedBy);
+        if (lease is null)
+        {
+            LogLimited(principal.LimitKey, context.Method, refusedBy!);
+            throw new RpcException(StatusCode.ResourceExhausted, $"Too many calls: the {refusedBy} limit of this worker is reached.");
+        }
+
+        context.HttpContext.Response.RegisterForDispose(lease);
+        context.HttpContext.Items[WorkerPrincipal.ItemKey] = principal;
+        return ValueTask.CompletedTask;
+    }
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Refused a call of {Caller} to {Method}: {Limit} limit reached")]
+    private partial void LogLimited(string caller, string method, string limit);
+}

@@ -1,0 +1,35 @@
+using FedTrain.Coordinator.Grpc;
+using FedTrain.Rpc;
+
+namespace FedTrain.Coordinator.Security;
+
+/// <summary>Issues one-time enrollment tokens (the operator's side of enrolment).</summary>
+public static class EnrollmentIssuer
+{
+    public static readonly TimeSpan DefaultValidity = TimeSpan.FromHours(24);
+
+    /// <summary>Stores a new token for <paramref name="workerId"/> (its hash only) and returns it, to be handed to the data owner once.</summary>
+    public static IssuedToken Issue(ICredentialStore store, string workerId, TimeSpan validFor, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(time);
+        try
+        {
+            WorkerIdentity.Require(workerId);
+        }
+        catch (RpcException ex)
+        {
+            throw new ArgumentException(ex.Detail, nameof(workerId), ex);
+        }
+
+        if (validFor <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("An enrollment token must be valid for a positive time.", nameof(validFor));
+        }
+
+        var issued = SecretToken.Create(SecretToken.EnrollmentKind);
+        var now = time.GetUtcNow();
+        store.AddEnrollment(new EnrollmentRecord(issued.Id, workerId, issued.SecretHash, now, now + validFor, null, null));
+        return issued;
+    }
+}

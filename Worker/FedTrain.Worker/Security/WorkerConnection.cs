@@ -1,0 +1,53 @@
+using FedTrain.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Worker.Security;
+
+/// <summary>
+/// The channel settings of a worker: its TLS handler and its credential (enrolling first when it has none yet).
+/// Dispose it after the worker's channel.
+/// </summary>
+public sealed class WorkerConnection : IDisposable
+{
+    private readonly SocketsHttpHandler _handler;
+
+    private WorkerConnection(SocketsHttpHandler handler, GrpcChannelOptions channelOptions)
+    {
+        _handler = handler;
+        ChannelOptions = channelOptions;
+    }
+
+    public GrpcChannelOptions ChannelOptions { get; }
+
+    public static async Task<WorkerConnection> CreateAsync(
+        WorkerOptions worker, WorkerSecurityOptions security, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(security);
+        security.Validate();
+        var handler = WorkerTls.CreateHandler(security);
+        try
+        {
+            string? credential;
+            using (var enrolment = GrpcChannel.ForAddress(worker.Coordinator, new GrpcChannelOptions { HttpHandler = handler }))
+            {
+                credential = await WorkerCredentials.ObtainAsync(security, worker.WorkerId, enrolment, logger, cancellationToken).ConfigureAwait(false);
+            }
+
+            var options = new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = 16 << 20,
+                HttpHandler = handler,
+                CallCredentials = credential is null ? null : WorkerCredentials.AsCallCredentials(credential),
+            };
+            return new WorkerConnection(handler, options);
+        }
+        catch
+        {
+            handler.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _handler.Dispose();
+}

@@ -1,0 +1,84 @@
+using FedTrain.Coordinator.Security;
+using FedTrain.Protos;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+
+namespace FedTrain.Integration.Tests.Security;
+
+/// <summary>Enrolment against a real coordinator: a token works once, for its worker only, and the store keeps no secret.</summary>
+public sealed class EnrolmentTests
+{
+    [Fact]
+    public async Task An_enrollment_token_works_once_for_its_own_worker_and_only_hashes_are_stored()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("enrol");
+        using var channel = GrpcChannel.ForAddress(coordinator.Address);
+        string token = coordinator.IssueEnrollmentToken("echo");
+
+        var wrongWorker = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "foxtrot", token));
+        Assert.Equal(StatusCode.PermissionDenied, wrongWorker.Status);
+
+        // A refused attempt for another worker does not use the token up.
+        var enrolled = await EnrolAsync(channel, "echo", token);
+        Assert.StartsWith(SecretToken.CredentialKind + "_", enrolled.Credential, StringComparison.Ordinal);
+        Assert.Equal(coordinator.Host.Orchestrator.RunId, enrolled.RunId);
+
+        var again = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "echo", token));
+        Assert.Equal(StatusCode.PermissionDenied, again.Status);
+        var garbage = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "echo", "fte_0000_nope"));
+        Assert.Equal(StatusCode.Unauthenticated, garbage.Status);
+        var none = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = "echo" }));
+        Assert.Equal(StatusCode.Unauthenticated, none.Status);
+
+        // The credential works; the database holds neither secret.
+        var heartbeat = await channel.UnaryAsync(
+            CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "echo" }, new CallOptions(SecureCoordinator.Bearer(enrolled.Credential)));
+        Assert.False(heartbeat.Known);
+        byte[] database = await File.ReadAllBytesAsync(Path.Combine(coordinator.RunDirectory, "coordinator.db"));
+        string wal = Path.Combine(coordinator.RunDirectory, "coordinator.db-wal");
+        byte[] all = [.. database, .. File.Exists(wal) ? await ReadSharedAsync(wal) : []];
+        foreach (string secret in new[] { token, enrolled.Credential }.Select(t => t.Split('_')[2]))
+        {
+            Assert.Equal(-1, all.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(secret)));
+        }
+
+        // Revocation takes effect on the next call, without a restart.
+        using (var store = coordinator.OpenStore())
+        {
+            store.RevokeWorker("echo", DateTimeOffset.UtcNow);
+        }
+
+        var revoked = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
+            CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "echo" }, new CallOptions(SecureCoordinator.Bearer(enrolled.Credential))));
+        Assert.Equal(StatusCode.PermissionDenied, revoked.Status);
+    }
+
+    [Fact]
+    public async Task An_expired_enrollment_token_is_refused()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("enrol-expired");
+        string token;
+        using (var store = coordinator.OpenStore())
+        {
+            var issued = SecretToken.Create(SecretToken.EnrollmentKind);
+            var past = DateTimeOffset.UtcNow.AddHours(-2);
+            store.AddEnrollment(new EnrollmentRecord(issued.Id, "golf", issued.SecretHash, past, past.AddHours(1), null, null));
+            token = issued.Token;
+        }
+
+        using var channel = GrpcChannel.ForAddress(coordinator.Address);
+        var expired = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "golf", token));
+        Assert.Equal(StatusCode.PermissionDenied, expired.Status);
+    }
+
+    private static Task<EnrollResponse> EnrolAsync(GrpcChannel channel, string workerId, string token) =>
+        channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(SecureCoordinator.Bearer(token)));
+
+    private static async Task<byte[]> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+}

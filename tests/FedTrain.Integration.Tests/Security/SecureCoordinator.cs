@@ -1,0 +1,80 @@
+using FedTrain.Coordinator;
+using FedTrain.Coordinator.Hosting;
+using FedTrain.Coordinator.Security;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Protos;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Integration.Tests.Security;
+
+/// <summary>
+/// A real coordinator in this process (Kestrel on loopback, SQLite in a temporary run directory) with
+/// authentication on. No round starts (it waits for more workers than the tests bring), so calls meet the
+/// security layer and the handlers, never a round in progress. Logs are captured.
+/// </summary>
+internal sealed class SecureCoordinator : IAsyncDisposable
+{
+    private SecureCoordinator(CoordinatorHost host, string runDirectory, CapturedLogs logs)
+    {
+        Host = host;
+        RunDirectory = runDirectory;
+        Logs = logs;
+        Address = new Uri($"http://127.0.0.1:{host.GrpcPort}");
+    }
+
+    public CoordinatorHost Host { get; }
+
+    public string RunDirectory { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public Uri Address { get; }
+
+    public static async Task<SecureCoordinator> StartAsync(string name, Action<CoordinatorOptions>? configure = null, LogLevel minimumLevel = LogLevel.Debug)
+    {
+        var options = new CoordinatorOptions
+        {
+            BindAddress = "127.0.0.1",
+            GrpcPort = 0,
+            HttpPort = 0,
+            RunDirectory = Support.RepoPaths.NewRunDirectory(name),
+            MinWorkers = 1000,
+            MinFitClients = 2,
+            TestLimit = 100,
+            Threads = 1,
+            FinishGracePeriod = TimeSpan.FromMilliseconds(100),
+        };
+        configure?.Invoke(options);
+        var logs = new CapturedLogs();
+        var factory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(minimumLevel));
+        var host = await CoordinatorHost.StartAsync(options, factory, CancellationToken.None);
+        return new SecureCoordinator(host, options.RunDirectory, logs);
+    }
+
+    /// <summary>A second handle on the coordinator's database, as <c>fedtrain admin</c> opens it.</summary>
+    public SqliteCoordinatorStore OpenStore() => new(Path.Combine(RunDirectory, "coordinator.db"));
+
+    public string IssueEnrollmentToken(string workerId)
+    {
+        using var store = OpenStore();
+        return EnrollmentIssuer.Issue(store, workerId, TimeSpan.FromHours(1), TimeProvider.System).Token;
+    }
+
+    /// <summary>Enrols <paramref name="workerId"/> through the real Enroll RPC and returns its credential.</summary>
+    public async Task<string> EnrolAsync(string workerId)
+    {
+        using var channel = GrpcChannel.ForAddress(Address);
+        var response = await channel.UnaryAsync(
+            EnrollmentMethods.Enroll,
+            new EnrollRequest { WorkerId = workerId },
+            new CallOptions(Bearer(IssueEnrollmentToken(workerId)), TimeSpan.FromSeconds(10)));
+        Assert.Equal(workerId, response.WorkerId);
+        return response.Credential;
+    }
+
+    public static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+}

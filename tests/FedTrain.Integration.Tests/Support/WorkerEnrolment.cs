@@ -1,0 +1,25 @@
+using FedTrain.Coordinator.Security;
+using FedTrain.Coordinator.Storage;
+
+namespace FedTrain.Integration.Tests.Support;
+
+/// <summary>Enrols worker processes as an operator would: an enrollment token per worker in the run directory's database.</summary>
+internal static class WorkerEnrolment
+{
+    /// <summary>The <c>fedtrain worker</c> flags that make each worker enrol and keep its credential, by worker id.</summary>
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, params string[] workerIds)
+    {
+        string secrets = Path.Combine(runDirectory, "secrets");
+        Directory.CreateDirectory(secrets);
+        using var store = new SqliteCoordinatorStore(Path.Combine(runDirectory, "coordinator.db"));
+        var flags = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (string id in workerIds)
+        {
+            string token = Path.Combine(secrets, id + ".enrollment");
+            SecretFile.Write(token, EnrollmentIssuer.Issue(store, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            flags[id] = ["--enrollment-token-file", token, "--credential-file", Path.Combine(secrets, id + ".credential")];
+        }
+
+        return flags;
+    }
+}
