@@ -5,6 +5,9 @@ public static class BenchSuites
 {
     public static IReadOnlyList<IBenchSuite> All { get; } =
     [
+        new Suites.AggregateSuite(),
+        new Suites.TransferSuite(),
+        new Suites.PeakMemorySuite(),
     ];
 
     /// <summary>The suites named, or all of them for <c>all</c>; an unknown name throws, listing the known ones.</summary>

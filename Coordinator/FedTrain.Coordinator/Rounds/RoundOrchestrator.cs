@@ -4,6 +4,7 @@ using System.Text.Json;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Reporting;
+using FedTrain.Coordinator.Spool;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Checkpoints;
@@ -32,6 +33,7 @@ public sealed partial class RoundOrchestrator
     private readonly ILogger _logger;
     private readonly IAggregationStrategy _strategy;
     private readonly PrivacyBudget? _budget;
+    private readonly RoundUpdateSpool _updateSpool;
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _committed = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,6 +62,7 @@ public sealed partial class RoundOrchestrator
         _strategy = strategy;
         _budget = options.Privacy is { } privacy ? new PrivacyBudget(privacy.TargetEpsilon, privacy.Delta) : null;
         _model = new ModelSnapshot(0, initialParameters);
+        _updateSpool = new RoundUpdateSpool(Path.Combine(options.RunDirectory, "spool"), store as IUpdateJournal);
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
 
@@ -81,6 +84,9 @@ public sealed partial class RoundOrchestrator
     public bool NeedsGlobalLoss => _strategy.NeedsGlobalLoss;
 
     public ParameterManifest Manifest => _manifest;
+
+    /// <summary>Where uploads are received and the open round's verified updates are kept until its commit.</summary>
+    public RoundUpdateSpool UpdateSpool => _updateSpool;
 
     public ModelSnapshot CurrentModel
     {
@@ -231,8 +237,10 @@ public sealed partial class RoundOrchestrator
         var chosenSet = chosen.ToHashSet(StringComparer.Ordinal);
         var selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
+        var kept = RestoreKeptUpdates(round, model, ref selected);
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator);
+        state.Restore(kept);
         lock (_lock)
         {
             _current = state;
@@ -261,6 +269,7 @@ public sealed partial class RoundOrchestrator
         if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
+            _updateSpool.Discard(RunId, round);
             SignalChange();
             return null;
         }
@@ -321,6 +330,7 @@ public sealed partial class RoundOrchestrator
                 : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
         };
         _store.CommitRound(RunId, result);
+        _updateSpool.Discard(RunId, round);
         lock (_lock)
         {
             _model = next;
@@ -328,6 +338,40 @@ public sealed partial class RoundOrchestrator
 
         LogRoundCommitted(round, evaluation.Accuracy, evaluation.MeanLoss, accepted.Count, selected.Count, result.DurationSeconds);
         return result;
+    }
+
+    /// <summary>
+    /// The updates a crashed coordinator kept for this round, with their clients put into the cohort in place of
+    /// as many fresh picks, so they are counted once and not asked again. Under DP the cohort must be the round's
+    /// own Poisson sample, so kept updates are dropped there instead.
+    /// </summary>
+    private IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> RestoreKeptUpdates(
+        long round, ModelSnapshot model, ref List<ClientInfo> selected)
+    {
+        if (_options.Privacy is not null)
+        {
+            _updateSpool.Discard(RunId, round);
+            return [];
+        }
+
+        var kept = _updateSpool.Restore(
+            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason));
+        if (kept.Count == 0)
+        {
+            return kept;
+        }
+
+        var keptIds = kept.Select(k => k.Update.ClientId).ToHashSet(StringComparer.Ordinal);
+        var fromLive = selected.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
+        int target = Math.Max(selected.Count, kept.Count);
+        selected = kept
+            .Select(k => new ClientInfo(
+                k.Update.ClientId, k.Update.WorkerId, k.Update.ExampleCount,
+                fromLive.TryGetValue(k.Update.ClientId, out var live) ? live.LabelHistogram : []))
+            .Concat(selected.Where(c => !keptIds.Contains(c.ClientId)).Take(target - kept.Count))
+            .ToList();
+        LogResumedWithKeptUpdates(round, kept.Count);
+        return kept;
     }
 
     /// <summary>
@@ -505,6 +549,12 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Resuming run {RunId} after committed round {Round}")]
     private partial void LogResumed(string runId, long round);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Round {Round} resumes with {Count} updates kept before the restart; their clients are not asked again")]
+    private partial void LogResumedWithKeptUpdates(long round, int count);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Round {Round}: the kept update of client {ClientId} is not used: {Reason}")]
+    private partial void LogKeptUpdateUnusable(long round, string clientId, string reason);
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
     private partial void LogRunFinished(string runId, string reason);

@@ -9,7 +9,7 @@ using Microsoft.Data.Sqlite;
 namespace FedTrain.Coordinator.Storage;
 
 /// <summary>The embedded store: one SQLite file in the run directory, in WAL mode with synchronous commits.</summary>
-public sealed class SqliteCoordinatorStore : ICoordinatorStore
+public sealed partial class SqliteCoordinatorStore : ICoordinatorStore
 {
     private const int SchemaVersion = 1;
 

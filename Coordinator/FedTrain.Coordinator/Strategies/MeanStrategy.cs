@@ -7,14 +7,12 @@ namespace FedTrain.Coordinator.Strategies;
 internal sealed class MeanStrategy : IAggregationStrategy
 {
     private readonly WeightedSum _sum;
-    private readonly float[] _mean;
     private readonly IServerOptimizer? _optimizer;
 
     public MeanStrategy(string description, int length, IServerOptimizer? optimizer, double proximalMu = 0)
     {
         Description = description;
         _sum = new WeightedSum(length);
-        _mean = new float[length];
         _optimizer = optimizer;
         ProximalMu = proximalMu;
     }
@@ -28,7 +26,7 @@ internal sealed class MeanStrategy : IAggregationStrategy
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {
         _sum.Reset();
-        return new MeanAggregator(_sum, _mean, _optimizer);
+        return new MeanAggregator(_sum, _optimizer);
     }
 
     public void Dispose()

@@ -34,7 +34,10 @@ internal sealed class CliProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CliProcess Start(params string[] arguments)
+    public static CliProcess Start(params string[] arguments) => Start([], arguments);
+
+    /// <summary>Starts <c>fedtrain</c> with extra environment variables, each written NAME=VALUE.</summary>
+    public static CliProcess Start(string[] environment, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -51,6 +54,11 @@ internal sealed class CliProcess : IDisposable
         start.Environment["FEDTRAIN_NATIVE_LIB"] = Environment.GetEnvironmentVariable("FEDTRAIN_NATIVE_LIB")
             ?? Path.Combine(RepoPaths.Root, "build", "native", "libfedtrain_trainer.so");
         start.Environment["NO_COLOR"] = "1";
+        foreach (string variable in environment)
+        {
+            int equals = variable.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[variable[..equals]] = variable[(equals + 1)..];
+        }
         return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("fedtrain did not start."));
     }
 
