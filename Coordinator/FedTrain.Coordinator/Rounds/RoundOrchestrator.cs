@@ -274,8 +274,18 @@ public sealed partial class RoundOrchestrator
             return null;
         }
 
-        var parameters = new float[model.ParameterCount];
-        var outcome = aggregator.Finish(model.Parameters, parameters);
+        float[] parameters;
+        AggregationOutcome outcome;
+        if (aggregator is IOwnedResultAggregator owned)
+        {
+            outcome = owned.FinishOwned(model.Parameters, out parameters);
+        }
+        else
+        {
+            parameters = new float[model.ParameterCount];
+            outcome = aggregator.Finish(model.Parameters, parameters);
+        }
+
         if (outcome.Applied && UpdateChecks.IndexOfNonFinite(parameters) is >= 0 and long at)
         {
             // Finite updates can still sum past float range (e.g. amplified attacks); never publish such a model.
@@ -335,6 +345,9 @@ public sealed partial class RoundOrchestrator
         {
             _model = next;
         }
+
+        // The retired model's buffer becomes the strategy's next sum: no fresh model-sized pages per round.
+        (_strategy as IModelBufferRecycler)?.Recycle(model.Buffer);
 
         LogRoundCommitted(round, evaluation.Accuracy, evaluation.MeanLoss, accepted.Count, selected.Count, result.DurationSeconds);
         return result;

@@ -13,7 +13,7 @@ namespace FedTrain.Coordinator.Strategies;
 /// once per batch instead of once per update; until then they wait in their spool files (page cache, not this
 /// process's memory). The result is the same, bit for bit, as folding each on arrival.
 /// </remarks>
-internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator
+internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator, IOwnedResultAggregator
 {
     /// <summary>Updates folded together: the sum's share of the memory traffic is 2 / (batch + 2).</summary>
     internal const int FoldBatch = 8;
@@ -55,6 +55,20 @@ internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimize
         }
 
         return AggregationOutcome.Done;
+    }
+
+    public AggregationOutcome FinishOwned(ReadOnlySpan<float> model, out float[] result)
+    {
+        FoldPending();
+        if (sum.Count > 0 && optimizer is null)
+        {
+            sum.ApplyMeanInPlace(model);
+            result = sum.Detach();
+            return AggregationOutcome.Done;
+        }
+
+        result = new float[model.Length];
+        return Finish(model, result);
     }
 
     public void Dispose()

@@ -20,15 +20,20 @@ public sealed class WeightedSum
     // 256 KiB of sum plus as much of an update fit in a core's L2 cache while a batch is folded into them.
     private const int BatchRangeSize = 1 << 16;
 
-    private readonly float[] _sum;
+    private readonly long _length;
+    private float[] _sum;
 
     public WeightedSum(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _length = length;
         _sum = new float[length];
     }
 
-    public long Length => _sum.LongLength;
+    public long Length => _length;
+
+    /// <summary>Whether the buffer was handed out by <see cref="Detach"/> and no other attached yet.</summary>
+    public bool IsDetached { get; private set; }
 
     /// <summary>Total weight added since the last <see cref="Reset"/>.</summary>
     public double TotalWeight { get; private set; }
@@ -39,11 +44,41 @@ public sealed class WeightedSum
     /// <summary>The running sum (read-only view), for tests and diagnostics.</summary>
     public ReadOnlySpan<float> Sum => _sum;
 
+    /// <summary>Empties the sum for the next round; a detached sum stays detached until <see cref="Attach"/>.</summary>
     public void Reset()
     {
         Array.Clear(_sum);
         TotalWeight = 0;
         Count = 0;
+    }
+
+    /// <summary>
+    /// Hands the buffer (with whatever it holds, e.g. the result of <see cref="ApplyMeanInPlace"/>) to the caller,
+    /// who owns it from now on. The sum holds nothing until <see cref="Attach"/> gives it a buffer again.
+    /// </summary>
+    public float[] Detach()
+    {
+        ObjectDisposedException.ThrowIf(IsDetached, this);
+        var buffer = _sum;
+        _sum = [];
+        IsDetached = true;
+        TotalWeight = 0;
+        Count = 0;
+        return buffer;
+    }
+
+    /// <summary>Gives a detached sum a buffer of <see cref="Length"/> floats to continue with (cleared here).</summary>
+    public void Attach(float[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.LongLength != _length)
+        {
+            throw new ArgumentException($"Buffer has {buffer.LongLength} elements, the sum {_length}.", nameof(buffer));
+        }
+
+        _sum = buffer;
+        IsDetached = false;
+        Reset();
     }
 
     /// <summary>sum += weight · update.</summary>
@@ -163,6 +198,28 @@ public sealed class WeightedSum
                     TensorPrimitives.MultiplyAdd(
                         _sum.AsSpan((int)start, count), scale, new ReadOnlySpan<float>((float*)source + start, count),
                         new Span<float>((float*)target + start, count)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// sum ← model + sum / total weight, in place: the new model without a buffer of its own, ready to <see cref="Detach"/>.
+    /// </summary>
+    public void ApplyMeanInPlace(ReadOnlySpan<float> model)
+    {
+        CheckHasUpdates();
+        CheckLength(model.Length);
+        float scale = (float)(1.0 / TotalWeight);
+        unsafe
+        {
+            fixed (float* from = model)
+            {
+                var source = (nint)from;
+                ParameterRanges.For(model.Length, ParameterRanges.DefaultRangeSize, (start, count) =>
+                {
+                    var target = _sum.AsSpan((int)start, count);
+                    TensorPrimitives.MultiplyAdd(target, scale, new ReadOnlySpan<float>((float*)source + start, count), target);
+                });
             }
         }
     }
