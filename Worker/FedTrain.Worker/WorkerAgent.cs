@@ -25,7 +25,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly GrpcChannel _channel;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
-    private NativeTrainer? _trainer;
+    private ILocalTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
     private readonly RecordPrivacyLedger _recordPrivacy;
     private float[] _global = [];
@@ -172,7 +172,7 @@ public sealed partial class WorkerAgent : IDisposable
 
     /// <summary>Trains one client from the global model and delivers its update and metrics.</summary>
     private async Task TrainClientAsync(
-        RoundAssignment assignment, ClientData client, NativeTrainer trainer, TrainingConfig config, int count, CancellationToken cancellationToken)
+        RoundAssignment assignment, ClientData client, ILocalTrainer trainer, TrainingConfig config, int count, CancellationToken cancellationToken)
     {
         _phase = "training";
         trainer.SetParameters(_global.AsSpan(0, count));
@@ -458,12 +458,13 @@ public sealed partial class WorkerAgent : IDisposable
         return summary;
     }
 
-    private NativeTrainer EnsureTrainer(Core.Models.ModelSpec spec)
+    private ILocalTrainer EnsureTrainer(Core.Models.ModelSpec spec)
     {
         if (_trainer is null || _trainerSpec != spec)
         {
             _trainer?.Dispose();
-            _trainer = NativeTrainer.Create(spec, new TrainerOptions(_options.Device, _options.Threads, 1));
+            var native = NativeTrainer.Create(spec, new TrainerOptions(_options.Device, _options.Threads, 1));
+            _trainer = _options.FixedDeltaTraining ? new FixedDeltaTrainer(native) : native;
             _trainerSpec = spec;
         }
 

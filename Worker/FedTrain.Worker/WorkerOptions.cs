@@ -65,6 +65,9 @@ public sealed class WorkerOptions
 
     public int ChunkBytes { get; set; } = 1 << 20;
 
+    /// <summary>Benchmarks only: skip training and send a fixed delta, to measure orchestration alone.</summary>
+    public bool FixedDeltaTraining { get; set; }
+
     public void Validate()
     {
         if (!Coordinator.IsAbsoluteUri || Coordinator.Scheme is not ("http" or "https"))

@@ -1,3 +1,5 @@
+using FedTrain.Bench.Suites;
+
 namespace FedTrain.Bench;
 
 /// <summary>Every suite <c>fedtrain bench</c> knows, in the order <c>all</c> runs them.</summary>
@@ -5,9 +7,12 @@ public static class BenchSuites
 {
     public static IReadOnlyList<IBenchSuite> All { get; } =
     [
-        new Suites.AggregateSuite(),
-        new Suites.TransferSuite(),
-        new Suites.PeakMemorySuite(),
+        new AggregateSuite(),
+        new TransferSuite(),
+        new PeakMemorySuite(),
+        new RoundOverheadSuite(),
+        new TrainStepSuite(),
+        new ScaleSuite(),
     ];
 
     /// <summary>The suites named, or all of them for <c>all</c>; an unknown name throws, listing the known ones.</summary>

@@ -20,14 +20,15 @@ internal static class WorkerCommand
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images." };
         var holdout = new Option<double?>("--holdout") { Description = "Fraction of the shard held out for local evaluation (default 0.1)." };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: all cores)." };
-        var device = new Option<string?>("--device") { Description = "cpu (default)." };
+        var device = new Option<string?>("--device") { Description = "auto (default: CUDA when usable, else CPU), cpu, cuda or cuda:N." };
         var attack = new Option<string?>("--attack") { Description = "Test harness: poison every update (sign-flip, scale:K, gaussian, same-value)." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP: train with DP-SGD, written CLIP,NOISE (e.g. 1.0,1.1)." };
         var dpSgdDelta = new Option<double?>("--dp-sgd-delta") { Description = "Delta of the record-level (epsilon, delta) reported (default 1e-5)." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Folder for state that must survive restarts (the DP-SGD privacy ledger); default ~/.local/state/fedtrain/WORKER-ID." };
+        var noOpTraining = new Option<bool>("--no-op-training") { Description = "Benchmarks only: skip training and send a fixed delta, to measure orchestration alone." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, noOpTraining, log })
         {
             command.Options.Add(option);
         }
@@ -54,10 +55,10 @@ internal static class WorkerCommand
             options.TrainLimit = parse.GetValue(trainLimit) ?? options.TrainLimit;
             options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
             options.Threads = parse.GetValue(threads) ?? options.Threads;
-            options.Device = parse.GetValue(device) ?? options.Device;
             options.Attack = parse.GetValue(attack) is { } spec ? Core.Robust.ByzantineAttack.Parse(spec) : null;
             options.DpSgd = parse.GetValue(dpSgd) is { } dpText ? ParseDpSgd(dpText) : null;
             options.DpSgdDelta = parse.GetValue(dpSgdDelta) ?? options.DpSgdDelta;
+            options.FixedDeltaTraining = parse.GetValue(noOpTraining);
             options.StateDirectory = parse.GetValue(stateDir)
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "fedtrain", options.WorkerId);
             options.Validate();
@@ -69,6 +70,8 @@ internal static class WorkerCommand
                     o.SingleLine = true;
                     o.TimestampFormat = "HH:mm:ss ";
                 }));
+            // Before the data loads and the worker registers: an unusable --device cuda stops here, with the reason.
+            options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
             var localData = LocalData.Load(options);
             using var agent = new WorkerAgent(options, localData, loggerFactory.CreateLogger<WorkerAgent>());
             await agent.RunAsync(cancellationToken);
