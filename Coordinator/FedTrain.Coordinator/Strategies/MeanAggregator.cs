@@ -16,7 +16,7 @@ namespace FedTrain.Coordinator.Strategies;
 internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator, IOwnedResultAggregator
 {
     /// <summary>Updates folded together: the sum's share of the memory traffic is 2 / (batch + 2).</summary>
-    internal const int FoldBatch = 8;
+    internal const int FoldBatch = 16;
 
     private readonly List<(IUpdateSource Update, double Weight)> _pending = [];
 
