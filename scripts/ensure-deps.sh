@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages FedTrain needs, once: libtorch (training), Fashion-MNIST (data), and for the
-# tests Python grpcio (a real gRPC peer). Safe to run repeatedly; does nothing when all are present.
+# tests Python grpcio (a real gRPC peer), Chromium (the web page) and Node.js. Safe to run repeatedly; does nothing when all are present.
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf chromium)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
@@ -17,6 +17,17 @@ for package in "${wanted[@]}"; do
     missing+=("$package")
   fi
 done
+
+# Tools the tests need as commands, whichever package provides them: Node.js and npm build and check the web page
+# and validate the Kubernetes manifests (Debian's packages unless a newer Node.js is already installed).
+if [[ "${1:-}" == "--tests" ]]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if ! command -v kubectl >/dev/null 2>&1; then
+    # The manifests use kustomize v5 (kubectl >= 1.27); Debian 12 only packages kubectl 1.20.
+    echo "warning: kubectl is missing; the Kubernetes manifest tests need kubectl >= 1.27 on PATH" >&2
+  fi
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0

@@ -12,10 +12,13 @@ train=${2:-20000}
 "$root/scripts/ensure-deps.sh"
 rm -rf "$out"
 mkdir -p "$out"
-# Trimming warns about reflection it cannot follow; the protobuf and gRPC paths FedTrain uses are generated code.
+# The trimmer's output is cached per RID and not invalidated by a changed feature switch: start it afresh.
+rm -rf "$root/Cli/FedTrain.Cli/obj/Release/net10.0/linux-x64"
+# Partial trimming trims the framework only, so FedTrain's own types keep what System.Text.Json reflects over;
+# the trimmer still warns about that reflection, hence warnings are not errors here.
 dotnet publish "$root/Cli/FedTrain.Cli/FedTrain.Cli.csproj" -c Release -r linux-x64 --self-contained \
   -p:PublishTrimmed=true -p:TrimMode=partial -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true \
-  -p:TreatWarningsAsErrors=false -p:DebugType=none --nologo -v quiet -o "$out/bin"
+  -p:JsonSerializerIsReflectionEnabledByDefault=true -p:TreatWarningsAsErrors=false -p:DebugType=none --nologo -v quiet -o "$out/bin"
 mkdir -p "$out/native"
 cp -r "$root/Worker/native/CMakeLists.txt" "$root/Worker/native/cmake" "$root/Worker/native/include" \
   "$root/Worker/native/src" "$root/Worker/native/bench" "$root/Worker/native/tests" "$out/native/"

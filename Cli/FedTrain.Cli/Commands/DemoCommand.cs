@@ -78,7 +78,7 @@ internal static class DemoCommand
                 $"[bold]FedTrain demo[/]: {workerCount} workers, {options.Rounds} rounds, partition {scheme}, model {options.Model.ToNativeSpec().EscapeMarkup()}");
             AnsiConsole.MarkupLine($"Strategy {(options.Privacy?.Describe() ?? host.Orchestrator.StrategyDescription).EscapeMarkup()}"
                 + (poisoned > 0 ? $"; [red]{poisoned} of {workerCount} workers send {attackSpec.EscapeMarkup()} updates[/]" : string.Empty));
-            AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC), http://127.0.0.1:{host.HttpPort}/api/status; logs in {logDirectory.EscapeMarkup()}");
+            AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC); live page http://127.0.0.1:{host.HttpPort}/; logs in {logDirectory.EscapeMarkup()}");
             host.Orchestrator.RoundStarted += (round, selected) =>
                 AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
             host.Orchestrator.RoundCommitted += PrintRound;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Hosting.LiveView;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
@@ -101,6 +102,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(router.HandleAsync));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
+        LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort);

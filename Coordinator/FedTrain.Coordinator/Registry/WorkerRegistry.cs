@@ -127,6 +127,16 @@ public sealed class WorkerRegistry
         }
     }
 
+    /// <summary>Every known worker with its last sign of life, ordered by id (for status pages).</summary>
+    public IReadOnlyList<WorkerHealth> Health()
+    {
+        lock (_lock)
+        {
+            return _workers.Values.Select(e => new WorkerHealth(e.Info, e.LastSeen, !IsGone(e)))
+                .OrderBy(h => h.Info.WorkerId, StringComparer.Ordinal).ToList();
+        }
+    }
+
     /// <summary>Clients ever registered (live or not).</summary>
     public int ClientCount
     {

@@ -1,0 +1,33 @@
+using FedTrain.Coordinator.Evaluation;
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Fairness;
+
+namespace FedTrain.Coordinator.Hosting.LiveView;
+
+/// <summary>
+/// The document at <c>/api/clients</c>: a round's federated evaluation, one accuracy per evaluated client (sorted,
+/// worst first) with the round's fairness summary. Round is null when no round has been evaluated yet.
+/// </summary>
+internal sealed record ClientsReport(long? Round, FairnessReport? Fairness, IReadOnlyList<ClientEvaluationView> Clients)
+{
+    /// <summary>Builds the report for <paramref name="round"/>, or for the latest evaluated round when it is null.</summary>
+    /// <returns>Null when the requested round is not committed.</returns>
+    public static ClientsReport? Build(RoundOrchestrator orchestrator, long? round)
+    {
+        var committed = orchestrator.CommittedRounds;
+        var chosen = round is { } wanted
+            ? committed.FirstOrDefault(r => r.Round == wanted)
+            : committed.LastOrDefault(r => r.ClientEvaluations.Count > 0);
+        if (chosen is null)
+        {
+            return round is null ? new ClientsReport(null, null, []) : null;
+        }
+
+        var clients = chosen.ClientEvaluations
+            .OrderBy(c => c.Accuracy)
+            .ThenBy(c => c.ClientId, StringComparer.Ordinal)
+            .Select(c => new ClientEvaluationView(c.ClientId, c.WorkerId, c.Accuracy, c.Loss, c.ExampleCount))
+            .ToList();
+        return new ClientsReport(chosen.Round, chosen.Fairness, clients);
+    }
+}

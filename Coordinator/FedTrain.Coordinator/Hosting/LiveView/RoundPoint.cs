@@ -1,0 +1,23 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Fairness;
+
+namespace FedTrain.Coordinator.Hosting.LiveView;
+
+/// <summary>One committed round, as the charts plot it.</summary>
+internal sealed record RoundPoint(
+    long Round,
+    double TestAccuracy,
+    double TestLoss,
+    int Participants,
+    int Selected,
+    double DurationSeconds,
+    double? Epsilon,
+    double? ClipNorm,
+    string? Skipped,
+    FairnessReport? Fairness,
+    DateTimeOffset CommittedAt)
+{
+    public static RoundPoint From(RoundResult r) => new(
+        r.Round, r.TestAccuracy, r.TestLoss, r.Participants.Count, r.Selected, r.DurationSeconds, r.Epsilon, r.ClipNorm,
+        r.SkipReason, r.Fairness, r.CommittedAt);
+}

@@ -1,0 +1,88 @@
+// The coordinator's JSON documents (snake_case, as /api/* serves them) and an authenticated fetch.
+
+export interface Fairness {
+  accuracy_mean: number;
+  accuracy_std: number;
+  accuracy_min: number;
+  accuracy_p10: number;
+  jain_index: number;
+  gini: number;
+  clients_evaluated: number;
+}
+
+export interface RoundPoint {
+  round: number;
+  test_accuracy: number;
+  test_loss: number;
+  participants: number;
+  selected: number;
+  duration_seconds: number;
+  epsilon: number | null;
+  clip_norm: number | null;
+  skipped: string | null;
+  fairness: Fairness | null;
+  committed_at: string;
+}
+
+export interface RoundsReport {
+  run_id: string;
+  finished: boolean;
+  finish_reason: string | null;
+  strategy: string;
+  model_version: number;
+  rounds_planned: number;
+  privacy: { target_epsilon: number; delta: number; spent_epsilon: number } | null;
+  current_round: { round: number; selected: number; accepted: number; deadline: string } | null;
+  rounds: RoundPoint[];
+}
+
+export interface ClientsReport {
+  round: number | null;
+  fairness: Fairness | null;
+  clients: { client_id: string; worker_id: string; accuracy: number; loss: number; examples: number }[];
+}
+
+export interface WorkerRow {
+  worker_id: string;
+  device: string;
+  clients: number;
+  examples: number;
+  last_seen: string;
+  seconds_since_seen: number;
+  state: "training" | "evaluating" | "idle" | "gone";
+}
+
+export interface WorkersReport {
+  now: string;
+  worker_timeout_seconds: number;
+  workers: WorkerRow[];
+}
+
+export interface Snapshot {
+  rounds: RoundsReport;
+  clients: ClientsReport;
+  workers: WorkersReport;
+}
+
+/** Thrown when the coordinator wants an operator token (HTTP 401/403). */
+export class Unauthorized extends Error {}
+
+export async function fetchSnapshot(token: string | null, signal: AbortSignal): Promise<Snapshot> {
+  const headers: HeadersInit = token ? { Authorization: `Bearer ${token}` } : {};
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(path, { headers, signal, cache: "no-store" });
+    if (response.status === 401 || response.status === 403) {
+      throw new Unauthorized(`${path}: HTTP ${response.status}`);
+    }
+    if (!response.ok) {
+      throw new Error(`${path}: HTTP ${response.status}`);
+    }
+    return (await response.json()) as T;
+  };
+  const [rounds, clients, workers] = await Promise.all([
+    get<RoundsReport>("api/rounds"),
+    get<ClientsReport>("api/clients"),
+    get<WorkersReport>("api/workers"),
+  ]);
+  return { rounds, clients, workers };
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using FedTrain.Deployment.Tests.Support;
+
+namespace FedTrain.Deployment.Tests;
+
+/// <summary>What the rendered overlays promise operators: probes, volumes, limits, GPU placement, isolation, dashboards.</summary>
+public sealed class DeploymentShapeTests
+{
+    [Fact]
+    public async Task Coordinator_is_probed_over_grpc_health_and_keeps_its_run_on_a_volume()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var container = Manifests.PodSpec(coordinator).GetProperty("containers")[0];
+
+        var liveness = container.GetProperty("livenessProbe").GetProperty("grpc");
+        Assert.Equal(50051, liveness.GetProperty("port").GetInt32());
+        Assert.False(liveness.TryGetProperty("service", out _), "liveness asks for the server as a whole");
+        var readiness = container.GetProperty("readinessProbe").GetProperty("grpc");
+        Assert.Equal("fedtrain.v1.Coordinator", readiness.GetProperty("service").GetString());
+        Assert.Equal(50051, container.GetProperty("startupProbe").GetProperty("grpc").GetProperty("port").GetInt32());
+
+        var claim = coordinator.GetProperty("spec").GetProperty("volumeClaimTemplates")[0];
+        Assert.Equal("run", claim.GetProperty("metadata").GetProperty("name").GetString());
+        Assert.Contains(container.GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("name").GetString() == "run");
+        Assert.Contains(container.GetProperty("args").EnumerateArray(), a => a.GetString() == "/etc/fedtrain/coordinator.json");
+
+        var services = Manifests.OfKind(objects, "Service").Select(s => s.GetProperty("metadata").GetProperty("name").GetString()).ToList();
+        Assert.Contains("fedtrain-coordinator-grpc", services);
+        Assert.Contains("fedtrain-coordinator-http", services);
+        Assert.Contains(Manifests.OfKind(objects, "PodDisruptionBudget"), p => p.GetProperty("metadata").GetProperty("name").GetString() == "fedtrain-coordinator");
+    }
+
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Every_container_has_resource_requests_and_limits(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        var workloads = Manifests.OfKind(objects, "StatefulSet").Concat(Manifests.OfKind(objects, "Deployment")).ToList();
+        Assert.NotEmpty(workloads);
+        foreach (var container in workloads.SelectMany(w => Manifests.PodSpec(w).GetProperty("containers").EnumerateArray()))
+        {
+            var resources = container.GetProperty("resources");
+            Assert.True(resources.TryGetProperty("requests", out var requests) && requests.TryGetProperty("memory", out _), container.GetProperty("name").GetString());
+            Assert.True(resources.TryGetProperty("limits", out var limits) && limits.TryGetProperty("memory", out _), container.GetProperty("name").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Gpu_overlay_gives_every_worker_a_gpu_on_a_gpu_node_and_the_cuda_image()
+    {
+        var objects = await RenderAsync("k8s/overlays/gpu");
+        var workers = Manifests.OfKind(objects, "StatefulSet").Where(Manifests.IsWorker).ToList();
+        Assert.Equal(2, workers.Count);
+        foreach (var worker in workers)
+        {
+            var pod = Manifests.PodSpec(worker);
+            var container = pod.GetProperty("containers")[0];
+            Assert.Equal("1", container.GetProperty("resources").GetProperty("limits").GetProperty("nvidia.com/gpu").ToString());
+            Assert.Equal("true", pod.GetProperty("nodeSelector").GetProperty("nvidia.com/gpu.present").GetString());
+            Assert.Contains(pod.GetProperty("tolerations").EnumerateArray(), t => t.GetProperty("key").GetString() == "nvidia.com/gpu");
+            Assert.Contains("fedtrain-cuda", container.GetProperty("image").GetString(), StringComparison.Ordinal);
+            string[] args = container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!).ToArray();
+            Assert.Equal("cuda", args[Array.IndexOf(args, "--device") + 1]);
+        }
+
+        // The coordinator aggregates on a CPU node.
+        var coordinator = Manifests.PodSpec(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator"));
+        Assert.False(coordinator.GetProperty("containers")[0].GetProperty("resources").GetProperty("limits").TryGetProperty("nvidia.com/gpu", out _));
+        Assert.False(coordinator.TryGetProperty("nodeSelector", out _));
+    }
+
+    [Fact]
+    public async Task Workers_may_reach_only_the_coordinator_grpc_port_and_dns()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var policy = Manifests.Single(objects, "NetworkPolicy", "fedtrain-workers").GetProperty("spec");
+
+        Assert.Equal(["Ingress", "Egress"], policy.GetProperty("policyTypes").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(0, policy.GetProperty("ingress").GetArrayLength());
+        var egress = policy.GetProperty("egress").EnumerateArray().ToList();
+        Assert.Equal(2, egress.Count);
+        var toCoordinator = egress[0];
+        Assert.Equal("coordinator", toCoordinator.GetProperty("to")[0].GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
+        Assert.Equal([50051], toCoordinator.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("port").GetInt32()));
+        Assert.All(egress[1].GetProperty("ports").EnumerateArray(), p => Assert.Equal(53, p.GetProperty("port").GetInt32()));
+        // The policy selects exactly the worker pods.
+        Assert.All(Manifests.OfKind(objects, "StatefulSet").Where(Manifests.IsWorker), w =>
+            Assert.Equal("worker", w.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("labels").GetProperty("app.kubernetes.io/component").GetString()));
+    }
+
+    [Fact]
+    public async Task Grafana_is_provisioned_with_every_dashboard_in_the_dashboards_folder()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var provisioned = Manifests.OfKind(objects, "ConfigMap")
+            .Single(c => c.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("grafana-dashboards-", StringComparison.Ordinal))
+            .GetProperty("data").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+        var files = Directory.GetFiles(RepoPaths.Combine("Dashboards", "grafana"), "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal);
+
+        Assert.Equal(files, provisioned);
+        var grafana = Manifests.PodSpec(Manifests.Single(objects, "Deployment", "grafana"));
+        Assert.Contains(grafana.GetProperty("volumes").EnumerateArray(), v =>
+            v.TryGetProperty("configMap", out var map) && map.GetProperty("name").GetString()!.StartsWith("grafana-dashboards-", StringComparison.Ordinal));
+        Assert.Contains(Manifests.OfKind(objects, "ConfigMap"), c => c.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("prometheus-config-", StringComparison.Ordinal));
+        Assert.Contains(Manifests.OfKind(objects, "ConfigMap"), c => c.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("otel-collector-config-", StringComparison.Ordinal));
+    }
+
+    private static async Task<JsonElement[]> RenderAsync(string overlay)
+    {
+        var (result, objects) = await Kustomize.RenderAndValidateAsync(overlay);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return objects;
+    }
+}
