@@ -48,6 +48,12 @@ internal sealed class CoordinatorProcess : IDisposable
     {
         int port = FreePort();
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
+        {
+            // Run as `dotnet fedtrain.dll` (as the tests do): the assembly comes first.
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedtrain.dll"));
+        }
+
         foreach (string argument in new[]
         {
             "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
