@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages FedTrain needs, once: libtorch (training), Fashion-MNIST (data), and for the
-# tests Python grpcio (a real gRPC peer), Chromium (the web page) and Node.js. Safe to run repeatedly; does nothing when all are present.
+# tests Python grpcio (a real gRPC peer), PyTorch (TorchScript fixtures, loading exported models), Chromium (the
+# web page) and Node.js. Safe to run repeatedly; does nothing when all are present.
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf chromium)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf python3-torch chromium)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

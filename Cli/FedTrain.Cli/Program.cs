@@ -6,6 +6,7 @@ root.Subcommands.Add(CoordinatorCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(PrivacyCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
 try

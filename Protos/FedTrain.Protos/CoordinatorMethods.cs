@@ -31,4 +31,7 @@ public static class CoordinatorMethods
 
     public static Method<EvaluationReport, EvaluationAck> ReportEvaluation { get; } =
         new(MethodType.Unary, ServiceName, "ReportEvaluation", EvaluationReport.Parser, EvaluationAck.Parser);
+
+    public static Method<ModuleRequest, ModuleChunk> DownloadModule { get; } =
+        new(MethodType.ServerStreaming, ServiceName, "DownloadModule", ModuleRequest.Parser, ModuleChunk.Parser);
 }

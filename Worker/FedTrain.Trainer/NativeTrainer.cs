@@ -10,7 +10,7 @@ namespace FedTrain.Trainer;
 /// interop costs nothing per step. Not thread-safe; each call blocks its thread for the whole round, so run rounds
 /// on a dedicated thread. Datasets are pinned only while a call runs and are never copied on CPU.
 /// </summary>
-public sealed unsafe class NativeTrainer : ILocalTrainer
+public sealed unsafe partial class NativeTrainer : ILocalTrainer
 {
     private readonly TrainerHandle _handle;
     private readonly long[] _inputShape;
@@ -18,6 +18,7 @@ public sealed unsafe class NativeTrainer : ILocalTrainer
     // Polled by the native loop between steps; on the pinned heap so a token callback on any thread can set it
     // while the native side holds its address.
     private readonly int[] _cancelFlag = GC.AllocateArray<int>(1, pinned: true);
+    private bool _shuffle = true;
 
     private NativeTrainer(TrainerHandle handle, ParameterManifest manifest, long[] inputShape, int classes)
     {

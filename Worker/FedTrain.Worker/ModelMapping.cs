@@ -9,7 +9,10 @@ internal static class ModelMapping
     public static Core.Models.ModelSpec ToSpec(Protos.V1.ModelSpec proto)
     {
         var spec = new Core.Models.ModelSpec(
-            proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden);
+            proto.Kind, proto.Channels, proto.Height, proto.Width, proto.Classes, proto.ConvChannels.ToArray(), proto.Hidden)
+        {
+            ModuleSha256 = proto.ModuleSha256.Length > 0 ? proto.ModuleSha256 : null,
+        };
         spec.Validate();
         return spec;
     }

@@ -138,7 +138,7 @@ public sealed partial class WorkerAgent : IDisposable
 
     private async Task RunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
     {
-        var spec = ModelMapping.ToSpec(assignment.Model);
+        var spec = await ResolveModuleAsync(ModelMapping.ToSpec(assignment.Model), assignment.RunId, cancellationToken).ConfigureAwait(false);
         var config = ModelMapping.ToConfig(assignment.Training);
         var trainer = EnsureTrainer(spec);
         if (assignment.ParameterCount != trainer.ParameterCount)
@@ -257,7 +257,8 @@ public sealed partial class WorkerAgent : IDisposable
     {
         try
         {
-            var trainer = EnsureTrainer(ModelMapping.ToSpec(assignment.Model));
+            var spec = await ResolveModuleAsync(ModelMapping.ToSpec(assignment.Model), assignment.RunId, cancellationToken).ConfigureAwait(false);
+            var trainer = EnsureTrainer(spec);
             int count = checked((int)trainer.ParameterCount);
             if (assignment.ParameterCount != count)
             {

@@ -20,6 +20,7 @@ public sealed class ProtocolTests
             [CoordinatorMethods.ReportMetrics.Name] = CoordinatorMethods.ReportMetrics.Type,
             [CoordinatorMethods.Heartbeat.Name] = CoordinatorMethods.Heartbeat.Type,
             [CoordinatorMethods.ReportEvaluation.Name] = CoordinatorMethods.ReportEvaluation.Type,
+            [CoordinatorMethods.DownloadModule.Name] = CoordinatorMethods.DownloadModule.Type,
         };
         Assert.Equal(service.Methods.Select(m => m.Name).Order(), declared.Keys.Order());
         foreach (var method in service.Methods)

@@ -24,6 +24,7 @@ internal sealed class CoordinatorFlags
     private readonly Option<double?> _targetEpsilon = new("--target-epsilon") { Description = "DP: the run stops before a round would exceed this epsilon." };
     private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5)." };
     private readonly TrainingFlags _training = new();
+    private readonly TorchScriptFlag _torchScript = new();
 
     public void AddTo(Command command)
     {
@@ -37,6 +38,7 @@ internal sealed class CoordinatorFlags
         }
 
         _training.AddTo(command);
+        _torchScript.AddTo(command);
     }
 
     public ulong? Seed(ParseResult parse) => parse.GetValue(_seed);
@@ -90,6 +92,7 @@ internal sealed class CoordinatorFlags
         options.TestDataDirectory = parse.GetValue(_testData) ?? options.TestDataDirectory;
         options.Seed = parse.GetValue(_seed) ?? options.Seed;
         (options.Model, options.Training) = _training.Apply(parse, options.Model, options.Training);
+        options.Model = _torchScript.Apply(parse, options.Model);
         options.Strategy.Name = parse.GetValue(_strategy) ?? options.Strategy.Name;
         foreach (string parameter in parse.GetValue(_strategyParams) ?? [])
         {

@@ -16,6 +16,7 @@ internal static class ProtoMapping
             Width = spec.Width,
             Classes = spec.Classes,
             Hidden = spec.Hidden,
+            ModuleSha256 = spec.ModuleSha256 ?? string.Empty,
         };
         proto.ConvChannels.AddRange(spec.ConvChannels);
         return proto;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Grpc;
 using FedTrain.Coordinator.Hosting.LiveView;
+using FedTrain.Coordinator.Models;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
@@ -66,7 +67,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         Directory.CreateDirectory(options.RunDirectory);
         var time = TimeProvider.System;
         var testSet = FashionMnist.Load(options.TestDataDirectory, train: false, options.TestLimit);
-        var trainer = NativeTrainer.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed));
+        (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
+        var trainer = ModelLoader.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed), module?.Source);
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);
 
@@ -81,6 +83,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
             new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes },
             loggerFactory.CreateLogger<GrpcRouter>());
         service.Map(router);
+        new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes).Map(router);
         var health = new HealthService();
         health.SetStatus(string.Empty, ServingStatus.Serving);
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);

@@ -11,7 +11,7 @@ namespace FedTrain.Core.Checkpoints;
 /// JSON header of name → dtype/shape/data_offsets, then the raw little-endian tensor bytes), which PyTorch
 /// loads with <c>safetensors.torch.load_file</c>. Writes are atomic: temp file, fsync, rename.
 /// </summary>
-public static class SafetensorsFile
+public static partial class SafetensorsFile
 {
     private const int Alignment = 8;
     private const long MaxHeaderBytes = 100L << 20;
@@ -58,17 +58,8 @@ public static class SafetensorsFile
     {
         ArgumentNullException.ThrowIfNull(manifest);
         using var file = File.OpenRead(path);
-        Span<byte> lengthBytes = stackalloc byte[8];
-        file.ReadExactly(lengthBytes);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > MaxHeaderBytes || (long)headerLength > file.Length - 8)
-        {
-            throw new InvalidDataException($"{path}: header length {headerLength} is implausible.");
-        }
-
-        var header = new byte[headerLength];
-        file.ReadExactly(header);
-        long dataStart = 8 + (long)headerLength;
+        byte[] header = ReadHeader(file, path);
+        long dataStart = 8 + (long)header.Length;
         using var document = JsonDocument.Parse(header);
         var result = new float[manifest.TotalElements];
         foreach (var tensor in manifest.Tensors)

@@ -6,14 +6,14 @@ namespace FedTrain.Core.Models;
 /// What network to build: the model zoo's kind plus its shape parameters. Serialised to a compact
 /// <c>key=value;...</c> string for the native trainer so the C ABI needs no JSON parser.
 /// </summary>
-/// <param name="Kind">Model family; <c>cnn</c> is the only kind today.</param>
+/// <param name="Kind">Model family: <c>cnn</c>, or <c>torchscript</c> (see <see cref="Module"/>).</param>
 /// <param name="Channels">Input channels (1 for Fashion-MNIST).</param>
 /// <param name="Height">Input height in pixels.</param>
 /// <param name="Width">Input width in pixels.</param>
 /// <param name="Classes">Number of output classes.</param>
 /// <param name="ConvChannels">Output channels of each 3×3 conv block (each block halves the spatial size).</param>
 /// <param name="Hidden">Width of the fully connected hidden layer; 0 for none.</param>
-public sealed record ModelSpec(
+public sealed partial record ModelSpec(
     string Kind,
     int Channels,
     int Height,
@@ -28,9 +28,15 @@ public sealed record ModelSpec(
     /// <summary>Checks the spec fits its input and throws <see cref="ArgumentException"/> naming the bad field.</summary>
     public void Validate()
     {
+        if (Kind == TorchScriptKind)
+        {
+            ValidateTorchScript();
+            return;
+        }
+
         if (Kind != "cnn")
         {
-            throw new ArgumentException($"Unknown model kind '{Kind}'; known kinds: cnn.", nameof(Kind));
+            throw new ArgumentException($"Unknown model kind '{Kind}'; known kinds: cnn, {TorchScriptKind}.", nameof(Kind));
         }
 
         if (Channels <= 0 || Height <= 0 || Width <= 0)
@@ -62,7 +68,7 @@ public sealed record ModelSpec(
     }
 
     /// <summary>The native trainer's spec string, e.g. <c>kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128</c>.</summary>
-    public string ToNativeSpec() => string.Create(
+    public string ToNativeSpec() => Kind == TorchScriptKind ? TorchScriptNativeSpec() : string.Create(
         CultureInfo.InvariantCulture,
         $"kind={Kind};in={Channels},{Height},{Width};classes={Classes};conv={string.Join(',', ConvChannels)};hidden={Hidden}");
 }

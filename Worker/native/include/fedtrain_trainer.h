@@ -165,6 +165,32 @@ FT_API int ft_train_dp(ft_trainer* t, const float* images, const int64_t* labels
 FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                        int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out);
 
+/* ==== TorchScript models, deterministic batch order and export ====================================================
+ * Additive: nothing above changed. A library built before these existed lacks the symbols, which a binding can
+ * detect by looking them up.
+ *
+ * kind=torchscript;module=PATH;in=C,H,W;classes=N builds the model from a TorchScript archive saved by PyTorch
+ * (torch.jit.script or torch.jit.trace, then .save). The archive's own weights are the initial parameters (the seed
+ * is not used). The flat buffer holds its named_parameters, then its floating-point named_buffers (e.g. batch-norm
+ * running statistics), which are averaged like parameters but never trained by the optimizer. ft_create refuses an
+ * archive that does not load, has no float32 parameters, or does not map a batch [2, C, H, W] to logits [2, N].
+ */
+
+/* 1 (the default): ft_train reshuffles the examples every epoch. 0: it takes them in the order given, batch after
+ * batch, wrapping around at the end; for reproducing a training run step by step elsewhere. */
+FT_API int ft_set_shuffle(ft_trainer* t, int32_t shuffle);
+
+/* Logits of n examples in inference mode, row-major [n, classes] float32 into out; capacity is in floats and must be
+ * at least n * classes. */
+FT_API int ft_logits(ft_trainer* t, const float* images, int64_t n, float* out, int64_t capacity);
+
+/* Writes the model's state dict (parameters and buffers by their PyTorch names) with torch::pickle_save: a file
+ * Python's torch.load reads as a dict of tensors. */
+FT_API int ft_save_state_dict(ft_trainer* t, const char* path);
+
+/* kind=torchscript only: writes the TorchScript module with the current weights (torch.jit.load reads it). */
+FT_API int ft_save_torchscript(ft_trainer* t, const char* path);
+
 #ifdef __cplusplus
 }
 #endif

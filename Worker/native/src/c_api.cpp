@@ -5,58 +5,15 @@
 #include <new>
 #include <string>
 
+#include "c_api_support.h"
 #include "error.h"
 #include "fedtrain_trainer.h"
 #include "trainer.h"
 
-struct ft_trainer {
-    std::unique_ptr<fedtrain::Trainer> impl;
-};
-
-namespace {
-
-thread_local std::string t_last_error;
-
-int record(int code, const char* message) noexcept {
-    try {
-        t_last_error = message;
-    } catch (...) {
-        // Out of memory while saving the message: the status code still tells the story.
-    }
-    return code;
-}
-
-template <typename F>
-int guarded(F&& body) noexcept {
-    t_last_error.clear();
-    try {
-        body();
-        return FT_OK;
-    } catch (const fedtrain::Error& e) {
-        return record(e.code(), e.what());
-    } catch (const c10::Error& e) {
-        return record(FT_E_INTERNAL, e.what_without_backtrace());
-    } catch (const std::bad_alloc&) {
-        return record(FT_E_INTERNAL, "out of memory");
-    } catch (const std::exception& e) {
-        return record(FT_E_INTERNAL, e.what());
-    } catch (...) {
-        return record(FT_E_INTERNAL, "unknown C++ exception");
-    }
-}
-
-void require(const void* pointer, const char* name) {
-    if (pointer == nullptr) {
-        fedtrain::invalid(std::string(name) + " must not be null");
-    }
-}
-
-fedtrain::Trainer& trainer(ft_trainer* t) {
-    require(t, "trainer");
-    return *t->impl;
-}
-
-}  // namespace
+using fedtrain::c_api::guarded;
+using fedtrain::c_api::require;
+using fedtrain::c_api::t_last_error;
+using fedtrain::c_api::trainer;
 
 extern "C" {
 

@@ -47,6 +47,16 @@ public:
     // forward and backward pass per example (per_example.cpp); kinds override it with per-example formulas.
     virtual ClippedGradients add_clipped_gradients(const at::Tensor& input, const at::Tensor& labels,
                                                    double clip_norm);
+
+    // Float32 state that travels in the flat buffer after the parameters but is never trained by the optimizer
+    // (batch-norm running statistics of a TorchScript module). Zoo models have none.
+    virtual std::vector<NamedTensor> buffers() const { return {}; }
+
+    // Everything a PyTorch state dict of this model holds, by PyTorch name: parameters and all buffers.
+    virtual std::vector<NamedTensor> state_dict() const;
+
+    // Writes the model as a TorchScript archive; kinds without a TorchScript form throw FT_E_INVALID_ARGUMENT.
+    virtual void save_torchscript(const std::string& path) const;
 };
 
 }  // namespace fedtrain

@@ -3,6 +3,7 @@
 #include "cnn_model.h"
 #include "error.h"
 #include "spec_args.h"
+#include "torchscript_model.h"
 
 namespace fedtrain {
 
@@ -11,7 +12,10 @@ std::unique_ptr<Model> create_model(const std::string& spec, uint64_t seed) {
     if (args.kind() == "cnn") {
         return make_cnn_model(CnnSpec::from_args(args), seed);
     }
-    invalid("unknown model kind '" + args.kind() + "'; known kinds: cnn");
+    if (args.kind() == "torchscript") {
+        return make_torchscript_model(TorchScriptSpec::from_args(args));  // initial weights come from the file
+    }
+    invalid("unknown model kind '" + args.kind() + "'; known kinds: cnn, torchscript");
 }
 
 }  // namespace fedtrain

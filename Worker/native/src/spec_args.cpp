@@ -105,6 +105,14 @@ int64_t SpecArgs::take_int(const std::string& key, int64_t min, int64_t max) {
     return parse_int(key, require(key).value, min, max);
 }
 
+std::string SpecArgs::take_string(const std::string& key) {
+    const std::string& value = require(key).value;
+    if (value.empty()) {
+        invalid("spec key '" + key + "' is empty");
+    }
+    return value;
+}
+
 int64_t SpecArgs::take_int_or(const std::string& key, int64_t fallback, int64_t min, int64_t max) {
     return find(key) == nullptr ? fallback : take_int(key, min, max);
 }

@@ -53,7 +53,7 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
         }
         int64_t position = step % steps_per_epoch;
         if (position == 0) {
-            order = at::randperm(n, shuffle, at::kLong);
+            order = shuffle_ ? at::randperm(n, shuffle, at::kLong) : at::arange(n, at::kLong);
             if (!device_.is_cpu()) {
                 order = order.to(device_);
             }

@@ -72,7 +72,7 @@ std::string build_manifest_json(const std::vector<NamedTensor>& parameters) {
 Trainer::Trainer(std::unique_ptr<Model> model, c10::Device device, int num_threads)
     : model_(std::move(model)), device_(device), num_threads_(num_threads > 0 ? num_threads : available_cpus()) {
     model_->to(device_);
-    std::vector<NamedTensor> parameters = model_->parameters();
+    std::vector<NamedTensor> parameters = flat_tensors();
     for (const NamedTensor& p : parameters) {
         if (p.tensor.scalar_type() != at::kFloat) {
             fail(FT_E_INTERNAL, "parameter '" + p.name + "' is not float32");
@@ -95,6 +95,14 @@ Trainer::Trainer(std::unique_ptr<Model> model, c10::Device device, int num_threa
 
 Trainer::~Trainer() = default;
 
+std::vector<NamedTensor> Trainer::flat_tensors() const {
+    std::vector<NamedTensor> tensors = model_->parameters();
+    for (NamedTensor& buffer : model_->buffers()) {
+        tensors.push_back(std::move(buffer));
+    }
+    return tensors;
+}
+
 void Trainer::apply_threads() const {
     if (at::get_num_threads() != num_threads_) {
         at::set_num_threads(num_threads_);
@@ -108,7 +116,7 @@ void Trainer::get_parameters(float* out, int64_t count) const {
     }
     at::Tensor flat = at::from_blob(out, {count}, at::kFloat);
     int64_t offset = 0;
-    for (const NamedTensor& p : model_->parameters()) {
+    for (const NamedTensor& p : flat_tensors()) {
         int64_t numel = p.tensor.numel();
         flat.narrow(0, offset, numel).view(p.tensor.sizes()).copy_(p.tensor.detach());
         offset += numel;
@@ -123,7 +131,7 @@ void Trainer::set_parameters(const float* in, int64_t count) {
     c10::NoGradGuard no_grad;  // parameters are autograd leaves; writing them is not part of any graph
     at::Tensor flat = at::from_blob(const_cast<float*>(in), {count}, at::kFloat);
     int64_t offset = 0;
-    for (const NamedTensor& p : model_->parameters()) {
+    for (const NamedTensor& p : flat_tensors()) {
         int64_t numel = p.tensor.numel();
         p.tensor.copy_(flat.narrow(0, offset, numel).view(p.tensor.sizes()));
         offset += numel;

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fedtrain_trainer.h"
 
 namespace fedtrain {
 
 class Model;
+struct NamedTensor;
 
 class Trainer {
 public:
@@ -38,6 +40,14 @@ public:
     ft_eval_result evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                             int64_t* per_class_correct, int64_t* per_class_total);
 
+    // ft_set_shuffle: false makes train() take the examples in the order given, wrapping around.
+    void set_shuffle(bool shuffle) noexcept { shuffle_ = shuffle; }
+
+    // ft_logits: row-major [n, classes] logits in inference mode (logits.cpp).
+    void logits(const float* images, int64_t n, float* out, int64_t capacity);
+
+    const Model& model() const noexcept { return *model_; }
+
 private:
     // libtorch's OpenMP thread count is per calling thread once initialised, and the process-wide default is
     // shared by every trainer, so each call reapplies this trainer's setting on whatever thread it runs on.
@@ -45,11 +55,15 @@ private:
 
     void check_data(const float* images, const int64_t* labels, int64_t n) const;
 
+    // The flat buffer's tensors in order: the parameters, then the model's float buffers.
+    std::vector<NamedTensor> flat_tensors() const;
+
     std::unique_ptr<Model> model_;
     c10::Device device_;
     int num_threads_;
     ft_model_info info_{};
     std::string manifest_json_;
+    bool shuffle_ = true;
 };
 
 // Parses spec and device, checks the device is usable and builds the trainer.

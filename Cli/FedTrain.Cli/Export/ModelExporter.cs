@@ -1,0 +1,116 @@
+using System.Globalization;
+using FedTrain.Core.Checkpoints;
+using FedTrain.Trainer;
+
+namespace FedTrain.Cli.Export;
+
+/// <summary>
+/// Turns a run's safetensors checkpoint into files a data scientist loads in PyTorch: always a state dict
+/// (<c>torch.load</c>) with PyTorch names; for the zoo CNN, a Python module defining the matching <c>nn.Module</c>;
+/// for a TorchScript run, the module itself with the round's weights (<c>torch.jit.load</c>).
+/// </summary>
+internal static class ModelExporter
+{
+    /// <summary>Writes the export of round <paramref name="round"/> and returns the paths written.</summary>
+    /// <exception cref="ExportException">No such run directory or round, or a checkpoint that cannot be read.</exception>
+    public static IReadOnlyList<string> Export(string runDirectory, int round, string output)
+    {
+        if (!Directory.Exists(runDirectory))
+        {
+            throw new ExportException($"Run directory '{runDirectory}' does not exist.");
+        }
+
+        if (round < 1)
+        {
+            throw new ExportException($"--round must be at least 1, got {round}.");
+        }
+
+        if (string.Equals(Path.GetExtension(output), ".py", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ExportException($"--out '{output}' is the name of the Python module the export writes beside the state dict; name the state dict e.g. model.pt.");
+        }
+
+        string checkpoint = Path.Combine(runDirectory, "checkpoints", $"round-{round:D4}.safetensors");
+        if (!File.Exists(checkpoint))
+        {
+            throw new ExportException($"Run '{runDirectory}' has no checkpoint for round {round}; {DescribeRounds(runDirectory)}.");
+        }
+
+        NativeSpecText spec;
+        try
+        {
+            spec = NativeSpecText.Parse(SafetensorsFile.ReadMetadata(checkpoint).GetValueOrDefault("model")
+                ?? throw new ExportException($"{checkpoint} does not record its model spec (metadata 'model')."));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or System.Text.Json.JsonException)
+        {
+            throw new ExportException($"{checkpoint} cannot be read: {ex.Message}", ex);
+        }
+
+        if (spec.Kind == Core.Models.ModelSpec.TorchScriptKind)
+        {
+            spec = spec.With("module", LocateModule(runDirectory, spec["module"]));
+        }
+
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using var trainer = NativeTrainer.Create(spec.ToString(), new TrainerOptions("cpu", 1, 1));
+        try
+        {
+            trainer.SetParameters(SafetensorsFile.Read(checkpoint, trainer.Manifest));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ExportException($"{checkpoint} does not hold the weights of model '{spec}': {ex.Message}", ex);
+        }
+
+        var written = new List<string> { output };
+        trainer.SaveStateDict(output);
+        if (spec.Kind == "cnn")
+        {
+            string module = Path.ChangeExtension(output, ".py");
+            File.WriteAllText(module, PyTorchCnnSource.Generate(spec, output));
+            written.Add(module);
+        }
+        else if (spec.Kind == Core.Models.ModelSpec.TorchScriptKind)
+        {
+            string scripted = Path.ChangeExtension(output, ".torchscript.pt");
+            trainer.SaveTorchScript(scripted);
+            written.Add(scripted);
+        }
+
+        return written;
+    }
+
+    // The run directory keeps its own copy of the module (modules/SHA256.pt); prefer it, so a moved run still exports.
+    private static string LocateModule(string runDirectory, string recorded)
+    {
+        string local = Path.Combine(Coordinator.Models.TorchScriptModule.DirectoryOf(runDirectory), Path.GetFileName(recorded));
+        if (File.Exists(local))
+        {
+            return Path.GetFullPath(local);
+        }
+
+        return File.Exists(recorded)
+            ? recorded
+            : throw new ExportException($"The run's TorchScript module is neither at '{local}' nor at '{recorded}'.");
+    }
+
+    private static string DescribeRounds(string runDirectory)
+    {
+        string folder = Path.Combine(runDirectory, "checkpoints");
+        var rounds = Directory.Exists(folder)
+            ? Directory.GetFiles(folder, "round-*.safetensors")
+                .Select(f => Path.GetFileNameWithoutExtension(f)["round-".Length..])
+                .Where(r => int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                .Select(r => int.Parse(r, CultureInfo.InvariantCulture))
+                .Order()
+                .ToList()
+            : [];
+        return rounds.Count == 0 ? "it has no checkpoints yet" : "checkpoints exist for rounds " + string.Join(", ", rounds);
+    }
+}
