@@ -7,6 +7,9 @@ public static class BenchSuites
 {
     public static IReadOnlyList<IBenchSuite> All { get; } =
     [
+        new AggregateSuite(),
+        new TransferSuite(),
+        new PeakMemorySuite(),
         new RoundOverheadSuite(),
         new TrainStepSuite(),
         new ScaleSuite(),

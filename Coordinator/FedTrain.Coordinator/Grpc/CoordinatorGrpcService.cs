@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
@@ -190,11 +189,12 @@ public sealed partial class CoordinatorGrpcService
             // Known before validation, so that an unusable header still ends this worker's part in the round.
             round = _orchestrator.CurrentRound is { } open && open.Round == header.Round ? open : null;
             round = ValidateHeader(header, workerId, clientId);
-            var model = round.Model;
-            float[] buffer = ArrayPool<float>.Shared.Rent(checked((int)model.ParameterCount));
-            try
+            // Chunks go from the network buffers straight to this upload's spool file, checked one by one; the
+            // aggregate sees the update only once all of it is verified, so a refused or cut upload leaves no trace.
+            var spool = _orchestrator.UpdateSpool;
+            using (var upload = spool.Begin(round.Round, clientId))
             {
-                using (var assembler = new PayloadAssembler(header.Payload, buffer, model.PayloadBytes))
+                using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.Model.PayloadBytes))
                 {
                     while (await enumerator.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -203,28 +203,18 @@ public sealed partial class CoordinatorGrpcService
                             throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
                         }
 
-                        assembler.Append(enumerator.Current.Data.Span);
+                        writer.Append(enumerator.Current.Data.Span);
                         FaultInjection.Reached("upload", roundNumber);
                     }
 
-                    assembler.Complete();
-                }
-
-                var delta = buffer.AsSpan(0, (int)model.ParameterCount);
-                long nonFinite = UpdateChecks.IndexOfNonFinite(delta);
-                if (nonFinite >= 0)
-                {
-                    throw new UpdateRejectedException(
-                        RejectionKind.NonFinite, $"Update holds a non-finite value ({delta[(int)nonFinite]}) at parameter {nonFinite}.");
+                    writer.Complete();
                 }
 
                 long folding = Stopwatch.GetTimestamp();
-                round.Accept(workerId, clientId, delta, header.ExampleCount);
-                UpdateFolded?.Invoke(model.PayloadBytes, Stopwatch.GetElapsedTime(folding));
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(buffer);
+                round.AcceptUpload(
+                    workerId, clientId, spool, upload, header.ExampleCount,
+                    ex => LogNotDurable(clientId, roundNumber, ex.Message));
+                UpdateFolded?.Invoke(round.Model.PayloadBytes, Stopwatch.GetElapsedTime(folding));
             }
 
             LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);
@@ -490,4 +480,7 @@ public sealed partial class CoordinatorGrpcService
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Round {Round}: rejected update for client {ClientId} from {WorkerId} ({Kind}): {Reason}")]
     private partial void LogRejected(string clientId, string workerId, long round, RejectionKind kind, string reason);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Round {Round}: the update of client {ClientId} counts, but could not be recorded for crash recovery: {Reason}")]
+    private partial void LogNotDurable(string clientId, long round, string reason);
 }

@@ -22,6 +22,7 @@ internal static class RejectionStatus
         PayloadError.TooLarge => RejectionKind.TooLarge,
         PayloadError.Truncated => RejectionKind.Truncated,
         PayloadError.ChecksumMismatch => RejectionKind.ChecksumMismatch,
+        PayloadError.NonFinite => RejectionKind.NonFinite,
         _ => RejectionKind.WrongShape,
     };
 

@@ -33,6 +33,9 @@ public sealed class ModelSnapshot
 
     public ReadOnlySpan<float> Parameters => _parameters;
 
+    /// <summary>The buffer itself, for reuse once this version is retired and nobody reads it any more.</summary>
+    internal float[] Buffer => _parameters;
+
     /// <summary>The payload as chunks for streaming; the chunks wrap the snapshot's own (immutable) buffer.</summary>
     public IEnumerable<Google.Protobuf.ByteString> Chunks(int chunkBytes) => PayloadCodec.Chunks(_parameters, _parameters.LongLength, chunkBytes);
 }

@@ -14,6 +14,7 @@ using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
+using FedTrain.Coordinator.Spool;
 using FedTrain.Telemetry;
 using FedTrain.Privacy;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed partial class RoundOrchestrator
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _committed = [];
     private readonly WorkerQuarantine _quarantine;
+    private readonly RoundUpdateSpool _updateSpool;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelSnapshot _model;
     private RoundState? _current;
@@ -66,6 +68,7 @@ public sealed partial class RoundOrchestrator
         _budget = options.Privacy is { } privacy ? new PrivacyBudget(privacy.TargetEpsilon, privacy.Delta) : null;
         _model = new ModelSnapshot(0, initialParameters);
         _quarantine = new WorkerQuarantine(options.QuarantineAfterFailures, options.QuarantineRounds);
+        _updateSpool = new RoundUpdateSpool(Path.Combine(options.RunDirectory, "spool"), store as IUpdateJournal);
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
 
@@ -96,6 +99,9 @@ public sealed partial class RoundOrchestrator
     public double ProximalMu => _strategy.ProximalMu;
 
     public ParameterManifest Manifest => _manifest;
+
+    /// <summary>Where uploads are received and the open round's verified updates are kept until its commit.</summary>
+    public RoundUpdateSpool UpdateSpool => _updateSpool;
 
     public ModelSnapshot CurrentModel
     {
@@ -252,6 +258,7 @@ public sealed partial class RoundOrchestrator
         var chosenSet = chosen.ToHashSet(StringComparer.Ordinal);
         var selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
+        var kept = RestoreKeptUpdates(round, model, ref selected);
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
         selection?.SetTag("fedtrain.clients.live", live.Count);
         selection?.SetTag("fedtrain.clients.selected", selected.Count);
@@ -260,6 +267,7 @@ public sealed partial class RoundOrchestrator
         {
             TraceParent = TraceParent.Of(Activity.Current),
         };
+        state.Restore(kept);
         lock (_lock)
         {
             _current = state;
@@ -291,16 +299,27 @@ public sealed partial class RoundOrchestrator
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
             RoundAttemptFailed?.Invoke(round, "quorum_missed");
+            _updateSpool.Discard(RunId, round);
             SignalChange();
             return null;
         }
 
         FaultInjection.Reached("aggregation", round);
-        var parameters = new float[model.ParameterCount];
         var aggregation = CoordinatorActivities.Start(CoordinatorActivities.Aggregation);
         aggregation?.SetTag("fedtrain.updates", accepted.Count);
         long aggregationStarted = Stopwatch.GetTimestamp();
-        var outcome = aggregator.Finish(model.Parameters, parameters);
+        float[] parameters;
+        AggregationOutcome outcome;
+        if (aggregator is IOwnedResultAggregator owned)
+        {
+            outcome = owned.FinishOwned(model.Parameters, out parameters);
+        }
+        else
+        {
+            parameters = new float[model.ParameterCount];
+            outcome = aggregator.Finish(model.Parameters, parameters);
+        }
+
         AggregateFinished?.Invoke(Stopwatch.GetElapsedTime(aggregationStarted));
         aggregation?.SetTag("fedtrain.applied", outcome.Applied);
         aggregation?.Dispose();
@@ -378,13 +397,53 @@ public sealed partial class RoundOrchestrator
                 : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
         };
         _store.CommitRound(RunId, result);
+        _updateSpool.Discard(RunId, pending.Round);
+        ModelSnapshot retired;
         lock (_lock)
         {
+            retired = _model;
             _model = next;
         }
 
+        // The retired model's buffer becomes the strategy's next sum: no fresh model-sized pages per round.
+        (_strategy as IModelBufferRecycler)?.Recycle(retired.Buffer);
+
         LogRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, pending.Participants.Count, pending.Selected, result.DurationSeconds);
         return result;
+    }
+
+    /// <summary>
+    /// The updates a crashed coordinator kept for this round, with their clients put into the cohort in place of
+    /// as many fresh picks, so they are counted once and not asked again. Under DP the cohort must be the round's
+    /// own Poisson sample, so kept updates are dropped there instead.
+    /// </summary>
+    private IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> RestoreKeptUpdates(
+        long round, ModelSnapshot model, ref List<ClientInfo> selected)
+    {
+        if (_options.Privacy is not null)
+        {
+            _updateSpool.Discard(RunId, round);
+            return [];
+        }
+
+        var kept = _updateSpool.Restore(
+            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason));
+        if (kept.Count == 0)
+        {
+            return kept;
+        }
+
+        var keptIds = kept.Select(k => k.Update.ClientId).ToHashSet(StringComparer.Ordinal);
+        var fromLive = selected.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
+        int target = Math.Max(selected.Count, kept.Count);
+        selected = kept
+            .Select(k => new ClientInfo(
+                k.Update.ClientId, k.Update.WorkerId, k.Update.ExampleCount,
+                fromLive.TryGetValue(k.Update.ClientId, out var live) ? live.LabelHistogram : []))
+            .Concat(selected.Where(c => !keptIds.Contains(c.ClientId)).Take(target - kept.Count))
+            .ToList();
+        LogResumedWithKeptUpdates(round, kept.Count);
+        return kept;
     }
 
     /// <summary>
@@ -671,4 +730,10 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Round {Round}: only {Eligible} clients outside quarantine, {Needed} needed; selecting from all live clients")]
     private partial void LogQuarantineWaived(long round, int eligible, int needed);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Round {Round} resumes with {Count} updates kept before the restart; their clients are not asked again")]
+    private partial void LogResumedWithKeptUpdates(long round, int count);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Round {Round}: the kept update of client {ClientId} is not used: {Reason}")]
+    private partial void LogKeptUpdateUnusable(long round, string clientId, string reason);
 }

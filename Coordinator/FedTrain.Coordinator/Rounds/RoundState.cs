@@ -1,5 +1,8 @@
 using FedTrain.Coordinator.Registry;
+using FedTrain.Coordinator.Spool;
+using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
+using FedTrain.Core.Aggregation;
 
 namespace FedTrain.Coordinator.Rounds;
 
@@ -88,16 +91,81 @@ public sealed class RoundState
         }
     }
 
-    /// <summary>Folds a validated delta into the round's running sum, weighted by its example count.</summary>
+    /// <summary>Folds a validated delta held in memory into the round's running sum, weighted by its example count.</summary>
     public void Accept(string workerId, string clientId, ReadOnlySpan<float> delta, long exampleCount)
     {
         lock (_lock)
         {
             ThrowIfCannotAccept(workerId, clientId);
-            _aggregator.Add(clientId, delta, exampleCount, _metrics.GetValueOrDefault(clientId));
-            _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, (long)delta.Length * sizeof(float));
-            CompleteIfAllAnswered();
+            AcceptLocked(workerId, clientId, new ArrayUpdate(delta.ToArray()), exampleCount, _metrics.GetValueOrDefault(clientId));
         }
+    }
+
+    /// <summary>
+    /// Keeps a verified upload in the spool (durably, where the spool has a journal) and folds it from there. Until
+    /// this call the aggregate has not seen a byte of the upload, so a refused or cut upload leaves it untouched.
+    /// </summary>
+    /// <param name="journalFailed">Called if the update was folded but its journal row could not be written.</param>
+    public void AcceptUpload(
+        string workerId, string clientId, RoundUpdateSpool spool, PendingUpload upload, long exampleCount, Action<Exception> journalFailed)
+    {
+        ArgumentNullException.ThrowIfNull(spool);
+        ArgumentNullException.ThrowIfNull(journalFailed);
+        lock (_lock)
+        {
+            ThrowIfCannotAccept(workerId, clientId);
+            var metrics = _metrics.GetValueOrDefault(clientId);
+            var record = new KeptUpdate(Round, Model.Version, clientId, workerId, exampleCount, RoundUpdateSpool.FileNameFor(Round, clientId), metrics?.GlobalLoss);
+            // The aggregator owns the opened update from here on and closes it once folded.
+            var update = spool.Store(upload, record.FileName, Model.ParameterCount);
+            try
+            {
+                AcceptLocked(workerId, clientId, update, exampleCount, metrics);
+            }
+            catch
+            {
+                // The aggregator refused it before touching the sum (e.g. q-FedAvg without the client's loss).
+                update.Dispose();
+                spool.Remove(record.FileName);
+                throw;
+            }
+
+            // Recorded only once folded and counted here: a crash before this line loses the update (the client is
+            // asked again), a crash after it resumes with it; neither counts it twice.
+            try
+            {
+                spool.Record(RunId, record);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Data.Common.DbException)
+            {
+                journalFailed(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Folds the updates a crashed coordinator kept for this round (the aggregator takes the opened files over); their
+    /// clients are not asked again.
+    /// </summary>
+    public void Restore(IReadOnlyList<(KeptUpdate Update, SpooledUpdate File)> kept)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        lock (_lock)
+        {
+            foreach (var (update, file) in kept)
+            {
+                ThrowIfCannotAccept(update.WorkerId, update.ClientId);
+                var metrics = update.GlobalLoss is { } loss ? new WorkerMetrics(0, 0, 0, 0, update.ExampleCount, 0, 0, 0) { GlobalLoss = loss } : null;
+                AcceptLocked(update.WorkerId, update.ClientId, file, update.ExampleCount, metrics);
+            }
+        }
+    }
+
+    private void AcceptLocked(string workerId, string clientId, IUpdateSource update, long exampleCount, WorkerMetrics? metrics)
+    {
+        _aggregator.Add(clientId, update, exampleCount, metrics);
+        _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, update.Length * sizeof(float));
+        CompleteIfAllAnswered();
     }
 
     /// <summary>Marks a selected client as failed for this round so the round stops waiting for it.</summary>

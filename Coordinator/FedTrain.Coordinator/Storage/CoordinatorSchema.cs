@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 3;
+    public static int LatestVersion => 4;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -51,6 +51,12 @@ internal static class CoordinatorSchema
                 credential_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, run_id TEXT NOT NULL, secret_hash {d.Blob} NOT NULL,
                 created_at TEXT NOT NULL, revoked_at TEXT);
             CREATE INDEX credentials_by_worker ON credentials (worker_id);
+            """),
+        new(4, "updates kept in the open round, for resuming it after a crash", $"""
+            CREATE TABLE kept_updates (
+                id {d.Identity}, run_id TEXT NOT NULL, round {d.BigInteger} NOT NULL, client_id TEXT NOT NULL,
+                worker_id TEXT NOT NULL, model_version {d.BigInteger} NOT NULL, example_count {d.BigInteger} NOT NULL,
+                file_name TEXT NOT NULL, global_loss {d.Real}, UNIQUE (run_id, round, client_id));
             """),
     ];
 }

@@ -1,4 +1,5 @@
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Aggregation;
 using FedTrain.Privacy;
 
 namespace FedTrain.Coordinator.Strategies;
@@ -60,7 +61,16 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
 
     private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IRoundAggregator
     {
-        public void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics) => dp.Add(delta);
+        public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
+        {
+            // Clipping needs the whole update; the mean buffer is free until Finish, so it holds it meanwhile.
+            using (delta as IDisposable)
+            {
+                delta.ReadRange(0, mean);
+            }
+
+            dp.Add(mean);
+        }
 
         public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)
         {

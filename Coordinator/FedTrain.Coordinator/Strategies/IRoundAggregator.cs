@@ -1,4 +1,5 @@
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Aggregation;
 
 namespace FedTrain.Coordinator.Strategies;
 
@@ -9,10 +10,13 @@ namespace FedTrain.Coordinator.Strategies;
 public interface IRoundAggregator : IDisposable
 {
     /// <param name="clientId">Whose update it is.</param>
-    /// <param name="delta">local − global, already checked for shape and finiteness.</param>
+    /// <param name="delta">
+    /// local − global, already checked for shape and finiteness, read range by range. The aggregator owns it from
+    /// this call on (even if the call throws): it may keep it until <see cref="Finish"/> and disposes it when done.
+    /// </param>
     /// <param name="exampleCount">The client's training examples (FedAvg's weight).</param>
     /// <param name="metrics">What the client's worker reported before uploading, if anything.</param>
-    void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics);
+    void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics);
 
     /// <summary>Writes the new global model into <paramref name="destination"/>, or says why the model stays as it is.</summary>
     AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination);

@@ -4,17 +4,16 @@ using FedTrain.Core.Strategies;
 namespace FedTrain.Coordinator.Strategies;
 
 /// <summary>FedAvg and its server-optimizer variants, and FedProx (FedAvg with a proximal term on the workers).</summary>
-internal sealed class MeanStrategy : IAggregationStrategy
+internal sealed class MeanStrategy : IAggregationStrategy, IModelBufferRecycler
 {
     private readonly WeightedSum _sum;
-    private readonly float[] _mean;
     private readonly IServerOptimizer? _optimizer;
+    private float[]? _spare;
 
     public MeanStrategy(string description, int length, IServerOptimizer? optimizer, double proximalMu = 0)
     {
         Description = description;
         _sum = new WeightedSum(length);
-        _mean = new float[length];
         _optimizer = optimizer;
         ProximalMu = proximalMu;
     }
@@ -27,8 +26,24 @@ internal sealed class MeanStrategy : IAggregationStrategy
 
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {
+        if (_sum.IsDetached)
+        {
+            // Last round's sum became the model; the model it replaced is the sum now.
+            _sum.Attach(_spare ?? new float[_sum.Length]);
+            _spare = null;
+        }
+
         _sum.Reset();
-        return new MeanAggregator(_sum, _mean, _optimizer);
+        return new MeanAggregator(_sum, _optimizer);
+    }
+
+    public void Recycle(float[] retired)
+    {
+        ArgumentNullException.ThrowIfNull(retired);
+        if (retired.LongLength == _sum.Length)
+        {
+            _spare = retired;
+        }
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Aggregation;
 using FedTrain.Core.Strategies;
 
 namespace FedTrain.Coordinator.Strategies;
@@ -7,8 +8,11 @@ namespace FedTrain.Coordinator.Strategies;
 /// q-FedAvg (q-FFL, Li et al. 2020): clients with a higher loss of the global model get more weight, trading a
 /// little average accuracy for the worst-served clients. Workers report each client's global-model loss.
 /// </summary>
-internal sealed class QFedAvgStrategy(string description, QFedAvg kernel) : IAggregationStrategy
+internal sealed class QFedAvgStrategy(string description, QFedAvg kernel, int length) : IAggregationStrategy
 {
+    // q-FedAvg weighs each update by its norm, so it reads the whole update; one buffer, reused every round.
+    private readonly float[] _update = new float[length];
+
     public string Description { get; } = description;
 
     public double ProximalMu => 0;
@@ -18,24 +22,26 @@ internal sealed class QFedAvgStrategy(string description, QFedAvg kernel) : IAgg
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {
         kernel.Reset();
-        return new Aggregator(kernel);
+        return new Aggregator(kernel, _update);
     }
 
     public void Dispose()
     {
     }
 
-    private sealed class Aggregator(QFedAvg kernel) : IRoundAggregator
+    private sealed class Aggregator(QFedAvg kernel, float[] update) : IRoundAggregator
     {
-        public void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics)
+        public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
         {
+            using var owned = delta as IDisposable;
             if (metrics?.GlobalLoss is not { } loss)
             {
                 throw new UpdateRejectedException(
                     RejectionKind.Malformed, $"q-FedAvg needs client {clientId}'s global-model loss; report metrics before uploading.");
             }
 
-            kernel.Add(delta, loss);
+            delta.ReadRange(0, update);
+            kernel.Add(update, loss);
         }
 
         public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)

@@ -1,4 +1,5 @@
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Aggregation;
 using FedTrain.Core.Robust;
 
 namespace FedTrain.Coordinator.Strategies;
@@ -41,8 +42,13 @@ internal sealed class RobustStrategy : IAggregationStrategy
 
     private sealed class Aggregator(RobustRule rule, UpdateSpool spool, float[] aggregate) : IRoundAggregator
     {
-        public void Add(string clientId, ReadOnlySpan<float> delta, long exampleCount, WorkerMetrics? metrics) =>
-            spool.Add(delta, exampleCount);
+        public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
+        {
+            using (delta as IDisposable)
+            {
+                spool.Add(delta, exampleCount);
+            }
+        }
 
         public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)
         {

@@ -70,7 +70,7 @@ public static class StrategyFactory
                 "fedadam" => new MeanStrategy(description, size, new FedAdam(size, Get("server_lr", 0.1), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedyogi" => new MeanStrategy(description, size, new FedYogi(size, Get("server_lr", 0.01), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedadagrad" => new MeanStrategy(description, size, new FedAdagrad(size, Get("server_lr", 0.1), Get("beta1", 0.0), Get("tau", 1e-3))),
-                "qfedavg" => new QFedAvgStrategy(description, new QFedAvg(size, Get("q", 0.1), localLearningRate)),
+                "qfedavg" => new QFedAvgStrategy(description, new QFedAvg(size, Get("q", 0.1), localLearningRate), size),
                 "median" => new RobustStrategy(description, new RobustRule.Median(), size, options.SpoolMemoryBytes, spillDirectory),
                 "trimmed-mean" => new RobustStrategy(description, new RobustRule.Trimmed(Beta(Get("beta", 0.1))), size, options.SpoolMemoryBytes, spillDirectory),
                 "krum" => new RobustStrategy(description, new RobustRule.KrumRule(Byzantine(Get("f", 1), minFitClients), 1), size, options.SpoolMemoryBytes, spillDirectory),

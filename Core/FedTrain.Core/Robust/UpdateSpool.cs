@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using FedTrain.Core.Aggregation;
 using Microsoft.Win32.SafeHandles;
@@ -95,6 +96,61 @@ public sealed class UpdateSpool : IUpdateSet, IDisposable
             _slots.Add(-++_spilledCount);
         }
 
+        _weights.Add(weight);
+    }
+
+    /// <summary>Appends an update read range by range from <paramref name="update"/> (a spool file, say), with its weight.</summary>
+    /// <param name="update">Δₖ, P finite floats.</param>
+    /// <param name="weight">nₖ &gt; 0, finite.</param>
+    public void Add(IUpdateSource update, double weight)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.Length != _length)
+        {
+            throw new ArgumentException($"Update has {update.Length} elements, the spool {_length}.", nameof(update));
+        }
+
+        if (!double.IsFinite(weight) || weight <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "Weight must be positive and finite.");
+        }
+
+        bool resident = _residentCount < _residentCapacity;
+        if (resident && _residentCount == _resident.Count)
+        {
+            _resident.Add(GC.AllocateUninitializedArray<float>(_length));
+        }
+
+        float[]? target = resident ? _resident[_residentCount] : null;
+        long spillOffset = resident ? 0 : SpillOffset(_spilledCount, 0);
+        var file = resident ? null : SpillFile();
+        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Min(_length, ParameterRanges.DefaultRangeSize));
+        try
+        {
+            for (long start = 0; start < _length; start += ParameterRanges.DefaultRangeSize)
+            {
+                int count = (int)Math.Min(ParameterRanges.DefaultRangeSize, _length - start);
+                var range = target is null ? buffer.AsSpan(0, count) : target.AsSpan((int)start, count);
+                update.ReadRange(start, range);
+                long bad = UpdateChecks.IndexOfNonFinite(range);
+                if (bad >= 0)
+                {
+                    throw new ArgumentException($"Update has a non-finite value at index {start + bad}.", nameof(update));
+                }
+
+                if (file is not null)
+                {
+                    RandomAccess.Write(file, MemoryMarshal.AsBytes(range), spillOffset + (start * sizeof(float)));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+
+        _slots.Add(resident ? _residentCount++ : -++_spilledCount);
         _weights.Add(weight);
     }
 

@@ -24,18 +24,7 @@ public sealed class PayloadAssembler : IDisposable
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(destination);
-        if (header.TotalBytes != expectedBytes || header.ParameterCount * sizeof(float) != header.TotalBytes)
-        {
-            throw new PayloadException(
-                PayloadError.BadHeader,
-                $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters; expected {expectedBytes} bytes.");
-        }
-
-        if (header.Sha256.Length != 32)
-        {
-            throw new PayloadException(PayloadError.BadHeader, $"SHA-256 must be 32 bytes, got {header.Sha256.Length}.");
-        }
-
+        PayloadHeaderCheck.Validate(header, expectedBytes);
         if (destination.LongLength * sizeof(float) < header.TotalBytes)
         {
             throw new ArgumentException("Destination is smaller than the payload.", nameof(destination));

@@ -14,4 +14,7 @@ public enum PayloadError
 
     /// <summary>The bytes do not hash to the header's SHA-256.</summary>
     ChecksumMismatch,
+
+    /// <summary>A value is NaN or ±Inf (checked only where the receiver asks for it).</summary>
+    NonFinite,
 }

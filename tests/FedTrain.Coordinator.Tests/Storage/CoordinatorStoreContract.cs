@@ -39,7 +39,7 @@ public abstract class CoordinatorStoreContract
     public void A_fresh_store_is_at_the_latest_schema_and_holds_no_run()
     {
         using var store = Open();
-        Assert.Equal(2, store.SchemaVersion);
+        Assert.Equal(CoordinatorSchema.LatestVersion, store.SchemaVersion);
         Assert.Null(store.LoadRun());
         Assert.Empty(store.LoadWorkers());
     }

@@ -17,7 +17,7 @@ public sealed class PostgresCoordinatorStoreTests : CoordinatorStoreContract, IR
         var stores = Enumerable.Range(0, 4).AsParallel().Select(_ => Open()).ToList();
         try
         {
-            Assert.All(stores, s => Assert.Equal(2, s.SchemaVersion));
+            Assert.All(stores, s => Assert.Equal(CoordinatorSchema.LatestVersion, s.SchemaVersion));
             using var connection = new NpgsqlConnection(_database.Value);
             connection.Open();
             using var command = connection.CreateCommand();

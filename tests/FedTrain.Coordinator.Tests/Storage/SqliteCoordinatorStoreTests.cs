@@ -31,7 +31,7 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
 
         using (var store = Open())
         {
-            Assert.Equal(2, store.SchemaVersion);
+            Assert.Equal(CoordinatorSchema.LatestVersion, store.SchemaVersion);
             Assert.Equal("run-old", store.LoadRun()!.RunId);
             Assert.Equal(0.6, Assert.Single(store.LoadRounds("run-old")).TestAccuracy);
             Assert.Null(store.LoadPendingRound("run-old"));

@@ -50,6 +50,9 @@ internal sealed class CliProcess : IDisposable
     public static CliProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
     /// <summary>Starts <c>fedtrain</c> with extra environment variables (e.g. an armed fault), which its worker processes inherit.</summary>
+    public static CliProcess Start(string[] environment, string[] arguments) =>
+        Start(environment.ToDictionary(v => v[..v.IndexOf('=', StringComparison.Ordinal)], v => v[(v.IndexOf('=', StringComparison.Ordinal) + 1)..]), arguments);
+
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(environment);

@@ -1,0 +1,133 @@
+using FedTrain.Coordinator.Storage;
+using FedTrain.Core.Aggregation;
+
+namespace FedTrain.Coordinator.Spool;
+
+/// <summary>
+/// The open round's verified updates, one file each in the run's <c>spool/</c> directory. An upload is received
+/// into a temporary file; once its checksum is verified it is flushed to disk, renamed into place and recorded in
+/// the journal, in that order, before it is folded and acknowledged. After a crash the round resumes with exactly
+/// the recorded updates: an unrecorded file is an upload that was never acknowledged and is deleted.
+/// </summary>
+/// <remarks>Without a journal (a store that keeps none) the files still spare process memory but nothing resumes.</remarks>
+public sealed class RoundUpdateSpool
+{
+    private const string TemporarySuffix = ".part";
+    private const string KeptSuffix = ".update";
+
+    private readonly IUpdateJournal? _journal;
+
+    /// <param name="directory">The spool directory, created if missing.</param>
+    /// <param name="journal">Where kept updates are recorded; null keeps no record.</param>
+    public RoundUpdateSpool(string directory, IUpdateJournal? journal)
+    {
+        Directory = System.IO.Directory.CreateDirectory(directory).FullName;
+        _journal = journal;
+    }
+
+    public string Directory { get; }
+
+    /// <summary>Whether kept updates survive a crash.</summary>
+    public bool IsDurable => _journal is not null;
+
+    /// <summary>Opens a fresh temporary file for one upload.</summary>
+    public PendingUpload Begin(long round, string clientId)
+    {
+        string path = Path.Combine(Directory, $"round-{round:D6}-{clientId}-{Guid.NewGuid():N}{TemporarySuffix}");
+        var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        return new PendingUpload(round, clientId, path, file);
+    }
+
+    /// <summary>
+    /// Moves a verified upload into place under <paramref name="fileName"/> (flushed to disk first where the spool is
+    /// durable) and opens it for folding. The caller disposes the returned update once folded.
+    /// </summary>
+    public SpooledUpdate Store(PendingUpload upload, string fileName, long parameterCount)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        string path = Path.Combine(Directory, fileName);
+        if (_journal is not null)
+        {
+            RandomAccess.FlushToDisk(upload.File);
+        }
+
+        File.Move(upload.TemporaryPath, path, overwrite: true);
+        upload.Kept = true;
+        return SpooledUpdate.Open(path, parameterCount);
+    }
+
+    /// <summary>Records a stored update in the journal, after making its rename durable; from here on it survives a crash.</summary>
+    public void Record(string runId, KeptUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (_journal is null)
+        {
+            return;
+        }
+
+        DirectorySync.Flush(Directory);
+        _journal.RecordKeptUpdate(runId, update);
+        SpoolFaultInjection.UpdateKept();
+    }
+
+    /// <summary>Deletes a stored update that was not accepted after all.</summary>
+    public void Remove(string fileName) => File.Delete(Path.Combine(Directory, fileName));
+
+    /// <summary>The spool file name of a client's update in a round.</summary>
+    public static string FileNameFor(long round, string clientId) => $"round-{round:D6}-{clientId}{KeptSuffix}";
+
+    /// <summary>
+    /// The updates a crashed coordinator kept for <paramref name="round"/> from model <paramref name="modelVersion"/>,
+    /// opened for folding. Everything else in the spool directory is left over from a crash and is deleted.
+    /// </summary>
+    /// <param name="skipped">Receives a line for each recorded update that cannot be used (file lost or damaged).</param>
+    public IReadOnlyList<(KeptUpdate Update, SpooledUpdate File)> Restore(
+        string runId, long round, long modelVersion, long parameterCount, Action<KeptUpdate, string> skipped)
+    {
+        ArgumentNullException.ThrowIfNull(skipped);
+        var records = _journal?.LoadKeptUpdates(runId, round) ?? [];
+        var usable = new List<(KeptUpdate, SpooledUpdate)>();
+        foreach (var record in records)
+        {
+            if (record.ModelVersion != modelVersion)
+            {
+                skipped(record, $"it was trained from model version {record.ModelVersion}, the round trains {modelVersion}");
+                continue;
+            }
+
+            try
+            {
+                usable.Add((record, SpooledUpdate.Open(Path.Combine(Directory, record.FileName), parameterCount)));
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                skipped(record, ex.Message);
+            }
+        }
+
+        var keep = usable.Select(u => u.Item1.FileName).ToHashSet(StringComparer.Ordinal);
+        foreach (string file in System.IO.Directory.EnumerateFiles(Directory))
+        {
+            if (!keep.Contains(Path.GetFileName(file)))
+            {
+                File.Delete(file);
+            }
+        }
+
+        return usable;
+    }
+
+    /// <summary>Forgets the updates of <paramref name="round"/> and earlier: journal rows, then files.</summary>
+    public void Discard(string runId, long round)
+    {
+        _journal?.DeleteKeptUpdates(runId, round);
+        foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "round-*"))
+        {
+            if (long.TryParse(Path.GetFileName(file).AsSpan(6, 6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long r)
+                && r <= round && !file.EndsWith(TemporarySuffix, StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using FedTrain.Protos;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Bench.Suites;
+
+/// <summary>
+/// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
+/// a model as 1 MiB chunks wrapping its float buffer, UploadUpdate writes the chunks through the payload file writer
+/// (per-chunk checks, SHA-256) into a spool file.
+/// </summary>
+internal sealed class PayloadTransferServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly float[] _model;
+    private readonly long _count;
+    private readonly byte[] _sha256;
+    private readonly string _uploadPath;
+
+    private PayloadTransferServer(WebApplication app, float[] model, long count, string uploadPath)
+    {
+        _app = app;
+        _model = model;
+        _count = count;
+        _sha256 = PayloadCodec.Sha256(model, count);
+        _uploadPath = uploadPath;
+    }
+
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<PayloadTransferServer> StartAsync(float[] model, long count, string uploadPath)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        ListenOptions? endpoint = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            GrpcKestrel.ConfigureLimits(kestrel);
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                endpoint = listen;
+            });
+        });
+        var app = builder.Build();
+        var server = new PayloadTransferServer(app, model, count, uploadPath);
+        var router = new GrpcRouter(new GrpcServerOptions(), app.Services.GetRequiredService<ILogger<GrpcRouter>>());
+        router.MapServerStreaming(CoordinatorMethods.DownloadModel, server.DownloadAsync);
+        router.MapClientStreaming(CoordinatorMethods.UploadUpdate, server.UploadAsync);
+        app.Run(router.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        server.Address = new Uri($"http://127.0.0.1:{endpoint!.IPEndPoint!.Port}");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task DownloadAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
+    {
+        var header = new PayloadHeader
+        {
+            TotalBytes = _count * sizeof(float),
+            ParameterCount = _count,
+            Sha256 = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(_sha256),
+            ChunkBytes = PayloadCodec.DefaultChunkBytes,
+        };
+        await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
+        foreach (var chunk in PayloadCodec.Chunks(_model, _count, PayloadCodec.DefaultChunkBytes))
+        {
+            await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<UploadAck> UploadAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
+    {
+        using var file = File.OpenHandle(_uploadPath, FileMode.Create, FileAccess.ReadWrite);
+        PayloadFileWriter? writer = null;
+        try
+        {
+            await foreach (var chunk in chunks.WithCancellation(context.CancellationToken).ConfigureAwait(false))
+            {
+                if (chunk.ContentCase == UpdateChunk.ContentOneofCase.Header)
+                {
+                    writer = new PayloadFileWriter(chunk.Header.Payload, file, _count * sizeof(float));
+                }
+                else
+                {
+                    (writer ?? throw new RpcException(StatusCode.InvalidArgument, "header first")).Append(chunk.Data.Span);
+                }
+            }
+
+            (writer ?? throw new RpcException(StatusCode.InvalidArgument, "no header")).Complete();
+            return new UploadAck { Accepted = true };
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+    }
+}

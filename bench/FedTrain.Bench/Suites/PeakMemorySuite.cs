@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using FedTrain.Protos;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+
+namespace FedTrain.Bench.Suites;
+
+/// <summary>
+/// Peak resident memory (VmHWM) of a real coordinator process through a FedAvg round whose N updates of a
+/// P-parameter model all arrive at once over gRPC from this process, against 3 × the model size plus the fixed base:
+/// the peak of the same run with a tiny model.
+/// </summary>
+internal sealed class PeakMemorySuite : IBenchSuite
+{
+    private const int Examples = 100;
+
+    public string Name => "memory";
+
+    public string Description => "coordinator peak RSS during FedAvg of N concurrent gRPC uploads, against 3x the model plus the base";
+
+    public async IAsyncEnumerable<BenchRow> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        int clients = context.Quick ? 4 : 32;
+        // The CNN's hidden layer sets the size: 3,136 · hidden weights dominate (15,900 → 50M parameters).
+        int hidden = context.Quick ? 2_000 : 15_900;
+        var (basePeak, baseParameters) = await RunOnceAsync(context, "base", clients, 16, cancellationToken).ConfigureAwait(false);
+        var (peak, parameters) = await RunOnceAsync(context, "model", clients, hidden, cancellationToken).ConfigureAwait(false);
+        long modelBytes = parameters * sizeof(float);
+        double bound = basePeak + (3.0 * modelBytes);
+        context.Log.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"memory: base {basePeak / 1e6:F0} MB with {baseParameters} parameters; {parameters} parameters ({modelBytes / 1e6:F0} MB): peak {peak / 1e6:F0} MB = base + {(peak - basePeak) / (double)modelBytes:F2} x model"));
+        yield return BenchRow.LowerIsBetter(
+            Name, string.Create(CultureInfo.InvariantCulture, $"coordinator peak RSS N={clients} P={parameters / 1e6:F0}M"),
+            peak / 1e6, "MB", bound / 1e6, "MB (3x model + base)");
+    }
+
+    private static async Task<(long PeakBytes, long Parameters)> RunOnceAsync(
+        BenchContext context, string label, int clients, int hidden, CancellationToken cancellationToken)
+    {
+        string runDirectory = Path.Combine(context.ScratchDirectory, "memory-" + label);
+        using var coordinator = CoordinatorProcess.Start(context.FedtrainExecutable, runDirectory,
+        [
+            "--rounds", "1", "--min-workers", "1", "--min-fit-clients", clients.ToString(CultureInfo.InvariantCulture),
+            "--fraction-evaluate", "0", "--test-limit", "100", "--hidden", hidden.ToString(CultureInfo.InvariantCulture),
+            "--round-timeout", "900",
+        ]);
+        await coordinator.WaitListeningAsync(TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        var sampling = coordinator.SampleUntilExitAsync(TimeSpan.FromMinutes(20), cancellationToken);
+        using var channel = GrpcChannel.ForAddress(coordinator.Address);
+        var uploader = new BenchUploader(channel, "bench-uploader");
+        string runId = await uploader.RegisterAsync(clients, Examples, cancellationToken).ConfigureAwait(false);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = uploader.HeartbeatAsync(done.Token);
+        long parameters;
+        try
+        {
+            var assignment = await uploader.WaitForAssignmentAsync(runId, cancellationToken).ConfigureAwait(false);
+            parameters = assignment.ParameterCount;
+            var delta = new float[parameters];
+            for (long i = 0; i < parameters; i++)
+            {
+                delta[i] = ((i % 977) - 488) * 1e-6f;
+            }
+
+            var header = PayloadCodec.CreateHeader(delta, parameters, PayloadCodec.DefaultChunkBytes);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            await Task.WhenAll(assignment.Clients.Select(client => uploader.UploadAsync(assignment, client, Examples, delta, header, cancellationToken)))
+                .ConfigureAwait(false);
+            context.Log.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"memory: {label}: {clients} uploads of {parameters * 4 / 1e6:F0} MB in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s"));
+        }
+        finally
+        {
+            await done.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+
+        int exit = await sampling.ConfigureAwait(false);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"The coordinator exited with {exit}:\n{coordinator.Output}");
+        }
+
+        return (coordinator.PeakBytes, parameters);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using FedTrain.Integration.Tests.Support;
+
+namespace FedTrain.Integration.Tests;
+
+/// <summary>
+/// The aggregate, transfer and memory suites in --quick mode through the real command: they keep working and
+/// report sane rows. No timing is asserted.
+/// </summary>
+public sealed class PerformanceBenchTests
+{
+    [Fact]
+    public async Task Aggregate_transfer_and_memory_suites_report_their_figures_against_references()
+    {
+        string directory = RepoPaths.NewRunDirectory("bench-perf");
+        string json = Path.Combine(directory, "rows.json");
+        using var bench = CliProcess.Start("bench", "aggregate", "transfer", "memory", "--quick", "--json", json);
+        int exit = await bench.WaitForExitAsync(TimeSpan.FromMinutes(8));
+        Assert.True(exit == 0, bench.Output);
+
+        var rows = JsonNode.Parse(await File.ReadAllTextAsync(json))!.AsArray().Select(r => r!.AsObject()).ToList();
+        Assert.Equal(
+            ["aggregate", "aggregate", "transfer", "transfer", "memory"],
+            rows.Select(r => (string)r["suite"]!));
+        foreach (var row in rows)
+        {
+            double value = (double)row["value"]!, reference = (double)row["reference"]!;
+            Assert.True(double.IsFinite(value) && value > 0, row.ToJsonString());
+            Assert.True(double.IsFinite(reference) && reference > 0, row.ToJsonString());
+        }
+
+        Assert.Equal(["N=4 P=1M", "N=4 P=1M from spool files"], rows.Take(2).Select(r => (string)r["case"]!));
+        Assert.Equal(["download 8 MB", "upload 8 MB"], rows.Skip(2).Take(2).Select(r => (string)r["case"]!));
+        var memory = rows[4];
+        Assert.Equal("MB", (string)memory["unit"]!);
+        // Lower is better for memory: the ratio is the bound over the peak.
+        Assert.Equal((double)memory["reference"]! / (double)memory["value"]!, (double)memory["ratio"]!, 9);
+    }
+}
