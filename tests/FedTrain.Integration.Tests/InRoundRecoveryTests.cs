@@ -19,7 +19,7 @@ public sealed class InRoundRecoveryTests
         [
             "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
             "--run-dir", dir, "--rounds", "2", "--min-workers", "1", "--min-fit-clients", "3", "--test-limit", "300",
-            "--local-steps", "10", "--fraction-evaluate", "0",
+            "--local-steps", "10", "--fraction-evaluate", "0", "--insecure-no-auth",
         ];
 
         // One worker process training three simulated clients one after another, so uploads land one at a time.

@@ -8,7 +8,7 @@ public sealed class ErrorTests
     private static readonly ImageDataset Data = SyntheticImages.Create(64);
 
     [Theory]
-    [InlineData("kind=vit;in=1,28,28;classes=10", "unknown model kind 'vit'")]
+    [InlineData("kind=rnn;in=1,28,28;classes=10", "unknown model kind 'rnn'")]
     [InlineData("kind=cnn;in=1,28,28;classes=10;conv=4;colour=red", "unknown key 'colour'")]
     [InlineData("kind=cnn;in=1,28,28;classes=ten;conv=4", "'ten' is not an integer")]
     [InlineData("kind=cnn;in=1,28,28;classes=10;conv=4,x", "'x' is not an integer")]

@@ -64,7 +64,7 @@ internal static class DemoCommand
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database);
-            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
+            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Directory.CreateDirectory(logDirectory);

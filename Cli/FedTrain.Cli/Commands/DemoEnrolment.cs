@@ -11,12 +11,13 @@ namespace FedTrain.Cli.Commands;
 internal static class DemoEnrolment
 {
     /// <summary>The security flags of each worker, by worker id.</summary>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, IEnumerable<string> workerIds)
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, IEnumerable<string> workerIds)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Directory.CreateDirectory(secrets);
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        using var store = new SqliteCoordinatorStore(Path.Combine(runDirectory, "coordinator.db"));
+        using var store = CoordinatorStoreFactory.Open(database, runDirectory);
+        var credentials = (ICredentialStore)store;
         foreach (string id in workerIds)
         {
             string credential = Path.Combine(secrets, id + ".credential");
@@ -27,7 +28,7 @@ internal static class DemoEnrolment
             }
 
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(store, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
             result[id] = ["--enrollment-token-file", token, "--credential-file", credential];
         }
 

@@ -34,7 +34,9 @@ internal sealed class LocalFederation
         int grpcPort = FreePort(), httpPort = FreePort();
         using var coordinator = Start("coordinator", [
             "coordinator", "--bind", "127.0.0.1", "--grpc-port", Invariant(grpcPort), "--http-port", Invariant(httpPort),
-            "--run-dir", _runDirectory, "--min-workers", Invariant(workers), .. CoordinatorArguments]);
+            "--run-dir", _runDirectory, "--min-workers", Invariant(workers),
+            // What orchestration costs is measured here, on loopback; enrolment is measured by nothing in it.
+            "--insecure-no-auth", .. CoordinatorArguments]);
         var workerProcesses = new List<Process>();
         try
         {

@@ -57,7 +57,7 @@ internal sealed class CoordinatorProcess : IDisposable
         foreach (string argument in new[]
         {
             "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
-            "--run-dir", runDirectory,
+            "--run-dir", runDirectory, "--insecure-no-auth",
         }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

@@ -84,6 +84,7 @@ public sealed partial class LivePageTests
 
         // The page never shows more rounds than the coordinator committed.
         using var http = new HttpClient { BaseAddress = new Uri(page) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", operatorToken);
         var rounds = await http.GetFromJsonAsync<JsonElement>("api/rounds", timeout.Token);
         Assert.InRange(view.Rounds, 2, rounds.GetProperty("rounds").GetArrayLength());
         var clients = await http.GetFromJsonAsync<JsonElement>("api/clients?round=1", timeout.Token);

@@ -61,6 +61,8 @@ internal sealed class FaultRun : IDisposable
         {
             "coordinator", "--config", ConfigPath, "--grpc-port", Port.ToString(CultureInfo.InvariantCulture), "--http-port", "0",
             "--bind", "127.0.0.1", "--run-dir", Directory, "--rounds", Rounds.ToString(CultureInfo.InvariantCulture), "--min-workers", "2",
+            // Faults, not authentication, are under test here (Security/ covers that).
+            "--insecure-no-auth",
         };
         arguments.AddRange(_slowTraining
             ? ["--local-steps", "30", "--batch-size", "32"]

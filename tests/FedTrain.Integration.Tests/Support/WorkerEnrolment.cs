@@ -7,16 +7,21 @@ namespace FedTrain.Integration.Tests.Support;
 internal static class WorkerEnrolment
 {
     /// <summary>The <c>fedtrain worker</c> flags that make each worker enrol and keep its credential, by worker id.</summary>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, params string[] workerIds)
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, params string[] workerIds) =>
+        PrepareIn(null, runDirectory, workerIds);
+
+    /// <summary>Enrols the workers in the coordinator's store: <paramref name="database"/>, or SQLite in the run directory.</summary>
+    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, params string[] workerIds)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Directory.CreateDirectory(secrets);
-        using var store = new SqliteCoordinatorStore(Path.Combine(runDirectory, "coordinator.db"));
+        using var store = CoordinatorStoreFactory.Open(database, runDirectory);
+        var credentials = (ICredentialStore)store;
         var flags = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (string id in workerIds)
         {
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(store, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
             flags[id] = ["--enrollment-token-file", token, "--credential-file", Path.Combine(secrets, id + ".credential")];
         }
 
