@@ -198,7 +198,7 @@ public sealed partial class WorkerAgent : IDisposable
             ? trainer.Evaluate(client.Train.Take(GlobalLossSample), 256).MeanLoss
             : null;
         // Each client shuffles differently within a round, and each round differently.
-        var clientConfig = config with { Seed = config.Seed ^ (ulong)StringComparer.Ordinal.GetHashCode(client.ClientId) };
+        var clientConfig = config with { Seed = config.Seed ^ Core.Data.SplitMix64.SeedFrom(client.ClientId) };
         TrainResult training;
         var trainSpan = WorkerActivities.StartChild(WorkerActivities.Train);
         trainSpan?.SetTag("fedtrain.client_id", client.ClientId);

@@ -11,6 +11,22 @@ public sealed class SplitMix64
 
     public SplitMix64(ulong seed) => _state = seed;
 
+    /// <summary>
+    /// A seed derived from a name (FNV-1a over its UTF-16 code units), the same in every process; unlike
+    /// <see cref="string.GetHashCode()"/>, which .NET randomises per process.
+    /// </summary>
+    public static ulong SeedFrom(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ulong hash = 0xCBF29CE484222325UL;
+        foreach (char c in name)
+        {
+            hash = (hash ^ c) * 0x100000001B3UL;
+        }
+
+        return hash;
+    }
+
     public ulong NextUInt64()
     {
         ulong z = _state += 0x9E3779B97F4A7C15UL;
