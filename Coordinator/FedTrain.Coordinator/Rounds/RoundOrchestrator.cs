@@ -357,7 +357,9 @@ public sealed partial class RoundOrchestrator
             _store.SavePendingRound(RunId, pending, release);
             if (release is not null)
             {
-                privacySpan?.SetTag("fedtrain.epsilon", _budget!.Commit(release.SamplingRate, release.NoiseMultiplier));
+                // Not inside SetTag's arguments: with no listener the span is null and `?.` would skip the commit.
+                double spent = _budget!.Commit(release.SamplingRate, release.NoiseMultiplier);
+                privacySpan?.SetTag("fedtrain.epsilon", spent);
             }
         }
 
