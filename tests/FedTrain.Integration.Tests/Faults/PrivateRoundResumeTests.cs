@@ -37,7 +37,7 @@ public sealed partial class PrivateRoundResumeTests
             cohort = store.LoadOpenCohort(runId, round)!;
             Assert.NotNull(cohort);
             kept = Assert.Single(store.LoadKeptUpdates(runId, round));
-            Assert.Empty(store.LoadPrivacyReleases(runId).Where(r => r.Round == round));
+            Assert.DoesNotContain(store.LoadPrivacyReleases(runId), r => r.Round == round);
         }
 
         Assert.Contains(cohort.Members, m => m.ClientId == kept.ClientId);
