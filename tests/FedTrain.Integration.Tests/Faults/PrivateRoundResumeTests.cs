@@ -30,13 +30,13 @@ public sealed partial class PrivateRoundResumeTests
         string runId;
         SampledCohort cohort;
         KeptUpdate kept;
-        using (var store = new SqliteCoordinatorStore(Path.Combine(run.Directory, "coordinator.db")))
+        using (var store = OpenStore(run))
         {
             runId = store.LoadRun()!.RunId;
             long round = store.LoadRounds(runId).Count + 1;
             cohort = store.LoadOpenCohort(runId, round)!;
             Assert.NotNull(cohort);
-            kept = Assert.Single(store.LoadKeptUpdates(runId, round));
+            kept = Assert.Single(((IUpdateJournal)store).LoadKeptUpdates(runId, round));
             Assert.DoesNotContain(store.LoadPrivacyReleases(runId), r => r.Round == round);
         }
 
@@ -65,11 +65,14 @@ public sealed partial class PrivateRoundResumeTests
         Assert.All(run.Workers, FaultRun.AssertReconnected);
         // Contiguous rounds, an unbroken checkpoint chain, and ε exactly that of one release per committed round.
         RunInvariants.Check(run, privacy: true);
-        using (var store = new SqliteCoordinatorStore(Path.Combine(run.Directory, "coordinator.db")))
+        using (var store = OpenStore(run))
         {
             Assert.Equal(Enumerable.Range(1, FaultRun.Rounds).Select(i => (long)i), store.LoadPrivacyReleases(runId).Select(p => p.Round));
         }
     }
+
+    /// <summary>The store the run's coordinators use, opened as <c>fedtrain admin</c> would.</summary>
+    private static ICoordinatorStore OpenStore(FaultRun run) => CoordinatorStoreFactory.Open(null, run.Directory);
 
     [GeneratedRegex(@"Round (\d+): accepted update for client (\S+) ")]
     private static partial Regex Accepted();
