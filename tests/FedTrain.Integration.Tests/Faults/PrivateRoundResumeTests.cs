@@ -44,7 +44,7 @@ public sealed partial class PrivateRoundResumeTests
         string r = cohort.Round.ToString(CultureInfo.InvariantCulture);
 
         var second = await run.StartCoordinatorAsync();
-        Assert.True(await second.WaitForExitAsync(Generous) == 0, second.Output);
+        Assert.True(await run.WaitForExitAsync(second, Generous) == 0, second.Output);
         Assert.Contains(
             $"Round {r} (attempt {cohort.Attempt}) resumes the Poisson-sampled cohort of {cohort.Members.Count} clients recorded before the restart",
             second.Output, StringComparison.Ordinal);

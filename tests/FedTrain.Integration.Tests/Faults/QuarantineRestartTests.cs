@@ -28,7 +28,7 @@ public sealed class QuarantineRestartTests
         await FaultRun.WaitForInjectedCrashAsync(first, Generous);
 
         var second = await run.StartCoordinatorAsync();
-        Assert.True(await second.WaitForExitAsync(Generous) == 0, second.Output);
+        Assert.True(await run.WaitForExitAsync(second, Generous) == 0, second.Output);
         Assert.Contains("Quarantine restored from the store: 1 workers with a quarantine on record", second.Output, StringComparison.Ordinal);
         Assert.Contains("registered for run", restarted.Output, StringComparison.Ordinal);
 
