@@ -28,6 +28,7 @@ internal static class StatusReport
             live_clients = registry.LiveClients().Count,
             // Keyed by worker: the last round each quarantined worker sits out.
             quarantined_workers = orchestrator.Quarantine.Snapshot(current?.Round ?? committed.Count + 1L),
+            quarantine_reasons = orchestrator.Quarantine.Reasons(current?.Round ?? committed.Count + 1L),
             consecutive_failures = orchestrator.Quarantine.ConsecutiveFailures(),
             rounds = committed.Select(r => new
             {

@@ -4,7 +4,8 @@ namespace FedTrain.Coordinator.Registry;
 /// Keeps workers that keep failing out of the cohort for a while. Each closed round reports, per worker that had
 /// clients selected, whether the assignment failed (none of its updates was accepted); after
 /// <c>failuresToQuarantine</c> failed assignments in a row the worker sits out the next <c>rounds</c> rounds,
-/// then gets a fresh start. State lives in memory: a restarted coordinator forgives everyone.
+/// then gets a fresh start. The coordinator saves <see cref="Entries"/> to its store after each closed round and
+/// <see cref="Restore"/>s them on resume, so a restart forgives no one.
 /// </summary>
 public sealed class WorkerQuarantine
 {
@@ -13,6 +14,7 @@ public sealed class WorkerQuarantine
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _consecutiveFailures = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long From, long Through)> _quarantined = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _reasons = new(StringComparer.Ordinal);
 
     /// <param name="failuresToQuarantine">Failed assignments in a row that quarantine a worker; 0 turns quarantine off.</param>
     /// <param name="rounds">Rounds a quarantined worker sits out.</param>
@@ -28,14 +30,25 @@ public sealed class WorkerQuarantine
     /// Records the outcome of <paramref name="workerId"/>'s assignment in <paramref name="round"/>. Returns the last
     /// round of its quarantine when this failure starts one, otherwise null.
     /// </summary>
-    public long? RecordAssignment(string workerId, long round, bool failed)
+    /// <param name="reason">What went wrong, kept with the worker's state; null records none.</param>
+    public long? RecordAssignment(string workerId, long round, bool failed, string? reason = null)
     {
         lock (_lock)
         {
             if (!failed)
             {
                 _consecutiveFailures.Remove(workerId);
+                if (!_quarantined.ContainsKey(workerId))
+                {
+                    _reasons.Remove(workerId);
+                }
+
                 return null;
+            }
+
+            if (reason is not null)
+            {
+                _reasons[workerId] = reason;
             }
 
             int failures = _consecutiveFailures.GetValueOrDefault(workerId) + 1;
@@ -68,6 +81,73 @@ public sealed class WorkerQuarantine
         {
             return _quarantined.Where(q => round >= q.Value.From && round <= q.Value.Through).OrderBy(q => q.Key, StringComparer.Ordinal)
                 .ToDictionary(q => q.Key, q => q.Value.Through, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Why each worker quarantined in <paramref name="round"/> failed last, where known.</summary>
+    public IReadOnlyDictionary<string, string> Reasons(long round)
+    {
+        lock (_lock)
+        {
+            return _quarantined.Where(q => round >= q.Value.From && round <= q.Value.Through && _reasons.ContainsKey(q.Key))
+                .OrderBy(q => q.Key, StringComparer.Ordinal)
+                .ToDictionary(q => q.Key, q => _reasons[q.Key], StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Every worker with failures on record or a quarantine (served out or not), in worker id order: what the store keeps.</summary>
+    public IReadOnlyList<QuarantineEntry> Entries()
+    {
+        lock (_lock)
+        {
+            return _consecutiveFailures.Keys.Union(_quarantined.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(worker => new QuarantineEntry(
+                    worker,
+                    _consecutiveFailures.GetValueOrDefault(worker),
+                    _quarantined.TryGetValue(worker, out var span) ? span.From : null,
+                    _quarantined.TryGetValue(worker, out span) ? span.Through : null,
+                    _reasons.GetValueOrDefault(worker)))
+                .ToList();
+        }
+    }
+
+    /// <summary>Replaces the state with <paramref name="entries"/>, as saved by an earlier coordinator of the run.</summary>
+    /// <exception cref="ArgumentException">An entry is inconsistent (negative count, or only one end of a quarantine).</exception>
+    public void Restore(IEnumerable<QuarantineEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var list = entries.ToList();
+        foreach (var entry in list)
+        {
+            if (entry.ConsecutiveFailures < 0 || entry.QuarantinedFrom.HasValue != entry.QuarantinedThrough.HasValue
+                || entry.QuarantinedFrom > entry.QuarantinedThrough)
+            {
+                throw new ArgumentException($"Stored quarantine state of worker {entry.WorkerId} is inconsistent: {entry}.", nameof(entries));
+            }
+        }
+
+        lock (_lock)
+        {
+            _consecutiveFailures.Clear();
+            _quarantined.Clear();
+            _reasons.Clear();
+            foreach (var entry in list)
+            {
+                if (entry.ConsecutiveFailures > 0)
+                {
+                    _consecutiveFailures[entry.WorkerId] = entry.ConsecutiveFailures;
+                }
+
+                if (entry is { QuarantinedFrom: { } from, QuarantinedThrough: { } through })
+                {
+                    _quarantined[entry.WorkerId] = (from, through);
+                }
+
+                if (entry.Reason is not null)
+                {
+                    _reasons[entry.WorkerId] = entry.Reason;
+                }
+            }
         }
     }
 

@@ -41,6 +41,7 @@ public sealed partial class RoundOrchestrator
     private readonly List<RoundResult> _committed = [];
     private readonly WorkerQuarantine _quarantine;
     private readonly RoundUpdateSpool _updateSpool;
+    private readonly PoissonCohorts? _cohorts;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelSnapshot _model;
     private RoundState? _current;
@@ -69,6 +70,7 @@ public sealed partial class RoundOrchestrator
         _model = new ModelSnapshot(0, initialParameters);
         _quarantine = new WorkerQuarantine(options.QuarantineAfterFailures, options.QuarantineRounds);
         _updateSpool = new RoundUpdateSpool(Path.Combine(options.RunDirectory, "spool"), store as IUpdateJournal);
+        _cohorts = options.Privacy is { } dp ? new PoissonCohorts(store, dp.SamplingRate) : null;
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
 
@@ -225,10 +227,13 @@ public sealed partial class RoundOrchestrator
     {
         // One trace per round, its attempts included.
         using var trace = CoordinatorActivities.StartRound(RunId, round);
-        for (int attempt = 1; ; attempt++)
+        // Under DP a round a crash interrupted resumes the attempt it was in, with that attempt's recorded cohort.
+        var resumed = _cohorts?.Resumable(RunId, round, CurrentModel.Version);
+        for (int attempt = resumed?.Attempt ?? 1; ; attempt++)
         {
             trace?.SetTag("fedtrain.attempts", attempt);
-            var result = await TryRunRoundAsync(round, attempt, cancellationToken).ConfigureAwait(false);
+            var result = await TryRunRoundAsync(round, attempt, resumed, cancellationToken).ConfigureAwait(false);
+            resumed = null;
             if (result is not null)
             {
                 return result;
@@ -242,23 +247,37 @@ public sealed partial class RoundOrchestrator
         }
     }
 
-    private async Task<RoundResult?> TryRunRoundAsync(long round, int attempt, CancellationToken cancellationToken)
+    /// <param name="resumed">Under DP, the recorded cohort of this attempt that a crashed coordinator left open; null draws afresh.</param>
+    private async Task<RoundResult?> TryRunRoundAsync(long round, int attempt, SampledCohort? resumed, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         var selection = CoordinatorActivities.Start(CoordinatorActivities.Selection);
         await _registry.WaitForLiveClientsAsync(_options.MinFitClients, cancellationToken).ConfigureAwait(false);
         var live = EligibleClients(round);
-        // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
-        // accountant assumes, drawn from the secure generator; otherwise a seeded uniform sample.
-        IReadOnlyList<string> chosen = _options.Privacy is { } dp
-            ? PoissonSampler.Sample(live.Count, dp.SamplingRate).Select(i => live[i].ClientId).ToList()
-            : CohortSelector.Select(
-                live.Select(c => c.ClientId).ToList(), _options.FractionFit, _options.MinFitClients,
-                _options.Seed ^ (ulong)(round * 1_000_003 + attempt));
-        var chosenSet = chosen.ToHashSet(StringComparer.Ordinal);
-        var selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
         var model = CurrentModel;
-        var kept = RestoreKeptUpdates(round, model, ref selected);
+        List<ClientInfo> selected;
+        if (_cohorts is not null)
+        {
+            // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
+            // accountant assumes, drawn from the secure generator and recorded before any assignment goes out.
+            var cohort = resumed ?? _cohorts.Draw(RunId, round, attempt, model.Version, live);
+            selected = PoissonCohorts.Clients(cohort, _registry);
+            if (resumed is not null)
+            {
+                LogCohortResumed(round, attempt, selected.Count);
+                await PoissonCohorts.WaitForWorkersAsync(selected, _registry, _options.WorkerTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var chosenSet = CohortSelector.Select(
+                live.Select(c => c.ClientId).ToList(), _options.FractionFit, _options.MinFitClients,
+                _options.Seed ^ (ulong)(round * 1_000_003 + attempt)).ToHashSet(StringComparer.Ordinal);
+            selected = live.Where(c => chosenSet.Contains(c.ClientId)).ToList();
+        }
+
+        IReadOnlyList<string> chosen = selected.Select(c => c.ClientId).ToList();
+        var kept = RestoreKeptUpdates(round, model, resumed is not null, ref selected);
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
         selection?.SetTag("fedtrain.clients.live", live.Count);
         selection?.SetTag("fedtrain.clients.selected", selected.Count);
@@ -292,13 +311,15 @@ public sealed partial class RoundOrchestrator
             LogParticipantFailed(round, failure);
         }
 
-        RecordAssignments(round, selected, accepted);
+        RecordAssignments(round, selected, accepted, failures);
 
         int quorum = (int)Math.Ceiling(_options.QuorumFraction * selected.Count);
         if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
             RoundAttemptFailed?.Invoke(round, "quorum_missed");
+            // The cohort first: a crash between the two must not resume this attempt, whose updates are gone.
+            _cohorts?.Close(RunId, round, attempt, PoissonCohorts.QuorumMissed);
             _updateSpool.Discard(RunId, round);
             SignalChange();
             return null;
@@ -399,6 +420,7 @@ public sealed partial class RoundOrchestrator
                 : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
         };
         _store.CommitRound(RunId, result);
+        _cohorts?.Close(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed);
         _updateSpool.Discard(RunId, pending.Round);
         ModelSnapshot retired;
         lock (_lock)
@@ -415,14 +437,15 @@ public sealed partial class RoundOrchestrator
     }
 
     /// <summary>
-    /// The updates a crashed coordinator kept for this round, with their clients put into the cohort in place of
-    /// as many fresh picks, so they are counted once and not asked again. Under DP the cohort must be the round's
-    /// own Poisson sample, so kept updates are dropped there instead.
+    /// The updates a crashed coordinator kept for this round, counted once and not asked again. Without DP their
+    /// clients are put into the cohort in place of as many fresh picks. Under DP the cohort is the round's recorded
+    /// Poisson sample: only a resumed cohort's own clients' updates are used (clipped and folded like fresh ones), and
+    /// a freshly drawn cohort starts with none.
     /// </summary>
     private IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> RestoreKeptUpdates(
-        long round, ModelSnapshot model, ref List<ClientInfo> selected)
+        long round, ModelSnapshot model, bool cohortResumed, ref List<ClientInfo> selected)
     {
-        if (_options.Privacy is not null)
+        if (_options.Privacy is not null && !cohortResumed)
         {
             _updateSpool.Discard(RunId, round);
             return [];
@@ -430,6 +453,21 @@ public sealed partial class RoundOrchestrator
 
         var kept = _updateSpool.Restore(
             RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason));
+        if (_options.Privacy is not null)
+        {
+            var cohort = selected.Select(c => c.ClientId).ToHashSet(StringComparer.Ordinal);
+            kept = KeepCohortMembers(round, kept, cohort);
+            if (kept.Count > 0)
+            {
+                // A kept update counts for the worker that sent it, even if its client has moved since.
+                var senders = kept.ToDictionary(k => k.Update.ClientId, k => k.Update.WorkerId, StringComparer.Ordinal);
+                selected = selected.Select(c => senders.TryGetValue(c.ClientId, out string? sender) ? c with { WorkerId = sender } : c).ToList();
+                LogResumedWithKeptUpdates(round, kept.Count);
+            }
+
+            return kept;
+        }
+
         if (kept.Count == 0)
         {
             return kept;
@@ -446,6 +484,27 @@ public sealed partial class RoundOrchestrator
             .ToList();
         LogResumedWithKeptUpdates(round, kept.Count);
         return kept;
+    }
+
+    /// <summary>The kept updates of the cohort's clients; any other (there should be none) is closed and not used.</summary>
+    private List<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> KeepCohortMembers(
+        long round, IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> kept, HashSet<string> cohort)
+    {
+        var members = new List<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)>(kept.Count);
+        foreach (var entry in kept)
+        {
+            if (cohort.Contains(entry.Update.ClientId))
+            {
+                members.Add(entry);
+            }
+            else
+            {
+                entry.File.Dispose();
+                LogKeptUpdateUnusable(round, entry.Update.ClientId, "its client is not in the round's recorded cohort");
+            }
+        }
+
+        return members;
     }
 
     /// <summary>
@@ -525,17 +584,31 @@ public sealed partial class RoundOrchestrator
         return eligible;
     }
 
-    /// <summary>Feeds the quarantine: a worker's assignment failed when none of its selected clients' updates was accepted.</summary>
-    private void RecordAssignments(long round, IReadOnlyList<ClientInfo> selected, IReadOnlyList<ParticipantResult> accepted)
+    /// <summary>
+    /// Feeds the quarantine (a worker's assignment failed when none of its selected clients' updates was accepted) and
+    /// saves its state, so that a restarted coordinator keeps the same workers out.
+    /// </summary>
+    private void RecordAssignments(long round, IReadOnlyList<ClientInfo> selected, IReadOnlyList<ParticipantResult> accepted, IReadOnlyList<string> failures)
     {
-        var delivered = accepted.Select(p => p.WorkerId).ToHashSet(StringComparer.Ordinal);
-        foreach (string worker in selected.Select(c => c.WorkerId).Distinct(StringComparer.Ordinal))
+        if (selected.Count == 0)
         {
-            if (_quarantine.RecordAssignment(worker, round, failed: !delivered.Contains(worker)) is { } through)
+            return;
+        }
+
+        var delivered = accepted.Select(p => p.WorkerId).ToHashSet(StringComparer.Ordinal);
+        foreach (var clients in selected.GroupBy(c => c.WorkerId, StringComparer.Ordinal))
+        {
+            // Failures read "CLIENT: what went wrong"; the worker's first one says why its assignment failed.
+            string? failure = clients.Select(c => failures.FirstOrDefault(f => f.StartsWith(c.ClientId + ": ", StringComparison.Ordinal)))
+                .FirstOrDefault(f => f is not null);
+            string reason = string.Create(CultureInfo.InvariantCulture, $"round {round}: {failure ?? "no update accepted"}");
+            if (_quarantine.RecordAssignment(clients.Key, round, failed: !delivered.Contains(clients.Key), reason) is { } through)
             {
-                LogWorkerQuarantined(worker, _options.QuarantineAfterFailures, round + 1, through);
+                LogWorkerQuarantined(clients.Key, _options.QuarantineAfterFailures, round + 1, through);
             }
         }
+
+        _store.SaveQuarantine(RunId, _quarantine.Entries());
     }
 
     /// <summary>
@@ -620,6 +693,13 @@ public sealed partial class RoundOrchestrator
         }
 
         RunId = existing.RunId;
+        var quarantine = _store.LoadQuarantine(RunId);
+        _quarantine.Restore(quarantine);
+        if (quarantine.Count > 0)
+        {
+            LogQuarantineRestored(quarantine.Count(q => q.QuarantinedThrough is not null), quarantine.Count(q => q.ConsecutiveFailures > 0));
+        }
+
         // Every noised release counts, committed or not: its noise was already seen.
         foreach (var release in _store.LoadPrivacyReleases(RunId))
         {
@@ -738,4 +818,10 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Round {Round}: the kept update of client {ClientId} is not used: {Reason}")]
     private partial void LogKeptUpdateUnusable(long round, string clientId, string reason);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) resumes the Poisson-sampled cohort of {Clients} clients recorded before the restart; no new sample is drawn")]
+    private partial void LogCohortResumed(long round, int attempt, int clients);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
+    private partial void LogQuarantineRestored(int quarantined, int failing);
 }

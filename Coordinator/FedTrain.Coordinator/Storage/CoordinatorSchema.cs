@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 4;
+    public static int LatestVersion => 5;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -57,6 +57,16 @@ internal static class CoordinatorSchema
                 id {d.Identity}, run_id TEXT NOT NULL, round {d.BigInteger} NOT NULL, client_id TEXT NOT NULL,
                 worker_id TEXT NOT NULL, model_version {d.BigInteger} NOT NULL, example_count {d.BigInteger} NOT NULL,
                 file_name TEXT NOT NULL, global_loss {d.Real}, UNIQUE (run_id, round, client_id));
+            """),
+        new(5, "worker quarantine and the sampled cohort of each round attempt, for resuming after a crash", $"""
+            CREATE TABLE worker_quarantine (
+                run_id TEXT NOT NULL REFERENCES runs(run_id), worker_id TEXT NOT NULL, consecutive_failures {d.Integer} NOT NULL,
+                quarantined_from {d.BigInteger}, quarantined_through {d.BigInteger}, reason TEXT, updated_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, worker_id));
+            CREATE TABLE round_cohorts (
+                run_id TEXT NOT NULL REFERENCES runs(run_id), round {d.BigInteger} NOT NULL, attempt {d.Integer} NOT NULL,
+                model_version {d.BigInteger} NOT NULL, clients TEXT NOT NULL, outcome TEXT, created_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, round, attempt));
             """),
     ];
 }

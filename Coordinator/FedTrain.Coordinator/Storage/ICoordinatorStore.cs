@@ -8,7 +8,7 @@ namespace FedTrain.Coordinator.Storage;
 /// exists in the store only once it is committed: its checkpoint file is written (atomically) before
 /// <see cref="CommitRound"/> records it, so a crash never leaves a round that points at a missing model.
 /// </summary>
-public interface ICoordinatorStore : IDisposable
+public interface ICoordinatorStore : IDisposable, IQuarantineStore, ICohortStore
 {
     /// <summary>The schema version the store was migrated to when it was opened.</summary>
     int SchemaVersion { get; }

@@ -170,6 +170,70 @@ public abstract class CoordinatorStoreContract
     }
 
     [BackendFact]
+    public void Quarantine_state_is_replaced_as_a_whole_and_read_back_per_run_after_reopening()
+    {
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            store.CreateRun(new RunRecord("run-2", "{}", DateTimeOffset.UnixEpoch, "running"));
+            Assert.Empty(store.LoadQuarantine("run-1"));
+            store.SaveQuarantine("run-1", [new QuarantineEntry("w9", 1, null, null, "round 1: c9: went silent")]);
+            // The next save is the whole state: w9 delivered since and is gone from it.
+            store.SaveQuarantine("run-1",
+            [
+                new QuarantineEntry("w2", 2, null, null, "round 4: c2: no update before the deadline"),
+                new QuarantineEntry("w1", 0, 5, 7, "round 4: c1: worker w1 went silent (no heartbeat)"),
+                new QuarantineEntry("w3", 1, 2, 3, null),
+            ]);
+            store.SaveQuarantine("run-2", [new QuarantineEntry("w1", 1, null, null, null)]);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(
+            [
+                new QuarantineEntry("w1", 0, 5, 7, "round 4: c1: worker w1 went silent (no heartbeat)"),
+                new QuarantineEntry("w2", 2, null, null, "round 4: c2: no update before the deadline"),
+                new QuarantineEntry("w3", 1, 2, 3, null),
+            ],
+            reopened.LoadQuarantine("run-1"));
+        Assert.Equal([new QuarantineEntry("w1", 1, null, null, null)], reopened.LoadQuarantine("run-2"));
+        reopened.SaveQuarantine("run-1", []);
+        Assert.Empty(reopened.LoadQuarantine("run-1"));
+    }
+
+    [BackendFact]
+    public void A_sampled_cohort_stays_open_across_reopening_until_its_attempt_is_closed()
+    {
+        CohortMember[] members = [new("c1", "w1", 10), new("c4", "w2", 7)];
+        using (var store = Open())
+        {
+            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            store.SaveCohort("run-1", new SampledCohort(1, 1, 0, [new("c2", "w2", 3)]));
+            store.CloseCohorts("run-1", 1, 1, "committed");
+            store.SaveCohort("run-1", new SampledCohort(2, 1, 1, [new("c3", "w1", 5)]));
+            store.CloseCohorts("run-1", 2, 1, "quorum_missed");
+            store.SaveCohort("run-1", new SampledCohort(2, 2, 1, members));
+            // An empty Poisson sample is a cohort too.
+            store.SaveCohort("run-1", new SampledCohort(3, 1, 2, []));
+        }
+
+        using var reopened = Open();
+        Assert.Null(reopened.LoadOpenCohort("run-1", 1));
+        var open = reopened.LoadOpenCohort("run-1", 2)!;
+        Assert.Equal((2L, 2, 1L), (open.Round, open.Attempt, open.ModelVersion));
+        Assert.Equal(members, open.Members);
+        Assert.Empty(reopened.LoadOpenCohort("run-1", 3)!.Members);
+        Assert.Null(reopened.LoadOpenCohort("run-other", 2));
+
+        // A second cohort for the same attempt is refused and leaves the first as it was.
+        Assert.Throws<InvalidOperationException>(() => reopened.SaveCohort("run-1", new SampledCohort(2, 2, 1, [new("c9", "w9", 1)])));
+        Assert.Equal(members, reopened.LoadOpenCohort("run-1", 2)!.Members);
+
+        reopened.CloseCohorts("run-1", 2, 2, "committed");
+        Assert.Null(reopened.LoadOpenCohort("run-1", 2));
+    }
+
+    [BackendFact]
     public async Task Concurrent_writers_do_not_interfere()
     {
         using var store = Open();

@@ -16,6 +16,9 @@ internal sealed class FaultRun : IDisposable
     public const int Rounds = 2;
     public const double SamplingRate = 0.5, NoiseMultiplier = 1.0, Delta = 1e-5;
 
+    /// <summary>Rounds a quarantined worker sits out: more than the run has, so a quarantine lasts to its end.</summary>
+    public const int QuarantineRounds = 5;
+
     private readonly List<CliProcess> _processes = [];
     private readonly bool _privacy;
     private readonly bool _slowTraining;
@@ -25,18 +28,25 @@ internal sealed class FaultRun : IDisposable
     /// <param name="workerPort">Where workers connect, when a proxy sits in front of the coordinator.</param>
     /// <param name="slowTraining">Trains the full-size CNN for seconds, so a test can act while workers train.</param>
     /// <param name="federatedEvaluation">Has clients score each new model (off otherwise, to keep runs short).</param>
-    public FaultRun(string name, bool privacy = false, int? workerPort = null, bool slowTraining = false, bool federatedEvaluation = false)
+    /// <param name="quarantineAfterFailures">Quarantines a worker after this many failed assignments in a row (for
+    /// <see cref="FaultRun.QuarantineRounds"/> rounds), with one client enough for a round so that quarantine can
+    /// really leave a worker out; null keeps the defaults.</param>
+    public FaultRun(
+        string name, bool privacy = false, int? workerPort = null, bool slowTraining = false, bool federatedEvaluation = false, int? quarantineAfterFailures = null)
     {
         _slowTraining = slowTraining;
         Directory = RepoPaths.NewRunDirectory(name);
         Port = FederationTests.FreePort();
         WorkerPort = workerPort ?? Port;
         _privacy = privacy;
+        string quarantine = quarantineAfterFailures is { } failures
+            ? string.Create(CultureInfo.InvariantCulture, $", \"quarantine_after_failures\": {failures}, \"quarantine_rounds\": {QuarantineRounds}")
+            : "";
         // Liveness is generous: on a loaded two-core machine a healthy worker's heartbeat can lag by seconds.
         File.WriteAllText(ConfigPath, $$"""
             { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 8, "round_timeout_seconds": 120,
               "evaluation_timeout_seconds": 20, "fraction_evaluate": {{(federatedEvaluation ? 1 : 0)}},
-              "test_limit": 200, "min_fit_clients": 2, "quorum_fraction": 0.5 }
+              "test_limit": 200, "min_fit_clients": {{(quarantineAfterFailures is null ? 2 : 1)}}, "quorum_fraction": 0.5{{quarantine}} }
             """);
     }
 

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Integration.Tests.Support;
+
+namespace FedTrain.Integration.Tests.Faults;
+
+/// <summary>
+/// A DP run whose coordinator is killed (SIGKILL) right after it durably kept the run's first update: the restarted
+/// coordinator resumes that round with the very Poisson sample it had recorded, folds the kept update once, asks only
+/// the cohort's remaining clients, and the run still spends exactly one release per committed round.
+/// </summary>
+[Collection(FaultRun.Collection)]
+public sealed partial class PrivateRoundResumeTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Coordinator_killed_after_a_DP_update_was_kept_resumes_the_round_with_its_recorded_cohort_and_that_update()
+    {
+        using var run = new FaultRun("crash-dp-kept-update", privacy: true);
+        var first = await run.StartCoordinatorAsync(fault: "after-upload:1");
+        run.StartWorker(0);
+        run.StartWorker(1);
+        Assert.True(await first.WaitForExitAsync(Generous) == 137, first.Output);
+        Assert.Contains("killing the coordinator after upload 1", first.Output, StringComparison.Ordinal);
+
+        // What the crash left in the store: the round's open cohort and the one update kept for it. (The first round
+        // with an upload is round 1 unless its Poisson sample happened to be empty.)
+        string runId;
+        SampledCohort cohort;
+        KeptUpdate kept;
+        using (var store = OpenStore(run))
+        {
+            runId = store.LoadRun()!.RunId;
+            long round = store.LoadRounds(runId).Count + 1;
+            cohort = store.LoadOpenCohort(runId, round)!;
+            Assert.NotNull(cohort);
+            kept = Assert.Single(((IUpdateJournal)store).LoadKeptUpdates(runId, round));
+            Assert.DoesNotContain(store.LoadPrivacyReleases(runId), r => r.Round == round);
+        }
+
+        Assert.Contains(cohort.Members, m => m.ClientId == kept.ClientId);
+        string r = cohort.Round.ToString(CultureInfo.InvariantCulture);
+
+        var second = await run.StartCoordinatorAsync();
+        Assert.True(await run.WaitForExitAsync(second, Generous) == 0, second.Output);
+        Assert.Contains(
+            $"Round {r} (attempt {cohort.Attempt}) resumes the Poisson-sampled cohort of {cohort.Members.Count} clients recorded before the restart",
+            second.Output, StringComparison.Ordinal);
+        Assert.Contains($"Round {r} resumes with 1 updates kept before the restart", second.Output, StringComparison.Ordinal);
+        // The kept client is not asked again, and only the recorded cohort's clients are.
+        Assert.DoesNotContain($"Round {r}: accepted update for client {kept.ClientId} ", second.Output, StringComparison.Ordinal);
+        foreach (Match accepted in Accepted().Matches(second.Output).Where(m => m.Groups[1].Value == r))
+        {
+            Assert.Contains(cohort.Members, m => m.ClientId == accepted.Groups[2].Value);
+        }
+
+        var resumed = RunSummary.Rounds(RunSummary.Load(run.Directory))[(int)cohort.Round - 1];
+        Assert.Equal(cohort.Members.Count, resumed.GetProperty("selected").GetInt32());
+        var participants = resumed.GetProperty("clients").EnumerateArray().Select(c => c.GetProperty("client_id").GetString()!).ToList();
+        Assert.Contains(kept.ClientId, participants);
+        Assert.All(participants, p => Assert.Contains(cohort.Members, m => m.ClientId == p));
+
+        Assert.All(run.Workers, FaultRun.AssertReconnected);
+        // Contiguous rounds, an unbroken checkpoint chain, and ε exactly that of one release per committed round.
+        RunInvariants.Check(run, privacy: true);
+        using (var store = OpenStore(run))
+        {
+            Assert.Equal(Enumerable.Range(1, FaultRun.Rounds).Select(i => (long)i), store.LoadPrivacyReleases(runId).Select(p => p.Round));
+        }
+    }
+
+    /// <summary>The store the run's coordinators use, opened as <c>fedtrain admin</c> would.</summary>
+    private static ICoordinatorStore OpenStore(FaultRun run) => CoordinatorStoreFactory.Open(null, run.Directory);
+
+    [GeneratedRegex(@"Round (\d+): accepted update for client (\S+) ")]
+    private static partial Regex Accepted();
+}
