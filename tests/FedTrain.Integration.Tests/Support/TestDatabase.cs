@@ -62,6 +62,20 @@ internal static class TestDatabase
     /// <summary>Opens the store a coordinator on <paramref name="runDirectory"/> uses, as <c>fedtrain admin</c> would.</summary>
     public static ICoordinatorStore Open(string runDirectory) => CoordinatorStoreFactory.Open(For(runDirectory), runDirectory);
 
+    /// <summary>Whether a coordinator has created its state for the run directory: the SQLite file, or any table in its PostgreSQL database.</summary>
+    public static async Task<bool> HasStateAsync(string runDirectory)
+    {
+        if (For(runDirectory) is not { } database)
+        {
+            return File.Exists(Path.Combine(runDirectory, CoordinatorStoreFactory.DefaultFileName));
+        }
+
+        await using var connection = new NpgsqlConnection(PostgresConnectionString.Parse(database));
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()", connection);
+        return (long)(await count.ExecuteScalarAsync())! > 0;
+    }
+
     /// <summary>Whether any stored value of the run directory's database contains <paramref name="text"/> (SQLite: its file and WAL, byte for byte).</summary>
     public static async Task<bool> ContainsAsync(string runDirectory, string text)
     {
