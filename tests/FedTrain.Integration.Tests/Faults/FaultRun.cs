@@ -129,6 +129,34 @@ internal sealed class FaultRun : IDisposable
         Assert.Matches("registered for run|received model version|finished", output[lost..]);
     }
 
+    /// <summary>
+    /// Waits for <paramref name="process"/> to exit; when it does not, fails with the tail of every process of the
+    /// run, since a stalled coordinator is most often explained by what a worker printed.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(CliProcess process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            return await process.WaitForExitAsync(timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            var transcript = new System.Text.StringBuilder(ex.Message.Split('\n')[0]).AppendLine();
+            for (int i = 0; i < Coordinators.Count; i++)
+            {
+                transcript.Append(Tail($"coordinator {i + 1}", Coordinators[i]));
+            }
+
+            for (int i = 0; i < Workers.Count; i++)
+            {
+                transcript.Append(Tail($"worker {i + 1}", Workers[i]));
+            }
+
+            throw new TimeoutException(transcript.ToString(), ex);
+        }
+    }
+
     public void Dispose()
     {
         // Each process's output is kept in the run directory: a failure message shows only the process that failed.
@@ -140,6 +168,13 @@ internal sealed class FaultRun : IDisposable
             string kind = Coordinators.Contains(_processes[i]) ? "coordinator" : "worker";
             File.WriteAllText(Path.Combine(logs, string.Create(CultureInfo.InvariantCulture, $"{i:00}-{kind}.log")), _processes[i].Output);
         }
+    }
+
+    private static string Tail(string name, CliProcess process)
+    {
+        string[] lines = process.Output.Split('\n');
+        return $"--- {name} (last {Math.Min(lines.Length, 40)} of {lines.Length} lines)\n"
+            + string.Join('\n', lines[Math.Max(0, lines.Length - 40)..]) + "\n";
     }
 
     private static Dictionary<string, string> Environment(string? fault) =>
