@@ -496,6 +496,12 @@ public sealed partial class WorkerAgent : IDisposable
                         _forgotten = true;
                     }
                 }
+                catch (RpcException ex) when (ex.Status == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                {
+                    // The session ended with a heartbeat in flight (e.g. the coordinator was lost): that ends this
+                    // loop, not the worker. Thrown on, it surfaced from RunAsync's finally and killed the process.
+                    return;
+                }
                 catch (RpcException ex) when (ex.Status != StatusCode.Cancelled)
                 {
                     // The assignment loop notices a lost coordinator and reconnects; heartbeats just keep trying.

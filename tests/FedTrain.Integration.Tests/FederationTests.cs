@@ -15,6 +15,7 @@ public sealed class FederationTests
     internal static async Task DemoAsync(string? database)
     {
         string dir = RepoPaths.NewRunDirectory("demo");
+        database ??= TestDatabase.For(dir);
         string[] arguments =
         [
             "demo", "--workers", "2", "--rounds", "2", "--out", dir, "--partition", "iid", "--seed", "7",

@@ -83,6 +83,6 @@ public sealed class PrivacyRunTests
         using var demo = CliProcess.Start([.. arguments]);
         Assert.Equal(2, await demo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains(named, demo.Output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(dir, "coordinator.db")), "nothing may start");
+        Assert.False(await TestDatabase.HasStateAsync(dir), "nothing may start");
     }
 }

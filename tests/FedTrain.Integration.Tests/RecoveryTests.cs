@@ -13,6 +13,7 @@ public sealed class RecoveryTests
     internal static async Task KillAndResumeAsync(string? database)
     {
         string dir = RepoPaths.NewRunDirectory("resume");
+        database ??= TestDatabase.For(dir);
         int port = FederationTests.FreePort();
         string[] coordinatorArgs =
         [

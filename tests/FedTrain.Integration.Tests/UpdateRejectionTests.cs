@@ -37,6 +37,7 @@ public sealed class UpdateRejectionTests
             ChunkBytes = 128 * 1024,
             FinishGracePeriod = TimeSpan.FromSeconds(1),
         };
+        options.Database = Support.TestDatabase.For(options.RunDirectory);
         // This test is about update validation; authentication has its own tests (Security/).
         options.Security.Auth.Enabled = false;
         var rejections = new List<string>();

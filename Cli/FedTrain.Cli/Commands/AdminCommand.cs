@@ -6,8 +6,8 @@ using FedTrain.Coordinator.Storage;
 namespace FedTrain.Cli.Commands;
 
 /// <summary>
-/// <c>fedtrain admin enroll|revoke|list</c>: manages enrolments in the coordinator's database (its run directory),
-/// on the coordinator's host. A running coordinator sees the changes on the next call.
+/// <c>fedtrain admin enroll|revoke|list</c>: manages enrolments in the coordinator's database (SQLite in its run
+/// directory, or the PostgreSQL database given with <c>--database</c>). A running coordinator sees the changes on the next call.
 /// </summary>
 internal static class AdminCommand
 {
@@ -22,22 +22,26 @@ internal static class AdminCommand
 
     private static Option<string> RunDir() => new("--run-dir") { Description = "The coordinator's run directory (holds coordinator.db).", Required = true };
 
+    private static Option<string?> Database() => new("--database") { Description = "The coordinator's database when it is not coordinator.db in the run directory: postgres://USER:PASSWORD@HOST:PORT/DB, Host=...;Database=... or a SQLite file." };
+
     private static Command Enroll()
     {
         var runDir = RunDir();
+        var database = Database();
         var workerId = new Option<string>("--worker-id") { Description = "The worker id the token admits.", Required = true };
         var output = new Option<string?>("--out") { Description = "Write the token to this file (mode 0600) instead of standard output." };
         var validHours = new Option<double?>("--valid-hours") { Description = "Hours until the token expires (default 24)." };
         var command = new Command("enroll", "Issue a one-time enrollment token for a worker id; its credential is bound to the run when redeemed.");
         command.Options.Add(runDir);
+        command.Options.Add(database);
         command.Options.Add(workerId);
         command.Options.Add(output);
         command.Options.Add(validHours);
         command.SetAction(parse =>
         {
-            using var store = Open(parse.GetValue(runDir)!, create: true);
+            using var store = Open(parse.GetValue(runDir)!, parse.GetValue(database), create: true);
             var validity = parse.GetValue(validHours) is { } hours ? TimeSpan.FromHours(hours) : EnrollmentIssuer.DefaultValidity;
-            var issued = EnrollmentIssuer.Issue(store, parse.GetValue(workerId)!, validity, TimeProvider.System);
+            var issued = EnrollmentIssuer.Issue((ICredentialStore)store, parse.GetValue(workerId)!, validity, TimeProvider.System);
             if (parse.GetValue(output) is { } file)
             {
                 SecretFile.Write(file, issued.Token);
@@ -56,14 +60,16 @@ internal static class AdminCommand
     private static Command Revoke()
     {
         var runDir = RunDir();
+        var database = Database();
         var workerId = new Option<string>("--worker-id") { Description = "The worker whose credentials and unused tokens are revoked.", Required = true };
         var command = new Command("revoke", "Revoke a worker's credentials and unused enrollment tokens; its next call is refused.");
         command.Options.Add(runDir);
+        command.Options.Add(database);
         command.Options.Add(workerId);
         command.SetAction(parse =>
         {
-            using var store = Open(parse.GetValue(runDir)!, create: false);
-            int revoked = store.RevokeWorker(parse.GetValue(workerId)!, DateTimeOffset.UtcNow);
+            using var store = Open(parse.GetValue(runDir)!, parse.GetValue(database), create: false);
+            int revoked = ((ICredentialStore)store).RevokeWorker(parse.GetValue(workerId)!, DateTimeOffset.UtcNow);
             Console.WriteLine($"Revoked {revoked} credential(s) and token(s) of {parse.GetValue(workerId)}.");
             return revoked > 0 ? 0 : 1;
         });
@@ -73,19 +79,21 @@ internal static class AdminCommand
     private static Command List()
     {
         var runDir = RunDir();
+        var database = Database();
         var command = new Command("list", "List enrollment tokens and credentials (ids and states only; secrets are never stored).");
         command.Options.Add(runDir);
+        command.Options.Add(database);
         command.SetAction(parse =>
         {
-            using var store = Open(parse.GetValue(runDir)!, create: false);
+            using var store = Open(parse.GetValue(runDir)!, parse.GetValue(database), create: false);
             Console.WriteLine("kind        id                worker                run                      created              state");
-            foreach (var e in store.ListEnrollments())
+            foreach (var e in ((ICredentialStore)store).ListEnrollments())
             {
                 string state = e.RevokedAt is not null ? "revoked" : e.UsedAt is not null ? "used" : e.ExpiresAt <= DateTimeOffset.UtcNow ? "expired" : "pending";
                 Console.WriteLine(Row("enrollment", e.TokenId, e.WorkerId, "-", e.CreatedAt, state));
             }
 
-            foreach (var c in store.ListCredentials())
+            foreach (var c in ((ICredentialStore)store).ListCredentials())
             {
                 Console.WriteLine(Row("credential", c.CredentialId, c.WorkerId, c.RunId, c.CreatedAt, c.RevokedAt is null ? "active" : "revoked"));
             }
@@ -98,15 +106,27 @@ internal static class AdminCommand
     private static string Row(string kind, string id, string worker, string run, DateTimeOffset created, string state) =>
         string.Create(CultureInfo.InvariantCulture, $"{kind,-11} {id,-17} {worker,-21} {run,-24} {created:yyyy-MM-dd HH:mm:ss}  {state}");
 
-    private static SqliteCoordinatorStore Open(string runDirectory, bool create)
+    /// <summary>The coordinator's store; <paramref name="create"/> false refuses a SQLite file that is not there yet.</summary>
+    private static ICoordinatorStore Open(string runDirectory, string? database, bool create)
     {
-        string database = Path.Combine(runDirectory, "coordinator.db");
-        if (!create && !File.Exists(database))
+        bool sqlite = database is null || !PostgresConnectionString.IsPostgres(database);
+        if (sqlite && !create)
         {
-            throw new ArgumentException($"No coordinator database in {runDirectory}.");
+            string file = database is null ? CoordinatorStoreFactory.DefaultFileName : database;
+            if (!File.Exists(Path.IsPathRooted(file) ? file : Path.Combine(runDirectory, file)))
+            {
+                throw new ArgumentException($"No coordinator database in {runDirectory}.");
+            }
         }
 
         Directory.CreateDirectory(runDirectory);
-        return new SqliteCoordinatorStore(database);
+        var store = CoordinatorStoreFactory.Open(database, runDirectory);
+        if (store is not ICredentialStore)
+        {
+            store.Dispose();
+            throw new ArgumentException($"The coordinator store {store.GetType().Name} keeps no credentials.");
+        }
+
+        return store;
     }
 }

@@ -9,7 +9,7 @@ internal static class CertsCommand
     {
         var output = new Option<string>("--out") { Description = "Folder for the PEM files.", Required = true };
         var names = new Option<string[]>("--server-name") { Description = "Extra DNS name or IP address of the server certificate (repeatable); localhost, 127.0.0.1 and ::1 are always in." };
-        var clients = new Option<string[]>("--client") { Description = "Client certificate to issue, by worker id (repeatable; default: worker)." };
+        var clients = new Option<string[]>("--client") { Description = "Client certificate to issue, by worker id (repeatable; default: worker). It names the worker as SAN URI urn:fedtrain:worker:ID; under mTLS the coordinator accepts it only with that worker's credential." };
         var days = new Option<int?>("--days") { Description = "Validity in days (default 30)." };
         var dev = new Command("dev", "Generate a development CA, a server certificate and client certificates (PEM; keys mode 0600). Not for production.");
         foreach (var option in new Option[] { output, names, clients, days })

@@ -7,7 +7,9 @@ namespace FedTrain.Cli.Commands;
 
 /// <summary>
 /// A development PKI in PEM files: a CA, a server certificate for localhost/127.0.0.1 (plus extra names) and
-/// client certificates (CN = worker id) for mTLS. ECDSA P-256, made with <see cref="CertificateRequest"/>.
+/// client certificates for mTLS, each naming its worker as the coordinator expects (SAN URI
+/// <c>urn:fedtrain:worker:ID</c>, see <see cref="WorkerCertificateIdentity"/>; CN = worker id for people).
+/// ECDSA P-256, made with <see cref="CertificateRequest"/>.
 /// </summary>
 internal static class DevCertificates
 {
@@ -46,7 +48,9 @@ internal static class DevCertificates
         written.Add(Issue(directory, "server", "CN=localhost", ServerAuthentication, san.Build(), ca, notBefore, notAfter));
         foreach (string client in clients)
         {
-            written.Add(Issue(directory, "client-" + client, "CN=" + client, ClientAuthentication, null, ca, notBefore, notAfter));
+            var identity = new SubjectAlternativeNameBuilder();
+            identity.AddUri(WorkerCertificateIdentity.UriFor(client));
+            written.Add(Issue(directory, "client-" + client, "CN=" + client, ClientAuthentication, identity.Build(), ca, notBefore, notAfter));
         }
 
         return written;

@@ -6,7 +6,8 @@ namespace FedTrain.Coordinator.Security;
 /// <summary>
 /// The gRPC interceptor of the coordinator: runs before any request message is read. It leaves the health
 /// service open (probes carry no credentials), leaves enrolment to its handler (it authenticates with an
-/// enrollment token), authenticates every other call and applies the per-worker limits.
+/// enrollment token), authenticates every other call (under mTLS also checking that the client certificate is
+/// the credential's worker's) and applies the per-worker limits.
 /// </summary>
 public sealed partial class CoordinatorCallGate
 {
@@ -14,13 +15,17 @@ public sealed partial class CoordinatorCallGate
     private static readonly string EnrollmentPrefix = $"/{Protos.EnrollmentMethods.ServiceName}/";
 
     private readonly WorkerAuthenticator? _authenticator;
+    private readonly WorkerCertificateBinding? _certificateBinding;
     private readonly WorkerCallLimiter _limiter;
     private readonly ILogger _logger;
 
     /// <param name="authenticator">Null when authentication is turned off.</param>
-    public CoordinatorCallGate(WorkerAuthenticator? authenticator, WorkerCallLimiter limiter, ILogger<CoordinatorCallGate> logger)
+    /// <param name="certificateBinding">Non-null under mTLS with authentication: the client certificate must name the credential's worker.</param>
+    public CoordinatorCallGate(
+        WorkerAuthenticator? authenticator, WorkerCertificateBinding? certificateBinding, WorkerCallLimiter limiter, ILogger<CoordinatorCallGate> logger)
     {
         _authenticator = authenticator;
+        _certificateBinding = certificateBinding;
         _limiter = limiter;
         _logger = logger;
     }
@@ -47,6 +52,7 @@ public sealed partial class CoordinatorCallGate
         else
         {
             string workerId = _authenticator.AuthenticateWorker(context.HttpContext.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, context.Peer);
+            _certificateBinding?.Require(workerId, context.HttpContext.Connection.ClientCertificate, context.Peer);
             principal = new WorkerPrincipal(workerId, workerId);
         }
 

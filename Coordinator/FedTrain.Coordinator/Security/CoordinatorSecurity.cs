@@ -44,18 +44,19 @@ public sealed partial class CoordinatorSecurity
         {
             LogAuthenticationOff(loggerFactory.CreateLogger<CoordinatorSecurity>());
             return new CoordinatorSecurity(
-                security, new CoordinatorCallGate(null, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()), null, null, null, loggerFactory);
+                security, new CoordinatorCallGate(null, null, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()), null, null, null, loggerFactory);
         }
 
         var credentials = store as ICredentialStore
             ?? throw new InvalidOperationException($"The coordinator store {store.GetType().Name} keeps no credentials; authentication needs one that does.");
         var runs = new RunIdentity(store, orchestrator);
         var authenticator = new WorkerAuthenticator(credentials, runs.Current, time, loggerFactory.CreateLogger<WorkerAuthenticator>());
+        var certificateBinding = security.Tls.RequireClientCertificate ? new WorkerCertificateBinding(loggerFactory.CreateLogger<WorkerCertificateBinding>()) : null;
         string tokenPath = OperatorToken.PathFor(security.Auth, options.RunDirectory);
         return new CoordinatorSecurity(
             security,
-            new CoordinatorCallGate(authenticator, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()),
-            new EnrollmentService(authenticator, runs.Current),
+            new CoordinatorCallGate(authenticator, certificateBinding, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()),
+            new EnrollmentService(authenticator, certificateBinding, runs.Current),
             OperatorToken.LoadOrCreateHash(tokenPath),
             tokenPath,
             loggerFactory);

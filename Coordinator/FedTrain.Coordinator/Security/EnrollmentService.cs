@@ -9,11 +9,14 @@ namespace FedTrain.Coordinator.Security;
 public sealed class EnrollmentService
 {
     private readonly WorkerAuthenticator _authenticator;
+    private readonly WorkerCertificateBinding? _certificateBinding;
     private readonly Func<string> _currentRunId;
 
-    public EnrollmentService(WorkerAuthenticator authenticator, Func<string> currentRunId)
+    /// <param name="certificateBinding">Non-null under mTLS: only the worker's own certificate may enrol it.</param>
+    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId)
     {
         _authenticator = authenticator;
+        _certificateBinding = certificateBinding;
         _currentRunId = currentRunId;
     }
 
@@ -26,6 +29,8 @@ public sealed class EnrollmentService
     internal Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
+        // Checked before the token is redeemed, so a refused attempt does not use the token up.
+        _certificateBinding?.Require(workerId, context.HttpContext.Connection.ClientCertificate, context.Peer);
         string authorization = context.HttpContext.Request.Headers.Authorization.ToString();
         var credential = _authenticator.Enroll(authorization.Length > 0 ? authorization : null, workerId, context.Peer);
         return Task.FromResult(new EnrollResponse { Credential = credential.Token, WorkerId = workerId, RunId = _currentRunId() });

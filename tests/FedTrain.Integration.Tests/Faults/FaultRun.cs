@@ -169,9 +169,14 @@ internal sealed class FaultRun : IDisposable
 
     public void Dispose()
     {
-        foreach (var process in _processes)
+        // Each process's output is kept in the run directory: a failure message shows only the process that failed.
+        string logs = Path.Combine(Directory, "logs");
+        System.IO.Directory.CreateDirectory(logs);
+        for (int i = 0; i < _processes.Count; i++)
         {
-            process.Dispose();
+            _processes[i].Dispose();
+            string kind = Coordinators.Contains(_processes[i]) ? "coordinator" : "worker";
+            File.WriteAllText(Path.Combine(logs, string.Create(CultureInfo.InvariantCulture, $"{i:00}-{kind}.log")), _processes[i].Output);
         }
     }
 

@@ -85,7 +85,7 @@ public sealed class PerMethodAuthenticationTests(AuthFixture fixture) : IClassFi
     }
 
     /// <summary>A request of <paramref name="type"/> whose worker_id (top-level or in a sub-message, e.g. an upload header) is <paramref name="workerId"/>.</summary>
-    private static IMessage NamingWorker(MessageDescriptor type, string workerId)
+    internal static IMessage NamingWorker(MessageDescriptor type, string workerId)
     {
         var message = type.Parser.ParseFrom(ByteString.Empty);
         if (type.FindFieldByName("worker_id") is { } field)

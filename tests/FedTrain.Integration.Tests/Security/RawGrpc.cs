@@ -8,12 +8,15 @@ namespace FedTrain.Integration.Tests.Security;
 /// <summary>gRPC calls made by hand over HTTP/2, so a test controls every byte of the request and sees the raw status.</summary>
 internal static class RawGrpc
 {
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    public static HttpClient CreateClient() => CreateClient(new SocketsHttpHandler
     {
         UseProxy = false,
         EnableMultipleHttp2Connections = true,
         AutomaticDecompression = DecompressionMethods.None,
-    })
+    });
+
+    /// <summary>A client over <paramref name="handler"/> (e.g. one that speaks TLS with a client certificate).</summary>
+    public static HttpClient CreateClient(HttpMessageHandler handler) => new(handler)
     {
         DefaultRequestVersion = HttpVersion.Version20,
         DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -16,12 +16,12 @@ namespace FedTrain.Integration.Tests.Security;
 /// </summary>
 internal sealed class SecureCoordinator : IAsyncDisposable
 {
-    private SecureCoordinator(CoordinatorHost host, string runDirectory, CapturedLogs logs)
+    private SecureCoordinator(CoordinatorHost host, string runDirectory, CapturedLogs logs, bool tls)
     {
         Host = host;
         RunDirectory = runDirectory;
         Logs = logs;
-        Address = new Uri($"http://127.0.0.1:{host.GrpcPort}");
+        Address = new Uri($"{(tls ? "https" : "http")}://127.0.0.1:{host.GrpcPort}");
     }
 
     public CoordinatorHost Host { get; }
@@ -47,14 +47,15 @@ internal sealed class SecureCoordinator : IAsyncDisposable
             FinishGracePeriod = TimeSpan.FromMilliseconds(100),
         };
         configure?.Invoke(options);
+        options.Database ??= Support.TestDatabase.For(options.RunDirectory);
         var logs = new CapturedLogs();
         var factory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(minimumLevel));
         var host = await CoordinatorHost.StartAsync(options, factory, CancellationToken.None);
-        return new SecureCoordinator(host, options.RunDirectory, logs);
+        return new SecureCoordinator(host, options.RunDirectory, logs, options.Security.Tls.Enabled);
     }
 
-    /// <summary>A second handle on the coordinator's database, as <c>fedtrain admin</c> opens it.</summary>
-    public SqliteCoordinatorStore OpenStore() => new(Path.Combine(RunDirectory, "coordinator.db"));
+    /// <summary>A second handle on the coordinator's credentials, as <c>fedtrain admin</c> opens them.</summary>
+    public CredentialStoreHandle OpenStore() => new(Support.TestDatabase.Open(RunDirectory));
 
     public string IssueEnrollmentToken(string workerId)
     {

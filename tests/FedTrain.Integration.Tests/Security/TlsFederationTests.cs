@@ -8,8 +8,9 @@ namespace FedTrain.Integration.Tests.Security;
 
 /// <summary>
 /// Real coordinator and worker processes over TLS and mTLS with development certificates from
-/// <c>fedtrain certs dev</c>: one round on a small subset, enrolment included. Under mTLS a client without a
-/// certificate is refused; no secret appears in any process's output.
+/// <c>fedtrain certs dev</c>: one round on a small subset, enrolment included. Under mTLS the worker presents its
+/// own certificate (which the coordinator checks names it, see <see cref="CertificateBindingTests"/>) and a client
+/// without a certificate is refused; no secret appears in any process's output.
 /// </summary>
 public sealed class TlsFederationTests
 {
@@ -23,7 +24,7 @@ public sealed class TlsFederationTests
     }
 
     [Fact]
-    public async Task An_mTLS_federation_runs_and_a_client_without_a_certificate_is_refused()
+    public async Task An_mTLS_federation_runs_with_the_workers_own_certificate_and_a_client_without_one_is_refused()
     {
         var run = await StartAsync("mtls", mutual: true);
         using var coordinator = run.Coordinator;

@@ -3,7 +3,10 @@ using System.Text;
 
 namespace FedTrain.Integration.Tests.Support;
 
-/// <summary>A real <c>fedtrain</c> process; its output is captured for assertions and failure messages.</summary>
+/// <summary>
+/// A real <c>fedtrain</c> process; its output is captured for assertions and failure messages. Coordinators,
+/// demos and admin commands get the suite's database (<see cref="TestDatabase"/>) unless the test names one.
+/// </summary>
 internal sealed class CliProcess : IDisposable
 {
     private readonly Process _process;
@@ -63,7 +66,7 @@ internal sealed class CliProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(RepoPaths.CliAssembly);
-        foreach (string argument in arguments)
+        foreach (string argument in TestDatabase.Apply(arguments))
         {
             start.ArgumentList.Add(argument);
         }

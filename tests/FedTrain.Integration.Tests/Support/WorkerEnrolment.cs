@@ -3,12 +3,12 @@ using FedTrain.Coordinator.Storage;
 
 namespace FedTrain.Integration.Tests.Support;
 
-/// <summary>Enrols worker processes as an operator would: an enrollment token per worker in the run directory's database.</summary>
+/// <summary>Enrols worker processes as an operator would: an enrollment token per worker in the coordinator's database.</summary>
 internal static class WorkerEnrolment
 {
     /// <summary>The <c>fedtrain worker</c> flags that make each worker enrol and keep its credential, by worker id.</summary>
     public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, params string[] workerIds) =>
-        PrepareIn(null, runDirectory, workerIds);
+        PrepareIn(TestDatabase.For(runDirectory), runDirectory, workerIds);
 
     /// <summary>Enrols the workers in the coordinator's store: <paramref name="database"/>, or SQLite in the run directory.</summary>
     public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, params string[] workerIds)
