@@ -511,11 +511,6 @@ public sealed partial class WorkerAgent : IDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (RpcException ex) when (ex.Status == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            // Stopped mid-call, e.g. while reconnecting to a coordinator that died: the call reports it as Cancelled,
-            // and it must end the loop quietly, not the worker.
-        }
     }
 
     private static DataSummary Summary(Core.Data.ImageDataset[] train, int holdout)

@@ -71,8 +71,8 @@ public sealed partial class PrivateRoundResumeTests
         }
     }
 
-    /// <summary>The store the run's coordinators use, opened as <c>fedtrain admin</c> would.</summary>
-    private static ICoordinatorStore OpenStore(FaultRun run) => CoordinatorStoreFactory.Open(null, run.Directory);
+    /// <summary>The store the run's coordinators use, in whichever database the suite runs on.</summary>
+    private static ICoordinatorStore OpenStore(FaultRun run) => TestDatabase.Open(run.Directory);
 
     [GeneratedRegex(@"Round (\d+): accepted update for client (\S+) ")]
     private static partial Regex Accepted();
