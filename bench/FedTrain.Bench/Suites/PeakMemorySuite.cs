@@ -23,9 +23,8 @@ internal sealed class PeakMemorySuite : IBenchSuite
     public async IAsyncEnumerable<BenchRow> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        int clients = context.Quick ? 4 : 32;
-        // The CNN's hidden layer sets the size: 3,136 · hidden weights dominate (15,900 → 50M parameters).
-        int hidden = context.Quick ? 2_000 : 15_900;
+        int clients = context.MemoryClients ?? (context.Quick ? 4 : 32);
+        int hidden = context.MemoryParameters is { } wanted ? HiddenFor(wanted) : context.Quick ? 2_000 : 15_900;
         var (basePeak, baseParameters) = await RunOnceAsync(context, "base", clients, 16, cancellationToken).ConfigureAwait(false);
         var (peak, parameters) = await RunOnceAsync(context, "model", clients, hidden, cancellationToken).ConfigureAwait(false);
         long modelBytes = parameters * sizeof(float);
@@ -37,6 +36,12 @@ internal sealed class PeakMemorySuite : IBenchSuite
             Name, string.Create(CultureInfo.InvariantCulture, $"coordinator peak RSS N={clients} P={parameters / 1e6:F0}M"),
             peak / 1e6, "MB", bound / 1e6, "MB (3x model + base)");
     }
+
+    /// <summary>
+    /// The hidden width that gives the zoo CNN (conv 32, 64 on 28×28) about <paramref name="parameters"/> parameters:
+    /// 18,826 for the rest plus 3,147 per hidden unit (3,136 inputs, its bias and 10 outputs); 15,900 → 50M.
+    /// </summary>
+    private static int HiddenFor(long parameters) => (int)Math.Clamp((parameters - 18_826) / 3_147, 16, int.MaxValue / 4_096);
 
     private static async Task<(long PeakBytes, long Parameters)> RunOnceAsync(
         BenchContext context, string label, int clients, int hidden, CancellationToken cancellationToken)
