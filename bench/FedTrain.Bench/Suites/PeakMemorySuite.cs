@@ -47,8 +47,15 @@ internal sealed class PeakMemorySuite : IBenchSuite
         BenchContext context, string label, int clients, int hidden, CancellationToken cancellationToken)
     {
         string runDirectory = Path.Combine(context.ScratchDirectory, "memory-" + label);
+        // One bench worker uploads for every client at once, plus its heartbeat: more streams than the per-worker default.
+        string config = Path.Combine(context.ScratchDirectory, $"memory-{label}.json");
+        await File.WriteAllTextAsync(
+            config,
+            string.Create(CultureInfo.InvariantCulture, $$"""{"security": {"limits": {"max_concurrent_streams_per_worker": {{clients + 8}}}}}"""),
+            cancellationToken).ConfigureAwait(false);
         using var coordinator = CoordinatorProcess.Start(context.FedtrainExecutable, runDirectory,
         [
+            "--config", config,
             "--rounds", "1", "--min-workers", "1", "--min-fit-clients", clients.ToString(CultureInfo.InvariantCulture),
             "--fraction-evaluate", "0", "--test-limit", "100", "--hidden", hidden.ToString(CultureInfo.InvariantCulture),
             "--round-timeout", "900",
