@@ -51,7 +51,7 @@ internal sealed class PeakMemorySuite : IBenchSuite
         string config = Path.Combine(context.ScratchDirectory, $"memory-{label}.json");
         await File.WriteAllTextAsync(
             config,
-            string.Create(CultureInfo.InvariantCulture, $$"""{"security": {"limits": {"max_concurrent_streams_per_worker": {{clients + 8}}}}}"""),
+            """{"security": {"limits": {"max_concurrent_streams_per_worker": """ + (clients + 8).ToString(CultureInfo.InvariantCulture) + "}}}",
             cancellationToken).ConfigureAwait(false);
         using var coordinator = CoordinatorProcess.Start(context.FedtrainExecutable, runDirectory,
         [
