@@ -488,9 +488,11 @@ public sealed partial class WorkerAgent : IDisposable
                         _forgotten = true;
                     }
                 }
-                catch (RpcException ex) when (ex.Status != StatusCode.Cancelled)
+                catch (RpcException ex) when (ex.Status != StatusCode.Cancelled || cancellationToken.IsCancellationRequested)
                 {
-                    // The assignment loop notices a lost coordinator and reconnects; heartbeats just keep trying.
+                    // The assignment loop notices a lost coordinator and reconnects; heartbeats just keep trying. A call
+                    // cut by that reconnect (the session ending) comes back CANCELLED, not as OperationCanceledException;
+                    // the next tick then ends the loop.
                 }
             }
         }

@@ -205,7 +205,15 @@ internal sealed class ServerCall : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         // A raw-payload handler may return while a message is still lent; the pipe must not stay mid-read.
-        _reader?.Release();
+        try
+        {
+            _reader?.Release();
+        }
+        catch (InvalidOperationException)
+        {
+            // Kestrel already completed the request body (the call ended on its deadline): nothing left to release.
+        }
+
         _deadlineTimer?.Dispose();
         _cts.Dispose();
         _writeLock.Dispose();
