@@ -10,13 +10,13 @@ namespace FedTrain.Worker;
 /// </summary>
 internal static class ReconnectPolicy
 {
-    public static ResiliencePipeline Create(TimeSpan giveUpAfter, Action<Exception, TimeSpan>? onRetry = null) =>
+    public static ResiliencePipeline Create(TimeSpan giveUpAfter, Action<Exception, TimeSpan>? onRetry = null, Func<RpcException, bool>? retryOn = null) =>
         // The timeout is added first so it is the outer strategy: it bounds all attempts together, not each one.
         new ResiliencePipelineBuilder()
             .AddTimeout(giveUpAfter)
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(IsTransient),
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(retryOn ?? IsTransient),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(250),
@@ -36,4 +36,13 @@ internal static class ReconnectPolicy
 
     public static bool IsTransient(RpcException exception) =>
         exception.Status is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+
+    /// <summary>
+    /// A coordinator that answers but fails (an internal error, a storage hiccup, a rate limit) is worth retrying
+    /// too: a data owner's worker should not need a restart because the coordinator had a bad minute. What the
+    /// worker itself got wrong (its credential, its arguments) is not, and ends the worker with the reason.
+    /// </summary>
+    public static bool IsRecoverable(RpcException exception) =>
+        IsTransient(exception)
+        || exception.Status is StatusCode.Internal or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted;
 }

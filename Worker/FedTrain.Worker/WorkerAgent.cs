@@ -28,6 +28,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly GrpcChannel _channel;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
+    private readonly ResiliencePipeline _register;
     private ILocalTrainer? _trainer;
     private Core.Models.ModelSpec? _trainerSpec;
     private readonly RecordPrivacyLedger _recordPrivacy;
@@ -49,6 +50,8 @@ public sealed partial class WorkerAgent : IDisposable
         _channel = GrpcChannel.ForAddress(options.Coordinator, channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
         _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
+        _register = ReconnectPolicy.Create(
+            options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds), ReconnectPolicy.IsRecoverable);
     }
 
     /// <summary>Rounds this worker has delivered an accepted update for.</summary>
@@ -69,9 +72,14 @@ public sealed partial class WorkerAgent : IDisposable
                     return;
                 }
             }
-            catch (RpcException ex) when (ReconnectPolicy.IsTransient(ex) || ex.Status == StatusCode.FailedPrecondition)
+            catch (RpcException ex) when (ReconnectPolicy.IsRecoverable(ex) || ex.Status == StatusCode.FailedPrecondition)
             {
                 LogLostCoordinator(ex.Status, ex.Detail);
+                if (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.FailedPrecondition)
+                {
+                    // It answered with an error: let it recover before asking again, rather than at once.
+                    await Task.Delay(_heartbeatInterval, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -456,7 +464,7 @@ public sealed partial class WorkerAgent : IDisposable
             }));
         }
 
-        var response = await _reconnect.ExecuteAsync(
+        var response = await _register.ExecuteAsync(
             async token => await _channel.UnaryAsync(
                 CoordinatorMethods.Register, request, new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: token)).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);

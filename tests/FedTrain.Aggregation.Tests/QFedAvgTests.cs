@@ -43,6 +43,22 @@ public sealed class QFedAvgTests
     }
 
     [Fact]
+    public void A_given_lipschitz_constant_replaces_one_over_the_learning_rate()
+    {
+        // L = 0.5 (not 1/0.1 = 10), q = 1. Client 1: Δ = [2, 0], F = 2: F^q·Δ = [4, 0], h = 1·0.25·4 + 0.5·2 = 2.
+        // Client 2: Δ = [0, 4], F = 1: F^q·Δ = [0, 4], h = 0.25·16 + 0.5 = 4.5. Step = L·S/H = 0.5·[4, 4]/6.5.
+        var q = new QFedAvg(2, q: 1, localLearningRate: 0.1, lipschitz: 0.5);
+        Assert.Equal(0.5, q.Lipschitz);
+        q.Add([2, 0], loss: 2);
+        q.Add([0, 4], loss: 1);
+        Assert.Equal(6.5, q.HSum, 1e-9);
+        var step = new float[2];
+        q.WriteStep(step);
+        TestData.AssertClose([2 / 6.5, 2 / 6.5], step, 1e-6);
+        Assert.Equal("lipschitz", Assert.Throws<ArgumentOutOfRangeException>(() => new QFedAvg(2, q: 1, localLearningRate: 0.1, lipschitz: 0)).ParamName);
+    }
+
+    [Fact]
     public void Larger_q_gives_the_worse_off_client_more_say()
     {
         float[] poor = [1, 0];

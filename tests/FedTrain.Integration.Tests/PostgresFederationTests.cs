@@ -27,7 +27,7 @@ public sealed class PostgresFederationTests : IRequiresPostgres
         run.StartWorker(1);
         await Faults.FaultRun.WaitForInjectedCrashAsync(first, TimeSpan.FromMinutes(3));
         var second = await run.StartCoordinatorAsync(database: database);
-        Assert.True(await second.WaitForExitAsync(TimeSpan.FromMinutes(3)) == 0, second.Output);
+        Assert.True(await run.WaitForExitAsync(second, TimeSpan.FromMinutes(5)) == 0, second.Output);
         Assert.Contains("Round 2 was aggregated", second.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(run.Directory, "coordinator.db")), "the state must live in PostgreSQL");
         Faults.RunInvariants.Check(run, privacy: true);

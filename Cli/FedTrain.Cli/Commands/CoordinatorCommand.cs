@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FedTrain.Coordinator;
+using FedTrain.Cli.Logging;
 using FedTrain.Coordinator.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -43,7 +44,7 @@ internal static class CoordinatorCommand
             security.Apply(parse, options);
             options.Validate();
 
-            using var loggerFactory = LoggerFactory.Create(builder => builder.AddSimpleConsole(o =>
+            using var loggerFactory = LoggerFactory.Create(builder => builder.AddFedTrainDefaults().AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";

@@ -72,7 +72,7 @@ internal static class DemoCommand
             using var fileLogs = new FileLoggerProvider(Path.Combine(logDirectory, "coordinator.log"), LogLevel.Information);
             using var loggerFactory = LoggerFactory.Create(builder =>
             {
-                builder.AddProvider(fileLogs);
+                builder.AddFedTrainDefaults().AddProvider(fileLogs);
                 builder.AddSimpleConsole(o => o.SingleLine = true).AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
             });
             await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);

@@ -18,45 +18,37 @@ internal static class PrivacyCommand
         return command;
     }
 
-    private static Command EpsilonCommand()
+    private static Command EpsilonCommand() => PlanCommand(
+        "epsilon",
+        "Epsilon spent after STEPS rounds at sampling rate Q and noise multiplier Z.",
+        new Option<double>("--noise-multiplier") { Description = "Noise multiplier z (noise std / clip norm).", Required = true },
+        (z, q, t, d) => (string.Create(CultureInfo.InvariantCulture, $"q={q}, z={z}, rounds={t}, delta={d}"), NoiseCalibration.Epsilon(q, z, t, d)));
+
+    private static Command NoiseCommand() => PlanCommand(
+        "noise",
+        "Smallest noise multiplier that keeps STEPS rounds at sampling rate Q within the target epsilon.",
+        new Option<double>("--target-epsilon") { Description = "Epsilon the run may spend.", Required = true },
+        (e, q, t, d) => (string.Create(CultureInfo.InvariantCulture, $"target epsilon={e}, q={q}, rounds={t}, delta={d}"), NoiseCalibration.NoiseMultiplierFor(e, q, t, d)));
+
+    /// <summary>
+    /// A planning command: its own option plus the sampling rate, rounds and delta, answered with a header line
+    /// and then the number alone, so scripts can take the last line.
+    /// </summary>
+    private static Command PlanCommand(
+        string name, string description, Option<double> given, Func<double, double, int, double, (string Inputs, double Answer)> plan)
     {
         var (rate, steps, delta) = CommonOptions();
-        var noise = new Option<double>("--noise-multiplier") { Description = "Noise multiplier z (noise std / clip norm).", Required = true };
-        var command = new Command("epsilon", "Epsilon spent after STEPS rounds at sampling rate Q and noise multiplier Z.");
-        foreach (var option in new Option[] { rate, noise, steps, delta })
+        var command = new Command(name, description);
+        foreach (var option in new Option[] { given, rate, steps, delta })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parse =>
         {
-            double q = parse.GetValue(rate), z = parse.GetValue(noise), d = parse.GetValue(delta);
-            int t = parse.GetValue(steps);
-            double epsilon = NoiseCalibration.Epsilon(q, z, t, d);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RDP accountant (Sampled Gaussian Mechanism): q={q}, z={z}, rounds={t}, delta={d}"));
-            Console.WriteLine(epsilon.ToString("R", CultureInfo.InvariantCulture));
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command NoiseCommand()
-    {
-        var (rate, steps, delta) = CommonOptions();
-        var target = new Option<double>("--target-epsilon") { Description = "Epsilon the run may spend.", Required = true };
-        var command = new Command("noise", "Smallest noise multiplier that keeps STEPS rounds at sampling rate Q within the target epsilon.");
-        foreach (var option in new Option[] { target, rate, steps, delta })
-        {
-            command.Options.Add(option);
-        }
-
-        command.SetAction(parse =>
-        {
-            double e = parse.GetValue(target), q = parse.GetValue(rate), d = parse.GetValue(delta);
-            int t = parse.GetValue(steps);
-            double z = NoiseCalibration.NoiseMultiplierFor(e, q, t, d);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RDP accountant (Sampled Gaussian Mechanism): target epsilon={e}, q={q}, rounds={t}, delta={d}"));
-            Console.WriteLine(z.ToString("R", CultureInfo.InvariantCulture));
+            var (inputs, answer) = plan(parse.GetValue(given), parse.GetValue(rate), parse.GetValue(steps), parse.GetValue(delta));
+            Console.WriteLine("RDP accountant (Sampled Gaussian Mechanism): " + inputs);
+            Console.WriteLine(answer.ToString("R", CultureInfo.InvariantCulture));
             return 0;
         });
         return command;

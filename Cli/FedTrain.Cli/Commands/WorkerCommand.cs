@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FedTrain.Cli.Logging;
 using FedTrain.Core.Data;
 using FedTrain.Telemetry;
 using FedTrain.Worker;
@@ -71,8 +72,8 @@ internal static class WorkerCommand
             options.Validate();
 
             using var loggerFactory = parse.GetValue(log) is { } logPath
-                ? LoggerFactory.Create(b => b.AddProvider(new Logging.FileLoggerProvider(logPath, LogLevel.Information)))
-                : LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+                ? LoggerFactory.Create(b => b.AddFedTrainDefaults().AddProvider(new Logging.FileLoggerProvider(logPath, LogLevel.Information)))
+                : LoggerFactory.Create(b => b.AddFedTrainDefaults().AddSimpleConsole(o =>
                 {
                     o.SingleLine = true;
                     o.TimestampFormat = "HH:mm:ss ";

@@ -10,10 +10,8 @@ namespace FedTrain.Core.Strategies;
 /// the paper does not, and neither do we.
 /// Chunks of the vector run in parallel above 2²⁰ parameters; the result does not depend on the split.
 /// </remarks>
-public sealed class FedAdam : IServerOptimizer
+public sealed class FedAdam : AdaptiveServerOptimizer
 {
-    private readonly AdaptiveState _state;
-
     /// <param name="length">Number of model parameters; m and v are allocated (and touched) here, once.</param>
     /// <param name="serverLearningRate">η &gt; 0. Default 0.1 (Flower).</param>
     /// <param name="beta1">β₁ ∈ [0, 1). Default 0.9.</param>
@@ -21,25 +19,9 @@ public sealed class FedAdam : IServerOptimizer
     /// <param name="tau">τ &gt; 0, the adaptivity floor: where √v ≪ τ the step is η·m/τ, SGD-like. Default 1e-3 (Flower).</param>
     /// <param name="initialSecondMoment">v₀ ≥ 0; null means τ², as in the paper.</param>
     public FedAdam(int length, double serverLearningRate = 0.1, double beta1 = 0.9, double beta2 = 0.99, double tau = 1e-3, double? initialSecondMoment = null)
+        : base(new AdaptiveState(length, serverLearningRate, beta1, beta2, tau, initialSecondMoment))
     {
-        _state = new AdaptiveState(length, serverLearningRate, beta1, beta2, tau, initialSecondMoment);
     }
 
-    public int Length => _state.Length;
-
-    public long StepCount => _state.StepCount;
-
-    /// <summary>The first moment m after the last step (0 before the first).</summary>
-    public ReadOnlySpan<float> FirstMoment => _state.FirstMoment;
-
-    /// <summary>The second moment v after the last step (v₀ before the first).</summary>
-    public ReadOnlySpan<float> SecondMoment => _state.SecondMoment;
-
-    public void Apply(Span<float> model, ReadOnlySpan<float> averagedDelta) => _state.Apply<AdamRule>(model, averagedDelta);
-
-    public void Reset() => _state.Reset();
-
-    /// <summary>Restores state saved from <see cref="FirstMoment"/>, <see cref="SecondMoment"/> and <see cref="StepCount"/>.</summary>
-    public void RestoreState(ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment, long step) =>
-        _state.RestoreState(firstMoment, secondMoment, step);
+    public override void Apply(Span<float> model, ReadOnlySpan<float> averagedDelta) => State.Apply<AdamRule>(model, averagedDelta);
 }

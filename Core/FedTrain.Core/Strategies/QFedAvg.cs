@@ -29,13 +29,23 @@ public sealed class QFedAvg
     /// <param name="length">Number of model parameters; the accumulator is allocated here, once.</param>
     /// <param name="q">q ≥ 0, the fairness exponent (Flower's default 0.1; the paper tunes q ∈ {0.001 … 15}).</param>
     /// <param name="localLearningRate">The workers' SGD learning rate; L = 1/localLearningRate estimates the Lipschitz constant.</param>
-    public QFedAvg(int length, double q, double localLearningRate)
+    /// <param name="lipschitz">
+    /// L set directly, in place of 1/localLearningRate. The paper's estimate assumes one local step; after many,
+    /// ‖Δwₖ‖² = L²‖Δₖ‖² dominates hₖ and the server step shrinks far below FedAvg's. A smaller L moves the step
+    /// towards the Fₖ^q-weighted mean of the deltas.
+    /// </param>
+    public QFedAvg(int length, double q, double localLearningRate, double? lipschitz = null)
     {
         OptimizerArguments.Length(length, nameof(length));
         OptimizerArguments.NonNegative(q, nameof(q));
         OptimizerArguments.Positive(localLearningRate, nameof(localLearningRate));
+        if (lipschitz is { } given)
+        {
+            OptimizerArguments.Positive(given, nameof(lipschitz));
+        }
+
         Q = q;
-        Lipschitz = 1.0 / localLearningRate;
+        Lipschitz = lipschitz ?? 1.0 / localLearningRate;
         _sum = new float[length];
         Array.Clear(_sum);
     }
@@ -44,7 +54,7 @@ public sealed class QFedAvg
 
     public double Q { get; }
 
-    /// <summary>L = 1 / local learning rate.</summary>
+    /// <summary>L: 1 / local learning rate unless set.</summary>
     public double Lipschitz { get; }
 
     /// <summary>Clients folded in since the last <see cref="Reset"/>.</summary>

@@ -33,7 +33,7 @@ public sealed class CoordinatorCrashTests
         }
 
         var second = await run.StartCoordinatorAsync();
-        Assert.True(await second.WaitForExitAsync(Generous) == 0, second.Output);
+        Assert.True(await run.WaitForExitAsync(second, Generous) == 0, second.Output);
         Assert.Contains("Resuming run", second.Output, StringComparison.Ordinal);
         if (phase == "commit")
         {

@@ -129,12 +129,47 @@ internal sealed class FaultRun : IDisposable
         Assert.Matches("registered for run|received model version|finished", output[lost..]);
     }
 
+    /// <summary>
+    /// Waits for <paramref name="process"/> to exit; when it does not, fails with the tail of every process of the
+    /// run, since a stalled coordinator is most often explained by what a worker printed.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(CliProcess process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            return await process.WaitForExitAsync(timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            var transcript = new System.Text.StringBuilder(ex.Message.Split('\n')[0]).AppendLine();
+            for (int i = 0; i < Coordinators.Count; i++)
+            {
+                transcript.Append(Tail($"coordinator {i + 1}", Coordinators[i]));
+            }
+
+            for (int i = 0; i < Workers.Count; i++)
+            {
+                transcript.Append(Tail($"worker {i + 1}", Workers[i]));
+            }
+
+            throw new TimeoutException(transcript.ToString(), ex);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var process in _processes)
         {
             process.Dispose();
         }
+    }
+
+    private static string Tail(string name, CliProcess process)
+    {
+        string[] lines = process.Output.Split('\n');
+        return $"--- {name} (last {Math.Min(lines.Length, 40)} of {lines.Length} lines)\n"
+            + string.Join('\n', lines[Math.Max(0, lines.Length - 40)..]) + "\n";
     }
 
     private static Dictionary<string, string> Environment(string? fault) =>

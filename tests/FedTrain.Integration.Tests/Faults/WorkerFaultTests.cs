@@ -24,7 +24,7 @@ public sealed class WorkerFaultTests
 
         // The data owner restarts its worker; it registers again under the same id and picks up where the run is.
         var restarted = run.StartWorker(1);
-        Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
+        Assert.True(await run.WaitForExitAsync(coordinator, Generous) == 0, coordinator.Output);
         Assert.Contains("re-registered", coordinator.Output, StringComparison.Ordinal);
         Assert.Contains("registered for run", restarted.Output, StringComparison.Ordinal);
         if (phase == "worker-upload")
@@ -55,7 +55,7 @@ public sealed class WorkerFaultTests
             hung.Signal("CONT");
         }
 
-        Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
+        Assert.True(await run.WaitForExitAsync(coordinator, Generous) == 0, coordinator.Output);
         var rounds = Support.RunSummary.Rounds(Support.RunSummary.Load(run.Directory));
         Assert.Equal(1, rounds[0].GetProperty("participants").GetInt32());
         Assert.Contains(rounds[0].GetProperty("failures").EnumerateArray(), f => f.GetString()!.Contains("worker-2 went silent", StringComparison.Ordinal));
@@ -84,7 +84,7 @@ public sealed class WorkerFaultTests
         await coordinator.WaitForOutputAsync("missed its quorum", Generous);
         proxy.Restore();
 
-        Assert.True(await coordinator.WaitForExitAsync(Generous) == 0, coordinator.Output);
+        Assert.True(await run.WaitForExitAsync(coordinator, Generous) == 0, coordinator.Output);
         Assert.All(workers, FaultRun.AssertReconnected);
 
         Assert.Contains("Round 1 (attempt 2)", coordinator.Output, StringComparison.Ordinal);
