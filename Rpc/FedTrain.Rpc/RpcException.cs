@@ -16,7 +16,11 @@ public sealed class RpcException : Exception
     {
     }
 
-    internal RpcException(StatusCode status, string detail, Metadata? trailers, Exception? innerException)
+    /// <param name="status">The status to report; not <see cref="StatusCode.OK"/>.</param>
+    /// <param name="detail">Text sent as <c>grpc-message</c>.</param>
+    /// <param name="trailers">Trailing metadata, or null for none.</param>
+    /// <param name="innerException">The cause, kept for the server's log; it never reaches the client.</param>
+    public RpcException(StatusCode status, string detail, Metadata? trailers, Exception? innerException)
         : base(FormatMessage(status, detail), innerException)
     {
         if (status == StatusCode.OK)

@@ -5,4 +5,11 @@ namespace FedTrain.Bench;
 /// <param name="Log">Progress lines for the operator; the table and JSON are written by the runner.</param>
 /// <param name="ScratchDirectory">A private, empty directory the runner deletes afterwards.</param>
 /// <param name="FedtrainExecutable">The <c>fedtrain</c> executable, for suites that start coordinator and worker processes.</param>
-public sealed record BenchContext(bool Quick, TextWriter Log, string ScratchDirectory, string FedtrainExecutable);
+public sealed record BenchContext(bool Quick, TextWriter Log, string ScratchDirectory, string FedtrainExecutable)
+{
+    /// <summary>The memory suite's model size in parameters (rounded to the CNN's hidden width); null for its default.</summary>
+    public long? MemoryParameters { get; init; }
+
+    /// <summary>The memory suite's number of concurrent uploads; null for its default.</summary>
+    public int? MemoryClients { get; init; }
+}

@@ -22,14 +22,29 @@ internal static class BenchCommand
         {
             Description = "Where each suite's rows are kept as SUITE.json (default: bench/results when run from the repository; never for --quick).",
         };
-        var command = new Command("bench", "Measure FedTrain against physical and plain-library references.") { suites, json, quick, resultsDir };
+        var memoryParameters = new Option<long?>("--memory-parameters")
+        {
+            Description = "Model size of the memory suite, in parameters (default 50,000,000; --quick 6,300,000).",
+        };
+        var memoryClients = new Option<int?>("--memory-clients") { Description = "Concurrent uploads of the memory suite (default 32; --quick 4)." };
+        var command = new Command("bench", "Measure FedTrain against physical and plain-library references.")
+        {
+            suites, json, quick, resultsDir, memoryParameters, memoryClients,
+        };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir), cancellationToken));
+            parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir),
+            new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, MemorySizes memory, CancellationToken cancellationToken)
     {
+        if (memory.Parameters is <= 0 || memory.Clients is <= 0)
+        {
+            throw new ArgumentException("--memory-parameters and --memory-clients must be positive.");
+        }
+
         var selected = BenchSuites.Select(names);
         string executable = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot locate the fedtrain executable.");
         string? keepDir = resultsDir?.FullName ?? (!quick && Directory.Exists("bench") ? Path.GetFullPath(Path.Combine("bench", "results")) : null);
@@ -40,7 +55,11 @@ internal static class BenchCommand
             try
             {
                 Console.Error.WriteLine($"== {suite.Name}: {suite.Description}");
-                var context = new BenchContext(quick, Console.Error, scratch, executable);
+                var context = new BenchContext(quick, Console.Error, scratch, executable)
+                {
+                    MemoryParameters = memory.Parameters,
+                    MemoryClients = memory.Clients,
+                };
                 var rows = new List<BenchRow>();
                 await foreach (var row in suite.RunAsync(context, cancellationToken).ConfigureAwait(false))
                 {
@@ -68,4 +87,6 @@ internal static class BenchCommand
 
         return 0;
     }
+
+    private readonly record struct MemorySizes(long? Parameters, int? Clients);
 }

@@ -9,6 +9,7 @@ using FedTrain.Core.Faults;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
+using FedTrain.Protos.Wire;
 using FedTrain.Rpc;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -64,7 +65,7 @@ public sealed partial class CoordinatorGrpcService
         router.MapUnary(CoordinatorMethods.Register, RegisterAsync);
         router.MapUnary(CoordinatorMethods.GetAssignment, GetAssignmentAsync);
         router.MapServerStreaming(CoordinatorMethods.DownloadModel, DownloadModelAsync);
-        router.MapClientStreaming(CoordinatorMethods.UploadUpdate, UploadUpdateAsync);
+        router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, UploadUpdateAsync);
         router.MapUnary(CoordinatorMethods.ReportMetrics, ReportMetricsAsync);
         router.MapUnary(CoordinatorMethods.Heartbeat, HeartbeatAsync);
         router.MapUnary(CoordinatorMethods.ReportEvaluation, ReportEvaluationAsync);
@@ -168,7 +169,7 @@ public sealed partial class CoordinatorGrpcService
         ModelSent?.Invoke(model.PayloadBytes);
     }
 
-    internal async Task<UploadAck> UploadUpdateAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
+    internal async Task<UploadAck> UploadUpdateAsync(RequestPayloadReader chunks, ServerCallContext context)
     {
         string workerId = "?";
         string clientId = "?";
@@ -176,13 +177,15 @@ public sealed partial class CoordinatorGrpcService
         RoundState? round = null;
         try
         {
-            await using var enumerator = chunks.GetAsyncEnumerator(context.CancellationToken);
-            if (!await enumerator.MoveNextAsync().ConfigureAwait(false) || enumerator.Current.ContentCase != UpdateChunk.ContentOneofCase.Header)
+            // Chunks are parsed by hand from the transport's buffers (UpdateChunkParser): a data chunk is never copied
+            // into a message of its own, so the coordinator's memory does not grow with the uploads in flight.
+            var token = context.CancellationToken;
+            if (!await chunks.MoveNextAsync(token).ConfigureAwait(false)
+                || UpdateChunkParser.Parse(chunks.Current) is not { Content: UpdateChunk.ContentOneofCase.Header, Header: { } header })
             {
                 throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
             }
 
-            var header = enumerator.Current.Header;
             workerId = RequireKnownWorker(header.WorkerId, context);
             clientId = string.IsNullOrEmpty(header.ClientId) ? workerId : header.ClientId;
             roundNumber = header.Round;
@@ -196,14 +199,15 @@ public sealed partial class CoordinatorGrpcService
             {
                 using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.Model.PayloadBytes))
                 {
-                    while (await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    while (await chunks.MoveNextAsync(token).ConfigureAwait(false))
                     {
-                        if (enumerator.Current.ContentCase != UpdateChunk.ContentOneofCase.Data)
+                        var chunk = UpdateChunkParser.Parse(chunks.Current);
+                        if (chunk.Content != UpdateChunk.ContentOneofCase.Data)
                         {
                             throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
                         }
 
-                        writer.Append(enumerator.Current.Data.Span);
+                        writer.Append(chunk.Data);
                         FaultInjection.Reached("upload", roundNumber);
                     }
 

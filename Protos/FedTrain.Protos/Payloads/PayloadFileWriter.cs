@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FedTrain.Core.Aggregation;
@@ -48,10 +49,45 @@ public sealed class PayloadFileWriter : IDisposable
                 $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
         }
 
-        CheckFinite(chunk);
+        CheckFinite(chunk, _received);
         _hash.AppendData(chunk);
         RandomAccess.Write(_file, chunk, _received);
         _received += chunk.Length;
+    }
+
+    /// <summary>
+    /// Checks and writes the next chunk from the buffers it arrived in, segment by segment: no copy and no allocation.
+    /// </summary>
+    /// <exception cref="PayloadException">Too many bytes, or a non-finite value; nothing of this chunk is written.</exception>
+    public void Append(in ReadOnlySequence<byte> chunk)
+    {
+        if (chunk.IsSingleSegment)
+        {
+            Append(chunk.FirstSpan);
+            return;
+        }
+
+        if (chunk.Length > _totalBytes - _received)
+        {
+            throw new PayloadException(
+                PayloadError.TooLarge,
+                $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
+        }
+
+        // Every segment is checked before any is written, so a refused chunk leaves the file as it was.
+        long offset = _received;
+        foreach (var segment in chunk)
+        {
+            CheckFinite(segment.Span, offset);
+            offset += segment.Length;
+        }
+
+        foreach (var segment in chunk)
+        {
+            _hash.AppendData(segment.Span);
+            RandomAccess.Write(_file, segment.Span, _received);
+            _received += segment.Length;
+        }
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
@@ -72,9 +108,11 @@ public sealed class PayloadFileWriter : IDisposable
 
     public void Dispose() => _hash.Dispose();
 
-    private void CheckFinite(ReadOnlySpan<byte> chunk)
+    /// <param name="chunk">The next bytes of the payload.</param>
+    /// <param name="offset">Where <paramref name="chunk"/> starts in the payload.</param>
+    private void CheckFinite(ReadOnlySpan<byte> chunk, long offset)
     {
-        long firstFloat = (_received - _partialLength) / sizeof(float);
+        long firstFloat = (offset - _partialLength) / sizeof(float);
         var rest = chunk;
         int partial = _partialLength;
         if (partial > 0)

@@ -67,6 +67,24 @@ public sealed class GrpcRouter
         });
     }
 
+    /// <summary>
+    /// Maps a client-streaming method whose handler reads the request messages as raw bytes
+    /// (<see cref="RequestPayloadReader"/>) and parses them itself, e.g. to write a large bytes field without copying it.
+    /// A handler that finds a message unparsable should throw <see cref="RpcException"/> with INTERNAL, as typed handlers' parsing does.
+    /// </summary>
+    public void MapClientStreamingPayloads<TReq, TResp>(
+        Method<TReq, TResp> method, Func<RequestPayloadReader, ServerCallContext, Task<TResp>> handler)
+        where TReq : class, IMessage<TReq>
+        where TResp : class, IMessage<TResp>
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Add(method, MethodType.ClientStreaming, async call =>
+        {
+            var response = await handler(call.TakePayloadReader(), call.Context);
+            await call.WriteMessageAsync(NotNull(response, method), flush: false, call.Context.CancellationToken);
+        });
+    }
+
     public void MapDuplexStreaming<TReq, TResp>(
         Method<TReq, TResp> method, Func<IAsyncEnumerable<TReq>, IServerStreamWriter<TResp>, ServerCallContext, Task> handler)
         where TReq : class, IMessage<TReq>

@@ -110,17 +110,37 @@ internal sealed class ServerCall : IAsyncDisposable
         MessageParser<T> parser, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         where T : class, IMessage<T>
     {
-        if (_requestStreamTaken)
-        {
-            throw new InvalidOperationException("The request stream can only be enumerated once.");
-        }
-
-        _requestStreamTaken = true;
+        TakeRequestStream();
         using var linked = LinkWithCall(cancellationToken);
         var token = linked?.Token ?? Context.CancellationToken;
         while (await ReadAsync(parser, token) is { } message)
         {
             yield return message;
+        }
+    }
+
+    /// <summary>The payload lent by the last <see cref="MoveNextPayloadAsync"/>; empty before the first.</summary>
+    public System.Buffers.ReadOnlySequence<byte> CurrentPayload => _reader?.Current ?? default;
+
+    /// <summary>The request stream as raw payloads (see <see cref="RequestPayloadReader"/>); it can be taken once.</summary>
+    public RequestPayloadReader TakePayloadReader()
+    {
+        TakeRequestStream();
+        return new RequestPayloadReader(this);
+    }
+
+    /// <summary>Lends the next request message's bytes as <see cref="CurrentPayload"/>; false at the end of the stream.</summary>
+    public async ValueTask<bool> MoveNextPayloadAsync(CancellationToken cancellationToken)
+    {
+        using var linked = LinkWithCall(cancellationToken);
+        try
+        {
+            return await Reader.MoveNextAsync(linked?.Token ?? Context.CancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            _readError ??= ex;
+            throw;
         }
     }
 
@@ -184,6 +204,16 @@ internal sealed class ServerCall : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        // A raw-payload handler may return while a message is still lent; the pipe must not stay mid-read.
+        try
+        {
+            _reader?.Release();
+        }
+        catch (InvalidOperationException)
+        {
+            // Kestrel already completed the request body (the call ended on its deadline): nothing left to release.
+        }
+
         _deadlineTimer?.Dispose();
         _cts.Dispose();
         _writeLock.Dispose();
@@ -323,17 +353,28 @@ internal sealed class ServerCall : IAsyncDisposable
         response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.AcceptEncodingValue;
     }
 
+    private MessageReader Reader => _reader ??= new MessageReader(
+        _http.Request.BodyReader,
+        _options.MaxReceiveMessageSize,
+        _http.Request.Headers[GrpcProtocol.EncodingHeader].ToString() is { Length: > 0 } encoding ? encoding : null,
+        _options.MaxReceiveStreamSize);
+
+    private void TakeRequestStream()
+    {
+        if (_requestStreamTaken)
+        {
+            throw new InvalidOperationException("The request stream can only be enumerated once.");
+        }
+
+        _requestStreamTaken = true;
+    }
+
     private async ValueTask<T?> ReadAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
-        _reader ??= new MessageReader(
-            _http.Request.BodyReader,
-            _options.MaxReceiveMessageSize,
-            _http.Request.Headers[GrpcProtocol.EncodingHeader].ToString() is { Length: > 0 } encoding ? encoding : null,
-            _options.MaxReceiveStreamSize);
         try
         {
-            return await _reader.ReadAsync(parser, cancellationToken);
+            return await Reader.ReadAsync(parser, cancellationToken);
         }
         catch (RpcException ex)
         {

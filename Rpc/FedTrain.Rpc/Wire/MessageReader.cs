@@ -6,7 +6,8 @@ namespace FedTrain.Rpc;
 
 /// <summary>
 /// Reads length-prefixed messages from a pipe: the server's request body or the client's response stream.
-/// Messages are parsed straight from the pipe's buffer, before it is released.
+/// Messages are parsed straight from the pipe's buffer, before it is released. <see cref="MoveNextAsync"/> lends a
+/// message's raw bytes instead, for callers that parse them by hand without copying.
 /// </summary>
 internal sealed class MessageReader
 {
@@ -15,6 +16,10 @@ internal sealed class MessageReader
     private readonly string? _encoding;
     private readonly long? _maxStreamSize;
     private long _streamBytes;
+
+    // A lent message: the pipe stays unadvanced past it (or its inflated copy stays rented) until the next read.
+    private SequencePosition? _lentEnd;
+    private byte[]? _inflated;
 
     /// <param name="encoding">The sender's <c>grpc-encoding</c>; null or <c>identity</c> when it sent none.</param>
     /// <param name="maxStreamSize">Largest total of framed bytes over the whole stream; null for no limit.</param>
@@ -26,17 +31,47 @@ internal sealed class MessageReader
         _encoding = encoding is null || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase) ? null : encoding;
     }
 
+    /// <summary>
+    /// The payload of the message <see cref="MoveNextAsync"/> found, decompressed. It is borrowed from the pipe's
+    /// buffers (or a pooled buffer) and valid only until the next read or <see cref="Release"/>.
+    /// </summary>
+    public ReadOnlySequence<byte> Current { get; private set; }
+
     /// <summary>The next message, or null at a clean end of stream.</summary>
     /// <exception cref="RpcException">INTERNAL for a truncated or unparsable message, RESOURCE_EXHAUSTED over the limit.</exception>
     public async ValueTask<T?> ReadAsync<T>(MessageParser<T> parser, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
+        if (!await MoveNextAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ParseOrThrow(parser, Current);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// Moves to the next message and lends its payload as <see cref="Current"/>; false at a clean end of stream.
+    /// The previous message's buffers are released first.
+    /// </summary>
+    /// <exception cref="RpcException">INTERNAL for a truncated message or bad compression, RESOURCE_EXHAUSTED over a limit.</exception>
+    public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        Release();
         while (true)
         {
             var result = await _reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             var examined = buffer.End;
+            var lent = false;
             try
             {
                 if (GrpcFrame.TryRead(ref buffer, _maxMessageSize, out var compressed, out var payload))
@@ -49,7 +84,18 @@ internal sealed class MessageReader
                             StatusCode.ResourceExhausted, $"Received stream larger than max ({_streamBytes} vs. {_maxStreamSize} bytes)");
                     }
 
-                    return Parse(parser, payload, compressed);
+                    if (compressed)
+                    {
+                        // The inflated copy is ours, so the pipe can move on at once.
+                        _inflated = Inflate(payload, out var length);
+                        Current = new ReadOnlySequence<byte>(_inflated, 0, length);
+                        return true;
+                    }
+
+                    Current = payload;
+                    _lentEnd = consumed;
+                    lent = true;
+                    return true;
                 }
 
                 if (result.IsCompleted)
@@ -59,7 +105,7 @@ internal sealed class MessageReader
                         throw new RpcException(StatusCode.Internal, "The stream ended in the middle of a message.");
                     }
 
-                    return null;
+                    return false;
                 }
 
                 if (result.IsCanceled)
@@ -69,21 +115,39 @@ internal sealed class MessageReader
             }
             finally
             {
-                _reader.AdvanceTo(consumed, examined);
+                if (!lent)
+                {
+                    _reader.AdvanceTo(consumed, examined);
+                }
             }
         }
     }
 
-    public ValueTask CompleteAsync() => _reader.CompleteAsync();
-
-    private T Parse<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload, bool compressed)
-        where T : class, IMessage<T>
+    /// <summary>Gives back the buffers of the message last lent; <see cref="Current"/> is empty afterwards.</summary>
+    public void Release()
     {
-        if (!compressed)
+        Current = default;
+        if (_lentEnd is { } end)
         {
-            return ParseOrThrow(parser, payload);
+            _lentEnd = null;
+            _reader.AdvanceTo(end);
         }
 
+        if (_inflated is { } inflated)
+        {
+            _inflated = null;
+            ArrayPool<byte>.Shared.Return(inflated);
+        }
+    }
+
+    public ValueTask CompleteAsync()
+    {
+        Release();
+        return _reader.CompleteAsync();
+    }
+
+    private byte[] Inflate(ReadOnlySequence<byte> payload, out int length)
+    {
         if (_encoding is null)
         {
             throw new RpcException(StatusCode.Internal, "A compressed message arrived without a grpc-encoding.");
@@ -95,15 +159,7 @@ internal sealed class MessageReader
                 StatusCode.Unimplemented, $"Unsupported grpc-encoding '{_encoding}'; supported: {GrpcProtocol.AcceptEncodingValue}.");
         }
 
-        var inflated = MessageDecompressor.Decompress(payload, _encoding, _maxMessageSize, out var length);
-        try
-        {
-            return ParseOrThrow(parser, new ReadOnlySequence<byte>(inflated, 0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(inflated);
-        }
+        return MessageDecompressor.Decompress(payload, _encoding, _maxMessageSize, out length);
     }
 
     private static T ParseOrThrow<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload)

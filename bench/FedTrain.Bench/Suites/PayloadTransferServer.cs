@@ -2,6 +2,7 @@ using System.Net;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
+using FedTrain.Protos.Wire;
 using FedTrain.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,8 +14,9 @@ namespace FedTrain.Bench.Suites;
 
 /// <summary>
 /// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
-/// a model as 1 MiB chunks wrapping its float buffer, UploadUpdate writes the chunks through the payload file writer
-/// (per-chunk checks, SHA-256) into a spool file.
+/// a model as 1 MiB chunks wrapping its float buffer, UploadUpdate parses the chunks in place
+/// (<see cref="UpdateChunkParser"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
+/// spool file.
 /// </summary>
 internal sealed class PayloadTransferServer : IAsyncDisposable
 {
@@ -53,7 +55,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         var server = new PayloadTransferServer(app, model, count, uploadPath);
         var router = new GrpcRouter(new GrpcServerOptions(), app.Services.GetRequiredService<ILogger<GrpcRouter>>());
         router.MapServerStreaming(CoordinatorMethods.DownloadModel, server.DownloadAsync);
-        router.MapClientStreaming(CoordinatorMethods.UploadUpdate, server.UploadAsync);
+        router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, server.UploadAsync);
         app.Run(router.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = new Uri($"http://127.0.0.1:{endpoint!.IPEndPoint!.Port}");
@@ -82,21 +84,22 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(IAsyncEnumerable<UpdateChunk> chunks, ServerCallContext context)
+    private async Task<UploadAck> UploadAsync(RequestPayloadReader chunks, ServerCallContext context)
     {
         using var file = File.OpenHandle(_uploadPath, FileMode.Create, FileAccess.ReadWrite);
         PayloadFileWriter? writer = null;
         try
         {
-            await foreach (var chunk in chunks.WithCancellation(context.CancellationToken).ConfigureAwait(false))
+            while (await chunks.MoveNextAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                if (chunk.ContentCase == UpdateChunk.ContentOneofCase.Header)
+                var chunk = UpdateChunkParser.Parse(chunks.Current);
+                if (chunk.Content == UpdateChunk.ContentOneofCase.Header)
                 {
-                    writer = new PayloadFileWriter(chunk.Header.Payload, file, _count * sizeof(float));
+                    writer = new PayloadFileWriter(chunk.Header!.Payload, file, _count * sizeof(float));
                 }
                 else
                 {
-                    (writer ?? throw new RpcException(StatusCode.InvalidArgument, "header first")).Append(chunk.Data.Span);
+                    (writer ?? throw new RpcException(StatusCode.InvalidArgument, "header first")).Append(chunk.Data);
                 }
             }
 

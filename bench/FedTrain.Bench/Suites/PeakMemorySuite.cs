@@ -23,9 +23,8 @@ internal sealed class PeakMemorySuite : IBenchSuite
     public async IAsyncEnumerable<BenchRow> RunAsync(BenchContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        int clients = context.Quick ? 4 : 32;
-        // The CNN's hidden layer sets the size: 3,136 · hidden weights dominate (15,900 → 50M parameters).
-        int hidden = context.Quick ? 2_000 : 15_900;
+        int clients = context.MemoryClients ?? (context.Quick ? 4 : 32);
+        int hidden = context.MemoryParameters is { } wanted ? HiddenFor(wanted) : context.Quick ? 2_000 : 15_900;
         var (basePeak, baseParameters) = await RunOnceAsync(context, "base", clients, 16, cancellationToken).ConfigureAwait(false);
         var (peak, parameters) = await RunOnceAsync(context, "model", clients, hidden, cancellationToken).ConfigureAwait(false);
         long modelBytes = parameters * sizeof(float);
@@ -38,12 +37,25 @@ internal sealed class PeakMemorySuite : IBenchSuite
             peak / 1e6, "MB", bound / 1e6, "MB (3x model + base)");
     }
 
+    /// <summary>
+    /// The hidden width that gives the zoo CNN (conv 32, 64 on 28×28) about <paramref name="parameters"/> parameters:
+    /// 18,826 for the rest plus 3,147 per hidden unit (3,136 inputs, its bias and 10 outputs); 15,900 → 50M.
+    /// </summary>
+    private static int HiddenFor(long parameters) => (int)Math.Clamp((parameters - 18_826) / 3_147, 16, int.MaxValue / 4_096);
+
     private static async Task<(long PeakBytes, long Parameters)> RunOnceAsync(
         BenchContext context, string label, int clients, int hidden, CancellationToken cancellationToken)
     {
         string runDirectory = Path.Combine(context.ScratchDirectory, "memory-" + label);
+        // One bench worker uploads for every client at once, plus its heartbeat: more streams than the per-worker default.
+        string config = Path.Combine(context.ScratchDirectory, $"memory-{label}.json");
+        await File.WriteAllTextAsync(
+            config,
+            """{"security": {"limits": {"max_concurrent_streams_per_worker": """ + (clients + 8).ToString(CultureInfo.InvariantCulture) + "}}}",
+            cancellationToken).ConfigureAwait(false);
         using var coordinator = CoordinatorProcess.Start(context.FedtrainExecutable, runDirectory,
         [
+            "--config", config,
             "--rounds", "1", "--min-workers", "1", "--min-fit-clients", clients.ToString(CultureInfo.InvariantCulture),
             "--fraction-evaluate", "0", "--test-limit", "100", "--hidden", hidden.ToString(CultureInfo.InvariantCulture),
             "--round-timeout", "900",

@@ -10,6 +10,7 @@ public sealed class PythonClientTests(InteropFixture fixture)
     [InlineData("server_stream")]
     [InlineData("server_stream_error")]
     [InlineData("client_stream")]
+    [InlineData("raw_client_stream")]
     [InlineData("duplex")]
     [InlineData("error")]
     [InlineData("deadline")]

@@ -19,6 +19,7 @@ internal sealed class EchoService
         router.MapUnary(EchoMethods.Unary, UnaryAsync);
         router.MapServerStreaming(EchoMethods.ServerStream, ServerStreamAsync);
         router.MapClientStreaming(EchoMethods.ClientStream, ClientStreamAsync);
+        router.MapClientStreamingPayloads(EchoMethods.RawClientStream, RawClientStreamAsync);
         router.MapDuplexStreaming(EchoMethods.Duplex, DuplexAsync);
     }
 
@@ -85,6 +86,45 @@ internal sealed class EchoService
             FailIfAsked(request, context);
             reply.Count++;
             reply.TotalBytes += request.Payload.Length;
+            texts.Add(request.Text);
+        }
+
+        reply.Text = string.Join(',', texts);
+        return reply;
+    }
+
+    /// <summary>
+    /// ClientStream over the raw-payload path: the same reply, plus in <c>values</c> each message's serialized size and
+    /// the number of buffer segments it was lent in (more than one shows it was not gathered into one array).
+    /// </summary>
+    private static async Task<EchoMessage> RawClientStreamAsync(RequestPayloadReader requests, ServerCallContext context)
+    {
+        var reply = new EchoMessage();
+        var texts = new List<string>();
+        while (await requests.MoveNextAsync(context.CancellationToken))
+        {
+            var payload = requests.Current;
+            EchoMessage request;
+            try
+            {
+                request = EchoMessage.Parser.ParseFrom(payload);
+            }
+            catch (InvalidProtocolBufferException ex)
+            {
+                throw new RpcException(StatusCode.Internal, "Failed to parse an EchoMessage: " + ex.Message);
+            }
+
+            FailIfAsked(request, context);
+            int segments = 0;
+            foreach (var unused in payload)
+            {
+                segments++;
+            }
+
+            reply.Count++;
+            reply.TotalBytes += request.Payload.Length;
+            reply.Values.Add(payload.Length);
+            reply.Values.Add(segments);
             texts.Add(request.Text);
         }
 
