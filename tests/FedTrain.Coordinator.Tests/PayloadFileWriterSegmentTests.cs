@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FedTrain.Protos.Payloads;
+using FedTrain.TestSupport;
 
 namespace FedTrain.Coordinator.Tests;
 
@@ -28,7 +29,7 @@ public sealed class PayloadFileWriterSegmentTests : IDisposable
             for (int offset = 0; offset < bytes.Length; offset += chunkBytes)
             {
                 byte[] chunk = bytes[offset..Math.Min(bytes.Length, offset + chunkBytes)];
-                writer.Append(Segments.Chunked(chunk, segmentBytes));
+                writer.Append(SegmentedSequence.Chunked(chunk, segmentBytes));
             }
 
             writer.Complete();
@@ -48,7 +49,7 @@ public sealed class PayloadFileWriterSegmentTests : IDisposable
         using var writer = new PayloadFileWriter(header, file, bytes.Length);
 
         // The NaN's four bytes straddle the cut at 2,802 (it spans bytes 2,800–2,803).
-        var refusal = Assert.Throws<PayloadException>(() => writer.Append(Segments.Create(bytes, 1000, 2802)));
+        var refusal = Assert.Throws<PayloadException>(() => writer.Append(SegmentedSequence.Create(bytes, 1000, 2802)));
 
         Assert.Equal(PayloadError.NonFinite, refusal.Error);
         Assert.Contains("parameter 700", refusal.Message, StringComparison.Ordinal);
@@ -65,7 +66,7 @@ public sealed class PayloadFileWriterSegmentTests : IDisposable
         using var file = File.OpenHandle(_path, FileMode.Create, FileAccess.ReadWrite);
         using var writer = new PayloadFileWriter(header, file, bytes.Length);
 
-        var refusal = Assert.Throws<PayloadException>(() => writer.Append(Segments.Chunked([.. bytes, 0, 0, 0, 0], 64)));
+        var refusal = Assert.Throws<PayloadException>(() => writer.Append(SegmentedSequence.Chunked([.. bytes, 0, 0, 0, 0], 64)));
 
         Assert.Equal(PayloadError.TooLarge, refusal.Error);
         Assert.Equal(0, RandomAccess.GetLength(file));

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Wire;
 using FedTrain.Rpc;
+using FedTrain.TestSupport;
 using Google.Protobuf;
 
 namespace FedTrain.Coordinator.Tests;
@@ -71,7 +72,7 @@ public sealed class UpdateChunkParserTests
         foreach (var chunk in new[] { new UpdateChunk { Header = SampleHeader }, new UpdateChunk { Data = ByteString.CopyFrom(data) } })
         {
             byte[] bytes = WithUnknownFields(chunk.ToByteArray());
-            var view = UpdateChunkParser.Parse(Segments.Chunked(bytes, segmentBytes));
+            var view = UpdateChunkParser.Parse(SegmentedSequence.Chunked(bytes, segmentBytes));
             AssertSame(UpdateChunk.Parser.ParseFrom(bytes), view);
         }
     }
@@ -83,7 +84,7 @@ public sealed class UpdateChunkParserTests
         var expected = UpdateChunk.Parser.ParseFrom(bytes);
         for (int cut = 1; cut < bytes.Length; cut++)
         {
-            AssertSame(expected, UpdateChunkParser.Parse(Segments.Create(bytes, cut)));
+            AssertSame(expected, UpdateChunkParser.Parse(SegmentedSequence.Create(bytes, cut)));
         }
     }
 
@@ -247,12 +248,12 @@ public sealed class UpdateChunkParserTests
 
         if (expected is null)
         {
-            var refusal = Assert.Throws<RpcException>(() => UpdateChunkParser.Parse(Segments.Chunked(bytes, segmentBytes)));
+            var refusal = Assert.Throws<RpcException>(() => UpdateChunkParser.Parse(SegmentedSequence.Chunked(bytes, segmentBytes)));
             Assert.Equal(StatusCode.Internal, refusal.Status);
         }
         else
         {
-            AssertSame(expected, UpdateChunkParser.Parse(Segments.Chunked(bytes, segmentBytes)));
+            AssertSame(expected, UpdateChunkParser.Parse(SegmentedSequence.Chunked(bytes, segmentBytes)));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using FedTrain.Rpc.Tests.Echo;
+using FedTrain.TestSupport;
 using Google.Protobuf;
 
 namespace FedTrain.Rpc.Tests.Wire;

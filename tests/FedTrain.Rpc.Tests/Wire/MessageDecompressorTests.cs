@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using FedTrain.TestSupport;
 
 namespace FedTrain.Rpc.Tests.Wire;
 

@@ -1,9 +1,12 @@
 using System.Buffers;
 
-namespace FedTrain.Rpc.Tests.Wire;
+namespace FedTrain.TestSupport;
 
-/// <summary>Builds a <see cref="ReadOnlySequence{T}"/> split at arbitrary points, as HTTP/2 DATA frames split messages.</summary>
-internal sealed class SegmentedSequence : ReadOnlySequenceSegment<byte>
+/// <summary>
+/// Builds a <see cref="ReadOnlySequence{T}"/> split at chosen points, as HTTP/2 DATA frames and pipe segments split
+/// gRPC messages.
+/// </summary>
+public sealed class SegmentedSequence : ReadOnlySequenceSegment<byte>
 {
     private SegmentedSequence(ReadOnlyMemory<byte> memory, long runningIndex)
     {
@@ -11,8 +14,11 @@ internal sealed class SegmentedSequence : ReadOnlySequenceSegment<byte>
         RunningIndex = runningIndex;
     }
 
+    /// <summary><paramref name="data"/> cut at each of <paramref name="cuts"/> (positions outside it are ignored).</summary>
     public static ReadOnlySequence<byte> Create(byte[] data, params int[] cuts)
     {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(cuts);
         var bounds = cuts.Where(c => c > 0 && c < data.Length).Distinct().Order().Append(data.Length).ToArray();
         var first = new SegmentedSequence(data.AsMemory(0, bounds[0]), 0);
         var last = first;
@@ -28,5 +34,5 @@ internal sealed class SegmentedSequence : ReadOnlySequenceSegment<byte>
 
     /// <summary>Every segment <paramref name="size"/> bytes long.</summary>
     public static ReadOnlySequence<byte> Chunked(byte[] data, int size) =>
-        Create(data, Enumerable.Range(1, Math.Max(0, (data.Length - 1) / size)).Select(i => i * size).ToArray());
+        Create(data ?? throw new ArgumentNullException(nameof(data)), Enumerable.Range(1, Math.Max(0, (data.Length - 1) / size)).Select(i => i * size).ToArray());
 }
