@@ -14,7 +14,6 @@ public sealed class PayloadAssembler : IDisposable
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly PayloadHeader _header;
     private readonly float[] _destination;
-    private readonly long _totalBytes;
     private long _received;
 
     /// <param name="header">The stream's header.</param>
@@ -32,19 +31,13 @@ public sealed class PayloadAssembler : IDisposable
 
         _header = header;
         _destination = destination;
-        _totalBytes = header.TotalBytes;
     }
 
     public long ReceivedBytes => _received;
 
     public void Append(ReadOnlySpan<byte> chunk)
     {
-        if (chunk.Length > _totalBytes - _received)
-        {
-            throw new PayloadException(
-                PayloadError.TooLarge,
-                $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
-        }
+        PayloadHeaderCheck.RequireRoom(_header, _received, chunk.Length);
 
         _hash.AppendData(chunk);
         while (!chunk.IsEmpty)
@@ -62,21 +55,7 @@ public sealed class PayloadAssembler : IDisposable
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
-    public void Complete()
-    {
-        if (_received != _totalBytes)
-        {
-            throw new PayloadException(
-                PayloadError.Truncated, $"Payload ended after {_received} of {_header.TotalBytes} bytes.");
-        }
-
-        Span<byte> digest = stackalloc byte[32];
-        _hash.GetHashAndReset(digest);
-        if (!digest.SequenceEqual(_header.Sha256.Span))
-        {
-            throw new PayloadException(PayloadError.ChecksumMismatch, "Payload SHA-256 does not match its header.");
-        }
-    }
+    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _hash);
 
     public void Dispose() => _hash.Dispose();
 }

@@ -18,7 +18,6 @@ public sealed class PayloadFileWriter : IDisposable
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly PayloadHeader _header;
     private readonly SafeFileHandle _file;
-    private readonly long _totalBytes;
     private readonly byte[] _partialFloat = new byte[sizeof(float)];
     private int _partialLength;
     private long _received;
@@ -33,7 +32,6 @@ public sealed class PayloadFileWriter : IDisposable
         PayloadHeaderCheck.Validate(header, expectedBytes);
         _header = header;
         _file = file;
-        _totalBytes = header.TotalBytes;
     }
 
     public long ReceivedBytes => _received;
@@ -42,12 +40,7 @@ public sealed class PayloadFileWriter : IDisposable
     /// <exception cref="PayloadException">Too many bytes, or a non-finite value; nothing of this chunk is written.</exception>
     public void Append(ReadOnlySpan<byte> chunk)
     {
-        if (chunk.Length > _totalBytes - _received)
-        {
-            throw new PayloadException(
-                PayloadError.TooLarge,
-                $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
-        }
+        PayloadHeaderCheck.RequireRoom(_header, _received, chunk.Length);
 
         CheckFinite(chunk, _received);
         _hash.AppendData(chunk);
@@ -67,12 +60,7 @@ public sealed class PayloadFileWriter : IDisposable
             return;
         }
 
-        if (chunk.Length > _totalBytes - _received)
-        {
-            throw new PayloadException(
-                PayloadError.TooLarge,
-                $"Payload exceeds its announced {_header.TotalBytes} bytes (a chunk of {chunk.Length} after {_received}).");
-        }
+        PayloadHeaderCheck.RequireRoom(_header, _received, chunk.Length);
 
         // Every segment is checked before any is written, so a refused chunk leaves the file as it was.
         long offset = _received;
@@ -91,20 +79,7 @@ public sealed class PayloadFileWriter : IDisposable
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
-    public void Complete()
-    {
-        if (_received != _totalBytes)
-        {
-            throw new PayloadException(PayloadError.Truncated, $"Payload ended after {_received} of {_header.TotalBytes} bytes.");
-        }
-
-        Span<byte> digest = stackalloc byte[32];
-        _hash.GetHashAndReset(digest);
-        if (!digest.SequenceEqual(_header.Sha256.Span))
-        {
-            throw new PayloadException(PayloadError.ChecksumMismatch, "Payload SHA-256 does not match its header.");
-        }
-    }
+    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _hash);
 
     public void Dispose() => _hash.Dispose();
 

@@ -1,8 +1,12 @@
+using System.Security.Cryptography;
 using FedTrain.Protos.V1;
 
 namespace FedTrain.Protos.Payloads;
 
-/// <summary>The checks every receiver of a chunked float32 payload makes on its header before the first chunk.</summary>
+/// <summary>
+/// The checks every receiver of a chunked float32 payload makes against its header: before the first chunk, on
+/// each chunk's length, and once the stream ends.
+/// </summary>
 internal static class PayloadHeaderCheck
 {
     public static void Validate(PayloadHeader header, long expectedBytes)
@@ -17,6 +21,33 @@ internal static class PayloadHeaderCheck
         if (header.Sha256.Length != 32)
         {
             throw new PayloadException(PayloadError.BadHeader, $"SHA-256 must be 32 bytes, got {header.Sha256.Length}.");
+        }
+    }
+
+    /// <summary>Refuses a chunk that would carry the payload past its announced size.</summary>
+    public static void RequireRoom(PayloadHeader header, long received, long chunkLength)
+    {
+        if (chunkLength > header.TotalBytes - received)
+        {
+            throw new PayloadException(
+                PayloadError.TooLarge,
+                $"Payload exceeds its announced {header.TotalBytes} bytes (a chunk of {chunkLength} after {received}).");
+        }
+    }
+
+    /// <summary>Checks that all bytes arrived and that <paramref name="hash"/> (of them all) matches the header's.</summary>
+    public static void RequireComplete(PayloadHeader header, long received, IncrementalHash hash)
+    {
+        if (received != header.TotalBytes)
+        {
+            throw new PayloadException(PayloadError.Truncated, $"Payload ended after {received} of {header.TotalBytes} bytes.");
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        if (!digest.SequenceEqual(header.Sha256.Span))
+        {
+            throw new PayloadException(PayloadError.ChecksumMismatch, "Payload SHA-256 does not match its header.");
         }
     }
 }
