@@ -191,25 +191,13 @@ internal static class RoundRows
         return rounds;
     }
 
-    public static Dictionary<long, List<ParticipantResult>> LoadParticipants(DbConnection connection, string runId)
-    {
-        using var command = RelationalCoordinatorStore.Command(connection, null, """
+    public static Dictionary<long, List<ParticipantResult>> LoadParticipants(DbConnection connection, string runId) =>
+        LoadByRound(connection, runId, """
             SELECT round, client_id, worker_id, example_count, update_bytes, train_loss, train_accuracy,
                 holdout_accuracy, holdout_loss, step_seconds, train_seconds, record_epsilon
             FROM participants WHERE run_id = @run ORDER BY round, client_id;
-            """);
-        DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<long, List<ParticipantResult>>();
-        while (reader.Read())
-        {
-            long round = StoredValues.Long(reader, 0);
-            if (!result.TryGetValue(round, out var list))
-            {
-                result[round] = list = [];
-            }
-
-            list.Add(new ParticipantResult(reader.GetString(1), reader.GetString(2), StoredValues.Long(reader, 3), StoredValues.Long(reader, 4))
+            """,
+            reader => new ParticipantResult(reader.GetString(1), reader.GetString(2), StoredValues.Long(reader, 3), StoredValues.Long(reader, 4))
             {
                 TrainLoss = StoredValues.NullableDouble(reader, 5),
                 TrainAccuracy = StoredValues.NullableDouble(reader, 6),
@@ -219,20 +207,21 @@ internal static class RoundRows
                 TrainSeconds = StoredValues.NullableDouble(reader, 10),
                 RecordEpsilon = StoredValues.NullableDouble(reader, 11),
             });
-        }
 
-        return result;
-    }
-
-    public static Dictionary<long, List<ClientEvaluationResult>> LoadEvaluations(DbConnection connection, string runId)
-    {
-        using var command = RelationalCoordinatorStore.Command(connection, null, """
+    public static Dictionary<long, List<ClientEvaluationResult>> LoadEvaluations(DbConnection connection, string runId) =>
+        LoadByRound(connection, runId, """
             SELECT round, client_id, worker_id, accuracy, loss, example_count
             FROM client_evaluations WHERE run_id = @run ORDER BY round, client_id;
-            """);
+            """,
+            reader => new ClientEvaluationResult(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4), StoredValues.Long(reader, 5)));
+
+    /// <summary>The rows of <paramref name="sql"/> (round in column 0, ordered by it) grouped by round.</summary>
+    private static Dictionary<long, List<T>> LoadByRound<T>(DbConnection connection, string runId, string sql, Func<DbDataReader, T> read)
+    {
+        using var command = RelationalCoordinatorStore.Command(connection, null, sql);
         DbParameters.Add(command, "@run", runId);
         using var reader = command.ExecuteReader();
-        var result = new Dictionary<long, List<ClientEvaluationResult>>();
+        var result = new Dictionary<long, List<T>>();
         while (reader.Read())
         {
             long round = StoredValues.Long(reader, 0);
@@ -241,7 +230,7 @@ internal static class RoundRows
                 result[round] = list = [];
             }
 
-            list.Add(new ClientEvaluationResult(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4), StoredValues.Long(reader, 5)));
+            list.Add(read(reader));
         }
 
         return result;
