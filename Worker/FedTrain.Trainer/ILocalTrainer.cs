@@ -44,4 +44,15 @@ public interface ILocalTrainer : IDisposable
 
     /// <summary>Loss and accuracy of the current parameters on <paramref name="data"/>, with per-class counts.</summary>
     EvalResult Evaluate(ImageDataset data, int batchSize);
+
+    /// <summary>
+    /// Loss and accuracy of <paramref name="parameters"/> (length <see cref="ParameterCount"/>) on
+    /// <paramref name="data"/>. Afterwards the trainer's own parameters are unspecified until the next
+    /// <see cref="SetParameters"/>: implementations may read the caller's buffer in place instead of copying it.
+    /// </summary>
+    EvalResult EvaluateParameters(ReadOnlySpan<float> parameters, ImageDataset data, int batchSize)
+    {
+        SetParameters(parameters);
+        return Evaluate(data, batchSize);
+    }
 }

@@ -185,7 +185,20 @@ public sealed unsafe partial class NativeTrainer : ILocalTrainer
         return new TrainResult(result.MeanLoss, result.Accuracy, result.Steps, result.Examples, result.Seconds, report);
     }
 
-    public EvalResult Evaluate(ImageDataset data, int batchSize)
+    public EvalResult Evaluate(ImageDataset data, int batchSize) => Score(data, batchSize, ReadOnlySpan<float>.Empty, borrowed: false);
+
+    /// <summary>
+    /// Scores <paramref name="parameters"/> without copying them: the native model reads them in place during the
+    /// call. On CPU the trainer then gives its own parameter memory back (one model size less for a coordinator
+    /// that keeps the model anyway) and holds no parameters until <see cref="SetParameters"/>.
+    /// </summary>
+    public EvalResult EvaluateParameters(ReadOnlySpan<float> parameters, ImageDataset data, int batchSize)
+    {
+        CheckParameterLength(parameters.Length);
+        return Score(data, batchSize, parameters, borrowed: true);
+    }
+
+    private EvalResult Score(ImageDataset data, int batchSize, ReadOnlySpan<float> parameters, bool borrowed)
     {
         ArgumentNullException.ThrowIfNull(data);
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
@@ -193,14 +206,17 @@ public sealed unsafe partial class NativeTrainer : ILocalTrainer
         var correct = new long[Classes];
         var total = new long[Classes];
         FtEvalResult result;
+        fixed (float* model = parameters)
         fixed (float* images = data.Images)
         fixed (long* labels = data.Labels)
         fixed (long* correctPointer = correct)
         fixed (long* totalPointer = total)
         {
-            ThrowOnError(
-                NativeMethods.Evaluate(_handle, images, labels, data.Count, batchSize, correctPointer, totalPointer, &result),
-                "Evaluate");
+            int status = borrowed
+                ? NativeMethods.EvaluateParameters(
+                    _handle, model, parameters.Length, images, labels, data.Count, batchSize, correctPointer, totalPointer, &result)
+                : NativeMethods.Evaluate(_handle, images, labels, data.Count, batchSize, correctPointer, totalPointer, &result);
+            ThrowOnError(status, borrowed ? "EvaluateParameters" : "Evaluate");
         }
 
         return new EvalResult(result.MeanLoss, result.Accuracy, result.Examples, correct, total);

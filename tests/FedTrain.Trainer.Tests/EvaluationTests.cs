@@ -51,4 +51,32 @@ public sealed class EvaluationTests
         Assert.Equal(0, result.Accuracy);
         Assert.Equal(new long[10], result.PerClassTotal);
     }
+
+    [Fact]
+    public void Evaluating_borrowed_parameters_scores_them_and_leaves_the_trainer_without_parameters()
+    {
+        var data = SyntheticImages.Create(200);
+        using var owner = TestModels.CreateTiny();
+        owner.Train(data, TestModels.Sgd(steps: 10), CancellationToken.None);
+        float[] parameters = TestModels.Parameters(owner);
+        float[] unchanged = [.. parameters];
+        EvalResult expected = owner.Evaluate(data, 64);
+        using var evaluator = TestModels.CreateTiny(seed: 99);
+
+        EvalResult borrowed = evaluator.EvaluateParameters(parameters, data, 64);
+        EvalResult again = evaluator.EvaluateParameters(parameters, data, 64);
+
+        Assert.Equal(expected.PerClassCorrect, borrowed.PerClassCorrect);
+        Assert.Equal(expected.MeanLoss, borrowed.MeanLoss, 9);
+        Assert.Equal(expected.PerClassCorrect, again.PerClassCorrect);
+        Assert.Equal(unchanged, parameters);
+        var gone = Assert.Throws<TrainerException>(() => evaluator.GetParameters(new float[evaluator.ParameterCount]));
+        Assert.Equal(TrainerErrorCode.InvalidArgument, gone.Code);
+        Assert.Contains("holds no parameters", gone.Message, StringComparison.Ordinal);
+        Assert.Throws<TrainerException>(() => evaluator.EvaluateParameters(parameters.AsSpan(1), data, 64));
+
+        evaluator.SetParameters(parameters);
+        Assert.Equal(parameters, TestModels.Parameters(evaluator));
+        Assert.Equal(expected.PerClassCorrect, evaluator.Evaluate(data, 64).PerClassCorrect);
+    }
 }

@@ -10,8 +10,8 @@ public sealed class TestSetEvaluator(ILocalTrainer trainer, ImageDataset testSet
 
     public (EvalResult Result, IReadOnlyList<double> PerClassAccuracy) Evaluate(ReadOnlySpan<float> parameters)
     {
-        trainer.SetParameters(parameters);
-        var result = trainer.Evaluate(testSet, batchSize);
+        // Read in place: the coordinator keeps the model anyway, so the evaluator holds no copy of its own.
+        var result = trainer.EvaluateParameters(parameters, testSet, batchSize);
         var perClass = result.PerClassCorrect
             .Select((correct, c) => result.PerClassTotal[c] == 0 ? 0.0 : (double)correct / result.PerClassTotal[c])
             .ToList();

@@ -11,7 +11,7 @@ internal static unsafe partial class NativeMethods
     internal const string LibraryName = "fedtrain_trainer";
 
     /// <summary>FT_ABI_VERSION this binding was written against.</summary>
-    internal const int ExpectedAbiVersion = 3;
+    internal const int ExpectedAbiVersion = 4;
 
     [LibraryImport(LibraryName, EntryPoint = "ft_abi_version")]
     internal static partial int AbiVersion();
@@ -62,6 +62,19 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "ft_evaluate")]
     internal static partial int Evaluate(
         TrainerHandle trainer,
+        float* images,
+        long* labels,
+        long count,
+        int batchSize,
+        long* perClassCorrect,
+        long* perClassTotal,
+        FtEvalResult* result);
+
+    [LibraryImport(LibraryName, EntryPoint = "ft_evaluate_parameters")]
+    internal static partial int EvaluateParameters(
+        TrainerHandle trainer,
+        float* parameters,
+        long parameterCount,
         float* images,
         long* labels,
         long count,

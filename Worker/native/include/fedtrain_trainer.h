@@ -31,8 +31,9 @@ extern "C" {
  * Bumped whenever a signature or struct layout below changes. 2: ft_train_dp, ft_dp_options, ft_dp_result.
  * 3: ft_train_options.proximal_mu (FedProx), in what was padding, so the struct keeps its size; the TorchScript
  * and export block at the end (ft_set_shuffle, ft_logits, ft_save_state_dict, ft_save_torchscript).
+ * 4: ft_evaluate_parameters.
  */
-#define FT_ABI_VERSION 3
+#define FT_ABI_VERSION 4
 #define FT_MAX_INPUT_RANK 4
 
 typedef enum ft_status {
@@ -209,6 +210,16 @@ FT_API int ft_save_state_dict(ft_trainer* t, const char* path);
 
 /* kind=torchscript only: writes the TorchScript module with the current weights (torch.jit.load reads it). */
 FT_API int ft_save_torchscript(ft_trainer* t, const char* path);
+
+/* Evaluates like ft_evaluate, but the model reads its parameters from `parameters` (count floats, laid out as for
+ * ft_set_parameters) in place for the duration of the call instead of holding a copy; for a coordinator that
+ * already keeps the model it scores. On CPU the trainer gives its own parameter memory back and holds no
+ * parameters afterwards: until the next ft_set_parameters, ft_get_parameters, ft_train, ft_train_dp, ft_evaluate,
+ * ft_logits and the exports fail with FT_E_INVALID_ARGUMENT. On a CUDA device the parameters are copied as by
+ * ft_set_parameters, and kept. */
+FT_API int ft_evaluate_parameters(ft_trainer* t, const float* parameters, int64_t count, const float* images,
+                                  const int64_t* labels, int64_t n, int32_t batch_size, int64_t* per_class_correct,
+                                  int64_t* per_class_total, ft_eval_result* out);
 
 #ifdef __cplusplus
 }

@@ -120,6 +120,12 @@ size_t limit_from_environment() {
 
 }  // namespace
 
+void release_cached_cpu_memory() {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    drop_cache_locked(c);
+}
+
 void install_caching_cpu_allocator() {
     static std::once_flag once;
     std::call_once(once, [] {

@@ -12,4 +12,7 @@ namespace fedtrain {
 // allocated before keep their own deleters, so switching while tensors are alive is safe.
 void install_caching_cpu_allocator();
 
+// Frees every cached block, for when a large buffer was given up for good (ft_evaluate_parameters).
+void release_cached_cpu_memory();
+
 }  // namespace fedtrain

@@ -1,7 +1,10 @@
 #include <ATen/Functions.h>
 #include <ATen/core/Reduction.h>
+#include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
+#include <c10/util/accumulate.h>
 
+#include "caching_cpu_allocator.h"
 #include "data_view.h"
 #include "error.h"
 #include "model.h"
@@ -11,6 +14,48 @@ namespace fedtrain {
 
 ft_eval_result Trainer::evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                                  int64_t* per_class_correct, int64_t* per_class_total) {
+    require_parameters();
+    return score(images, labels, n, batch_size, per_class_correct, per_class_total);
+}
+
+ft_eval_result Trainer::evaluate_parameters(const float* parameters, int64_t count, const float* images,
+                                            const int64_t* labels, int64_t n, int32_t batch_size,
+                                            int64_t* per_class_correct, int64_t* per_class_total) {
+    check_parameter_count(count);
+    if (!device_.is_cpu()) {
+        // A device model cannot read host memory in place.
+        set_parameters(parameters, count);
+        return score(images, labels, n, batch_size, per_class_correct, per_class_total);
+    }
+    std::vector<NamedTensor> tensors = flat_tensors();
+    // Whatever happens, no tensor keeps pointing into the caller's buffer once the call returns.
+    struct Unbind {
+        std::vector<NamedTensor>& tensors;
+        ~Unbind() {
+            c10::NoGradGuard no_grad;
+            for (NamedTensor& p : tensors) {
+                p.tensor.set_(at::empty({0}, p.tensor.options()));
+            }
+        }
+    } unbind{tensors};
+    holds_parameters_ = false;
+    {
+        c10::NoGradGuard no_grad;  // re-pointing autograd leaves is not part of any graph
+        at::Tensor flat = at::from_blob(const_cast<float*>(parameters), {count}, at::kFloat);
+        int64_t offset = 0;
+        for (size_t i = 0; i < tensors.size(); ++i) {
+            int64_t numel = c10::multiply_integers(shapes_[i]);
+            tensors[i].tensor.set_(flat.narrow(0, offset, numel).view(shapes_[i]));
+            offset += numel;
+        }
+    }
+    // The model's own parameters went to the allocator's cache just now; hand them back to the system.
+    release_cached_cpu_memory();
+    return score(images, labels, n, batch_size, per_class_correct, per_class_total);
+}
+
+ft_eval_result Trainer::score(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                              int64_t* per_class_correct, int64_t* per_class_total) {
     if (batch_size <= 0) {
         invalid("batch size must be positive, got " + std::to_string(batch_size));
     }

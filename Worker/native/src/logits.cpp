@@ -9,6 +9,7 @@
 namespace fedtrain {
 
 void Trainer::logits(const float* images, int64_t n, float* out, int64_t capacity) {
+    require_parameters();
     if (n < 0) {
         invalid("example count must be >= 0, got " + std::to_string(n));
     }

@@ -16,6 +16,7 @@ namespace fedtrain {
 ft_train_result Trainer::train(const float* images, const int64_t* labels, int64_t n,
                                const ft_train_options& options, const volatile int32_t* cancel_flag) {
     auto started = std::chrono::steady_clock::now();
+    require_parameters();
     validate_train_options(options);
     check_data(images, labels, n);
     if (n == 0) {

@@ -59,6 +59,7 @@ ft_train_result Trainer::train_dp(const float* images, const int64_t* labels, in
                                   const ft_train_options& options, const ft_dp_options& dp,
                                   const volatile int32_t* cancel_flag, ft_dp_result& dp_result) {
     auto started = std::chrono::steady_clock::now();
+    require_parameters();
     validate_train_options(options);
     check_data(images, labels, n);
     if (n == 0) {

@@ -78,6 +78,7 @@ Trainer::Trainer(std::unique_ptr<Model> model, c10::Device device, int num_threa
             fail(FT_E_INTERNAL, "parameter '" + p.name + "' is not float32");
         }
         info_.parameter_count += p.tensor.numel();
+        shapes_.emplace_back(p.tensor.sizes().begin(), p.tensor.sizes().end());
     }
     const std::vector<int64_t>& shape = model_->input_shape();
     if (shape.size() > FT_MAX_INPUT_RANK) {
@@ -109,11 +110,22 @@ void Trainer::apply_threads() const {
     }
 }
 
-void Trainer::get_parameters(float* out, int64_t count) const {
+void Trainer::check_parameter_count(int64_t count) const {
     if (count != info_.parameter_count) {
         invalid("parameter buffer holds " + std::to_string(count) + " floats; the model has " +
                 std::to_string(info_.parameter_count));
     }
+}
+
+void Trainer::require_parameters() const {
+    if (!holds_parameters_) {
+        invalid("the trainer holds no parameters since ft_evaluate_parameters; give it some with ft_set_parameters");
+    }
+}
+
+void Trainer::get_parameters(float* out, int64_t count) const {
+    check_parameter_count(count);
+    require_parameters();
     at::Tensor flat = at::from_blob(out, {count}, at::kFloat);
     int64_t offset = 0;
     for (const NamedTensor& p : flat_tensors()) {
@@ -124,14 +136,18 @@ void Trainer::get_parameters(float* out, int64_t count) const {
 }
 
 void Trainer::set_parameters(const float* in, int64_t count) {
-    if (count != info_.parameter_count) {
-        invalid("parameter buffer holds " + std::to_string(count) + " floats; the model has " +
-                std::to_string(info_.parameter_count));
-    }
+    check_parameter_count(count);
     c10::NoGradGuard no_grad;  // parameters are autograd leaves; writing them is not part of any graph
+    std::vector<NamedTensor> tensors = flat_tensors();
+    if (!holds_parameters_) {
+        for (size_t i = 0; i < tensors.size(); ++i) {
+            tensors[i].tensor.set_(at::empty(shapes_[i], tensors[i].tensor.options()));
+        }
+        holds_parameters_ = true;
+    }
     at::Tensor flat = at::from_blob(const_cast<float*>(in), {count}, at::kFloat);
     int64_t offset = 0;
-    for (const NamedTensor& p : flat_tensors()) {
+    for (const NamedTensor& p : tensors) {
         int64_t numel = p.tensor.numel();
         p.tensor.copy_(flat.narrow(0, offset, numel).view(p.tensor.sizes()));
         offset += numel;

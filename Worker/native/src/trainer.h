@@ -40,13 +40,22 @@ public:
     ft_eval_result evaluate(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                             int64_t* per_class_correct, int64_t* per_class_total);
 
+    // ft_evaluate_parameters: evaluate() with the parameters read in place from the caller's buffer. On CPU the
+    // trainer's own parameter memory is given back, and it holds no parameters until set_parameters.
+    ft_eval_result evaluate_parameters(const float* parameters, int64_t count, const float* images,
+                                       const int64_t* labels, int64_t n, int32_t batch_size,
+                                       int64_t* per_class_correct, int64_t* per_class_total);
+
     // ft_set_shuffle: false makes train() take the examples in the order given, wrapping around.
     void set_shuffle(bool shuffle) noexcept { shuffle_ = shuffle; }
 
     // ft_logits: row-major [n, classes] logits in inference mode (logits.cpp).
     void logits(const float* images, int64_t n, float* out, int64_t capacity);
 
-    const Model& model() const noexcept { return *model_; }
+    const Model& model() const {
+        require_parameters();
+        return *model_;
+    }
 
 private:
     // libtorch's OpenMP thread count is per calling thread once initialised, and the process-wide default is
@@ -54,6 +63,11 @@ private:
     void apply_threads() const;
 
     void check_data(const float* images, const int64_t* labels, int64_t n) const;
+    void check_parameter_count(int64_t count) const;
+    // Throws FT_E_INVALID_ARGUMENT after evaluate_parameters, until set_parameters gives the model parameters again.
+    void require_parameters() const;
+    ft_eval_result score(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
+                         int64_t* per_class_correct, int64_t* per_class_total);
 
     // The flat buffer's tensors in order: the parameters, then the model's float buffers.
     std::vector<NamedTensor> flat_tensors() const;
@@ -63,6 +77,9 @@ private:
     int num_threads_;
     ft_model_info info_{};
     std::string manifest_json_;
+    // Shapes of flat_tensors(), kept because the tensors are emptied while the model holds no parameters.
+    std::vector<std::vector<int64_t>> shapes_;
+    bool holds_parameters_ = true;
     bool shuffle_ = true;
 };
 

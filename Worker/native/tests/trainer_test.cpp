@@ -2,6 +2,7 @@
 // paths. Plain checks (not assert, which Release builds compile out); exit code 1 on any failure.
 #include "abi_test_support.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -138,6 +139,72 @@ void test_determinism() {
     CHECK(std::memcmp(runs[0].data(), runs[1].data(), runs[0].size() * sizeof(float)) == 0);
 }
 
+
+void test_evaluate_parameters_reads_them_in_place() {
+    Data data = make_data(300);
+    ft_trainer* owner = nullptr;
+    ft_trainer* t = nullptr;
+    CHECK(ft_create(kTinySpec, "cpu", 2, 5, &owner) == FT_OK);
+    CHECK(ft_create(kTinySpec, "cpu", 2, 6, &t) == FT_OK);
+    ft_train_options options = sgd(1, 0);
+    ft_train_result trained{};
+    CHECK(ft_train(owner, data.images.data(), data.labels.data(), 300, &options, nullptr, &trained) == FT_OK);
+    int64_t count = 0;
+    CHECK(ft_parameter_count(owner, &count) == FT_OK);
+    std::vector<float> params(count);
+    CHECK(ft_get_parameters(owner, params.data(), count) == FT_OK);
+    const std::vector<float> original = params;
+    std::vector<int64_t> correct(10), total(10), borrowed_correct(10), borrowed_total(10);
+    ft_eval_result expected{}, borrowed{};
+    CHECK(ft_evaluate(owner, data.images.data(), data.labels.data(), 300, 64, correct.data(), total.data(), &expected) ==
+          FT_OK);
+
+    // Twice: the second call finds the trainer already without parameters of its own.
+    for (int call = 0; call < 2; ++call) {
+        CHECK(ft_evaluate_parameters(t, params.data(), count, data.images.data(), data.labels.data(), 300, 64,
+                                     borrowed_correct.data(), borrowed_total.data(), &borrowed) == FT_OK);
+        CHECK(std::fabs(borrowed.mean_loss - expected.mean_loss) < 1e-9 && borrowed.accuracy == expected.accuracy);
+        CHECK(borrowed_correct == correct && borrowed_total == total);
+    }
+    CHECK(params == original);
+
+    std::vector<float> back(count);
+    CHECK(ft_get_parameters(t, back.data(), count) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("holds no parameters"));
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 300, 64, nullptr, nullptr, &borrowed) ==
+          FT_E_INVALID_ARGUMENT);
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 300, &options, nullptr, &trained) == FT_E_INVALID_ARGUMENT);
+    CHECK(ft_evaluate_parameters(t, params.data(), count - 1, data.images.data(), data.labels.data(), 300, 64, nullptr,
+                                 nullptr, &borrowed) == FT_E_INVALID_ARGUMENT);
+    CHECK(error_contains("the model has"));
+    CHECK(ft_evaluate_parameters(t, nullptr, count, data.images.data(), data.labels.data(), 300, 64, nullptr, nullptr,
+                                 &borrowed) == FT_E_INVALID_ARGUMENT);
+
+    // ft_set_parameters gives the trainer parameters of its own again.
+    CHECK(ft_set_parameters(t, params.data(), count) == FT_OK);
+    std::fill(params.begin(), params.end(), 0.0f);
+    CHECK(ft_get_parameters(t, back.data(), count) == FT_OK);
+    CHECK(back == original);
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 300, 64, nullptr, nullptr, &borrowed) == FT_OK);
+    CHECK(std::fabs(borrowed.mean_loss - expected.mean_loss) < 1e-9);
+    CHECK(ft_train(t, data.images.data(), data.labels.data(), 300, &options, nullptr, &trained) == FT_OK);
+    ft_destroy(owner);
+    ft_destroy(t);
+}
+
+void test_large_dense_layers_evaluate_in_slices() {
+    // A hidden layer of 392 x 12,000 weights exceeds the 4M a single oneDNN reorder may copy, so inference runs it
+    // in output slices; batch 1 takes libtorch's Linear over the whole weight. Both must agree.
+    Data data = make_data(40);
+    ft_trainer* t = nullptr;
+    CHECK(ft_create("kind=cnn;in=1,28,28;classes=10;conv=4,8;hidden=12000", "cpu", 2, 9, &t) == FT_OK);
+    ft_eval_result sliced{}, whole{};
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 40, 40, nullptr, nullptr, &sliced) == FT_OK);
+    CHECK(ft_evaluate(t, data.images.data(), data.labels.data(), 40, 1, nullptr, nullptr, &whole) == FT_OK);
+    CHECK(std::fabs(sliced.mean_loss - whole.mean_loss) < 1e-4 && sliced.accuracy == whole.accuracy);
+    ft_destroy(t);
+}
+
 }  // namespace
 
 int main() {
@@ -146,6 +213,8 @@ int main() {
     test_manifest_and_parameters();
     test_train_and_evaluate();
     test_determinism();
+    test_evaluate_parameters_reads_them_in_place();
+    test_large_dense_layers_evaluate_in_slices();
     if (g_failures != 0) {
         std::fprintf(stderr, "%d check(s) failed\n", g_failures);
         return 1;
