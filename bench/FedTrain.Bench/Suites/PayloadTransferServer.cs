@@ -6,6 +6,7 @@ using FedTrain.Protos.Wire;
 using FedTrain.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ namespace FedTrain.Bench.Suites;
 /// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
 /// a model as 1 MiB chunks wrapping its float buffer, UploadUpdate parses the chunks in place
 /// (<see cref="UpdateChunkParser"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
-/// spool file.
+/// spool file. <see cref="PlainPath"/> serves the same bytes without gRPC, as the HTTP/2 stack's own ceiling.
 /// </summary>
 internal sealed class PayloadTransferServer : IAsyncDisposable
 {
@@ -34,6 +35,9 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         _sha256 = PayloadCodec.Sha256(model, count);
         _uploadPath = uploadPath;
     }
+
+    /// <summary>The model's bytes as one plain HTTP/2 response body: the transport's ceiling, without gRPC.</summary>
+    public const string PlainPath = "/plain";
 
     public Uri Address { get; private set; } = null!;
 
@@ -56,6 +60,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         var router = new GrpcRouter(new GrpcServerOptions(), app.Services.GetRequiredService<ILogger<GrpcRouter>>());
         router.MapServerStreaming(CoordinatorMethods.DownloadModel, server.DownloadAsync);
         router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, server.UploadAsync);
+        app.Use((context, next) => context.Request.Path == PlainPath ? server.PlainDownloadAsync(context.Response) : next(context));
         app.Run(router.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         server.Address = new Uri($"http://127.0.0.1:{endpoint!.IPEndPoint!.Port}");
@@ -81,6 +86,15 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         foreach (var chunk in PayloadCodec.Chunks(_model, _count, PayloadCodec.DefaultChunkBytes))
         {
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PlainDownloadAsync(HttpResponse response)
+    {
+        response.ContentLength = _count * sizeof(float);
+        foreach (var chunk in PayloadCodec.Chunks(_model, _count, PayloadCodec.DefaultChunkBytes))
+        {
+            await response.Body.WriteAsync(chunk.Memory).ConfigureAwait(false);
         }
     }
 
