@@ -1,3 +1,4 @@
+using FedTrain.Core.Compression;
 using FedTrain.Core.Data;
 using FedTrain.Core.Models;
 
@@ -94,6 +95,9 @@ public sealed class CoordinatorOptions
     /// <summary>Authentication, TLS and per-worker limits.</summary>
     public Security.SecurityOptions Security { get; set; } = new();
 
+    /// <summary>How workers encode their updates (<c>--update-compression</c>); uploads in another encoding are refused.</summary>
+    public UpdateEncoding UpdateCompression { get; set; } = UpdateEncoding.Float32;
+
     /// <summary>Exit after the last round instead of waiting for workers to be told.</summary>
     public TimeSpan FinishGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -121,6 +125,7 @@ public sealed class CoordinatorOptions
         Require(ChunkBytes > 0 && ChunkBytes <= MaxMessageBytes - 1024, nameof(ChunkBytes), "must be positive and below the max message size");
         Require(ChunkBytes % sizeof(float) == 0, nameof(ChunkBytes), "must be a multiple of 4");
         Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
+        Require(Enum.IsDefined(UpdateCompression), nameof(UpdateCompression), "must be one of " + Core.Compression.UpdateCompression.Choices);
         Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
         Security.Validate();
         if (Privacy is { } privacy)

@@ -23,6 +23,11 @@ internal static class ModelMapping
         return spec;
     }
 
+    /// <summary>How the round wants updates encoded.</summary>
+    /// <exception cref="Protos.Payloads.PayloadException">An encoding this worker does not know (a newer coordinator's).</exception>
+    public static Core.Compression.UpdateEncoding ToEncoding(TrainingHyperparameters proto) =>
+        Protos.Payloads.PayloadEncodings.ToCore(proto.UpdateEncoding);
+
     public static TrainingConfig ToConfig(TrainingHyperparameters proto)
     {
         var config = new TrainingConfig(

@@ -33,6 +33,7 @@ public sealed partial class WorkerAgent : IDisposable
     private Core.Models.ModelSpec? _trainerSpec;
     private readonly RecordPrivacyLedger _recordPrivacy;
     private readonly WorkerInstrumentation _instrumentation = new();
+    private readonly UpdateCompressor _compressor = new();
     private float[] _global = [];
     private float[] _delta = [];
     private string _runId = string.Empty;
@@ -281,11 +282,16 @@ public sealed partial class WorkerAgent : IDisposable
             .ConfigureAwait(false);
 
         _phase = "uploading";
+        // Encoded once, before any attempt: a retried upload re-sends the same bytes.
+        var encoding = ModelMapping.ToEncoding(assignment.Training);
+        var payload = encoding == Core.Compression.UpdateEncoding.Float32
+            ? PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, trainer.Manifest)
+            : _compressor.Encode(assignment.RunId, client.ClientId, encoding, _delta.AsSpan(0, count), _options.ChunkBytes, trainer.Manifest);
         UploadAck ack;
         try
         {
             ack = await _reconnect.ExecuteAsync(
-                async token => await UploadAsync(assignment, client, count, token).ConfigureAwait(false),
+                async token => await UploadAsync(assignment, client, payload, count, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.Status == StatusCode.AlreadyExists)
@@ -294,6 +300,12 @@ public sealed partial class WorkerAgent : IDisposable
             LogAlreadyDelivered(assignment.Round, client.ClientId);
             ack = new UploadAck { Accepted = true };
         }
+
+        if (ack.Accepted && encoding != Core.Compression.UpdateEncoding.Float32)
+        {
+            _compressor.Delivered(client.ClientId);
+        }
+
         LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
     }
 
@@ -407,7 +419,8 @@ public sealed partial class WorkerAgent : IDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(RoundAssignment assignment, ClientData client, int count, CancellationToken cancellationToken)
+    private async Task<UploadAck> UploadAsync(
+        RoundAssignment assignment, ClientData client, PayloadHeader payload, int count, CancellationToken cancellationToken)
     {
         var header = new UploadHeader
         {
@@ -417,20 +430,23 @@ public sealed partial class WorkerAgent : IDisposable
             ModelVersion = assignment.ModelVersion,
             ClientId = client.ClientId == _options.WorkerId ? string.Empty : client.ClientId,
             ExampleCount = client.Train.Count,
-            Payload = PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, _trainer!.Manifest),
+            Payload = payload,
         };
         using var span = WorkerActivities.StartChild(WorkerActivities.Upload, ActivityKind.Client);
         span?.SetTag("fedtrain.client_id", client.ClientId);
         var ack = await _channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(Headers: WorkerActivities.TraceHeaders(), CancellationToken: cancellationToken)).ConfigureAwait(false);
-        _instrumentation.Uploaded((long)count * sizeof(float));
+        _instrumentation.Uploaded(payload.TotalBytes);
         return ack;
     }
 
     private async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, int count)
     {
         yield return new UpdateChunk { Header = header };
-        foreach (var data in PayloadCodec.Chunks(_delta, count, _options.ChunkBytes))
+        var chunks = header.Payload.Encoding == PayloadEncoding.Float32
+            ? PayloadCodec.Chunks(_delta, count, _options.ChunkBytes)
+            : _compressor.Chunks(_options.ChunkBytes);
+        foreach (var data in chunks)
         {
             yield return new UpdateChunk { Data = data };
         }

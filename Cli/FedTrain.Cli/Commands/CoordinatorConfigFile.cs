@@ -47,6 +47,7 @@ internal sealed class CoordinatorConfigFile
     public StrategyOptions? Strategy { get; set; }
     public PrivacyOptions? Privacy { get; set; }
     public Coordinator.Security.SecurityOptions? Security { get; set; }
+    public string? UpdateCompression { get; set; }
 
     public static CoordinatorConfigFile Load(string path)
     {
@@ -92,6 +93,7 @@ internal sealed class CoordinatorConfigFile
         options.Strategy = Strategy ?? options.Strategy;
         options.Privacy = Privacy ?? options.Privacy;
         options.Security = Security ?? options.Security;
+        options.UpdateCompression = UpdateCompression is { } compression ? Core.Compression.UpdateCompression.Parse(compression) : options.UpdateCompression;
     }
 
     private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;

@@ -24,6 +24,7 @@ internal sealed class CoordinatorFlags
     private readonly Option<string?> _clipNorm = new("--clip-norm") { Description = "DP: clip norm C, or 'adaptive' (start 0.1, median quantile)." };
     private readonly Option<double?> _targetEpsilon = new("--target-epsilon") { Description = "DP: the run stops before a round would exceed this epsilon." };
     private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5)." };
+    private readonly Option<string?> _updateCompression = new("--update-compression") { Description = "How workers encode their updates: none (float32), float16, or int8 (per-block scales, with error feedback on the workers)." };
     private readonly TrainingFlags _training = new();
     private readonly TorchScriptFlag _torchScript = new();
 
@@ -32,7 +33,7 @@ internal sealed class CoordinatorFlags
         foreach (var option in new Option[]
         {
             _rounds, _database, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
-            _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta,
+            _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta, _updateCompression,
         })
         {
             command.Options.Add(option);
@@ -113,5 +114,9 @@ internal sealed class CoordinatorFlags
         }
 
         ApplyPrivacy(parse, options);
+        if (parse.GetValue(_updateCompression) is { } compression)
+        {
+            options.UpdateCompression = Core.Compression.UpdateCompression.Parse(compression);
+        }
     }
 }

@@ -5,6 +5,7 @@ using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Compression;
 using FedTrain.Core.Faults;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
@@ -197,7 +198,8 @@ public sealed partial class CoordinatorGrpcService
             var spool = _orchestrator.UpdateSpool;
             using (var upload = spool.Begin(round.Round, clientId))
             {
-                using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.Model.PayloadBytes))
+                long updateBytes = EncodedLayout.EncodedBytes(round.Encoding, round.Model.ParameterCount);
+                using (var writer = new PayloadFileWriter(header.Payload, upload.File, updateBytes))
                 {
                     while (await chunks.MoveNextAsync(token).ConfigureAwait(false))
                     {
@@ -218,7 +220,7 @@ public sealed partial class CoordinatorGrpcService
                 round.AcceptUpload(
                     workerId, clientId, spool, upload, header.ExampleCount,
                     ex => LogNotDurable(clientId, roundNumber, ex.Message));
-                UpdateFolded?.Invoke(round.Model.PayloadBytes, Stopwatch.GetElapsedTime(folding));
+                UpdateFolded?.Invoke(updateBytes, Stopwatch.GetElapsedTime(folding));
             }
 
             LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);
@@ -360,6 +362,7 @@ public sealed partial class CoordinatorGrpcService
                 kind, $"Update has {payload.ParameterCount} parameters; the model has {round.Model.ParameterCount}.");
         }
 
+        UpdateEncodingCheck.Require(payload, round.Encoding);
         var manifest = PayloadCodec.ReadManifest(payload);
         if (manifest is not null && !manifest.IsCompatibleWith(_orchestrator.Manifest))
         {
@@ -466,7 +469,8 @@ public sealed partial class CoordinatorGrpcService
         Round = round.Round,
         ModelVersion = round.Model.Version,
         Model = ProtoMapping.ToProto(_options.Model),
-        Training = ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round, _orchestrator.ProximalMu),
+        Training = ProtoMapping.WithEncoding(
+            ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round, _orchestrator.ProximalMu), round.Encoding),
         DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
         ParameterCount = round.Model.ParameterCount,
         MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,

@@ -28,6 +28,13 @@ internal static class ProtoMapping
         return proto;
     }
 
+    /// <summary>Tells the workers how to encode their updates this round.</summary>
+    public static TrainingHyperparameters WithEncoding(TrainingHyperparameters training, Core.Compression.UpdateEncoding encoding)
+    {
+        training.UpdateEncoding = Protos.Payloads.PayloadEncodings.ToProto(encoding);
+        return training;
+    }
+
     /// <param name="config">The run's training configuration.</param>
     /// <param name="roundSeed">This round's seed.</param>
     /// <param name="strategyProximalMu">The strategy's μ (fedprox); when positive it replaces the configured one.</param>

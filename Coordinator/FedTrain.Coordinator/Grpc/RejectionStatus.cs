@@ -11,7 +11,7 @@ internal static class RejectionStatus
     {
         RejectionKind.Duplicate => StatusCode.AlreadyExists,
         RejectionKind.WrongShape or RejectionKind.NonFinite or RejectionKind.BadExampleCount or RejectionKind.Malformed
-            => StatusCode.InvalidArgument,
+            or RejectionKind.WrongEncoding => StatusCode.InvalidArgument,
         RejectionKind.ChecksumMismatch or RejectionKind.Truncated => StatusCode.DataLoss,
         RejectionKind.TooLarge => StatusCode.ResourceExhausted,
         _ => StatusCode.FailedPrecondition,
@@ -32,5 +32,5 @@ internal static class RejectionStatus
     /// </summary>
     public static bool FailsParticipant(RejectionKind kind) => kind is
         RejectionKind.WrongShape or RejectionKind.NonFinite or RejectionKind.BadExampleCount
-        or RejectionKind.TooLarge or RejectionKind.Malformed;
+        or RejectionKind.TooLarge or RejectionKind.Malformed or RejectionKind.WrongEncoding;
 }

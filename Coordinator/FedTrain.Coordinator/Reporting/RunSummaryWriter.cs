@@ -30,6 +30,7 @@ public static class RunSummaryWriter
                 ["selected"] = round.Selected,
                 ["duration_seconds"] = Math.Round(round.DurationSeconds, 3),
                 ["update_bytes"] = round.UpdateBytes,
+                ["upload_bytes"] = round.Participants.Sum(p => p.UpdateBytes),
                 ["model_version"] = round.ModelVersion,
                 ["epsilon"] = round.Epsilon,
                 ["clip_norm"] = round.ClipNorm,
@@ -83,6 +84,7 @@ public static class RunSummaryWriter
                 ["test_accuracy"] = Finite(last?.TestAccuracy),
                 ["test_loss"] = Finite(last?.TestLoss),
                 ["rounds_completed"] = rounds.Count,
+                ["upload_bytes"] = rounds.Sum(r => r.Participants.Sum(p => p.UpdateBytes)),
                 ["epsilon"] = last?.Epsilon,
             },
         };

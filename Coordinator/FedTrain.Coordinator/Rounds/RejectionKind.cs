@@ -15,4 +15,7 @@ public enum RejectionKind
     Truncated,
     TooLarge,
     Malformed,
+
+    /// <summary>The update is not in the round's encoding (<c>--update-compression</c>), or its size does not match it.</summary>
+    WrongEncoding,
 }

@@ -284,6 +284,7 @@ public sealed partial class RoundOrchestrator
         selection?.Dispose();
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator)
         {
+            Encoding = _options.UpdateCompression,
             TraceParent = TraceParent.Of(Activity.Current),
         };
         state.Restore(kept);
@@ -362,7 +363,8 @@ public sealed partial class RoundOrchestrator
             ? new PrivacyRelease(round, attempt, _options.Privacy!.SamplingRate, noised.NoiseMultiplier, noised.ClipNorm, noised.NextClipNorm)
             : null;
         var pending = new PendingRound(
-            round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds, model.PayloadBytes, checkpoint)
+            round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds,
+            Core.Compression.EncodedLayout.EncodedBytes(_options.UpdateCompression, model.ParameterCount), checkpoint)
         {
             SkipReason = outcome.Applied ? null : outcome.SkipReason,
             Epsilon = release is null ? null : _budget!.EpsilonAfter(release.SamplingRate, release.NoiseMultiplier),
@@ -452,7 +454,8 @@ public sealed partial class RoundOrchestrator
         }
 
         var kept = _updateSpool.Restore(
-            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason));
+            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason),
+            _options.UpdateCompression);
         if (_options.Privacy is not null)
         {
             var cohort = selected.Select(c => c.ClientId).ToHashSet(StringComparer.Ordinal);
@@ -742,11 +745,11 @@ public sealed partial class RoundOrchestrator
     {
         var rounds = CommittedRounds;
         RunSummaryWriter.WriteClientTable(Path.Combine(_options.RunDirectory, "clients.csv"), rounds);
-        RunSummaryWriter.Write(
-            Path.Combine(_options.RunDirectory, "summary.json"),
-            RunSummaryWriter.Build(
-                RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
-                PrivacySummary(), rounds, status));
+        var summary = RunSummaryWriter.Build(
+            RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
+            PrivacySummary(), rounds, status);
+        summary["update_compression"] = Core.Compression.UpdateCompression.Name(_options.UpdateCompression);
+        RunSummaryWriter.Write(Path.Combine(_options.RunDirectory, "summary.json"), summary);
     }
 
     private System.Text.Json.Nodes.JsonObject? PrivacySummary() => _options.Privacy is not { } privacy

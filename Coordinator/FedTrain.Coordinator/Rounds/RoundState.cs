@@ -3,6 +3,7 @@ using FedTrain.Coordinator.Spool;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Compression;
 
 namespace FedTrain.Coordinator.Rounds;
 
@@ -49,6 +50,9 @@ public sealed class RoundState
     public ModelSnapshot Model { get; }
 
     public DateTimeOffset Deadline { get; }
+
+    /// <summary>How this round's uploads are encoded; each spool file is decoded with it.</summary>
+    public UpdateEncoding Encoding { get; init; }
 
     /// <summary>W3C traceparent of the round's span, handed to workers with their assignment; null when not traced.</summary>
     public string? TraceParent { get; init; }
@@ -97,7 +101,7 @@ public sealed class RoundState
         lock (_lock)
         {
             ThrowIfCannotAccept(workerId, clientId);
-            AcceptLocked(workerId, clientId, new ArrayUpdate(delta.ToArray()), exampleCount, _metrics.GetValueOrDefault(clientId));
+            AcceptLocked(workerId, clientId, new ArrayUpdate(delta.ToArray()), (long)delta.Length * sizeof(float), exampleCount, _metrics.GetValueOrDefault(clientId));
         }
     }
 
@@ -117,10 +121,10 @@ public sealed class RoundState
             var metrics = _metrics.GetValueOrDefault(clientId);
             var record = new KeptUpdate(Round, Model.Version, clientId, workerId, exampleCount, RoundUpdateSpool.FileNameFor(Round, clientId), metrics?.GlobalLoss);
             // The aggregator owns the opened update from here on and closes it once folded.
-            var update = spool.Store(upload, record.FileName, Model.ParameterCount);
+            var update = spool.Store(upload, record.FileName, Model.ParameterCount, Encoding);
             try
             {
-                AcceptLocked(workerId, clientId, update, exampleCount, metrics);
+                AcceptLocked(workerId, clientId, update, update.EncodedBytes, exampleCount, metrics);
             }
             catch
             {
@@ -156,15 +160,15 @@ public sealed class RoundState
             {
                 ThrowIfCannotAccept(update.WorkerId, update.ClientId);
                 var metrics = update.GlobalLoss is { } loss ? new WorkerMetrics(0, 0, 0, 0, update.ExampleCount, 0, 0, 0) { GlobalLoss = loss } : null;
-                AcceptLocked(update.WorkerId, update.ClientId, file, update.ExampleCount, metrics);
+                AcceptLocked(update.WorkerId, update.ClientId, file, file.EncodedBytes, update.ExampleCount, metrics);
             }
         }
     }
 
-    private void AcceptLocked(string workerId, string clientId, IUpdateSource update, long exampleCount, WorkerMetrics? metrics)
+    private void AcceptLocked(string workerId, string clientId, IUpdateSource update, long updateBytes, long exampleCount, WorkerMetrics? metrics)
     {
         _aggregator.Add(clientId, update, exampleCount, metrics);
-        _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, update.Length * sizeof(float));
+        _accepted[clientId] = new ParticipantResult(clientId, workerId, exampleCount, updateBytes);
         CompleteIfAllAnswered();
     }
 

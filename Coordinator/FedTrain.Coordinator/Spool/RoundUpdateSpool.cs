@@ -1,5 +1,6 @@
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Compression;
 
 namespace FedTrain.Coordinator.Spool;
 
@@ -40,9 +41,10 @@ public sealed class RoundUpdateSpool
 
     /// <summary>
     /// Moves a verified upload into place under <paramref name="fileName"/> (flushed to disk first where the spool is
-    /// durable) and opens it for folding. The caller disposes the returned update once folded.
+    /// durable) and opens it for folding, decoded from <paramref name="encoding"/>. The caller disposes the returned
+    /// update once folded.
     /// </summary>
-    public SpooledUpdate Store(PendingUpload upload, string fileName, long parameterCount)
+    public SpooledUpdate Store(PendingUpload upload, string fileName, long parameterCount, UpdateEncoding encoding = UpdateEncoding.Float32)
     {
         ArgumentNullException.ThrowIfNull(upload);
         string path = Path.Combine(Directory, fileName);
@@ -53,7 +55,7 @@ public sealed class RoundUpdateSpool
 
         File.Move(upload.TemporaryPath, path, overwrite: true);
         upload.Kept = true;
-        return SpooledUpdate.Open(path, parameterCount);
+        return SpooledUpdate.Open(path, parameterCount, encoding);
     }
 
     /// <summary>Records a stored update in the journal, after making its rename durable; from here on it survives a crash.</summary>
@@ -81,8 +83,13 @@ public sealed class RoundUpdateSpool
     /// opened for folding. Everything else in the spool directory is left over from a crash and is deleted.
     /// </summary>
     /// <param name="skipped">Receives a line for each recorded update that cannot be used (file lost or damaged).</param>
+    /// <param name="encoding">
+    /// The run's update encoding. A file of another size (the coordinator was restarted with another
+    /// <c>--update-compression</c>) is skipped like a damaged one, and its client asked again.
+    /// </param>
     public IReadOnlyList<(KeptUpdate Update, SpooledUpdate File)> Restore(
-        string runId, long round, long modelVersion, long parameterCount, Action<KeptUpdate, string> skipped)
+        string runId, long round, long modelVersion, long parameterCount, Action<KeptUpdate, string> skipped,
+        UpdateEncoding encoding = UpdateEncoding.Float32)
     {
         ArgumentNullException.ThrowIfNull(skipped);
         var records = _journal?.LoadKeptUpdates(runId, round) ?? [];
@@ -97,7 +104,7 @@ public sealed class RoundUpdateSpool
 
             try
             {
-                usable.Add((record, SpooledUpdate.Open(Path.Combine(Directory, record.FileName), parameterCount)));
+                usable.Add((record, SpooledUpdate.Open(Path.Combine(Directory, record.FileName), parameterCount, encoding)));
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
             {

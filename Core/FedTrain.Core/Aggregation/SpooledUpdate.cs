@@ -1,23 +1,25 @@
-using System.Runtime.InteropServices;
+using FedTrain.Core.Compression;
 using Microsoft.Win32.SafeHandles;
 
 namespace FedTrain.Core.Aggregation;
 
 /// <summary>
-/// A verified update in a spool file of P little-endian float32 values, read with positional reads. The bytes sit in
+/// A verified update in a spool file of P parameters, read with positional reads: little-endian float32 values, or
+/// the bytes of a compressed <see cref="UpdateEncoding"/>, decoded range by range as they are read. The bytes sit in
 /// the page cache, not in this process's memory, and several threads may read different ranges at once.
 /// </summary>
 public sealed class SpooledUpdate : IUpdateSource, IDisposable
 {
-    private const int SliceFloats = 1 << 26;
-
     private readonly SafeFileHandle _file;
+    private readonly FileReader _reader;
 
-    private SpooledUpdate(string path, SafeFileHandle file, long length)
+    private SpooledUpdate(string path, SafeFileHandle file, long length, UpdateEncoding encoding)
     {
         Path = path;
         _file = file;
         Length = length;
+        Encoding = encoding;
+        _reader = new FileReader(path, file);
     }
 
     /// <summary>The spool file.</summary>
@@ -25,46 +27,51 @@ public sealed class SpooledUpdate : IUpdateSource, IDisposable
 
     public long Length { get; }
 
-    /// <summary>Opens a spool file for reading and checks that it holds exactly <paramref name="length"/> floats.</summary>
-    /// <exception cref="InvalidDataException">The file has another size.</exception>
-    public static SpooledUpdate Open(string path, long length)
+    /// <summary>How the file's values are encoded; <see cref="ReadRange"/> always yields float32.</summary>
+    public UpdateEncoding Encoding { get; }
+
+    /// <summary>Size of the file: the update's bytes as uploaded.</summary>
+    public long EncodedBytes => EncodedLayout.EncodedBytes(Encoding, Length);
+
+    /// <summary>Opens a spool file for reading and checks that it holds exactly <paramref name="length"/> parameters.</summary>
+    /// <param name="path">The spool file.</param>
+    /// <param name="length">P, the number of parameters.</param>
+    /// <param name="encoding">How the values are encoded.</param>
+    /// <exception cref="InvalidDataException">The file has another size than P parameters take in <paramref name="encoding"/>.</exception>
+    public static SpooledUpdate Open(string path, long length, UpdateEncoding encoding = UpdateEncoding.Float32)
     {
+        long expected = EncodedLayout.EncodedBytes(encoding, length);
         var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         long bytes = RandomAccess.GetLength(file);
-        if (bytes != length * sizeof(float))
+        if (bytes != expected)
         {
             file.Dispose();
-            throw new InvalidDataException($"Spool file {path} holds {bytes} bytes; an update of {length} parameters has {length * sizeof(float)}.");
+            throw new InvalidDataException(
+                $"Spool file {path} holds {bytes} bytes; an update of {length} parameters has {expected} ({UpdateCompression.Name(encoding)} encoding).");
         }
 
-        return new SpooledUpdate(path, file, length);
+        return new SpooledUpdate(path, file, length, encoding);
     }
 
-    public void ReadRange(long start, Span<float> destination)
-    {
-        ParameterRanges.CheckRange(start, destination.Length, Length);
-        // In slices: a byte view of more than 2^29 floats would overflow a span's length.
-        for (int done = 0; done < destination.Length; done += SliceFloats)
-        {
-            var slice = destination.Slice(done, Math.Min(SliceFloats, destination.Length - done));
-            ReadExactly(MemoryMarshal.AsBytes(slice), (start + done) * sizeof(float));
-        }
-    }
+    public void ReadRange(long start, Span<float> destination) => UpdateDecoder.ReadRange(_reader, Encoding, Length, start, destination);
 
     public void Dispose() => _file.Dispose();
 
-    private void ReadExactly(Span<byte> bytes, long offset)
+    private sealed class FileReader(string path, SafeFileHandle file) : IByteRangeReader
     {
-        int done = 0;
-        while (done < bytes.Length)
+        public void ReadExactly(long offset, Span<byte> destination)
         {
-            int read = RandomAccess.Read(_file, bytes[done..], offset + done);
-            if (read == 0)
+            int done = 0;
+            while (done < destination.Length)
             {
-                throw new EndOfStreamException($"Spool file {Path} ended at byte {offset + done}.");
-            }
+                int read = RandomAccess.Read(file, destination[done..], offset + done);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"Spool file {path} ended at byte {offset + done}.");
+                }
 
-            done += read;
+                done += read;
+            }
         }
     }
 }

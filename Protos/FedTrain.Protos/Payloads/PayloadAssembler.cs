@@ -23,6 +23,12 @@ public sealed class PayloadAssembler : IDisposable
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(destination);
+        if (header.Encoding != PayloadEncoding.Float32)
+        {
+            // Models are downloaded as float32; only updates may be compressed.
+            throw new PayloadException(PayloadError.BadHeader, $"A model payload must be float32, not {header.Encoding}.");
+        }
+
         PayloadHeaderCheck.Validate(header, expectedBytes);
         if (destination.LongLength * sizeof(float) < header.TotalBytes)
         {

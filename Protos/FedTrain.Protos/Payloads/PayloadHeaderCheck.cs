@@ -1,21 +1,25 @@
 using System.Security.Cryptography;
+using FedTrain.Core.Compression;
 using FedTrain.Protos.V1;
 
 namespace FedTrain.Protos.Payloads;
 
 /// <summary>
-/// The checks every receiver of a chunked float32 payload makes against its header: before the first chunk, on
-/// each chunk's length, and once the stream ends.
+/// The checks every receiver of a chunked payload makes against its header: before the first chunk, on each chunk's
+/// length, and once the stream ends.
 /// </summary>
 internal static class PayloadHeaderCheck
 {
+    /// <summary>Checks the header's sizes against its encoding and the size the receiver expects.</summary>
     public static void Validate(PayloadHeader header, long expectedBytes)
     {
-        if (header.TotalBytes != expectedBytes || header.ParameterCount * sizeof(float) != header.TotalBytes)
+        var encoding = PayloadEncodings.ToCore(header.Encoding);
+        if (header.ParameterCount < 0 || header.TotalBytes != expectedBytes
+            || EncodedLayout.EncodedBytes(encoding, header.ParameterCount) != header.TotalBytes)
         {
             throw new PayloadException(
                 PayloadError.BadHeader,
-                $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters; expected {expectedBytes} bytes.");
+                $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters in {UpdateCompression.Name(encoding)} encoding; expected {expectedBytes} bytes.");
         }
 
         if (header.Sha256.Length != 32)

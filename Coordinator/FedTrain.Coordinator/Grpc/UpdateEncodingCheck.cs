@@ -1,0 +1,44 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Compression;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+
+namespace FedTrain.Coordinator.Grpc;
+
+/// <summary>
+/// Refuses an upload whose header is not in the round's encoding, or whose size does not match that encoding, before
+/// a byte of it is stored: the reason names both encodings, so the operator sees a worker that ignores
+/// <c>--update-compression</c> (an older build sends float32) or miscounts its bytes.
+/// </summary>
+internal static class UpdateEncodingCheck
+{
+    public static void Require(PayloadHeader payload, UpdateEncoding roundEncoding)
+    {
+        UpdateEncoding encoding;
+        try
+        {
+            encoding = PayloadEncodings.ToCore(payload.Encoding);
+        }
+        catch (PayloadException ex)
+        {
+            throw new UpdateRejectedException(RejectionKind.WrongEncoding, $"{ex.Message} This round takes {Describe(roundEncoding)} updates.");
+        }
+
+        if (encoding != roundEncoding)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.WrongEncoding,
+                $"Update is encoded {Describe(encoding)}; this run takes {Describe(roundEncoding)} updates (coordinator option --update-compression {UpdateCompression.Name(roundEncoding)}).");
+        }
+
+        long expected = EncodedLayout.EncodedBytes(encoding, payload.ParameterCount);
+        if (payload.TotalBytes != expected)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.WrongEncoding,
+                $"Update announces {payload.TotalBytes} bytes; {payload.ParameterCount} parameters in {Describe(encoding)} encoding take {expected}.");
+        }
+    }
+
+    private static string Describe(UpdateEncoding encoding) => encoding == UpdateEncoding.Float32 ? "float32" : UpdateCompression.Name(encoding);
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using FedTrain.Core.Compression;
+using FedTrain.Core.Models;
+using FedTrain.Protos.V1;
+using Google.Protobuf;
+
+namespace FedTrain.Protos.Payloads;
+
+/// <summary>
+/// Header and chunks of a compressed update: the encoded bytes (<see cref="UpdateEncoder"/>), hashed and sliced as
+/// they are, so <c>total_bytes</c> and the SHA-256 describe what travels. Chunks wrap slices of the caller's buffer
+/// without copying; it must stay unchanged until the stream is sent. Float32 updates use <see cref="PayloadCodec"/>.
+/// </summary>
+public static class EncodedPayloadCodec
+{
+    /// <summary>Describes the first <paramref name="length"/> bytes of <paramref name="encoded"/>: <paramref name="parameterCount"/> values in <paramref name="encoding"/>.</summary>
+    public static PayloadHeader CreateHeader(
+        byte[] encoded, int length, UpdateEncoding encoding, long parameterCount, int chunkBytes, ParameterManifest? manifest = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, encoded.Length);
+        long expected = EncodedLayout.EncodedBytes(encoding, parameterCount);
+        if (length != expected)
+        {
+            throw new ArgumentException($"{UpdateCompression.Name(encoding)} encoding of {parameterCount} values takes {expected} bytes, not {length}.", nameof(length));
+        }
+
+        var header = new PayloadHeader
+        {
+            TotalBytes = length,
+            ParameterCount = parameterCount,
+            Sha256 = ByteString.CopyFrom(SHA256.HashData(encoded.AsSpan(0, length))),
+            ChunkBytes = chunkBytes,
+            Encoding = PayloadEncodings.ToProto(encoding),
+        };
+        if (manifest is not null)
+        {
+            PayloadCodec.AddManifest(header, manifest);
+        }
+
+        return header;
+    }
+
+    /// <summary>The first <paramref name="length"/> bytes as consecutive chunks of <paramref name="chunkBytes"/>, wrapping (not copying) them.</summary>
+    public static IEnumerable<ByteString> Chunks(byte[] encoded, int length, int chunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, encoded.Length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
+        return Iterate();
+
+        IEnumerable<ByteString> Iterate()
+        {
+            for (int start = 0; start < length; start += chunkBytes)
+            {
+                yield return UnsafeByteOperations.UnsafeWrap(encoded.AsMemory(start, Math.Min(chunkBytes, length - start)));
+            }
+        }
+    }
+}
