@@ -17,6 +17,7 @@ public sealed class BenchCommandTests
         // The table went to standard output, one line per row below its header.
         Assert.Contains("ratio", output, StringComparison.Ordinal);
         Assert.Contains("P=100k N=2", output, StringComparison.Ordinal);
+        Assert.Contains(rows, r => (string)r["case"]! == "P=100k N=2 int8 uploads");
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace FedTrain.Bench.Suites;
 /// What a round costs on top of training: coordinator and N worker processes on this machine, workers that return
 /// a fixed delta without training, models of P parameters in 10 tensors. Median seconds per round against the
 /// 1.5 s target, and the coordinator's peak RSS against 3× the model plus the base measured on the smallest model.
+/// The target case runs once more with int8 uploads.
 /// </summary>
 public sealed class RoundOverheadSuite : IBenchSuite
 {
@@ -25,29 +26,30 @@ public sealed class RoundOverheadSuite : IBenchSuite
         int[] workerCounts = context.Quick ? [2] : [2, 4, 8];
         int rounds = context.Quick ? 2 : Rounds;
         long? baseRss = null;
-        foreach (long target in sizes)
+        var cases = sizes.SelectMany(target => workerCounts.Select(workers => (target, workers, Compression: "none"))).ToList();
+        // The target case again with int8 uploads: a quarter of the upload bytes (docs/compression.md).
+        cases.Add(context.Quick ? (100_000, 2, "int8") : (10_000_000, 4, "int8"));
+        foreach (var (target, workers, compression) in cases)
         {
             var (hidden, parameters) = CnnOfSize(target);
-            foreach (int workers in workerCounts)
-            {
-                string name = string.Create(CultureInfo.InvariantCulture, $"P={Label(target)} N={workers}");
-                context.Log.WriteLine($"  {name}: {parameters:N0} parameters, {rounds} rounds");
-                var federation = new LocalFederation(context, name.Replace(' ', '-').Replace('=', '-'));
-                federation.CoordinatorArguments.AddRange([
-                    "--rounds", Invariant(rounds), "--min-fit-clients", Invariant(workers), "--fraction-fit", "1",
-                    "--fraction-evaluate", "0", "--test-limit", "64", "--conv", "32,64,64", "--hidden", Invariant(hidden),
-                    "--local-steps", "1", "--round-timeout", "300"]);
-                federation.WorkerArguments.AddRange(["--no-op-training", "--holdout", "0", "--train-limit", "2000", "--threads", "1"]);
-                var outcome = await federation.RunAsync(workers, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+            string name = string.Create(CultureInfo.InvariantCulture, $"P={Label(target)} N={workers}")
+                + (compression == "none" ? string.Empty : $" {compression} uploads");
+            context.Log.WriteLine($"  {name}: {parameters:N0} parameters, {rounds} rounds");
+            var federation = new LocalFederation(context, name.Replace(' ', '-').Replace('=', '-'));
+            federation.CoordinatorArguments.AddRange([
+                "--rounds", Invariant(rounds), "--min-fit-clients", Invariant(workers), "--fraction-fit", "1",
+                "--fraction-evaluate", "0", "--test-limit", "64", "--conv", "32,64,64", "--hidden", Invariant(hidden),
+                "--local-steps", "1", "--round-timeout", "300", "--update-compression", compression]);
+            federation.WorkerArguments.AddRange(["--no-op-training", "--holdout", "0", "--train-limit", "2000", "--threads", "1"]);
+            var outcome = await federation.RunAsync(workers, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
 
-                double modelMiB = parameters * 4.0 / (1 << 20);
-                double rssMiB = outcome.CoordinatorPeakRssBytes / (double)(1 << 20);
-                // The fixed base: what the coordinator holds besides models, taken from the smallest model measured.
-                baseRss ??= outcome.CoordinatorPeakRssBytes - (3 * parameters * 4L);
-                double budgetMiB = (3 * modelMiB) + (baseRss.Value / (double)(1 << 20));
-                yield return BenchRow.LowerIsBetter(Name, name, outcome.MedianRoundSeconds(), "s", TargetRoundSeconds, "s (target)");
-                yield return BenchRow.LowerIsBetter(Name, name + " peak RSS", rssMiB, "MiB", budgetMiB, "MiB (3x model + base)");
-            }
+            double modelMiB = parameters * 4.0 / (1 << 20);
+            double rssMiB = outcome.CoordinatorPeakRssBytes / (double)(1 << 20);
+            // The fixed base: what the coordinator holds besides models, taken from the smallest model measured.
+            baseRss ??= outcome.CoordinatorPeakRssBytes - (3 * parameters * 4L);
+            double budgetMiB = (3 * modelMiB) + (baseRss.Value / (double)(1 << 20));
+            yield return BenchRow.LowerIsBetter(Name, name, outcome.MedianRoundSeconds(), "s", TargetRoundSeconds, "s (target)");
+            yield return BenchRow.LowerIsBetter(Name, name + " peak RSS", rssMiB, "MiB", budgetMiB, "MiB (3x model + base)");
         }
     }
 
