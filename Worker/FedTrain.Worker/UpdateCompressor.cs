@@ -40,7 +40,7 @@ internal sealed class UpdateCompressor
         if (bytes > Array.MaxLength)
         {
             throw new InvalidOperationException(
-                $"A {UpdateCompression.Name(encoding)} update of {delta.Length} parameters takes {bytes} bytes, more than one buffer holds.");
+                $"A {UpdateCompression.FormatName(encoding)} update of {delta.Length} parameters takes {bytes} bytes, more than one buffer holds.");
         }
 
         if (_encoded.Length < bytes)

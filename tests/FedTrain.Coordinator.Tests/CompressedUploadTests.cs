@@ -66,6 +66,32 @@ public sealed class CompressedUploadTests : IDisposable
         Assert.All(round.State.Accepted(), p => Assert.Equal(encodedBytes, p.UpdateBytes));
     }
 
+    [Fact]
+    public void Robust_rules_read_the_decoded_values_of_int8_uploads_from_the_spool()
+    {
+        var model = Vector(0, 1f);
+        var updates = Enumerable.Range(1, 3).Select(k => Vector(k, 0.02f)).ToArray();
+        var spool = new RoundUpdateSpool(Path.Combine(_directory, "spool"), null);
+        var round = NewRound(model, updates.Length, UpdateEncoding.Int8, new StrategyOptions { Name = "median" });
+        var decoded = new float[updates.Length][];
+        for (int k = 0; k < updates.Length; k++)
+        {
+            var bytes = Encode(updates[k], UpdateEncoding.Int8);
+            decoded[k] = new float[Length];
+            UpdateDecoder.Decode(bytes, UpdateEncoding.Int8, decoded[k]);
+            Upload(round, spool, $"c{k}", bytes, UpdateEncoding.Int8, 100 * (k + 1));
+        }
+
+        var result = new float[Length];
+        Assert.True(round.Aggregator.Finish(round.State.Model.Parameters, result).Applied);
+        for (int i = 0; i < Length; i += 11)
+        {
+            float[] column = [decoded[0][i], decoded[1][i], decoded[2][i]];
+            Array.Sort(column);
+            Assert.Equal(model[i] + column[1], result[i], 1e-6f);
+        }
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(Length - 2)]
@@ -155,9 +181,9 @@ public sealed class CompressedUploadTests : IDisposable
         writer.Complete();
     }
 
-    private static Round NewRound(float[] model, int clients, UpdateEncoding encoding)
+    private static Round NewRound(float[] model, int clients, UpdateEncoding encoding, StrategyOptions? strategy = null)
     {
-        var aggregator = StrategyFactory.Create(new StrategyOptions(), 1, Length, 0.1, Path.GetTempPath()).Begin(3, clients, clients);
+        var aggregator = StrategyFactory.Create(strategy ?? new StrategyOptions(), 1, Length, 0.1, Path.GetTempPath()).Begin(3, clients, clients);
         var state = new RoundState(
             "run-1", 3, new ModelSnapshot(2, (float[])model.Clone()),
             Enumerable.Range(0, clients).Select(k => new ClientInfo($"c{k}", $"c{k}", 5000, [5000])),

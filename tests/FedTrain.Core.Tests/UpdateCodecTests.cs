@@ -120,6 +120,7 @@ public sealed class UpdateCodecTests : IDisposable
         var typo = Assert.Throws<ArgumentException>(() => UpdateCompression.Parse("int4"));
         Assert.Contains("none, float16, int8", typo.Message, StringComparison.Ordinal);
         Assert.All(Enum.GetValues<UpdateEncoding>(), e => Assert.Equal(e, UpdateCompression.Parse(UpdateCompression.Name(e))));
+        Assert.Equal(["float32", "float16", "int8"], Enum.GetValues<UpdateEncoding>().Select(UpdateCompression.FormatName));
     }
 
     /// <summary>Values of mixed signs; with <paramref name="spread"/>, magnitudes over six decades (float16 normals).</summary>

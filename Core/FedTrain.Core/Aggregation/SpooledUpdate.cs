@@ -47,7 +47,7 @@ public sealed class SpooledUpdate : IUpdateSource, IDisposable
         {
             file.Dispose();
             throw new InvalidDataException(
-                $"Spool file {path} holds {bytes} bytes; an update of {length} parameters has {expected} ({UpdateCompression.Name(encoding)} encoding).");
+                $"Spool file {path} holds {bytes} bytes; an update of {length} parameters has {expected} ({UpdateCompression.FormatName(encoding)} encoding).");
         }
 
         return new SpooledUpdate(path, file, length, encoding);

@@ -22,6 +22,9 @@ public static class UpdateCompression
         throw new ArgumentException($"Update compression must be one of {Choices}; got '{name}'.", nameof(name));
     }
 
+    /// <summary>The number format of <paramref name="encoding"/>, for messages: <c>float32</c>, <c>float16</c> or <c>int8</c>.</summary>
+    public static string FormatName(UpdateEncoding encoding) => encoding == UpdateEncoding.Float32 ? "float32" : Name(encoding);
+
     /// <summary>The operator's name of <paramref name="encoding"/>: <c>none</c>, <c>float16</c> or <c>int8</c>.</summary>
     public static string Name(UpdateEncoding encoding) => encoding switch
     {

@@ -80,7 +80,7 @@ public static class UpdateDecoder
         long expected = EncodedLayout.EncodedBytes(encoding, destination.Length);
         if (encoded.Length != expected)
         {
-            throw new ArgumentException($"{UpdateCompression.Name(encoding)} encoding of {destination.Length} values takes {expected} bytes, not {encoded.Length}.", nameof(encoded));
+            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {destination.Length} values takes {expected} bytes, not {encoded.Length}.", nameof(encoded));
         }
 
         switch (encoding)

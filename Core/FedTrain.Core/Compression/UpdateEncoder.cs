@@ -24,7 +24,7 @@ public static class UpdateEncoder
         long expected = EncodedLayout.EncodedBytes(encoding, values.Length);
         if (destination.Length != expected)
         {
-            throw new ArgumentException($"{UpdateCompression.Name(encoding)} encoding of {values.Length} values takes {expected} bytes, not {destination.Length}.", nameof(destination));
+            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {values.Length} values takes {expected} bytes, not {destination.Length}.", nameof(destination));
         }
 
         if (!residual.IsEmpty && residual.Length != values.Length)

@@ -22,7 +22,7 @@ public static class EncodedPayloadCodec
         long expected = EncodedLayout.EncodedBytes(encoding, parameterCount);
         if (length != expected)
         {
-            throw new ArgumentException($"{UpdateCompression.Name(encoding)} encoding of {parameterCount} values takes {expected} bytes, not {length}.", nameof(length));
+            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {parameterCount} values takes {expected} bytes, not {length}.", nameof(length));
         }
 
         var header = new PayloadHeader

@@ -19,7 +19,9 @@ internal static class PayloadHeaderCheck
         {
             throw new PayloadException(
                 PayloadError.BadHeader,
-                $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters in {UpdateCompression.Name(encoding)} encoding; expected {expectedBytes} bytes.");
+                encoding == UpdateEncoding.Float32
+                    ? $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters; expected {expectedBytes} bytes."
+                    : $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters in {UpdateCompression.FormatName(encoding)} encoding; expected {expectedBytes} bytes.");
         }
 
         if (header.Sha256.Length != 32)
