@@ -28,6 +28,7 @@ ft_eval_result Trainer::evaluate_parameters(const float* parameters, int64_t cou
         return score(images, labels, n, batch_size, per_class_correct, per_class_total);
     }
     std::vector<NamedTensor> tensors = flat_tensors();
+    const bool gives_up_own_parameters = holds_parameters_;
     // Whatever happens, no tensor keeps pointing into the caller's buffer once the call returns.
     struct Unbind {
         std::vector<NamedTensor>& tensors;
@@ -49,8 +50,11 @@ ft_eval_result Trainer::evaluate_parameters(const float* parameters, int64_t cou
             offset += numel;
         }
     }
-    // The model's own parameters went to the allocator's cache just now; hand them back to the system.
-    release_cached_cpu_memory();
+    // The first time, the model's own parameters went to the allocator's cache just now: hand them back to the
+    // system. Only then: the cache also holds the evaluation's working set, which would fault in afresh each round.
+    if (gives_up_own_parameters) {
+        release_cached_cpu_memory();
+    }
     return score(images, labels, n, batch_size, per_class_correct, per_class_total);
 }
 
