@@ -1,12 +1,10 @@
 using System.Runtime.InteropServices;
-using FedTrain.Coordinator;
-using FedTrain.Coordinator.Hosting;
 using FedTrain.Core.Compression;
+using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
 using FedTrain.Rpc;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedTrain.Integration.Tests;
 
@@ -17,58 +15,20 @@ namespace FedTrain.Integration.Tests;
 /// </summary>
 public sealed class CompressedUpdateRejectionTests
 {
-    private const int WorkerExamples = 100;
     private const int ChunkBytes = 128 * 1024;
 
     [Fact]
     public async Task Uploads_not_in_the_runs_encoding_or_size_are_refused_and_the_good_one_is_decoded()
     {
         string[] workers = ["good", "float32", "int8", "sized", "infinite"];
-        var options = new CoordinatorOptions
-        {
-            BindAddress = "127.0.0.1",
-            GrpcPort = 0,
-            HttpPort = 0,
-            RunDirectory = Support.RepoPaths.NewRunDirectory("reject-encoding"),
-            Rounds = 1,
-            MinWorkers = workers.Length,
-            MinFitClients = workers.Length,
-            QuorumFraction = 0.1,
-            TestLimit = 200,
-            RoundTimeout = TimeSpan.FromSeconds(60),
-            FinishGracePeriod = TimeSpan.FromSeconds(1),
-            UpdateCompression = UpdateEncoding.Float16,
-        };
-        options.Database = Support.TestDatabase.For(options.RunDirectory);
-        // This test is about update validation; authentication has its own tests (Security/).
-        options.Security.Auth.Enabled = false;
-        var rejections = new List<string>();
-        await using var host = await CoordinatorHost.StartAsync(options, NullLoggerFactory.Instance, CancellationToken.None);
-        host.Service.UpdateRejected += (worker, _, reason) =>
-        {
-            lock (rejections)
-            {
-                rejections.Add($"{worker}: {reason}");
-            }
-        };
-        using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{host.GrpcPort}"));
-        foreach (string worker in workers)
-        {
-            var request = new RegisterRequest { WorkerId = worker, Data = new DataSummary { ExampleCount = WorkerExamples } };
-            request.Data.LabelHistogram.AddRange([WorkerExamples]);
-            await channel.UnaryAsync(CoordinatorMethods.Register, request);
-        }
-
-        RoundAssignment? assignment = null;
-        foreach (string worker in workers)
-        {
-            var response = await channel.UnaryAsync(CoordinatorMethods.GetAssignment, new AssignmentRequest { WorkerId = worker, WaitSeconds = 20 });
-            Assert.Equal(AssignmentResponse.OutcomeOneofCase.Assignment, response.OutcomeCase);
-            assignment = response.Assignment;
-        }
+        await using var coordinator = await RejectionCoordinator.StartAsync(
+            "reject-encoding", workers, options => options.UpdateCompression = UpdateEncoding.Float16);
+        var host = coordinator.Host;
+        var channel = coordinator.Channel;
+        var assignment = coordinator.Assignments["good"];
 
         // The run's choice reaches every worker with its training settings.
-        Assert.Equal(PayloadEncoding.Float16, assignment!.Training.UpdateEncoding);
+        Assert.Equal(PayloadEncoding.Float16, assignment.Training.UpdateEncoding);
         var before = host.Orchestrator.CurrentModel.Parameters.ToArray();
         var delta = new float[assignment.ParameterCount];
         for (int i = 0; i < delta.Length; i++)
@@ -78,12 +38,12 @@ public sealed class CompressedUpdateRejectionTests
 
         // An older worker that ignores the setting sends float32: refused, naming the option.
         var float32 = await UploadExpectingAsync(
-            channel, Header("float32", assignment, PayloadCodec.CreateHeader(delta, delta.Length, ChunkBytes)), PayloadCodec.Chunks(delta, delta.Length, ChunkBytes));
+            channel, coordinator.Header("float32", PayloadCodec.CreateHeader(delta, delta.Length, ChunkBytes)), PayloadCodec.Chunks(delta, delta.Length, ChunkBytes));
         Assert.Contains("encoded float32; this run takes float16 updates (coordinator option --update-compression float16)", float32.Detail, StringComparison.Ordinal);
 
         var int8 = Encode(delta, UpdateEncoding.Int8);
         var int8Refusal = await UploadExpectingAsync(
-            channel, Header("int8", assignment, EncodedPayloadCodec.CreateHeader(int8, int8.Length, UpdateEncoding.Int8, delta.Length, ChunkBytes)),
+            channel, coordinator.Header("int8", EncodedPayloadCodec.CreateHeader(int8, int8.Length, UpdateEncoding.Int8, delta.Length, ChunkBytes)),
             EncodedPayloadCodec.Chunks(int8, int8.Length, ChunkBytes));
         Assert.Contains("encoded int8", int8Refusal.Detail, StringComparison.Ordinal);
 
@@ -91,21 +51,21 @@ public sealed class CompressedUpdateRejectionTests
         var half = Encode(delta, UpdateEncoding.Float16);
         var sized = EncodedPayloadCodec.CreateHeader(half, half.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes);
         sized.TotalBytes = delta.Length * 4L;
-        var sizeRefusal = await UploadExpectingAsync(channel, Header("sized", assignment, sized), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes));
+        var sizeRefusal = await UploadExpectingAsync(channel, coordinator.Header("sized", sized), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes));
         Assert.Contains($"announces {delta.Length * 4L} bytes; {delta.Length} parameters in float16 encoding take {half.Length}", sizeRefusal.Detail, StringComparison.Ordinal);
 
         // A float16 +Inf bit pattern (0x7C00) deep in the payload: the decoded value would be +Inf.
         var infinite = (byte[])half.Clone();
         MemoryMarshal.Write(infinite.AsSpan(2 * (delta.Length - 10)), Half.PositiveInfinity);
         var infRefusal = await UploadExpectingAsync(
-            channel, Header("infinite", assignment, EncodedPayloadCodec.CreateHeader(infinite, infinite.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)),
+            channel, coordinator.Header("infinite", EncodedPayloadCodec.CreateHeader(infinite, infinite.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)),
             EncodedPayloadCodec.Chunks(infinite, infinite.Length, ChunkBytes));
         Assert.Contains("non-finite float16 value", infRefusal.Detail, StringComparison.Ordinal);
         Assert.Contains($"at parameter {delta.Length - 10}", infRefusal.Detail, StringComparison.Ordinal);
 
         var accepted = await channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate,
-            Stream(Header("good", assignment, EncodedPayloadCodec.CreateHeader(half, half.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes)));
+            Stream(coordinator.Header("good", EncodedPayloadCodec.CreateHeader(half, half.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes)));
         Assert.True(accepted.Accepted);
 
         await host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
@@ -126,10 +86,7 @@ public sealed class CompressedUpdateRejectionTests
             Assert.Equal(before[i] + decoded[i], committed[i], 1e-6);
         }
 
-        lock (rejections)
-        {
-            Assert.Equal(4, rejections.Count);
-        }
+        Assert.Equal(4, coordinator.Rejections.Count);
     }
 
     private static byte[] Encode(float[] values, UpdateEncoding encoding)
@@ -138,16 +95,6 @@ public sealed class CompressedUpdateRejectionTests
         UpdateEncoder.Encode(values, encoding, bytes, []);
         return bytes;
     }
-
-    private static UploadHeader Header(string worker, RoundAssignment assignment, PayloadHeader payload) => new()
-    {
-        WorkerId = worker,
-        RunId = assignment.RunId,
-        Round = assignment.Round,
-        ModelVersion = assignment.ModelVersion,
-        ExampleCount = WorkerExamples,
-        Payload = payload,
-    };
 
     private static async Task<RpcException> UploadExpectingAsync(GrpcChannel channel, UploadHeader header, IEnumerable<Google.Protobuf.ByteString> chunks)
     {
