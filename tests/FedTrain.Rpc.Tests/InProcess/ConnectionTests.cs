@@ -42,7 +42,7 @@ public sealed class ConnectionTests
         using var channel = server.CreateChannel();
         var request = new EchoMessage { Text = "long", ResponseCount = 1, DelayMs = 30_000 };
         var reading = AsyncSequence.ToListAsync(channel.ServerStreamingAsync(EchoMethods.ServerStream, request));
-        await Task.Delay(200);
+        await server.Echo.WaitForServerDelayAsync("long");
 
         await server.DisposeAsync();
 

@@ -54,7 +54,7 @@ public sealed class DeadlineTests(ServerFixture fixture) : IClassFixture<ServerF
         using var cts = new CancellationTokenSource();
         var call = Channel.UnaryAsync(
             EchoMethods.Unary, new EchoMessage { Text = "cancel-unary", DelayMs = 30_000 }, new CallOptions(CancellationToken: cts.Token));
-        await Task.Delay(200);
+        await fixture.Server.Echo.WaitForServerDelayAsync("cancel-unary");
         await cts.CancelAsync();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => call);
@@ -69,7 +69,7 @@ public sealed class DeadlineTests(ServerFixture fixture) : IClassFixture<ServerF
         using var cts = new CancellationTokenSource();
         var stream = Channel.ServerStreamingAsync(EchoMethods.ServerStream, new EchoMessage { Text = "cancel-stream", ResponseCount = 1, DelayMs = 30_000 });
         var reading = ReadAllAsync(stream, cts.Token);
-        await Task.Delay(200);
+        await fixture.Server.Echo.WaitForServerDelayAsync("cancel-stream");
         await cts.CancelAsync();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => reading);

@@ -13,6 +13,7 @@ internal sealed class EchoService
     public static readonly byte[] ErrorBinTrailer = [0x00, 0x01, 0xFE, 0xFF];
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _started = new();
 
     public void Map(GrpcRouter router)
     {
@@ -25,7 +26,14 @@ internal sealed class EchoService
 
     /// <summary>Completes when a handler for a request with this text saw its cancellation token fire.</summary>
     public Task WaitForServerCancellationAsync(string text) =>
-        Probe(text).Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Probe(_cancelled, text).Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// Completes when a handler for a request with this text began its delay: a caller that cancels before then may
+    /// cancel a call the server never dispatched, which a loaded machine makes likely.
+    /// </summary>
+    public Task WaitForServerDelayAsync(string text) =>
+        Probe(_started, text).Task.WaitAsync(TimeSpan.FromSeconds(30));
 
     public static string DescribeMetadata(string text, Metadata metadata)
     {
@@ -165,17 +173,18 @@ internal sealed class EchoService
             return;
         }
 
+        Probe(_started, request.Text).TrySetResult();
         try
         {
             await Task.Delay(request.DelayMs, context.CancellationToken);
         }
         catch (OperationCanceledException)
         {
-            Probe(request.Text).TrySetResult();
+            Probe(_cancelled, request.Text).TrySetResult();
             throw;
         }
     }
 
-    private TaskCompletionSource Probe(string text) =>
-        _cancelled.GetOrAdd(text, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    private static TaskCompletionSource Probe(ConcurrentDictionary<string, TaskCompletionSource> probes, string text) =>
+        probes.GetOrAdd(text, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 }
