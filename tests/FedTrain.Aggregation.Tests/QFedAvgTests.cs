@@ -17,6 +17,32 @@ public sealed class QFedAvgTests
     }
 
     [Fact]
+    public void With_example_weights_q_zero_is_fedavg()
+    {
+        // pₖ = nₖ scales both Δₖ' and hₖ: the step is Σnₖ·Δₖ / Σnₖ, FedAvg's example-weighted mean.
+        var q = new QFedAvg(2, q: 0, localLearningRate: 0.1);
+        q.Add([1, 2], loss: 5, weight: 300);
+        q.Add([3, -2], loss: 0, weight: 100);
+        float[] model = [10, 10];
+        q.Apply(model);
+        TestData.AssertClose([11.5, 11], model, 1e-6);
+    }
+
+    [Fact]
+    public void Weights_and_losses_combine_by_hand()
+    {
+        // q = 1, L = 1. Client 1: Δ = [1, 0], F = 2, p = 3: p·F·Δ = [6, 0], h = 3·(1·1 + 1·2) = 9.
+        // Client 2: Δ = [0, 2], F = 1, p = 1: p·F·Δ = [0, 2], h = 1·(1·4 + 1·1) = 5. Step = [6, 2] / 14.
+        var q = new QFedAvg(2, q: 1, localLearningRate: 1);
+        q.Add([1, 0], loss: 2, weight: 3);
+        q.Add([0, 2], loss: 1, weight: 1);
+        Assert.Equal(14, q.HSum, 1e-9);
+        var step = new float[2];
+        q.WriteStep(step);
+        TestData.AssertClose([6.0 / 14, 2.0 / 14], step, 1e-6);
+    }
+
+    [Fact]
     public void Q_one_matches_the_papers_formulas_by_hand()
     {
         // L = 10. Client 1: Δ = [0.1, 0], F = 2 → Δw = [−1, 0], Δ' = [−2, 0], h = 1·2⁰·1 + 10·2 = 21.
@@ -95,5 +121,6 @@ public sealed class QFedAvgTests
         Assert.Equal("loss", Assert.Throws<ArgumentOutOfRangeException>(() => q.Add([1, 1], loss: -0.5)).ParamName);
         Assert.Equal("loss", Assert.Throws<ArgumentOutOfRangeException>(() => q.Add([1, 1], loss: double.NaN)).ParamName);
         Assert.Equal("delta", Assert.Throws<ArgumentException>(() => q.Add([1], loss: 1)).ParamName);
+        Assert.Equal("weight", Assert.Throws<ArgumentOutOfRangeException>(() => q.Add([1, 1], loss: 1, weight: 0)).ParamName);
     }
 }

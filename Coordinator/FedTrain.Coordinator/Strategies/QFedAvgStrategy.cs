@@ -8,7 +8,12 @@ namespace FedTrain.Coordinator.Strategies;
 /// q-FedAvg (q-FFL, Li et al. 2020): clients with a higher loss of the global model get more weight, trading a
 /// little average accuracy for the worst-served clients. Workers report each client's global-model loss.
 /// </summary>
-internal sealed class QFedAvgStrategy(string description, QFedAvg kernel, int length) : IAggregationStrategy
+/// <remarks>
+/// Clients are selected uniformly, so weighing each by its example count optimises the paper's objective with
+/// pₖ = nₖ/n (which it samples by instead), and q = 0 is FedAvg. Flower weighs the selected clients equally, the
+/// objective with pₖ = 1/K; <c>example_weights=0</c> gives that.
+/// </remarks>
+internal sealed class QFedAvgStrategy(string description, QFedAvg kernel, int length, bool exampleWeights) : IAggregationStrategy
 {
     // q-FedAvg weighs each update by its norm, so it reads the whole update; one buffer, reused every round.
     private readonly float[] _update = new float[length];
@@ -22,14 +27,14 @@ internal sealed class QFedAvgStrategy(string description, QFedAvg kernel, int le
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {
         kernel.Reset();
-        return new Aggregator(kernel, _update);
+        return new Aggregator(kernel, _update, exampleWeights);
     }
 
     public void Dispose()
     {
     }
 
-    private sealed class Aggregator(QFedAvg kernel, float[] update) : IRoundAggregator
+    private sealed class Aggregator(QFedAvg kernel, float[] update, bool exampleWeights) : IRoundAggregator
     {
         public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
         {
@@ -41,7 +46,7 @@ internal sealed class QFedAvgStrategy(string description, QFedAvg kernel, int le
             }
 
             delta.ReadRange(0, update);
-            kernel.Add(update, loss);
+            kernel.Add(update, loss, exampleWeights ? exampleCount : 1);
         }
 
         public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)

@@ -17,7 +17,7 @@ public static class StrategyFactory
         ["fedadam"] = (["server_lr", "beta1", "beta2", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
         ["fedyogi"] = (["server_lr", "beta1", "beta2", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
         ["fedadagrad"] = (["server_lr", "beta1", "tau"], "adaptive server optimizer (Reddi et al. 2021)"),
-        ["qfedavg"] = (["q", "lipschitz"], "fairness-aware q-FFL (Li et al. 2020)"),
+        ["qfedavg"] = (["q", "lipschitz", "example_weights"], "fairness-aware q-FFL (Li et al. 2020); example_weights=0 weighs clients equally"),
         ["median"] = ([], "coordinate-wise median"),
         ["trimmed-mean"] = (["beta"], "coordinate-wise trimmed mean, beta in [0, 0.5)"),
         ["krum"] = (["f"], "Krum (Blanchard et al. 2017), f Byzantine clients"),
@@ -70,7 +70,11 @@ public static class StrategyFactory
                 "fedadam" => new MeanStrategy(description, size, new FedAdam(size, Get("server_lr", 0.1), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedyogi" => new MeanStrategy(description, size, new FedYogi(size, Get("server_lr", 0.01), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
                 "fedadagrad" => new MeanStrategy(description, size, new FedAdagrad(size, Get("server_lr", 0.1), Get("beta1", 0.0), Get("tau", 1e-3))),
-                "qfedavg" => new QFedAvgStrategy(description, new QFedAvg(size, Get("q", 0.1), localLearningRate, options.Parameters.TryGetValue("lipschitz", out double l) ? l : null), size),
+                "qfedavg" => new QFedAvgStrategy(
+                    description,
+                    new QFedAvg(size, Get("q", 0.1), localLearningRate, options.Parameters.TryGetValue("lipschitz", out double l) ? l : null),
+                    size,
+                    Flag("example_weights", Get("example_weights", 1))),
                 "median" => new RobustStrategy(description, new RobustRule.Median(), size, options.SpoolMemoryBytes, spillDirectory),
                 "trimmed-mean" => new RobustStrategy(description, new RobustRule.Trimmed(Beta(Get("beta", 0.1))), size, options.SpoolMemoryBytes, spillDirectory),
                 "krum" => new RobustStrategy(description, new RobustRule.KrumRule(Byzantine(Get("f", 1), minFitClients), 1), size, options.SpoolMemoryBytes, spillDirectory),
@@ -102,6 +106,13 @@ public static class StrategyFactory
 
         return byzantine;
     }
+
+    private static bool Flag(string name, double value) => value switch
+    {
+        0 => false,
+        1 => true,
+        _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Strategy parameter {name} must be 0 or 1, got {value}."), name),
+    };
 
     private static int WholeNumber(string name, double value) => value >= 0 && value == Math.Floor(value) && value < int.MaxValue
         ? (int)value

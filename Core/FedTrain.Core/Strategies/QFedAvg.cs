@@ -66,7 +66,12 @@ public sealed class QFedAvg
     /// <summary>Folds in one client's delta and loss.</summary>
     /// <param name="delta">Δₖ = local − global.</param>
     /// <param name="loss">Fₖ ≥ 0: the global model's loss on the client's training data, before local training.</param>
-    public void Add(ReadOnlySpan<float> delta, double loss)
+    /// <param name="weight">
+    /// pₖ &gt; 0, the client's weight in the objective Σ pₖ·Fₖ^(q+1)/(q+1); it scales both Δₖ' and hₖ, so only ratios
+    /// matter. The paper samples clients with probability pₖ = nₖ/n and then weighs them equally; a coordinator that
+    /// samples uniformly passes pₖ = nₖ for the same objective (q = 0 is then FedAvg), or 1 for the unweighted one.
+    /// </param>
+    public void Add(ReadOnlySpan<float> delta, double loss, double weight = 1)
     {
         if (delta.Length != _sum.Length)
         {
@@ -74,6 +79,7 @@ public sealed class QFedAvg
         }
 
         OptimizerArguments.NonNegative(loss, nameof(loss));
+        OptimizerArguments.Positive(weight, nameof(weight));
 
         double lossPowQ, firstTerm;
         if (Q == 0)
@@ -90,13 +96,13 @@ public sealed class QFedAvg
             firstTerm = Q * Math.Pow(f, Q - 1) * squaredNorm;
         }
 
-        double h = firstTerm + (Lipschitz * lossPowQ);
+        double h = weight * (firstTerm + (Lipschitz * lossPowQ));
         if (!double.IsFinite(h))
         {
             throw new ArgumentException($"hₖ is not finite (loss {loss}, q {Q}); the delta or the loss is out of range.", nameof(delta));
         }
 
-        TensorPrimitives.MultiplyAdd(delta, (float)lossPowQ, _sum, _sum);
+        TensorPrimitives.MultiplyAdd(delta, (float)(weight * lossPowQ), _sum, _sum);
         HSum += h;
         Count++;
     }
