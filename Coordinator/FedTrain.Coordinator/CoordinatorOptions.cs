@@ -98,6 +98,9 @@ public sealed class CoordinatorOptions
     /// <summary>How workers encode their updates (<c>--update-compression</c>); uploads in another encoding are refused.</summary>
     public UpdateEncoding UpdateCompression { get; set; } = UpdateEncoding.Float32;
 
+    /// <summary>With top-k compression, the fraction of each block's values a worker sends (<c>topk:FRACTION</c>).</summary>
+    public double UpdateTopKFraction { get; set; } = Core.Compression.UpdateCompression.DefaultTopKFraction;
+
     /// <summary>Exit after the last round instead of waiting for workers to be told.</summary>
     public TimeSpan FinishGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -126,6 +129,7 @@ public sealed class CoordinatorOptions
         Require(ChunkBytes % sizeof(float) == 0, nameof(ChunkBytes), "must be a multiple of 4");
         Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
         Require(Enum.IsDefined(UpdateCompression), nameof(UpdateCompression), "must be one of " + Core.Compression.UpdateCompression.Choices);
+        Require(UpdateCompression != UpdateEncoding.TopK || UpdateTopKFraction is > 0 and <= 1, nameof(UpdateTopKFraction), "must be in (0, 1]");
         Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
         Security.Validate();
         if (Privacy is { } privacy)

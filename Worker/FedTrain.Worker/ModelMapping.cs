@@ -28,6 +28,20 @@ internal static class ModelMapping
     public static Core.Compression.UpdateEncoding ToEncoding(TrainingHyperparameters proto) =>
         Protos.Payloads.PayloadEncodings.ToCore(proto.UpdateEncoding);
 
+    /// <summary>Top-k's m, the values each block keeps, for an update of <paramref name="parameterCount"/> values; 0 for the other encodings.</summary>
+    /// <exception cref="InvalidOperationException">The round asks for top-k with a fraction outside (0, 1].</exception>
+    public static int ToTopKKeptPerBlock(TrainingHyperparameters proto, long parameterCount)
+    {
+        if (proto.UpdateEncoding != PayloadEncoding.Topk || parameterCount == 0)
+        {
+            return 0;
+        }
+
+        return proto.UpdateTopkFraction is > 0 and <= 1
+            ? Core.Compression.EncodedLayout.TopKKeptPerBlock(parameterCount, proto.UpdateTopkFraction)
+            : throw new InvalidOperationException($"The round asks for top-k updates keeping a fraction {proto.UpdateTopkFraction} of the values; it must be in (0, 1].");
+    }
+
     public static TrainingConfig ToConfig(TrainingHyperparameters proto)
     {
         var config = new TrainingConfig(

@@ -7,8 +7,8 @@ using Google.Protobuf;
 namespace FedTrain.Worker;
 
 /// <summary>
-/// Encodes a client's delta in the encoding the round asks for (float16 or int8), with error feedback per client:
-/// the part quantisation drops is added to that client's next delta. One encoded buffer is reused for every upload;
+/// Encodes a client's delta in the encoding the round asks for (float16, int8 or top-k), with error feedback per
+/// client: the part quantisation or sparsification drops is added to that client's next delta. One encoded buffer is reused for every upload;
 /// it holds the latest client's update until its stream is sent (and re-sent, if the upload is retried).
 /// </summary>
 /// <remarks>
@@ -27,7 +27,7 @@ internal sealed class UpdateCompressor
 
     /// <summary>Encodes <paramref name="delta"/> (corrected in place by the client's residual) and describes it.</summary>
     public PayloadHeader Encode(
-        string runId, string clientId, UpdateEncoding encoding, Span<float> delta, int chunkBytes, ParameterManifest? manifest)
+        string runId, string clientId, UpdateEncoding encoding, int topKKeptPerBlock, Span<float> delta, int chunkBytes, ParameterManifest? manifest)
     {
         if (runId != _runId)
         {
@@ -36,7 +36,7 @@ internal sealed class UpdateCompressor
             _runId = runId;
         }
 
-        long bytes = EncodedLayout.EncodedBytes(encoding, delta.Length);
+        long bytes = EncodedLayout.EncodedBytes(encoding, delta.Length, topKKeptPerBlock);
         if (bytes > Array.MaxLength)
         {
             throw new InvalidOperationException(

@@ -286,7 +286,8 @@ public sealed partial class WorkerAgent : IDisposable
         var encoding = ModelMapping.ToEncoding(assignment.Training);
         var payload = encoding == Core.Compression.UpdateEncoding.Float32
             ? PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, trainer.Manifest)
-            : _compressor.Encode(assignment.RunId, client.ClientId, encoding, _delta.AsSpan(0, count), _options.ChunkBytes, trainer.Manifest);
+            : _compressor.Encode(
+                assignment.RunId, client.ClientId, encoding, ModelMapping.ToTopKKeptPerBlock(assignment.Training, count), _delta.AsSpan(0, count), _options.ChunkBytes, trainer.Manifest);
         UploadAck ack;
         try
         {

@@ -20,8 +20,11 @@ public sealed class CompressedUploadTests : IDisposable
     // Above the parallel threshold, so the fold runs over several ranges on several threads; not a whole number of blocks.
     private const int Length = 1_100_003;
 
-    // Odd, so chunk boundaries fall inside float16 values and int8 scales.
+    // Odd, so chunk boundaries fall inside float16 values, int8 scales and top-k offsets and values.
     private const int ChunkBytes = 65_537;
+
+    // Top-k keeps 1 % of each block: m = ⌈0.01 × 4096⌉ = 41 values.
+    private const double TopKFraction = 0.01;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("fedtrain-compressed-").FullName;
 
@@ -30,6 +33,7 @@ public sealed class CompressedUploadTests : IDisposable
     [Theory]
     [InlineData(UpdateEncoding.Float16)]
     [InlineData(UpdateEncoding.Int8)]
+    [InlineData(UpdateEncoding.TopK)]
     public void Fedavg_of_compressed_uploads_equals_fedavg_of_their_decoded_values(UpdateEncoding encoding)
     {
         var model = Vector(0, 1f);
@@ -62,7 +66,7 @@ public sealed class CompressedUploadTests : IDisposable
             Assert.Equal((sum * scale) + model[i], result[i]);
         }
 
-        long encodedBytes = EncodedLayout.EncodedBytes(encoding, Length);
+        long encodedBytes = EncodedLayout.EncodedBytes(encoding, Length, KeptPerBlock(encoding));
         Assert.All(round.State.Accepted(), p => Assert.Equal(encodedBytes, p.UpdateBytes));
     }
 
@@ -123,6 +127,45 @@ public sealed class CompressedUploadTests : IDisposable
         Assert.Equal(PayloadError.NonFinite, Assert.Throws<PayloadException>(() => Write(bytes, UpdateEncoding.Int8, segmentBytes: 1003)).Error);
     }
 
+    [Theory]
+    [InlineData(1001)]
+    [InlineData(1)]
+    public void Top_k_offsets_outside_their_block_or_out_of_order_and_non_finite_values_are_refused(int segmentBytes)
+    {
+        var good = Encode(Vector(9, 0.02f), UpdateEncoding.TopK);
+        long entries = good.Length / EncodedLayout.TopKEntryBytes;
+        int m = EncodedLayout.TopKKeptPerBlock(Length, TopKFraction);
+        long lastBlock = (Length - 1) / EncodedLayout.TopKBlockSize;
+        int lastBlockLength = Length - ((int)lastBlock * EncodedLayout.TopKBlockSize);
+        Write(good, UpdateEncoding.TopK, segmentBytes);
+
+        // The short last block's final entry pointing past the model's end.
+        var bytes = (byte[])good.Clone();
+        long last = entries - 1;
+        MemoryMarshal.Write(bytes.AsSpan((int)last * 2), (ushort)lastBlockLength);
+        var refusal = Assert.Throws<PayloadException>(() => Write(bytes, UpdateEncoding.TopK, segmentBytes));
+        Assert.Equal(PayloadError.BadEncoding, refusal.Error);
+        Assert.Contains($"entry {last} has offset {lastBlockLength}, outside its block {lastBlock} of {lastBlockLength} parameters", refusal.Message, StringComparison.Ordinal);
+
+        // An entry repeating the offset before it in its block (it would overwrite one parameter twice).
+        bytes = (byte[])good.Clone();
+        int entry = (5 * m) + 3;
+        ushort before = MemoryMarshal.Read<ushort>(bytes.AsSpan((entry - 1) * 2));
+        MemoryMarshal.Write(bytes.AsSpan(entry * 2), before);
+        refusal = Assert.Throws<PayloadException>(() => Write(bytes, UpdateEncoding.TopK, segmentBytes));
+        Assert.Equal(PayloadError.BadEncoding, refusal.Error);
+        Assert.Contains($"not above the entry before it ({before})", refusal.Message, StringComparison.Ordinal);
+
+        // A block's first entry may lie below the previous block's last.
+        Assert.True(MemoryMarshal.Read<ushort>(good.AsSpan(m * 2)) < 4096);
+
+        bytes = (byte[])good.Clone();
+        MemoryMarshal.Write(bytes.AsSpan((int)((entries * 2) + (7 * sizeof(float)))), float.NegativeInfinity);
+        refusal = Assert.Throws<PayloadException>(() => Write(bytes, UpdateEncoding.TopK, segmentBytes));
+        Assert.Equal(PayloadError.NonFinite, refusal.Error);
+        Assert.Contains("at top-k entry 7", refusal.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_header_whose_size_does_not_match_its_encoding_is_refused_before_any_byte()
     {
@@ -160,9 +203,12 @@ public sealed class CompressedUploadTests : IDisposable
         return values;
     }
 
+    private static int KeptPerBlock(UpdateEncoding encoding) =>
+        encoding == UpdateEncoding.TopK ? EncodedLayout.TopKKeptPerBlock(Length, TopKFraction) : 0;
+
     private static byte[] Encode(float[] values, UpdateEncoding encoding)
     {
-        var bytes = new byte[EncodedLayout.EncodedBytes(encoding, values.Length)];
+        var bytes = new byte[EncodedLayout.EncodedBytes(encoding, values.Length, KeptPerBlock(encoding))];
         UpdateEncoder.Encode(values, encoding, bytes, []);
         return bytes;
     }
@@ -190,6 +236,7 @@ public sealed class CompressedUploadTests : IDisposable
             DateTimeOffset.UtcNow.AddMinutes(1), aggregator)
         {
             Encoding = encoding,
+            TopKFraction = encoding == UpdateEncoding.TopK ? TopKFraction : 0,
         };
         return new Round(state, aggregator);
     }

@@ -114,13 +114,21 @@ public sealed class UpdateCodecTests : IDisposable
     [Fact]
     public void Operator_names_parse_and_a_typo_is_refused_with_the_choices()
     {
-        Assert.Equal(UpdateEncoding.Float32, UpdateCompression.Parse("none"));
-        Assert.Equal(UpdateEncoding.Float16, UpdateCompression.Parse("float16"));
-        Assert.Equal(UpdateEncoding.Int8, UpdateCompression.Parse(" INT8 "));
+        Assert.Equal((UpdateEncoding.Float32, 0), UpdateCompression.Parse("none"));
+        Assert.Equal((UpdateEncoding.Float16, 0), UpdateCompression.Parse("float16"));
+        Assert.Equal((UpdateEncoding.Int8, 0), UpdateCompression.Parse(" INT8 "));
+        Assert.Equal((UpdateEncoding.TopK, 0.05), UpdateCompression.Parse("topk:0.05"));
+        Assert.Equal((UpdateEncoding.TopK, UpdateCompression.DefaultTopKFraction), UpdateCompression.Parse("topk"));
         var typo = Assert.Throws<ArgumentException>(() => UpdateCompression.Parse("int4"));
-        Assert.Contains("none, float16, int8", typo.Message, StringComparison.Ordinal);
-        Assert.All(Enum.GetValues<UpdateEncoding>(), e => Assert.Equal(e, UpdateCompression.Parse(UpdateCompression.Name(e))));
-        Assert.Equal(["float32", "float16", "int8"], Enum.GetValues<UpdateEncoding>().Select(UpdateCompression.FormatName));
+        Assert.Contains("none, float16, int8, topk:FRACTION", typo.Message, StringComparison.Ordinal);
+        foreach (string bad in new[] { "topk:0", "topk:1.5", "topk:-0.1", "topk:NaN", "topk:", "topk0.1" })
+        {
+            Assert.Contains("in (0, 1]", Assert.Throws<ArgumentException>(() => UpdateCompression.Parse(bad)).Message, StringComparison.Ordinal);
+        }
+
+        Assert.All(Enum.GetValues<UpdateEncoding>(), e => Assert.Equal(e, UpdateCompression.Parse(UpdateCompression.Describe(e, 0.25)).Encoding));
+        Assert.Equal("topk:0.25", UpdateCompression.Describe(UpdateEncoding.TopK, 0.25));
+        Assert.Equal(["float32", "float16", "int8", "topk"], Enum.GetValues<UpdateEncoding>().Select(UpdateCompression.FormatName));
     }
 
     /// <summary>Values of mixed signs; with <paramref name="spread"/>, magnitudes over six decades (float16 normals).</summary>

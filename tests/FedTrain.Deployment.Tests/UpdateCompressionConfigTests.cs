@@ -25,6 +25,21 @@ public sealed class UpdateCompressionConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_file_sets_top_k_with_its_fraction()
+    {
+        File.WriteAllText(_path, """{"update_compression": "topk:0.05"}""");
+        var options = new CoordinatorOptions();
+        CoordinatorConfigFile.Load(_path).ApplyTo(options);
+        options.Validate();
+        Assert.Equal(UpdateEncoding.TopK, options.UpdateCompression);
+        Assert.Equal(0.05, options.UpdateTopKFraction);
+
+        File.WriteAllText(_path, """{"update_compression": "topk:2"}""");
+        var refusal = Assert.Throws<ArgumentException>(() => CoordinatorConfigFile.Load(_path).ApplyTo(new CoordinatorOptions()));
+        Assert.Contains("in (0, 1]", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_the_key_updates_stay_float32_and_a_typo_is_refused_with_the_choices()
     {
         File.WriteAllText(_path, """{"rounds": 3}""");
@@ -34,6 +49,6 @@ public sealed class UpdateCompressionConfigTests : IDisposable
 
         File.WriteAllText(_path, """{"update_compression": "int4"}""");
         var refusal = Assert.Throws<ArgumentException>(() => CoordinatorConfigFile.Load(_path).ApplyTo(new CoordinatorOptions()));
-        Assert.Contains("none, float16, int8", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("none, float16, int8, topk:FRACTION", refusal.Message, StringComparison.Ordinal);
     }
 }

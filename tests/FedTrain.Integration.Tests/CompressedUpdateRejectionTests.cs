@@ -89,9 +89,68 @@ public sealed class CompressedUpdateRejectionTests
         Assert.Equal(4, coordinator.Rejections.Count);
     }
 
-    private static byte[] Encode(float[] values, UpdateEncoding encoding)
+    [Fact]
+    public async Task Top_k_uploads_of_another_fraction_or_with_bad_offsets_are_refused_and_the_good_one_is_decoded()
     {
-        var bytes = new byte[EncodedLayout.EncodedBytes(encoding, values.Length)];
+        string[] workers = ["good", "denser", "offsets"];
+        await using var coordinator = await RejectionCoordinator.StartAsync(
+            "reject-topk", workers, options => (options.UpdateCompression, options.UpdateTopKFraction) = (UpdateEncoding.TopK, 0.05));
+        var host = coordinator.Host;
+        var channel = coordinator.Channel;
+        var assignment = coordinator.Assignments["good"];
+        Assert.Equal(PayloadEncoding.Topk, assignment.Training.UpdateEncoding);
+        Assert.Equal(0.05, assignment.Training.UpdateTopkFraction);
+        var before = host.Orchestrator.CurrentModel.Parameters.ToArray();
+        var delta = new float[assignment.ParameterCount];
+        for (int i = 0; i < delta.Length; i++)
+        {
+            delta[i] = 0.001f * ((i % 11) - 5) * (1 + (i % 3));
+        }
+
+        int m = EncodedLayout.TopKKeptPerBlock(delta.Length, 0.05);
+        var good = Encode(delta, UpdateEncoding.TopK, m);
+
+        // Top-k, but keeping a tenth of each block where the run asked for a twentieth.
+        var denser = Encode(delta, UpdateEncoding.TopK, EncodedLayout.TopKKeptPerBlock(delta.Length, 0.1));
+        var denserRefusal = await UploadExpectingAsync(
+            channel, coordinator.Header("denser", EncodedPayloadCodec.CreateHeader(denser, denser.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)),
+            EncodedPayloadCodec.Chunks(denser, denser.Length, ChunkBytes));
+        Assert.Contains($"in topk encoding keeping {m} values per block of 4096 take {good.Length}", denserRefusal.Detail, StringComparison.Ordinal);
+
+        // The right size, but an entry of the third block pointing past the block's end.
+        var offsets = (byte[])good.Clone();
+        MemoryMarshal.Write(offsets.AsSpan(2 * ((2 * m) + 1)), (ushort)4096);
+        var offsetRefusal = await UploadExpectingAsync(
+            channel, coordinator.Header("offsets", EncodedPayloadCodec.CreateHeader(offsets, offsets.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)),
+            EncodedPayloadCodec.Chunks(offsets, offsets.Length, ChunkBytes));
+        Assert.Contains($"top-k entry {(2 * m) + 1} has offset 4096, outside its block 2", offsetRefusal.Detail, StringComparison.Ordinal);
+
+        var accepted = await channel.ClientStreamingAsync(
+            CoordinatorMethods.UploadUpdate,
+            Stream(coordinator.Header("good", EncodedPayloadCodec.CreateHeader(good, good.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)), EncodedPayloadCodec.Chunks(good, good.Length, ChunkBytes)));
+        Assert.True(accepted.Accepted);
+
+        await host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
+        var round = Assert.Single(host.Orchestrator.CommittedRounds);
+        Assert.Equal("good", Assert.Single(round.Participants).WorkerId);
+        Assert.Equal(good.Length, round.UpdateBytes);
+        Assert.Contains(round.Failures, f => f.StartsWith("denser: update rejected", StringComparison.Ordinal));
+        Assert.Contains(round.Failures, f => f.StartsWith("offsets: update rejected", StringComparison.Ordinal));
+
+        // Exactly the model plus the sparse delta: the values sent, and zero elsewhere.
+        var decoded = new float[delta.Length];
+        UpdateDecoder.Decode(good, UpdateEncoding.TopK, decoded);
+        Assert.Equal(m * ((delta.Length + 4095) / 4096), decoded.Count(v => v != 0));
+        var committed = host.Orchestrator.CurrentModel.Parameters;
+        for (int i = 0; i < committed.Length; i++)
+        {
+            Assert.Equal(before[i] + decoded[i], committed[i], 1e-6);
+        }
+    }
+
+    private static byte[] Encode(float[] values, UpdateEncoding encoding, int keptPerBlock = 0)
+    {
+        var bytes = new byte[EncodedLayout.EncodedBytes(encoding, values.Length, keptPerBlock)];
         UpdateEncoder.Encode(values, encoding, bytes, []);
         return bytes;
     }

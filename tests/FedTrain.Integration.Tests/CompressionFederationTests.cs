@@ -2,7 +2,7 @@ using FedTrain.Integration.Tests.Support;
 
 namespace FedTrain.Integration.Tests;
 
-/// <summary>A real local federation (coordinator and worker processes over loopback gRPC) with int8 update compression.</summary>
+/// <summary>A real local federation (coordinator and worker processes over loopback gRPC) with compressed updates.</summary>
 public sealed class CompressionFederationTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
@@ -38,6 +38,37 @@ public sealed class CompressionFederationTests
         Assert.Equal(2 * 2 * rounds[0].GetProperty("update_bytes").GetInt64(), summary.GetProperty("final").GetProperty("upload_bytes").GetInt64());
 
         // The same 80 SGD steps of 32 images as the float32 demo test, far above chance (0.1) on the 1,000 test images.
+        double final = summary.GetProperty("final").GetProperty("test_accuracy").GetDouble();
+        Assert.True(final > 0.5, $"final accuracy {final}\n{demo.Output}");
+    }
+
+    [Fact]
+    public async Task Top_k_updates_train_the_federation_at_a_sixth_of_the_upload_bytes()
+    {
+        string dir = RepoPaths.NewRunDirectory("topk");
+        using var demo = CliProcess.Start(
+            "demo", "--workers", "2", "--rounds", "2", "--out", dir, "--partition", "iid", "--seed", "7",
+            "--train-limit", "4000", "--test-limit", "1000", "--local-steps", "40", "--batch-size", "32",
+            "--update-compression", "topk:0.1");
+        int exit = await demo.WaitForExitAsync(RunTimeout);
+        Assert.True(exit == 0, demo.Output);
+
+        var summary = RunSummary.Load(dir);
+        Assert.Equal("topk:0.1", summary.GetProperty("update_compression").GetString());
+        var rounds = RunSummary.Rounds(summary);
+        Assert.Equal([1, 2], rounds.Select(r => r.GetProperty("round").GetInt32()));
+        foreach (var round in rounds)
+        {
+            Assert.Equal(2, round.GetProperty("participants").GetInt32());
+            Assert.Empty(round.GetProperty("failures").EnumerateArray());
+            // The demo CNN's 421,642 parameters are 103 blocks of 4096 (the last 3,850 long), each sending
+            // m = ⌈0.1 × 4096⌉ = 410 values as a uint16 offset and a float32: 6 × 410 × 103 bytes, 15 % of float32.
+            Assert.Equal(6L * 410 * 103, round.GetProperty("update_bytes").GetInt64());
+            Assert.Equal(2 * 6L * 410 * 103, round.GetProperty("upload_bytes").GetInt64());
+        }
+
+        // Two rounds of 40 SGD steps from 10 % of each block's values (error feedback carries the rest): far above
+        // chance (0.1) on the 1,000 test images.
         double final = summary.GetProperty("final").GetProperty("test_accuracy").GetDouble();
         Assert.True(final > 0.5, $"final accuracy {final}\n{demo.Output}");
     }

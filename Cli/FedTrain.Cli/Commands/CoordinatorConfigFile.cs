@@ -93,7 +93,10 @@ internal sealed class CoordinatorConfigFile
         options.Strategy = Strategy ?? options.Strategy;
         options.Privacy = Privacy ?? options.Privacy;
         options.Security = Security ?? options.Security;
-        options.UpdateCompression = UpdateCompression is { } compression ? Core.Compression.UpdateCompression.Parse(compression) : options.UpdateCompression;
+        if (UpdateCompression is { } compression)
+        {
+            (options.UpdateCompression, options.UpdateTopKFraction) = Core.Compression.UpdateCompression.Parse(compression);
+        }
     }
 
     private static TimeSpan? Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;

@@ -24,7 +24,7 @@ internal sealed class CoordinatorFlags
     private readonly Option<string?> _clipNorm = new("--clip-norm") { Description = "DP: clip norm C, or 'adaptive' (start 0.1, median quantile)." };
     private readonly Option<double?> _targetEpsilon = new("--target-epsilon") { Description = "DP: the run stops before a round would exceed this epsilon." };
     private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5)." };
-    private readonly Option<string?> _updateCompression = new("--update-compression") { Description = "How workers encode their updates: none (float32), float16, or int8 (per-block scales, with error feedback on the workers)." };
+    private readonly Option<string?> _updateCompression = new("--update-compression") { Description = "How workers encode their updates: none (float32), float16, int8 (per-block scales), or topk:FRACTION (each block of 4096 sends that fraction of its largest values); the compressed ones with error feedback on the workers." };
     private readonly TrainingFlags _training = new();
     private readonly TorchScriptFlag _torchScript = new();
 
@@ -116,7 +116,7 @@ internal sealed class CoordinatorFlags
         ApplyPrivacy(parse, options);
         if (parse.GetValue(_updateCompression) is { } compression)
         {
-            options.UpdateCompression = Core.Compression.UpdateCompression.Parse(compression);
+            (options.UpdateCompression, options.UpdateTopKFraction) = Core.Compression.UpdateCompression.Parse(compression);
         }
     }
 }

@@ -198,8 +198,7 @@ public sealed partial class CoordinatorGrpcService
             var spool = _orchestrator.UpdateSpool;
             using (var upload = spool.Begin(round.Round, clientId))
             {
-                long updateBytes = EncodedLayout.EncodedBytes(round.Encoding, round.Model.ParameterCount);
-                using (var writer = new PayloadFileWriter(header.Payload, upload.File, updateBytes))
+                using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.EncodedUpdateBytes))
                 {
                     while (await chunks.MoveNextAsync(token).ConfigureAwait(false))
                     {
@@ -220,7 +219,7 @@ public sealed partial class CoordinatorGrpcService
                 round.AcceptUpload(
                     workerId, clientId, spool, upload, header.ExampleCount,
                     ex => LogNotDurable(clientId, roundNumber, ex.Message));
-                UpdateFolded?.Invoke(updateBytes, Stopwatch.GetElapsedTime(folding));
+                UpdateFolded?.Invoke(round.EncodedUpdateBytes, Stopwatch.GetElapsedTime(folding));
             }
 
             LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);
@@ -362,7 +361,7 @@ public sealed partial class CoordinatorGrpcService
                 kind, $"Update has {payload.ParameterCount} parameters; the model has {round.Model.ParameterCount}.");
         }
 
-        UpdateEncodingCheck.Require(payload, round.Encoding);
+        UpdateEncodingCheck.Require(payload, round);
         var manifest = PayloadCodec.ReadManifest(payload);
         if (manifest is not null && !manifest.IsCompatibleWith(_orchestrator.Manifest))
         {
@@ -470,7 +469,7 @@ public sealed partial class CoordinatorGrpcService
         ModelVersion = round.Model.Version,
         Model = ProtoMapping.ToProto(_options.Model),
         Training = ProtoMapping.WithEncoding(
-            ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round, _orchestrator.ProximalMu), round.Encoding),
+            ProtoMapping.ToProto(_options.Training, _options.Training.Seed ^ (ulong)round.Round, _orchestrator.ProximalMu), round.Encoding, round.TopKFraction),
         DeadlineUnixMs = round.Deadline.ToUnixTimeMilliseconds(),
         ParameterCount = round.Model.ParameterCount,
         MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,

@@ -29,9 +29,10 @@ internal static class ProtoMapping
     }
 
     /// <summary>Tells the workers how to encode their updates this round.</summary>
-    public static TrainingHyperparameters WithEncoding(TrainingHyperparameters training, Core.Compression.UpdateEncoding encoding)
+    public static TrainingHyperparameters WithEncoding(TrainingHyperparameters training, Core.Compression.UpdateEncoding encoding, double topKFraction = 0)
     {
         training.UpdateEncoding = Protos.Payloads.PayloadEncodings.ToProto(encoding);
+        training.UpdateTopkFraction = encoding == Core.Compression.UpdateEncoding.TopK ? topKFraction : 0;
         return training;
     }
 

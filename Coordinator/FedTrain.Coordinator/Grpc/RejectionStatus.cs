@@ -23,6 +23,7 @@ internal static class RejectionStatus
         PayloadError.Truncated => RejectionKind.Truncated,
         PayloadError.ChecksumMismatch => RejectionKind.ChecksumMismatch,
         PayloadError.NonFinite => RejectionKind.NonFinite,
+        PayloadError.BadEncoding => RejectionKind.WrongEncoding,
         _ => RejectionKind.WrongShape,
     };
 

@@ -12,8 +12,9 @@ namespace FedTrain.Coordinator.Grpc;
 /// </summary>
 internal static class UpdateEncodingCheck
 {
-    public static void Require(PayloadHeader payload, UpdateEncoding roundEncoding)
+    public static void Require(PayloadHeader payload, RoundState round)
     {
+        var roundEncoding = round.Encoding;
         UpdateEncoding encoding;
         try
         {
@@ -28,16 +29,23 @@ internal static class UpdateEncodingCheck
         {
             throw new UpdateRejectedException(
                 RejectionKind.WrongEncoding,
-                $"Update is encoded {UpdateCompression.FormatName(encoding)}; this run takes {UpdateCompression.FormatName(roundEncoding)} updates (coordinator option --update-compression {UpdateCompression.Name(roundEncoding)}).");
+                $"Update is encoded {UpdateCompression.FormatName(encoding)}; this run takes {UpdateCompression.FormatName(roundEncoding)} updates (coordinator option --update-compression {UpdateCompression.Describe(roundEncoding, round.TopKFraction)}).");
         }
 
-        // A float32 size mismatch is left to the payload writer, which refuses it as it always has (wrong shape).
-        long expected = EncodedLayout.EncodedBytes(encoding, payload.ParameterCount);
-        if (encoding != UpdateEncoding.Float32 && payload.TotalBytes != expected)
+        // A float32 size mismatch is left to the payload writer, which refuses it as it always has (wrong shape). The
+        // parameter count was checked against the model before this.
+        if (encoding == UpdateEncoding.Float32)
         {
+            return;
+        }
+
+        long expected = round.EncodedUpdateBytes;
+        if (payload.TotalBytes != expected)
+        {
+            string kept = encoding == UpdateEncoding.TopK ? $" keeping {round.TopKKeptPerBlock} values per block of {EncodedLayout.TopKBlockSize}" : string.Empty;
             throw new UpdateRejectedException(
                 RejectionKind.WrongEncoding,
-                $"Update announces {payload.TotalBytes} bytes; {payload.ParameterCount} parameters in {UpdateCompression.FormatName(encoding)} encoding take {expected}.");
+                $"Update announces {payload.TotalBytes} bytes; {payload.ParameterCount} parameters in {UpdateCompression.FormatName(encoding)} encoding{kept} take {expected}.");
         }
     }
 }

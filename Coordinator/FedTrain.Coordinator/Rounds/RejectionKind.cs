@@ -16,6 +16,9 @@ public enum RejectionKind
     TooLarge,
     Malformed,
 
-    /// <summary>The update is not in the round's encoding (<c>--update-compression</c>), or its size does not match it.</summary>
+    /// <summary>
+    /// The update is not in the round's encoding (<c>--update-compression</c>), its size does not match it, or its
+    /// encoded values break the encoding's rules (a top-k offset outside its block or out of order).
+    /// </summary>
     WrongEncoding,
 }

@@ -285,6 +285,7 @@ public sealed partial class RoundOrchestrator
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator)
         {
             Encoding = _options.UpdateCompression,
+            TopKFraction = _options.UpdateCompression == Core.Compression.UpdateEncoding.TopK ? _options.UpdateTopKFraction : 0,
             TraceParent = TraceParent.Of(Activity.Current),
         };
         state.Restore(kept);
@@ -364,7 +365,7 @@ public sealed partial class RoundOrchestrator
             : null;
         var pending = new PendingRound(
             round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds,
-            Core.Compression.EncodedLayout.EncodedBytes(_options.UpdateCompression, model.ParameterCount), checkpoint)
+            EncodedUpdateBytes(model.ParameterCount), checkpoint)
         {
             SkipReason = outcome.Applied ? null : outcome.SkipReason,
             Epsilon = release is null ? null : _budget!.EpsilonAfter(release.SamplingRate, release.NoiseMultiplier),
@@ -748,9 +749,14 @@ public sealed partial class RoundOrchestrator
         var summary = RunSummaryWriter.Build(
             RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
             PrivacySummary(), rounds, status);
-        summary["update_compression"] = Core.Compression.UpdateCompression.Name(_options.UpdateCompression);
+        summary["update_compression"] = Core.Compression.UpdateCompression.Describe(_options.UpdateCompression, _options.UpdateTopKFraction);
         RunSummaryWriter.Write(Path.Combine(_options.RunDirectory, "summary.json"), summary);
     }
+
+    private long EncodedUpdateBytes(long parameterCount) => Core.Compression.EncodedLayout.EncodedBytes(
+        _options.UpdateCompression,
+        parameterCount,
+        _options.UpdateCompression == Core.Compression.UpdateEncoding.TopK ? Core.Compression.EncodedLayout.TopKKeptPerBlock(parameterCount, _options.UpdateTopKFraction) : 0);
 
     private System.Text.Json.Nodes.JsonObject? PrivacySummary() => _options.Privacy is not { } privacy
         ? null

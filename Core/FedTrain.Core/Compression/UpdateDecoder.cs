@@ -35,10 +35,22 @@ public static class UpdateDecoder
     /// <param name="parameterCount">P, the update's number of parameters.</param>
     /// <param name="start">First parameter to decode.</param>
     /// <param name="destination">Receives the decoded values.</param>
-    public static void ReadRange(IByteRangeReader source, UpdateEncoding encoding, long parameterCount, long start, Span<float> destination)
+    /// <param name="keptPerBlock">Top-k only: m, the entries each block holds.</param>
+    public static void ReadRange(IByteRangeReader source, UpdateEncoding encoding, long parameterCount, long start, Span<float> destination, int keptPerBlock = 0)
     {
         ArgumentNullException.ThrowIfNull(source);
         ParameterRanges.CheckRange(start, destination.Length, parameterCount);
+        if (encoding == UpdateEncoding.TopK)
+        {
+            for (int done = 0; done < destination.Length; done += SliceElements)
+            {
+                var slice = destination.Slice(done, Math.Min(SliceElements, destination.Length - done));
+                ReadTopKSlice(source, parameterCount, keptPerBlock, start + done, slice);
+            }
+
+            return;
+        }
+
         if (encoding == UpdateEncoding.Float32)
         {
             for (int done = 0; done < destination.Length; done += Float32SliceElements)
@@ -77,10 +89,9 @@ public static class UpdateDecoder
     /// <summary>Decodes a whole encoded update held in memory.</summary>
     public static void Decode(ReadOnlySpan<byte> encoded, UpdateEncoding encoding, Span<float> destination)
     {
-        long expected = EncodedLayout.EncodedBytes(encoding, destination.Length);
-        if (encoded.Length != expected)
+        if (!EncodedLayout.IsPossibleSize(encoding, destination.Length, encoded.Length))
         {
-            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {destination.Length} values takes {expected} bytes, not {encoded.Length}.", nameof(encoded));
+            throw new ArgumentException($"{encoded.Length} bytes are not a {UpdateCompression.FormatName(encoding)} encoding of {destination.Length} values.", nameof(encoded));
         }
 
         switch (encoding)
@@ -90,6 +101,22 @@ public static class UpdateDecoder
                 break;
             case UpdateEncoding.Float16:
                 DecodeFloat16(encoded, destination);
+                break;
+            case UpdateEncoding.TopK:
+                if (!destination.IsEmpty)
+                {
+                    int m = EncodedLayout.TopKKeptPerBlockOfSize(destination.Length, encoded.Length);
+                    int entries = encoded.Length / EncodedLayout.TopKEntryBytes;
+                    destination.Clear();
+                    ScatterTopK(
+                        MemoryMarshal.Cast<byte, ushort>(encoded[..(entries * sizeof(ushort))]),
+                        MemoryMarshal.Cast<byte, float>(encoded[(entries * sizeof(ushort))..]),
+                        m,
+                        firstBlock: 0,
+                        start: 0,
+                        destination);
+                }
+
                 break;
             default:
                 var scales = MemoryMarshal.Cast<byte, float>(encoded[..(int)EncodedLayout.Int8ValuesOffset(destination.Length)]);
@@ -102,6 +129,47 @@ public static class UpdateDecoder
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Two reads: the offsets of the entries of the blocks the range touches, then their values; then a scatter into
+    /// the zeroed range.
+    /// </summary>
+    private static void ReadTopKSlice(IByteRangeReader source, long parameterCount, int keptPerBlock, long start, Span<float> destination)
+    {
+        const int block = EncodedLayout.TopKBlockSize;
+        long entries = EncodedLayout.TopKEntryCount(parameterCount, keptPerBlock);
+        long firstBlock = start / block;
+        long lastBlock = (start + destination.Length - 1) / block;
+        long firstEntry = firstBlock * keptPerBlock;
+        int count = (int)(Math.Min((lastBlock + 1) * keptPerBlock, entries) - firstEntry);
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(count * EncodedLayout.TopKEntryBytes);
+        try
+        {
+            var offsetBytes = bytes.AsSpan(0, count * sizeof(ushort));
+            var valueBytes = bytes.AsSpan(offsetBytes.Length, count * sizeof(float));
+            source.ReadExactly(firstEntry * sizeof(ushort), offsetBytes);
+            source.ReadExactly((entries * sizeof(ushort)) + (firstEntry * sizeof(float)), valueBytes);
+            destination.Clear();
+            ScatterTopK(MemoryMarshal.Cast<byte, ushort>(offsetBytes), MemoryMarshal.Cast<byte, float>(valueBytes), keptPerBlock, firstBlock, start, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Writes the entries of consecutive blocks from <paramref name="firstBlock"/> that fall in [start, start + destination.Length).</summary>
+    private static void ScatterTopK(ReadOnlySpan<ushort> offsets, ReadOnlySpan<float> values, int keptPerBlock, long firstBlock, long start, Span<float> destination)
+    {
+        for (int e = 0; e < offsets.Length; e++)
+        {
+            long index = ((firstBlock + (e / keptPerBlock)) * EncodedLayout.TopKBlockSize) + offsets[e] - start;
+            if ((ulong)index < (ulong)destination.Length)
+            {
+                destination[(int)index] = values[e];
+            }
         }
     }
 

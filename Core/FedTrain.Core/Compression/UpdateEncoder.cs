@@ -17,14 +17,14 @@ public static class UpdateEncoder
     /// <summary>Writes <paramref name="values"/> encoded into <paramref name="destination"/>.</summary>
     /// <param name="values">The update.</param>
     /// <param name="encoding">How to encode it.</param>
-    /// <param name="destination">Exactly <see cref="EncodedLayout.EncodedBytes"/> bytes.</param>
+    /// <param name="destination">Exactly <see cref="EncodedLayout.EncodedBytes"/> bytes; for top-k, its size sets m.</param>
     /// <param name="residual">Receives value − decoded value per parameter; empty to skip it. Must not overlap <paramref name="values"/>.</param>
     public static void Encode(ReadOnlySpan<float> values, UpdateEncoding encoding, Span<byte> destination, Span<float> residual)
     {
-        long expected = EncodedLayout.EncodedBytes(encoding, values.Length);
-        if (destination.Length != expected)
+        if (!EncodedLayout.IsPossibleSize(encoding, values.Length, destination.Length))
         {
-            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {values.Length} values takes {expected} bytes, not {destination.Length}.", nameof(destination));
+            string expected = encoding == UpdateEncoding.TopK ? "a whole number of entries per block" : $"{EncodedLayout.EncodedBytes(encoding, values.Length)} bytes";
+            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {values.Length} values takes {expected}, not {destination.Length} bytes.", nameof(destination));
         }
 
         if (!residual.IsEmpty && residual.Length != values.Length)
@@ -40,6 +40,9 @@ public static class UpdateEncoder
                 break;
             case UpdateEncoding.Float16:
                 EncodeFloat16(values, destination, residual);
+                break;
+            case UpdateEncoding.TopK:
+                TopKEncoder.Encode(values, EncodedLayout.TopKKeptPerBlockOfSize(values.Length, destination.Length), destination, residual);
                 break;
             default:
                 EncodeInt8(values, destination, residual);

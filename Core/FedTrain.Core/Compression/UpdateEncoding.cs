@@ -18,4 +18,10 @@ public enum UpdateEncoding
     /// values: all block scales first, then the P signed bytes. About a quarter of the bytes.
     /// </summary>
     Int8 = 2,
+
+    /// <summary>
+    /// Top-k sparsification: in each block of <see cref="EncodedLayout.TopKBlockSize"/> values only the m largest in
+    /// magnitude are sent, as their offsets in the block (uint16) and float32 values; the rest decode to zero.
+    /// </summary>
+    TopK = 3,
 }

@@ -19,10 +19,9 @@ public static class EncodedPayloadCodec
     {
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, encoded.Length);
-        long expected = EncodedLayout.EncodedBytes(encoding, parameterCount);
-        if (length != expected)
+        if (!EncodedLayout.IsPossibleSize(encoding, parameterCount, length))
         {
-            throw new ArgumentException($"{UpdateCompression.FormatName(encoding)} encoding of {parameterCount} values takes {expected} bytes, not {length}.", nameof(length));
+            throw new ArgumentException($"{length} bytes are not a {UpdateCompression.FormatName(encoding)} encoding of {parameterCount} values.", nameof(length));
         }
 
         var header = new PayloadHeader

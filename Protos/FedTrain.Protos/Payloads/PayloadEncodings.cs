@@ -12,6 +12,7 @@ public static class PayloadEncodings
         PayloadEncoding.Float32 => UpdateEncoding.Float32,
         PayloadEncoding.Float16 => UpdateEncoding.Float16,
         PayloadEncoding.Int8 => UpdateEncoding.Int8,
+        PayloadEncoding.Topk => UpdateEncoding.TopK,
         _ => throw new PayloadException(PayloadError.BadHeader, $"Unknown payload encoding {(int)encoding}."),
     };
 
@@ -20,6 +21,7 @@ public static class PayloadEncodings
         UpdateEncoding.Float32 => PayloadEncoding.Float32,
         UpdateEncoding.Float16 => PayloadEncoding.Float16,
         UpdateEncoding.Int8 => PayloadEncoding.Int8,
+        UpdateEncoding.TopK => PayloadEncoding.Topk,
         _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown update encoding."),
     };
 }

@@ -17,4 +17,7 @@ public enum PayloadError
 
     /// <summary>A value is NaN or ±Inf (checked only where the receiver asks for it).</summary>
     NonFinite,
+
+    /// <summary>An encoded value outside its encoding's domain: a top-k offset outside its block or out of order.</summary>
+    BadEncoding,
 }

@@ -30,7 +30,7 @@ public sealed class PayloadFileWriter : IDisposable
         PayloadHeaderCheck.Validate(header, expectedBytes);
         _header = header;
         _file = file;
-        _values = new PayloadValueScanner(PayloadEncodings.ToCore(header.Encoding), header.ParameterCount);
+        _values = new PayloadValueScanner(PayloadEncodings.ToCore(header.Encoding), header.ParameterCount, header.TotalBytes);
     }
 
     public long ReceivedBytes => _received;

@@ -15,7 +15,7 @@ internal static class PayloadHeaderCheck
     {
         var encoding = PayloadEncodings.ToCore(header.Encoding);
         if (header.ParameterCount < 0 || header.TotalBytes != expectedBytes
-            || EncodedLayout.EncodedBytes(encoding, header.ParameterCount) != header.TotalBytes)
+            || !EncodedLayout.IsPossibleSize(encoding, header.ParameterCount, header.TotalBytes))
         {
             throw new PayloadException(
                 PayloadError.BadHeader,
