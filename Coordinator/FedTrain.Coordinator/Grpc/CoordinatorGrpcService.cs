@@ -215,11 +215,14 @@ public sealed partial class CoordinatorGrpcService
                     writer.Complete();
                 }
 
+                // Before the round's lock, so that concurrent uploads' fsyncs overlap.
+                spool.Flush(upload);
                 long folding = Stopwatch.GetTimestamp();
-                round.AcceptUpload(
+                var recorded = round.AcceptUpload(
                     workerId, clientId, spool, upload, header.ExampleCount,
                     ex => LogNotDurable(clientId, roundNumber, ex.Message));
                 UpdateFolded?.Invoke(round.EncodedUpdateBytes, Stopwatch.GetElapsedTime(folding));
+                await recorded.ConfigureAwait(false);
             }
 
             LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);

@@ -303,6 +303,7 @@ public sealed partial class RoundOrchestrator
             client => state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)"),
             cancellationToken).ConfigureAwait(false);
         var (accepted, failures) = state.Close();
+        await state.RecordsSettled.ConfigureAwait(false);
         lock (_lock)
         {
             _current = null;

@@ -24,6 +24,7 @@ public sealed class RoundState
     private readonly Dictionary<string, WorkerMetrics> _metrics = new(StringComparer.Ordinal);
     private readonly IRoundAggregator _aggregator;
     private readonly TaskCompletionSource _allAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _records = [];
     private bool _closed;
 
     /// <param name="runId">The run.</param>
@@ -115,11 +116,12 @@ public sealed class RoundState
     }
 
     /// <summary>
-    /// Keeps a verified upload in the spool (durably, where the spool has a journal) and folds it from there. Until
-    /// this call the aggregate has not seen a byte of the upload, so a refused or cut upload leaves it untouched.
+    /// Keeps a verified upload in the spool and folds it from there. Until this call the aggregate has not seen a
+    /// byte of the upload, so a refused or cut upload leaves it untouched. The returned task completes once the
+    /// update's journal row is durable (where the spool has a journal): acknowledge the upload only then.
     /// </summary>
     /// <param name="journalFailed">Called if the update was folded but its journal row could not be written.</param>
-    public void AcceptUpload(
+    public Task AcceptUpload(
         string workerId, string clientId, RoundUpdateSpool spool, PendingUpload upload, long exampleCount, Action<Exception> journalFailed)
     {
         ArgumentNullException.ThrowIfNull(spool);
@@ -143,16 +145,38 @@ public sealed class RoundState
                 throw;
             }
 
-            // Recorded only once folded and counted here: a crash before this line loses the update (the client is
-            // asked again), a crash after it resumes with it; neither counts it twice.
-            try
+            // Recorded only once folded and counted here: a crash before the record commits loses the update (the
+            // client is asked again), a crash after it resumes with it; neither counts it twice.
+            var recorded = Recorded(spool.RecordAsync(RunId, record), journalFailed);
+            _records.Add(recorded);
+            return recorded;
+        }
+    }
+
+    /// <summary>
+    /// Completes when every accepted upload's journal record has committed or failed; the round commits (and
+    /// discards its kept updates) only after that, so no record of this round is written behind it.
+    /// </summary>
+    public Task RecordsSettled
+    {
+        get
+        {
+            lock (_lock)
             {
-                spool.Record(RunId, record);
+                return Task.WhenAll(_records);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Data.Common.DbException)
-            {
-                journalFailed(ex);
-            }
+        }
+    }
+
+    private static async Task Recorded(Task record, Action<Exception> journalFailed)
+    {
+        try
+        {
+            await record.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            journalFailed(ex);
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class PendingUpload : IDisposable
 
     internal bool Kept { get; set; }
 
+    /// <summary>Whether the file's bytes were flushed to disk.</summary>
+    internal bool Flushed { get; set; }
+
     public void Dispose()
     {
         File.Dispose();

@@ -6,8 +6,9 @@ namespace FedTrain.Coordinator.Spool;
 
 /// <summary>
 /// The open round's verified updates, one file each in the run's <c>spool/</c> directory. An upload is received
-/// into a temporary file; once its checksum is verified it is flushed to disk, renamed into place and recorded in
-/// the journal, in that order, before it is folded and acknowledged. After a crash the round resumes with exactly
+/// into a temporary file; once its checksum is verified it is flushed to disk, renamed into place, folded, and
+/// recorded in the journal (the directory flushed first) before it is acknowledged; records that arrive together
+/// share one directory flush and one transaction. After a crash the round resumes with exactly
 /// the recorded updates: an unrecorded file is an upload that was never acknowledged and is deleted.
 /// </summary>
 /// <remarks>Without a journal (a store that keeps none) the files still spare process memory but nothing resumes.</remarks>
@@ -17,6 +18,7 @@ public sealed class RoundUpdateSpool
     private const string KeptSuffix = ".update";
 
     private readonly IUpdateJournal? _journal;
+    private readonly KeptUpdateCommitter? _committer;
 
     /// <param name="directory">The spool directory, created if missing.</param>
     /// <param name="journal">Where kept updates are recorded; null keeps no record.</param>
@@ -24,6 +26,7 @@ public sealed class RoundUpdateSpool
     {
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         _journal = journal;
+        _committer = journal is null ? null : new KeptUpdateCommitter(Directory, journal);
     }
 
     public string Directory { get; }
@@ -40,6 +43,20 @@ public sealed class RoundUpdateSpool
     }
 
     /// <summary>
+    /// Flushes a verified upload's bytes to disk where the spool is durable. Uploads call it before taking the
+    /// round's lock, so that their fsyncs overlap; <see cref="Store"/> flushes any upload that has not been.
+    /// </summary>
+    public void Flush(PendingUpload upload)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        if (_journal is not null && !upload.Flushed)
+        {
+            RandomAccess.FlushToDisk(upload.File);
+            upload.Flushed = true;
+        }
+    }
+
+    /// <summary>
     /// Moves a verified upload into place under <paramref name="fileName"/> (flushed to disk first where the spool is
     /// durable) and opens it for folding, decoded from <paramref name="encoding"/>. The caller disposes the returned
     /// update once folded.
@@ -48,28 +65,22 @@ public sealed class RoundUpdateSpool
     {
         ArgumentNullException.ThrowIfNull(upload);
         string path = Path.Combine(Directory, fileName);
-        if (_journal is not null)
-        {
-            RandomAccess.FlushToDisk(upload.File);
-        }
+        Flush(upload);
 
         File.Move(upload.TemporaryPath, path, overwrite: true);
         upload.Kept = true;
         return SpooledUpdate.Open(path, parameterCount, encoding);
     }
 
-    /// <summary>Records a stored update in the journal, after making its rename durable; from here on it survives a crash.</summary>
-    public void Record(string runId, KeptUpdate update)
+    /// <summary>
+    /// Records a stored update in the journal, after making its rename durable, together with every other update
+    /// recorded meanwhile (<see cref="KeptUpdateCommitter"/>). Once the task completes the update survives a crash;
+    /// it fails with the reason when the record could not be written.
+    /// </summary>
+    public Task RecordAsync(string runId, KeptUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (_journal is null)
-        {
-            return;
-        }
-
-        DirectorySync.Flush(Directory);
-        _journal.RecordKeptUpdate(runId, update);
-        SpoolFaultInjection.UpdateKept();
+        return _committer is null ? Task.CompletedTask : _committer.RecordAsync(runId, update);
     }
 
     /// <summary>Deletes a stored update that was not accepted after all.</summary>

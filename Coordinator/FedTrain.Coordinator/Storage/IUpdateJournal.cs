@@ -7,8 +7,11 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 public interface IUpdateJournal
 {
-    /// <summary>Records one kept update; a second record for the same (run, round, client) is refused.</summary>
-    void RecordKeptUpdate(string runId, KeptUpdate update);
+    /// <summary>
+    /// Records kept updates in one transaction: all or none. A second record for the same (run, round, client) is
+    /// refused, and so is the transaction holding it.
+    /// </summary>
+    void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates);
 
     /// <summary>The updates kept for <paramref name="round"/>, in the order they were recorded.</summary>
     IReadOnlyList<KeptUpdate> LoadKeptUpdates(string runId, long round);
