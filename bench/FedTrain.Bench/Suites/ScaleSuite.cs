@@ -36,16 +36,23 @@ public sealed class ScaleSuite : IBenchSuite
             small.CoordinatorPeakRssBytes / (double)(1 << 20), "MiB (100 clients)");
     }
 
-    private static Task<FederationOutcome> RunAsync(
+    private static async Task<FederationOutcome> RunAsync(
         BenchContext context, string label, int population, int cohort, int workers, int rounds, CancellationToken cancellationToken)
     {
+        // Every simulated client costs its worker two calls (metrics, upload), and without authentication all the
+        // workers on loopback share one caller's allowance: the default 200 calls/s would cap the run at 100
+        // clients/s and measure the limiter. An operator simulating a population raises it the same way.
+        string config = Path.Combine(context.ScratchDirectory, $"scale-{label}.json");
+        await File.WriteAllTextAsync(
+            config, """{"security": {"limits": {"requests_per_second": 1000000, "request_burst": 1000000}}}""", cancellationToken).ConfigureAwait(false);
         var federation = new LocalFederation(context, label);
         federation.CoordinatorArguments.AddRange([
+            "--config", config,
             "--rounds", Invariant(rounds), "--fraction-fit", Invariant(cohort / (double)population), "--min-fit-clients", Invariant(cohort),
             "--fraction-evaluate", "0", "--test-limit", "256", "--conv", "8", "--hidden", "32",
             "--local-steps", "1", "--batch-size", "8", "--round-timeout", "600"]);
         federation.WorkerArguments.AddRange(["--population", Invariant(population), "--holdout", "0", "--threads", "1"]);
-        return federation.RunAsync(workers, TimeSpan.FromMinutes(15), cancellationToken);
+        return await federation.RunAsync(workers, TimeSpan.FromMinutes(15), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Seconds the busiest worker spent in local training during one round (clients train one after another).</summary>
