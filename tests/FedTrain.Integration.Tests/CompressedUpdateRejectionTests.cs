@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FedTrain.Coordinator.Rounds;
 using FedTrain.Core.Compression;
 using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
@@ -42,9 +43,7 @@ public sealed class CompressedUpdateRejectionTests
         Assert.Contains("encoded float32; this run takes float16 updates (coordinator option --update-compression float16)", float32.Detail, StringComparison.Ordinal);
 
         var int8 = Encode(delta, UpdateEncoding.Int8);
-        var int8Refusal = await UploadExpectingAsync(
-            channel, coordinator.Header("int8", EncodedPayloadCodec.CreateHeader(int8, int8.Length, UpdateEncoding.Int8, delta.Length, ChunkBytes)),
-            EncodedPayloadCodec.Chunks(int8, int8.Length, ChunkBytes));
+        var int8Refusal = await RefusedAsync(coordinator, "int8", int8, UpdateEncoding.Int8, delta.Length);
         Assert.Contains("encoded int8", int8Refusal.Detail, StringComparison.Ordinal);
 
         // float16 in name, but sized like float32.
@@ -57,21 +56,11 @@ public sealed class CompressedUpdateRejectionTests
         // A float16 +Inf bit pattern (0x7C00) deep in the payload: the decoded value would be +Inf.
         var infinite = (byte[])half.Clone();
         MemoryMarshal.Write(infinite.AsSpan(2 * (delta.Length - 10)), Half.PositiveInfinity);
-        var infRefusal = await UploadExpectingAsync(
-            channel, coordinator.Header("infinite", EncodedPayloadCodec.CreateHeader(infinite, infinite.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)),
-            EncodedPayloadCodec.Chunks(infinite, infinite.Length, ChunkBytes));
+        var infRefusal = await RefusedAsync(coordinator, "infinite", infinite, UpdateEncoding.Float16, delta.Length);
         Assert.Contains("non-finite float16 value", infRefusal.Detail, StringComparison.Ordinal);
         Assert.Contains($"at parameter {delta.Length - 10}", infRefusal.Detail, StringComparison.Ordinal);
 
-        var accepted = await channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate,
-            Stream(coordinator.Header("good", EncodedPayloadCodec.CreateHeader(half, half.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes)), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes)));
-        Assert.True(accepted.Accepted);
-
-        await host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
-        var round = Assert.Single(host.Orchestrator.CommittedRounds);
-        Assert.Equal("good", Assert.Single(round.Participants).WorkerId);
-        Assert.Equal(half.Length, round.UpdateBytes);
+        var round = await AcceptedAloneAsync(coordinator, half, UpdateEncoding.Float16, delta.Length);
         foreach (string refused in new[] { "float32", "int8", "sized", "infinite" })
         {
             Assert.Contains(round.Failures, f => f.StartsWith($"{refused}: update rejected", StringComparison.Ordinal));
@@ -96,7 +85,6 @@ public sealed class CompressedUpdateRejectionTests
         await using var coordinator = await RejectionCoordinator.StartAsync(
             "reject-topk", workers, options => (options.UpdateCompression, options.UpdateTopKFraction) = (UpdateEncoding.TopK, 0.05));
         var host = coordinator.Host;
-        var channel = coordinator.Channel;
         var assignment = coordinator.Assignments["good"];
         Assert.Equal(PayloadEncoding.Topk, assignment.Training.UpdateEncoding);
         Assert.Equal(0.05, assignment.Training.UpdateTopkFraction);
@@ -112,28 +100,16 @@ public sealed class CompressedUpdateRejectionTests
 
         // Top-k, but keeping a tenth of each block where the run asked for a twentieth.
         var denser = Encode(delta, UpdateEncoding.TopK, EncodedLayout.TopKKeptPerBlock(delta.Length, 0.1));
-        var denserRefusal = await UploadExpectingAsync(
-            channel, coordinator.Header("denser", EncodedPayloadCodec.CreateHeader(denser, denser.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)),
-            EncodedPayloadCodec.Chunks(denser, denser.Length, ChunkBytes));
+        var denserRefusal = await RefusedAsync(coordinator, "denser", denser, UpdateEncoding.TopK, delta.Length);
         Assert.Contains($"in topk encoding keeping {m} values per block of 4096 take {good.Length}", denserRefusal.Detail, StringComparison.Ordinal);
 
         // The right size, but an entry of the third block pointing past the block's end.
         var offsets = (byte[])good.Clone();
         MemoryMarshal.Write(offsets.AsSpan(2 * ((2 * m) + 1)), (ushort)4096);
-        var offsetRefusal = await UploadExpectingAsync(
-            channel, coordinator.Header("offsets", EncodedPayloadCodec.CreateHeader(offsets, offsets.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)),
-            EncodedPayloadCodec.Chunks(offsets, offsets.Length, ChunkBytes));
+        var offsetRefusal = await RefusedAsync(coordinator, "offsets", offsets, UpdateEncoding.TopK, delta.Length);
         Assert.Contains($"top-k entry {(2 * m) + 1} has offset 4096, outside its block 2", offsetRefusal.Detail, StringComparison.Ordinal);
 
-        var accepted = await channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate,
-            Stream(coordinator.Header("good", EncodedPayloadCodec.CreateHeader(good, good.Length, UpdateEncoding.TopK, delta.Length, ChunkBytes)), EncodedPayloadCodec.Chunks(good, good.Length, ChunkBytes)));
-        Assert.True(accepted.Accepted);
-
-        await host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
-        var round = Assert.Single(host.Orchestrator.CommittedRounds);
-        Assert.Equal("good", Assert.Single(round.Participants).WorkerId);
-        Assert.Equal(good.Length, round.UpdateBytes);
+        var round = await AcceptedAloneAsync(coordinator, good, UpdateEncoding.TopK, delta.Length);
         Assert.Contains(round.Failures, f => f.StartsWith("denser: update rejected", StringComparison.Ordinal));
         Assert.Contains(round.Failures, f => f.StartsWith("offsets: update rejected", StringComparison.Ordinal));
 
@@ -153,6 +129,30 @@ public sealed class CompressedUpdateRejectionTests
         var bytes = new byte[EncodedLayout.EncodedBytes(encoding, values.Length, keptPerBlock)];
         UpdateEncoder.Encode(values, encoding, bytes, []);
         return bytes;
+    }
+
+    /// <summary>Uploads <paramref name="encoded"/> for <paramref name="worker"/>, expecting it refused.</summary>
+    private static Task<RpcException> RefusedAsync(RejectionCoordinator coordinator, string worker, byte[] encoded, UpdateEncoding encoding, int parameters) =>
+        UploadExpectingAsync(
+            coordinator.Channel,
+            coordinator.Header(worker, EncodedPayloadCodec.CreateHeader(encoded, encoded.Length, encoding, parameters, ChunkBytes)),
+            EncodedPayloadCodec.Chunks(encoded, encoded.Length, ChunkBytes));
+
+    /// <summary>Uploads worker "good"'s update, which must be accepted, and returns the round it alone took part in.</summary>
+    private static async Task<RoundResult> AcceptedAloneAsync(RejectionCoordinator coordinator, byte[] encoded, UpdateEncoding encoding, int parameters)
+    {
+        var accepted = await coordinator.Channel.ClientStreamingAsync(
+            CoordinatorMethods.UploadUpdate,
+            Stream(
+                coordinator.Header("good", EncodedPayloadCodec.CreateHeader(encoded, encoded.Length, encoding, parameters, ChunkBytes)),
+                EncodedPayloadCodec.Chunks(encoded, encoded.Length, ChunkBytes)));
+        Assert.True(accepted.Accepted);
+
+        await coordinator.Host.Completion.WaitAsync(TimeSpan.FromSeconds(90));
+        var round = Assert.Single(coordinator.Host.Orchestrator.CommittedRounds);
+        Assert.Equal("good", Assert.Single(round.Participants).WorkerId);
+        Assert.Equal(encoded.Length, round.UpdateBytes);
+        return round;
     }
 
     private static async Task<RpcException> UploadExpectingAsync(GrpcChannel channel, UploadHeader header, IEnumerable<Google.Protobuf.ByteString> chunks)
