@@ -285,7 +285,7 @@ public sealed partial class RoundOrchestrator
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator)
         {
             Encoding = _options.UpdateCompression,
-            TopKFraction = _options.UpdateCompression == Core.Compression.UpdateEncoding.TopK ? _options.UpdateTopKFraction : 0,
+            TopKFraction = _options.UpdateTopKFraction,
             TraceParent = TraceParent.Of(Activity.Current),
         };
         state.Restore(kept);
@@ -366,7 +366,7 @@ public sealed partial class RoundOrchestrator
             : null;
         var pending = new PendingRound(
             round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds,
-            EncodedUpdateBytes(model.ParameterCount), checkpoint)
+            Core.Compression.EncodedLayout.EncodedBytesOfChoice(_options.UpdateCompression, model.ParameterCount, _options.UpdateTopKFraction), checkpoint)
         {
             SkipReason = outcome.Applied ? null : outcome.SkipReason,
             Epsilon = release is null ? null : _budget!.EpsilonAfter(release.SamplingRate, release.NoiseMultiplier),
@@ -753,11 +753,6 @@ public sealed partial class RoundOrchestrator
         summary["update_compression"] = Core.Compression.UpdateCompression.Describe(_options.UpdateCompression, _options.UpdateTopKFraction);
         RunSummaryWriter.Write(Path.Combine(_options.RunDirectory, "summary.json"), summary);
     }
-
-    private long EncodedUpdateBytes(long parameterCount) => Core.Compression.EncodedLayout.EncodedBytes(
-        _options.UpdateCompression,
-        parameterCount,
-        _options.UpdateCompression == Core.Compression.UpdateEncoding.TopK ? Core.Compression.EncodedLayout.TopKKeptPerBlock(parameterCount, _options.UpdateTopKFraction) : 0);
 
     private System.Text.Json.Nodes.JsonObject? PrivacySummary() => _options.Privacy is not { } privacy
         ? null

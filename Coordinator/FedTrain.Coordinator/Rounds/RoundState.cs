@@ -55,14 +55,14 @@ public sealed class RoundState
     /// <summary>How this round's uploads are encoded; each spool file is decoded with it.</summary>
     public UpdateEncoding Encoding { get; init; }
 
-    /// <summary>With top-k, the fraction of values each block keeps; 0 otherwise.</summary>
+    /// <summary>With top-k, the fraction of values each block keeps; the other encodings ignore it.</summary>
     public double TopKFraction { get; init; }
 
     /// <summary>Top-k's m for this round's model (values kept per block); 0 for the other encodings.</summary>
     public int TopKKeptPerBlock => Encoding == UpdateEncoding.TopK ? EncodedLayout.TopKKeptPerBlock(Model.ParameterCount, TopKFraction) : 0;
 
     /// <summary>Bytes of one update in this round's encoding.</summary>
-    public long EncodedUpdateBytes => EncodedLayout.EncodedBytes(Encoding, Model.ParameterCount, TopKKeptPerBlock);
+    public long EncodedUpdateBytes => EncodedLayout.EncodedBytesOfChoice(Encoding, Model.ParameterCount, TopKFraction);
 
     /// <summary>W3C traceparent of the round's span, handed to workers with their assignment; null when not traced.</summary>
     public string? TraceParent { get; init; }

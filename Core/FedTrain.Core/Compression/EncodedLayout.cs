@@ -31,6 +31,14 @@ public static class EncodedLayout
     /// </summary>
     public const int TopKBlockSize = 4096;
 
+    /// <summary>
+    /// Bytes of an update of <paramref name="parameterCount"/> values as the operator's choice encodes it: top-k
+    /// keeps <see cref="TopKKeptPerBlock(long, double)"/> of <paramref name="topKFraction"/>, which the other
+    /// encodings ignore.
+    /// </summary>
+    public static long EncodedBytesOfChoice(UpdateEncoding encoding, long parameterCount, double topKFraction) => EncodedBytes(
+        encoding, parameterCount, encoding == UpdateEncoding.TopK && parameterCount > 0 ? TopKKeptPerBlock(parameterCount, topKFraction) : 0);
+
     /// <summary>Bytes per kept top-k value: a uint16 offset and a float32 value.</summary>
     public const int TopKEntryBytes = sizeof(ushort) + sizeof(float);
 
