@@ -15,7 +15,7 @@ namespace FedTrain.Bench.Suites;
 
 /// <summary>
 /// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
-/// a model as 1 MiB chunks wrapping its float buffer, UploadUpdate parses the chunks in place
+/// a model as chunks (1 MiB unless told) wrapping its float buffer, UploadUpdate parses the chunks in place
 /// (<see cref="UpdateChunkParser"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
 /// spool file. <see cref="PlainPath"/> serves the same bytes without gRPC, as the HTTP/2 stack's own ceiling.
 /// </summary>
@@ -26,12 +26,14 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
     private readonly long _count;
     private readonly byte[] _sha256;
     private readonly string _uploadPath;
+    private readonly int _chunkBytes;
 
-    private PayloadTransferServer(WebApplication app, float[] model, long count, string uploadPath)
+    private PayloadTransferServer(WebApplication app, float[] model, long count, string uploadPath, int chunkBytes)
     {
         _app = app;
         _model = model;
         _count = count;
+        _chunkBytes = chunkBytes;
         _sha256 = PayloadCodec.Sha256(model, count);
         _uploadPath = uploadPath;
     }
@@ -41,7 +43,8 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
-    public static async Task<PayloadTransferServer> StartAsync(float[] model, long count, string uploadPath)
+    /// <param name="chunkBytes">Size of the download's data chunks (the coordinator's <c>chunk_bytes</c>).</param>
+    public static async Task<PayloadTransferServer> StartAsync(float[] model, long count, string uploadPath, int chunkBytes = PayloadCodec.DefaultChunkBytes)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -56,7 +59,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var server = new PayloadTransferServer(app, model, count, uploadPath);
+        var server = new PayloadTransferServer(app, model, count, uploadPath, chunkBytes);
         var router = new GrpcRouter(new GrpcServerOptions(), app.Services.GetRequiredService<ILogger<GrpcRouter>>());
         router.MapServerStreaming(CoordinatorMethods.DownloadModel, server.DownloadAsync);
         router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, server.UploadAsync);
@@ -80,10 +83,10 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
             TotalBytes = _count * sizeof(float),
             ParameterCount = _count,
             Sha256 = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(_sha256),
-            ChunkBytes = PayloadCodec.DefaultChunkBytes,
+            ChunkBytes = _chunkBytes,
         };
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
-        foreach (var chunk in PayloadCodec.Chunks(_model, _count, PayloadCodec.DefaultChunkBytes))
+        foreach (var chunk in PayloadCodec.Chunks(_model, _count, _chunkBytes))
         {
             await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
         }

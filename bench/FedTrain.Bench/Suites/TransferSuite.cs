@@ -18,6 +18,9 @@ internal sealed class TransferSuite : IBenchSuite
 {
     private const int SocketSlice = 4 << 20;
 
+    // Chunk sizes compared on the 100 MB model; all below the 4 MiB message limit of both ends.
+    private static readonly int[] ChunkSizes = [256 << 10, 1 << 20, 3 << 20];
+
     public string Name => "transfer";
 
     public string Description => "model download and update upload over our gRPC on loopback, MB/s, against a raw TCP copy of the same bytes";
@@ -78,6 +81,40 @@ internal sealed class TransferSuite : IBenchSuite
             File.Delete(uploadPath);
             context.Log.WriteLine($"transfer: upload {label}: {upload:F0} MB/s");
             yield return BenchRow.HigherIsBetter(Name, $"upload {label}", upload, "MB/s", raw, "MB/s raw TCP");
+
+            if (bytes == sizes[0])
+            {
+                await foreach (var row in ChunkSizeRowsAsync(context, model, received, count, label, raw, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return row;
+                }
+            }
+        }
+    }
+
+    /// <summary>The smallest model again with each of <see cref="ChunkSizes"/>, both directions: what chose the default.</summary>
+    private async IAsyncEnumerable<BenchRow> ChunkSizeRowsAsync(
+        BenchContext context, float[] model, float[] received, long count, string label, double raw, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long bytes = count * sizeof(float);
+        foreach (int chunkBytes in ChunkSizes)
+        {
+            string chunk = $"{chunkBytes >> 10} KiB chunks";
+            string uploadPath = Path.Combine(context.ScratchDirectory, "upload-chunks.bin");
+            await using var server = await PayloadTransferServer.StartAsync(model, count, uploadPath, chunkBytes).ConfigureAwait(false);
+            using var channel = GrpcChannel.ForAddress(server.Address);
+            received.AsSpan().Fill(-1f);
+            double download = Rate(bytes, await TimeAsync(() => DownloadAsync(channel, received, count, cancellationToken)).ConfigureAwait(false));
+            if (!SameBits(model, received))
+            {
+                throw new InvalidOperationException($"The {label} download in {chunk} arrived altered.");
+            }
+
+            double upload = Rate(bytes, await TimeAsync(() => UploadAsync(channel, model, count, cancellationToken, chunkBytes)).ConfigureAwait(false));
+            File.Delete(uploadPath);
+            context.Log.WriteLine($"transfer: {label} in {chunk}: download {download:F0} MB/s, upload {upload:F0} MB/s");
+            yield return BenchRow.HigherIsBetter(Name, $"download {label}, {chunk}", download, "MB/s", raw, "MB/s raw TCP");
+            yield return BenchRow.HigherIsBetter(Name, $"upload {label}, {chunk}", upload, "MB/s", raw, "MB/s raw TCP");
         }
     }
 
@@ -144,21 +181,22 @@ internal sealed class TransferSuite : IBenchSuite
         }
     }
 
-    private static async Task UploadAsync(GrpcChannel channel, float[] model, long count, CancellationToken cancellationToken)
+    private static async Task UploadAsync(
+        GrpcChannel channel, float[] model, long count, CancellationToken cancellationToken, int chunkBytes = PayloadCodec.DefaultChunkBytes)
     {
         var ack = await channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(model, count), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+            CoordinatorMethods.UploadUpdate, Chunks(model, count, chunkBytes), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
         if (!ack.Accepted)
         {
             throw new InvalidOperationException("The upload was not accepted.");
         }
     }
 
-    private static async IAsyncEnumerable<UpdateChunk> Chunks(float[] model, long count)
+    private static async IAsyncEnumerable<UpdateChunk> Chunks(float[] model, long count, int chunkBytes)
     {
         await Task.Yield();
-        yield return new UpdateChunk { Header = new UploadHeader { Payload = PayloadCodec.CreateHeader(model, count, PayloadCodec.DefaultChunkBytes) } };
-        foreach (var data in PayloadCodec.Chunks(model, count, PayloadCodec.DefaultChunkBytes))
+        yield return new UpdateChunk { Header = new UploadHeader { Payload = PayloadCodec.CreateHeader(model, count, chunkBytes) } };
+        foreach (var data in PayloadCodec.Chunks(model, count, chunkBytes))
         {
             yield return new UpdateChunk { Data = data };
         }
