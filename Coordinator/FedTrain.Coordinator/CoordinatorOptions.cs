@@ -43,13 +43,22 @@ public sealed class CoordinatorOptions
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Fraction of the selected clients whose updates a round needs once its deadline passes.</summary>
-    public double QuorumFraction { get; set; } = 0.5;
+    public double? QuorumFraction { get; set; }
 
     /// <summary>How long a round waits for updates.</summary>
     public TimeSpan RoundTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Attempts per round before the run fails, when rounds miss their quorum.</summary>
-    public int MaxRoundAttempts { get; set; } = 3;
+    public int? MaxRoundAttempts { get; set; }
+
+    /// <summary>
+    /// The quorum a round attempt needs: the configured one, 0.5 by default, and none under differential privacy, where
+    /// every round is one release whatever the count of updates (a threshold on that count would leak it).
+    /// </summary>
+    public double EffectiveQuorumFraction => QuorumFraction ?? (Privacy is null ? 0.5 : 0);
+
+    /// <summary>Attempts per round before the run stops: the configured number, 3 by default, and 1 under differential privacy.</summary>
+    public int EffectiveMaxRoundAttempts => MaxRoundAttempts ?? (Privacy is null ? 3 : 1);
 
     /// <summary>Consecutive failed assignments after which a worker is quarantined; 0 never quarantines.</summary>
     public int QuarantineAfterFailures { get; set; } = 3;
@@ -112,11 +121,11 @@ public sealed class CoordinatorOptions
         Require(MinWorkers > 0, nameof(MinWorkers), "must be positive");
         Require(MinFitClients > 0, nameof(MinFitClients), "must be positive");
         Require(FractionFit is > 0 and <= 1, nameof(FractionFit), "must be in (0, 1]");
-        Require(QuorumFraction is > 0 and <= 1, nameof(QuorumFraction), "must be in (0, 1]");
+        Require(QuorumFraction is null or (> 0 and <= 1), nameof(QuorumFraction), "must be in (0, 1]");
         Require(FractionEvaluate is >= 0 and <= 1, nameof(FractionEvaluate), "must be in [0, 1]");
         Require(EvaluationTimeout > TimeSpan.Zero, nameof(EvaluationTimeout), "must be positive");
         Require(RoundTimeout > TimeSpan.Zero, nameof(RoundTimeout), "must be positive");
-        Require(MaxRoundAttempts > 0, nameof(MaxRoundAttempts), "must be positive");
+        Require(MaxRoundAttempts is null or > 0, nameof(MaxRoundAttempts), "must be positive");
         Require(QuarantineAfterFailures >= 0, nameof(QuarantineAfterFailures), "must be 0 (off) or positive");
         Require(QuarantineRounds > 0, nameof(QuarantineRounds), "must be positive");
         Require(Database is null || Database.Trim().Length > 0, nameof(Database), "must not be blank");
@@ -141,7 +150,24 @@ public sealed class CoordinatorOptions
                     $"Differential privacy runs DP-FedAvg; strategy {Strategy.Name} cannot be combined with it (leave the strategy at fedavg).", nameof(Strategy));
             }
 
-            double first = FedTrain.Privacy.NoiseCalibration.Epsilon(privacy.SamplingRate, privacy.NoiseMultiplier, 1, privacy.Delta);
+            // A quorum, or a retried attempt, would condition what is released on the noise-free count of updates, and a
+            // re-drawn cohort is a second sample of the same round: under DP every round is exactly one release.
+            if (QuorumFraction is not null)
+            {
+                throw new ArgumentException(
+                    "Option quorum_fraction (--quorum) cannot be combined with differential privacy: a round under DP releases its noised aggregate whatever the number of updates (dropouts count as zero contributions). Remove it.",
+                    nameof(QuorumFraction));
+            }
+
+            if (MaxRoundAttempts is > 1)
+            {
+                throw new ArgumentException(
+                    "Option max_round_attempts cannot exceed 1 under differential privacy: a retried round would draw a second cohort for the same release.",
+                    nameof(MaxRoundAttempts));
+            }
+
+            double first = FedTrain.Privacy.NoiseCalibration.Epsilon(
+                privacy.SamplingRate, privacy.NoiseMultiplier, 1, privacy.Delta, alongside: FractionEvaluate > 0 ? [privacy.EvaluationRelease] : null);
             if (first > privacy.TargetEpsilon)
             {
                 throw new ArgumentException(

@@ -18,13 +18,15 @@ public static class NoiseCalibration
     /// <param name="steps">Number of releases (rounds, or DP-SGD steps), ≥ 1.</param>
     /// <param name="delta">δ in (0, 1).</param>
     /// <param name="orders">Rényi orders; null means <see cref="RdpOrders.Default"/>.</param>
-    public static double Epsilon(double samplingRate, double noiseMultiplier, int steps, double delta, IReadOnlyList<double>? orders = null)
+    /// <param name="alongside">Other releases of the same run composed with these (e.g. a fairness histogram per round); null for none.</param>
+    public static double Epsilon(
+        double samplingRate, double noiseMultiplier, int steps, double delta, IReadOnlyList<double>? orders = null, IReadOnlyList<SgmEvent>? alongside = null)
     {
         Guard.SamplingRate(samplingRate, nameof(samplingRate));
         Guard.Positive(noiseMultiplier, nameof(noiseMultiplier), "noise multiplier");
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         Guard.Delta(delta, nameof(delta));
-        return EpsilonUnchecked(samplingRate, noiseMultiplier, steps, delta, orders);
+        return EpsilonUnchecked(samplingRate, noiseMultiplier, steps, delta, orders, Checked(alongside));
     }
 
     /// <summary>
@@ -33,16 +35,20 @@ public static class NoiseCalibration
     /// target is always met. ε(σ) is non-increasing in σ because every R(α) is.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range, or no σ ≤ 1e12 reaches the target.</exception>
-    public static double NoiseMultiplierFor(double targetEpsilon, double samplingRate, int steps, double delta, IReadOnlyList<double>? orders = null)
+    /// <param name="alongside">Other releases of the same run, with their own fixed noise, composed with the ones being
+    /// calibrated (e.g. a fairness histogram per round); null for none. They must leave room under the target.</param>
+    public static double NoiseMultiplierFor(
+        double targetEpsilon, double samplingRate, int steps, double delta, IReadOnlyList<double>? orders = null, IReadOnlyList<SgmEvent>? alongside = null)
     {
         Guard.Positive(targetEpsilon, nameof(targetEpsilon), "target epsilon");
         Guard.SamplingRate(samplingRate, nameof(samplingRate));
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         Guard.Delta(delta, nameof(delta));
+        var others = Checked(alongside);
 
         double low = 0;
         double high = 1;
-        while (EpsilonUnchecked(samplingRate, high, steps, delta, orders) > targetEpsilon)
+        while (EpsilonUnchecked(samplingRate, high, steps, delta, orders, others) > targetEpsilon)
         {
             low = high;
             high *= 2;
@@ -55,7 +61,7 @@ public static class NoiseCalibration
         while (high - low > RelativeTolerance * high)
         {
             double mid = 0.5 * (low + high);
-            if (EpsilonUnchecked(samplingRate, mid, steps, delta, orders) > targetEpsilon)
+            if (EpsilonUnchecked(samplingRate, mid, steps, delta, orders, others) > targetEpsilon)
             {
                 low = mid;
             }
@@ -68,9 +74,26 @@ public static class NoiseCalibration
         return high;
     }
 
-    private static double EpsilonUnchecked(double q, double sigma, int steps, double delta, IReadOnlyList<double>? orders)
+    private static IReadOnlyList<SgmEvent> Checked(IReadOnlyList<SgmEvent>? alongside)
+    {
+        foreach (var release in alongside ?? [])
+        {
+            Guard.SamplingRate(release.SamplingRate, nameof(alongside));
+            Guard.Positive(release.NoiseMultiplier, nameof(alongside), "noise multiplier");
+            ArgumentOutOfRangeException.ThrowIfLessThan(release.Steps, 1, nameof(alongside));
+        }
+
+        return alongside ?? [];
+    }
+
+    private static double EpsilonUnchecked(double q, double sigma, int steps, double delta, IReadOnlyList<double>? orders, IReadOnlyList<SgmEvent> alongside)
     {
         var accountant = new RdpAccountant(orders);
+        foreach (var release in alongside)
+        {
+            accountant.Compose(release.SamplingRate, release.NoiseMultiplier, checked((int)release.Steps));
+        }
+
         accountant.Compose(q, sigma, steps);
         return accountant.GetEpsilon(delta);
     }

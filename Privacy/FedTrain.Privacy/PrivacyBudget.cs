@@ -57,6 +57,26 @@ public sealed class PrivacyBudget
     }
 
     /// <summary>
+    /// The ε the budget would show after one more round made of <paramref name="releases"/> (e.g. the model's release
+    /// and the fairness histogram's), composed in RDP; nothing is recorded.
+    /// </summary>
+    public double EpsilonAfter(IReadOnlyList<SgmEvent> releases)
+    {
+        ArgumentNullException.ThrowIfNull(releases);
+        var what = _accountant.Clone();
+        foreach (var release in releases)
+        {
+            Validate(release.SamplingRate, release.NoiseMultiplier, checked((int)release.Steps));
+            what.Compose(release.SamplingRate, release.NoiseMultiplier, (int)release.Steps);
+        }
+
+        return what.GetEpsilon(Delta);
+    }
+
+    /// <summary>Whether one more round made of <paramref name="releases"/> keeps the total within <see cref="TargetEpsilon"/>.</summary>
+    public bool CanAfford(IReadOnlyList<SgmEvent> releases) => EpsilonAfter(releases) <= TargetEpsilon;
+
+    /// <summary>
     /// The largest number of further rounds at (q, z) that stays within the target (0 if not even one does),
     /// capped at <paramref name="limit"/>.
     /// </summary>

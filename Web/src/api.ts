@@ -8,14 +8,17 @@ export interface Fairness {
   jain_index: number;
   gini: number;
   clients_evaluated: number;
+  /** Under differential privacy: the noise on each bucket of the histogram the figures come from. */
+  noise_standard_deviation?: number | null;
 }
 
 export interface RoundPoint {
   round: number;
   test_accuracy: number;
   test_loss: number;
-  participants: number;
-  selected: number;
+  /** Null under differential privacy, where the counts are withheld. */
+  participants: number | null;
+  selected: number | null;
   duration_seconds: number;
   epsilon: number | null;
   clip_norm: number | null;
@@ -32,7 +35,7 @@ export interface RoundsReport {
   model_version: number;
   rounds_planned: number;
   privacy: { target_epsilon: number; delta: number; spent_epsilon: number } | null;
-  current_round: { round: number; selected: number; accepted: number; deadline: string } | null;
+  current_round: { round: number; selected: number | null; accepted: number | null; deadline: string } | null;
   rounds: RoundPoint[];
 }
 
@@ -46,10 +49,12 @@ export interface WorkerRow {
   worker_id: string;
   device: string;
   clients: number;
-  examples: number;
+  /** Null under differential privacy (a function of the clients' data). */
+  examples: number | null;
   last_seen: string;
   seconds_since_seen: number;
-  state: "training" | "evaluating" | "idle" | "gone";
+  /** Under differential privacy only "live" or "gone": a worker's round activity would show who was sampled. */
+  state: "training" | "evaluating" | "idle" | "gone" | "live";
 }
 
 export interface WorkersReport {

@@ -56,7 +56,9 @@ export class Panels {
     byId("run-id").textContent = rounds.run_id;
     byId("strategy").textContent = rounds.strategy;
     byId("progress").textContent = rounds.current_round
-      ? `round ${rounds.current_round.round} of ${rounds.rounds_planned}: ${rounds.current_round.accepted}/${rounds.current_round.selected} updates`
+      ? rounds.current_round.selected === null
+        ? `round ${rounds.current_round.round} of ${rounds.rounds_planned} (DP: the cohort is not disclosed)`
+        : `round ${rounds.current_round.round} of ${rounds.rounds_planned}: ${rounds.current_round.accepted}/${rounds.current_round.selected} updates`
       : `${points.length} of ${rounds.rounds_planned} rounds committed`;
     const last = points.at(-1);
     byId("latest-accuracy").textContent = percent(last?.test_accuracy);
@@ -93,7 +95,7 @@ export class Panels {
     const p10 = clients.fairness?.accuracy_p10 ?? null;
     this.fairness.update(accuracies.map((_, i) => i + 1), [accuracies, accuracies.map(() => p10)]);
     byId("fairness-summary").textContent = clients.fairness
-      ? `round ${clients.round}: ${clients.fairness.clients_evaluated} clients, mean ${percent(clients.fairness.accuracy_mean)}, ` +
+      ? `round ${clients.round}: ${clients.fairness.noise_standard_deviation ? `about ${clients.fairness.clients_evaluated} clients (DP: from a histogram with noise std ${clients.fairness.noise_standard_deviation} per bucket)` : `${clients.fairness.clients_evaluated} clients`}, mean ${percent(clients.fairness.accuracy_mean)}, ` +
         `min ${percent(clients.fairness.accuracy_min)}, p10 ${percent(p10)}, Jain ${fixed(clients.fairness.jain_index, 3)}, ` +
         `Gini ${fixed(clients.fairness.gini, 3)}`
       : "No round has been evaluated on the clients yet.";
@@ -119,7 +121,7 @@ export class Panels {
         const row = document.createElement("tr");
         row.dataset.workerId = w.worker_id;
         row.dataset.state = w.state;
-        for (const text of [w.worker_id, w.state, w.device, String(w.clients), w.examples.toLocaleString("en"), ago(w.seconds_since_seen)]) {
+        for (const text of [w.worker_id, w.state, w.device, String(w.clients), w.examples === null ? "withheld (DP)" : w.examples.toLocaleString("en"), ago(w.seconds_since_seen)]) {
           const cell = document.createElement("td");
           cell.textContent = text;
           row.append(cell);

@@ -86,8 +86,8 @@ public sealed class DpFedAvgAggregatorTests
     {
         var aggregator = new DpFedAvgAggregator(2, 1.0, 1.0, 2, new RecordingNoiseSource());
         Assert.Equal("update", Assert.Throws<ArgumentException>(() => aggregator.Add([1f, 2f, 3f])).ParamName);
-        Assert.Equal("update", Assert.Throws<ArgumentException>(() => aggregator.Add([float.NaN, 0f])).ParamName);
-        Assert.Equal("update", Assert.Throws<ArgumentException>(() => aggregator.Add([float.PositiveInfinity, 0f])).ParamName);
+        Assert.Equal("update", Assert.Throws<NonFiniteUpdateException>(() => aggregator.Add([float.NaN, 0f])).ParamName);
+        Assert.Equal("update", Assert.Throws<NonFiniteUpdateException>(() => aggregator.Add([float.PositiveInfinity, 0f])).ParamName);
         Assert.Equal("mean", Assert.Throws<ArgumentException>(() => aggregator.Finish(new float[1])).ParamName);
         Assert.Equal(0, aggregator.Count);
     }

@@ -51,6 +51,14 @@ internal static class CoordinatorCommand
             }));
             await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
             Console.WriteLine($"Coordinator listening: gRPC {options.BindAddress}:{host.GrpcPort}, HTTP {options.BindAddress}:{host.HttpPort}; run {host.Orchestrator.RunId} in {options.RunDirectory}");
+            if (options.Privacy is { } privacy)
+            {
+                foreach (string line in PrivacyPlan.Describe(privacy, host.Orchestrator.Manifest.TotalElements, options.FractionEvaluate > 0, options.Rounds))
+                {
+                    Console.WriteLine(line);
+                }
+            }
+
             if (host.OperatorTokenPath is { } tokenPath)
             {
                 Console.WriteLine($"Operator token for the HTTP API: {tokenPath}");

@@ -23,7 +23,11 @@ internal sealed class CoordinatorFlags
     private readonly Option<double?> _noiseMultiplier = new("--noise-multiplier") { Description = "DP: noise multiplier z; setting it turns user-level DP-FedAvg on." };
     private readonly Option<string?> _clipNorm = new("--clip-norm") { Description = "DP: clip norm C, or 'adaptive' (start 0.1, median quantile)." };
     private readonly Option<double?> _targetEpsilon = new("--target-epsilon") { Description = "DP: the run stops before a round would exceed this epsilon." };
-    private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5)." };
+    private readonly Option<double?> _delta = new("--delta") { Description = "DP: delta of (epsilon, delta)-DP (default 1e-5); must be below 1/population." };
+    private readonly Option<int?> _population = new("--population-size") { Description = "DP: M, the number of clients in the federation (a public constant; the mean's denominator is q*M). Required with DP except in the demo, which knows it." };
+    private readonly Option<bool> _allowLargeDelta = new("--allow-large-delta") { Description = "DP: accept delta >= 1/population." };
+    private readonly Option<double?> _evaluationSamplingRate = new("--evaluation-sampling-rate") { Description = "DP: Poisson rate of the clients that score each new model for the fairness figures (default: --sampling-rate)." };
+    private readonly Option<double?> _evaluationNoise = new("--evaluation-noise-multiplier") { Description = "DP: noise std on each bucket of the fairness histogram (default 4)." };
     private readonly Option<string?> _updateCompression = new("--update-compression") { Description = "How workers encode their updates: none (float32), float16, int8 (per-block scales), or topk:FRACTION (each block of 4096 sends that fraction of its largest values); the compressed ones with error feedback on the workers." };
     private readonly TrainingFlags _training = new();
     private readonly TorchScriptFlag _torchScript = new();
@@ -33,7 +37,8 @@ internal sealed class CoordinatorFlags
         foreach (var option in new Option[]
         {
             _rounds, _database, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
-            _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta, _updateCompression,
+            _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta, _population, _allowLargeDelta,
+            _evaluationSamplingRate, _evaluationNoise, _updateCompression,
         })
         {
             command.Options.Add(option);
@@ -48,7 +53,8 @@ internal sealed class CoordinatorFlags
     private void ApplyPrivacy(ParseResult parse, CoordinatorOptions options)
     {
         bool anyFlag = parse.GetValue(_noiseMultiplier) is not null || parse.GetValue(_samplingRate) is not null
-            || parse.GetValue(_clipNorm) is not null || parse.GetValue(_targetEpsilon) is not null || parse.GetValue(_delta) is not null;
+            || parse.GetValue(_clipNorm) is not null || parse.GetValue(_targetEpsilon) is not null || parse.GetValue(_delta) is not null
+            || parse.GetValue(_population) is not null || parse.GetValue(_evaluationSamplingRate) is not null || parse.GetValue(_evaluationNoise) is not null;
         if (!anyFlag)
         {
             return;
@@ -64,6 +70,10 @@ internal sealed class CoordinatorFlags
         privacy.SamplingRate = parse.GetValue(_samplingRate) ?? privacy.SamplingRate;
         privacy.TargetEpsilon = parse.GetValue(_targetEpsilon) ?? privacy.TargetEpsilon;
         privacy.Delta = parse.GetValue(_delta) ?? privacy.Delta;
+        privacy.Population = parse.GetValue(_population) ?? privacy.Population;
+        privacy.AllowDeltaAboveInversePopulation |= parse.GetValue(_allowLargeDelta);
+        privacy.EvaluationSamplingRate = parse.GetValue(_evaluationSamplingRate) ?? privacy.EvaluationSamplingRate;
+        privacy.EvaluationNoiseMultiplier = parse.GetValue(_evaluationNoise) ?? privacy.EvaluationNoiseMultiplier;
         switch (parse.GetValue(_clipNorm))
         {
             case null:

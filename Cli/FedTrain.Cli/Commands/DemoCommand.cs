@@ -61,6 +61,12 @@ internal static class DemoCommand
             int poisoned = (int)Math.Ceiling(byzantineFraction * workerCount);
             var options = DemoDefaults(workerCount, parse.GetValue(output)!, parse.GetValue(data) ?? FashionMnist.DefaultDirectory);
             flags.Apply(parse, options);
+            if (options.Privacy is { Population: null } privacy)
+            {
+                // The demo knows its federation: M is the number of clients it simulates.
+                privacy.Population = parse.GetValue(clients) ?? workerCount;
+            }
+
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database);
@@ -82,11 +88,23 @@ internal static class DemoCommand
                 + (poisoned > 0 ? $"; [red]{poisoned} of {workerCount} workers send {attackSpec.EscapeMarkup()} updates[/]" : string.Empty));
             AnsiConsole.MarkupLine($"Coordinator on 127.0.0.1:{host.GrpcPort} (gRPC); live page http://127.0.0.1:{host.HttpPort}/; logs in {logDirectory.EscapeMarkup()}");
             AnsiConsole.MarkupLine($"Operator token (Authorization: Bearer) for the HTTP API in {host.OperatorTokenPath?.EscapeMarkup()}");
-            host.Orchestrator.RoundStarted += (round, selected) =>
-                AnsiConsole.MarkupLine($"[grey]round {round}: training {selected.Count} clients...[/]");
+            host.Orchestrator.RoundStarted += (round, selected) => AnsiConsole.MarkupLine(host.Orchestrator.DisclosesClients
+                ? $"[grey]round {round}: training {selected.Count} clients...[/]"
+                : $"[grey]round {round}: training (DP: the sampled cohort is not disclosed)...[/]");
             host.Orchestrator.RoundCommitted += round => PrintRound(round, options.Model.IsLanguageModel);
-            host.Service.UpdateRejected += (client, round, reason) =>
-                AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update for {client.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
+            if (host.Orchestrator.DisclosesClients)
+            {
+                host.Service.UpdateRejected += (client, round, reason) =>
+                    AnsiConsole.MarkupLine($"[yellow]round {round}: rejected update for {client.EscapeMarkup()}: {reason.EscapeMarkup()}[/]");
+            }
+
+            if (options.Privacy is { } plan)
+            {
+                foreach (string line in PrivacyPlan.Describe(plan, host.Orchestrator.Manifest.TotalElements, options.FractionEvaluate > 0, options.Rounds))
+                {
+                    AnsiConsole.MarkupLine(line.EscapeMarkup());
+                }
+            }
 
             var processes = new List<WorkerProcess>();
             try
@@ -213,13 +231,16 @@ internal static class DemoCommand
             ? string.Create(CultureInfo.InvariantCulture, $"  perplexity [green]{p:F2}[/]")
             : string.Empty;
         string failures = result.Failures.Count == 0 ? string.Empty : $" [yellow]({result.Failures.Count} failed)[/]";
+        string participants = result.ClientDetailWithheld
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $"  participants {result.Participants.Count}/{result.Selected}");
         string epsilon = result.Epsilon is { } e ? string.Create(CultureInfo.InvariantCulture, $"  epsilon {e:F3}") : string.Empty;
         string skipped = result.SkipReason is { } reason ? $" [yellow](skipped: {reason.EscapeMarkup()})[/]" : string.Empty;
         string fairness = result.Fairness is { } f
-            ? string.Create(CultureInfo.InvariantCulture, $"  clients: mean {f.AccuracyMean:F3}, worst 10% {f.AccuracyP10:F3}, Jain {f.JainIndex:F3}")
+            ? string.Create(CultureInfo.InvariantCulture, $"  clients{(f.NoiseStandardDeviation is null ? "" : " (DP histogram)")}: mean {f.AccuracyMean:F3}, worst 10% {f.AccuracyP10:F3}, Jain {f.JainIndex:F3}")
             : string.Empty;
         AnsiConsole.MarkupLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}{perplexity}  participants {result.Participants.Count}/{result.Selected}  {result.DurationSeconds,6:F1} s{epsilon}{fairness}{failures}{skipped}"));
+            $"[bold]round {result.Round,3}[/]  test accuracy [green]{result.TestAccuracy:F4}[/]  loss {result.TestLoss:F4}{perplexity}{participants}  {result.DurationSeconds,6:F1} s{epsilon}{fairness}{failures}{skipped}"));
     }
 }

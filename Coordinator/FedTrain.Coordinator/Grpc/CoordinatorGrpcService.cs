@@ -479,6 +479,9 @@ public sealed partial class CoordinatorGrpcService
         TraceParent = round.TraceParent ?? string.Empty,
     };
 
+    /// <summary>The events that name a client or carry its figures: withheld from every log under DP.</summary>
+    public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 200, 201, 202, 203, 204 };
+
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]
     private partial void LogClientFailed(string clientId, string workerId, long round, string reason);
 

@@ -84,7 +84,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var orchestrator = new RoundOrchestrator(
             options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, strategy, time,
             loggerFactory.CreateLogger<RoundOrchestrator>());
-        var service = new CoordinatorGrpcService(options, orchestrator, registry, store, time, loggerFactory.CreateLogger<CoordinatorGrpcService>());
+        // Under DP the service's per-client events (accepted, refused, failed updates; registrations with example counts)
+        // are not logged at all: they would name the sampled clients.
+        ILogger<CoordinatorGrpcService> serviceLogger = loggerFactory.CreateLogger<CoordinatorGrpcService>();
+        var service = new CoordinatorGrpcService(
+            options, orchestrator, registry, store, time,
+            options.Privacy is null ? serviceLogger : new WithheldEventsLogger<CoordinatorGrpcService>(serviceLogger, CoordinatorGrpcService.ClientEventIds));
         var security = CoordinatorSecurity.Create(options, store, orchestrator, time, loggerFactory);
         var rpcOptions = new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes };
         security.ConfigureRpc(rpcOptions);
@@ -116,7 +121,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         });
         var app = builder.Build();
         security.UseHttpAuthentication(app, httpPort);
-        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync)));
+        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync, options.Privacy is null)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
         telemetry.MapMetricsEndpoint(app);
@@ -167,8 +172,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
         if (options.Privacy is { } privacy)
         {
             // A resumed run continues adaptive clipping from the clip norm its last release handed on.
-            double? resumeClip = store.LoadRun() is { } run && store.LoadPrivacyReleases(run.RunId) is { Count: > 0 } releases
-                ? releases[^1].NextClipNorm
+            double? resumeClip = store.LoadRun() is { } run
+                && store.LoadPrivacyReleases(run.RunId).LastOrDefault(r => r.Mechanism == PrivacyRelease.Model) is { } last
+                ? last.NextClipNorm
                 : null;
             return new DpFedAvgStrategy(privacy, length, resumeClip);
         }

@@ -7,7 +7,9 @@ namespace FedTrain.Coordinator.Reporting;
 
 /// <summary>
 /// Writes <c>summary.json</c>, the run's machine-readable record: one entry per committed round and the final
-/// figures. Rewritten atomically after every round so a reader never sees half a file.
+/// figures. Rewritten atomically after every round so a reader never sees half a file. Under DP a round's counts and
+/// per-client lists are null (withheld: they are exact functions of who was sampled and of the clients' data), and
+/// its fairness figures are those of the noised histogram, published with it.
 /// </summary>
 public static class RunSummaryWriter
 {
@@ -21,23 +23,24 @@ public static class RunSummaryWriter
         bool languageModel = modelKind == "lm";
         foreach (var round in rounds)
         {
+            bool withheld = round.ClientDetailWithheld;
             var entry = new JsonObject
             {
                 ["round"] = round.Round,
                 ["test_accuracy"] = Finite(round.TestAccuracy),
                 ["test_loss"] = Finite(round.TestLoss),
-                ["participants"] = round.Participants.Count,
-                ["selected"] = round.Selected,
+                ["participants"] = withheld ? null : round.Participants.Count,
+                ["selected"] = withheld ? null : round.Selected,
                 ["duration_seconds"] = Math.Round(round.DurationSeconds, 3),
                 ["update_bytes"] = round.UpdateBytes,
-                ["upload_bytes"] = round.Participants.Sum(p => p.UpdateBytes),
+                ["upload_bytes"] = withheld ? null : round.Participants.Sum(p => p.UpdateBytes),
                 ["model_version"] = round.ModelVersion,
                 ["epsilon"] = round.Epsilon,
                 ["clip_norm"] = round.ClipNorm,
                 ["skipped"] = round.SkipReason,
                 ["per_class_accuracy"] = new JsonArray(round.PerClassAccuracy.Select(a => (JsonNode?)Finite(a)).ToArray()),
-                ["failures"] = new JsonArray(round.Failures.Select(f => (JsonNode?)f).ToArray()),
-                ["clients"] = new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
+                ["failures"] = withheld ? null : new JsonArray(round.Failures.Select(f => (JsonNode?)f).ToArray()),
+                ["clients"] = withheld ? null : new JsonArray(round.Participants.Select(p => (JsonNode?)new JsonObject
                 {
                     ["client_id"] = p.ClientId,
                     ["worker_id"] = p.WorkerId,
@@ -58,6 +61,10 @@ public static class RunSummaryWriter
                     ["jain_index"] = fairness.JainIndex,
                     ["gini"] = fairness.Gini,
                     ["clients_evaluated"] = fairness.ClientsEvaluated,
+                    ["noise_std"] = fairness.NoiseStandardDeviation,
+                    ["noisy_histogram"] = fairness.NoisyHistogram is { } histogram
+                        ? new JsonArray(histogram.Select(c => (JsonNode?)c).ToArray())
+                        : null,
                 },
             };
             if (languageModel)
@@ -84,7 +91,7 @@ public static class RunSummaryWriter
                 ["test_accuracy"] = Finite(last?.TestAccuracy),
                 ["test_loss"] = Finite(last?.TestLoss),
                 ["rounds_completed"] = rounds.Count,
-                ["upload_bytes"] = rounds.Sum(r => r.Participants.Sum(p => p.UpdateBytes)),
+                ["upload_bytes"] = rounds.Any(r => r.ClientDetailWithheld) ? null : rounds.Sum(r => r.Participants.Sum(p => p.UpdateBytes)),
                 ["epsilon"] = last?.Epsilon,
             },
         };

@@ -42,6 +42,13 @@ public sealed partial class RoundOrchestrator
     private readonly WorkerQuarantine _quarantine;
     private readonly RoundUpdateSpool _updateSpool;
     private readonly PoissonCohorts? _cohorts;
+
+    // Under DP nothing noise-free about a client may leave the coordinator: no ids, per-client figures or exact counts
+    // in logs at Information and above, spans, metrics, files or the HTTP API (docs/privacy.md).
+    private readonly bool _disclosesClients;
+
+    // Releases in the ledger, by mechanism (published: they are what ε is composed of).
+    private (int Model, int Fairness) _releases;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ModelSnapshot _model;
     private RoundState? _current;
@@ -71,10 +78,11 @@ public sealed partial class RoundOrchestrator
         _quarantine = new WorkerQuarantine(options.QuarantineAfterFailures, options.QuarantineRounds);
         _updateSpool = new RoundUpdateSpool(Path.Combine(options.RunDirectory, "spool"), store as IUpdateJournal);
         _cohorts = options.Privacy is { } dp ? new PoissonCohorts(store, dp.SamplingRate) : null;
+        _disclosesClients = options.Privacy is null;
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Raised (on the round loop's thread) when a round starts: round number and selected workers.</summary>
+    /// <summary>Raised (on the round loop's thread) when a round starts: round number and selected clients (none under DP).</summary>
     public event Action<long, IReadOnlyCollection<string>>? RoundStarted;
 
     /// <summary>Raised after a round is committed.</summary>
@@ -93,6 +101,12 @@ public sealed partial class RoundOrchestrator
 
     /// <summary>The strategy's name and parameters.</summary>
     public string StrategyDescription => _strategy.Description;
+
+    /// <summary>
+    /// Whether outputs may name clients and show per-client figures and exact counts: true without DP. Under DP the
+    /// committed rounds (<see cref="CommittedRounds"/>) already have them withheld.
+    /// </summary>
+    public bool DisclosesClients => _disclosesClients;
 
     /// <summary>Whether workers must report each client's global-model loss before training.</summary>
     public bool NeedsGlobalLoss => _strategy.NeedsGlobalLoss;
@@ -203,11 +217,11 @@ public sealed partial class RoundOrchestrator
 
             for (long round = firstRound; round <= _options.Rounds; round++)
             {
-                if (_options.Privacy is { } privacy && !_budget!.CanAfford(privacy.SamplingRate, privacy.NoiseMultiplier))
+                if (_options.Privacy is { } privacy && !_budget!.CanAfford(RoundReleases(privacy)))
                 {
                     Finish(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(privacy.SamplingRate, privacy.NoiseMultiplier):F4}"));
+                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(RoundReleases(privacy)):F4}"));
                     return;
                 }
 
@@ -239,7 +253,7 @@ public sealed partial class RoundOrchestrator
                 return result;
             }
 
-            if (attempt >= _options.MaxRoundAttempts)
+            if (attempt >= _options.EffectiveMaxRoundAttempts)
             {
                 throw new InvalidOperationException(
                     $"Round {round} missed its quorum {attempt} times; stopping the run.");
@@ -264,7 +278,7 @@ public sealed partial class RoundOrchestrator
             selected = PoissonCohorts.Clients(cohort, _registry);
             if (resumed is not null)
             {
-                LogCohortResumed(round, attempt, selected.Count);
+                LogCohortResumed(round, attempt);
                 await PoissonCohorts.WaitForWorkersAsync(selected, _registry, _options.WorkerTimeout, _time, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -280,13 +294,18 @@ public sealed partial class RoundOrchestrator
         var kept = RestoreKeptUpdates(round, model, resumed is not null, ref selected);
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
         selection?.SetTag("fedtrain.clients.live", live.Count);
-        selection?.SetTag("fedtrain.clients.selected", selected.Count);
+        if (_disclosesClients)
+        {
+            selection?.SetTag("fedtrain.clients.selected", selected.Count);
+        }
+
         selection?.Dispose();
         var state = new RoundState(RunId, round, model, selected, _time.GetUtcNow() + _options.RoundTimeout, aggregator)
         {
             Encoding = _options.UpdateCompression,
             TopKFraction = _options.UpdateTopKFraction,
-            TraceParent = TraceParent.Of(Activity.Current),
+            // Under DP the workers' spans stay out of the round's trace: stitched in, they would show who was sampled.
+            TraceParent = _disclosesClients ? TraceParent.Of(Activity.Current) : null,
         };
         state.Restore(kept);
         lock (_lock)
@@ -294,8 +313,16 @@ public sealed partial class RoundOrchestrator
             _current = state;
         }
 
-        LogRoundStarted(round, attempt, selected.Count, selected.Select(c => c.WorkerId).Distinct().Count());
-        RoundStarted?.Invoke(round, chosen);
+        if (_disclosesClients)
+        {
+            LogRoundStarted(round, attempt, selected.Count, selected.Select(c => c.WorkerId).Distinct().Count());
+        }
+        else
+        {
+            LogPrivateRoundStarted(round);
+        }
+
+        RoundStarted?.Invoke(round, _disclosesClients ? chosen : []);
         SignalChange();
 
         await WaitForAnswersAsync(
@@ -309,14 +336,18 @@ public sealed partial class RoundOrchestrator
             _current = null;
         }
 
-        foreach (string failure in failures)
+        if (_disclosesClients)
         {
-            LogParticipantFailed(round, failure);
+            foreach (string failure in failures)
+            {
+                LogParticipantFailed(round, failure);
+            }
+
+            // Quarantine learns from who was assigned and failed: under DP that is the cohort, so it is off.
+            RecordAssignments(round, selected, accepted, failures);
         }
 
-        RecordAssignments(round, selected, accepted, failures);
-
-        int quorum = (int)Math.Ceiling(_options.QuorumFraction * selected.Count);
+        int quorum = (int)Math.Ceiling(_options.EffectiveQuorumFraction * selected.Count);
         if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
         {
             LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
@@ -330,7 +361,14 @@ public sealed partial class RoundOrchestrator
 
         FaultInjection.Reached("aggregation", round);
         var aggregation = CoordinatorActivities.Start(CoordinatorActivities.Aggregation);
-        aggregation?.SetTag("fedtrain.updates", accepted.Count);
+        if (_disclosesClients)
+        {
+            aggregation?.SetTag("fedtrain.updates", accepted.Count);
+        }
+
+        // The ledger first: the release is durable and counted before its noise is drawn, so that no crash can leave
+        // a noised model (in memory, a temporary file or a checkpoint) that the budget has not counted.
+        long? releaseId = RecordModelRelease(aggregator, round, attempt);
         long aggregationStarted = Stopwatch.GetTimestamp();
         float[] parameters;
         AggregationOutcome outcome;
@@ -361,31 +399,23 @@ public sealed partial class RoundOrchestrator
 
         var next = new ModelSnapshot(round, parameters);
         string checkpoint = WriteCheckpoint(round, model, next, parameters);
-        var release = outcome.Privacy is { } noised
-            ? new PrivacyRelease(round, attempt, _options.Privacy!.SamplingRate, noised.NoiseMultiplier, noised.ClipNorm, noised.NextClipNorm)
-            : null;
+        FaultInjection.Reached("pending", round);
         var pending = new PendingRound(
             round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds,
             Core.Compression.EncodedLayout.EncodedBytesOfChoice(_options.UpdateCompression, model.ParameterCount, _options.UpdateTopKFraction), checkpoint)
         {
             SkipReason = outcome.Applied ? null : outcome.SkipReason,
-            Epsilon = release is null ? null : _budget!.EpsilonAfter(release.SamplingRate, release.NoiseMultiplier),
+            Epsilon = releaseId is null ? null : _budget!.SpentEpsilon,
             ClipNorm = outcome.Privacy?.ClipNorm,
         };
-        // Account before anything noised leaves this process (a crash after this line can only over-count), and keep
-        // the noised model with its release: a restart finishes this round from it instead of releasing a second,
-        // differently noised model of the same round.
-        using (var privacySpan = release is null ? null : CoordinatorActivities.Start(CoordinatorActivities.Privacy))
+        // Keep the noised model with its (already counted) release: a restart finishes this round from it instead of
+        // releasing a second, differently noised model of the same round. The ledger row learns the next clip norm here.
+        using (var privacySpan = releaseId is null ? null : CoordinatorActivities.Start(CoordinatorActivities.Privacy))
         {
-            privacySpan?.SetTag("fedtrain.noise_multiplier", release?.NoiseMultiplier);
-            privacySpan?.SetTag("fedtrain.clip_norm", release?.ClipNorm);
-            _store.SavePendingRound(RunId, pending, release);
-            if (release is not null)
-            {
-                // Not inside SetTag's arguments: with no listener the span is null and `?.` would skip the commit.
-                double spent = _budget!.Commit(release.SamplingRate, release.NoiseMultiplier);
-                privacySpan?.SetTag("fedtrain.epsilon", spent);
-            }
+            privacySpan?.SetTag("fedtrain.noise_multiplier", outcome.Privacy?.NoiseMultiplier);
+            privacySpan?.SetTag("fedtrain.clip_norm", outcome.Privacy?.ClipNorm);
+            privacySpan?.SetTag("fedtrain.epsilon", _budget?.SpentEpsilon);
+            _store.SavePendingRound(RunId, pending, releaseId is { } id && outcome.Privacy is { } noised ? new ReleaseCompletion(id, noised.NextClipNorm) : null);
         }
 
         return await CompleteRoundAsync(pending, next, parameters, cancellationToken).ConfigureAwait(false);
@@ -400,6 +430,10 @@ public sealed partial class RoundOrchestrator
         evaluationSpan?.SetTag("fedtrain.test_accuracy", evaluation.Accuracy);
         var clientEvaluations = await EvaluateOnClientsAsync(next, pending.Attempt, cancellationToken).ConfigureAwait(false);
         evaluationSpan?.Dispose();
+        var fairness = clientEvaluations is null ? null
+            : _options.Privacy is { } privacy ? ReleaseFairness(privacy, pending.Round, pending.Attempt, clientEvaluations)
+            : clientEvaluations.Count == 0 ? null
+            : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray());
         FaultInjection.Reached("commit", pending.Round);
         var result = new RoundResult(
             pending.Round,
@@ -415,14 +449,15 @@ public sealed partial class RoundOrchestrator
             pending.CheckpointPath,
             _time.GetUtcNow())
         {
-            ClientEvaluations = clientEvaluations,
+            ClientEvaluations = clientEvaluations ?? [],
             SkipReason = pending.SkipReason,
-            Epsilon = pending.Epsilon,
+            // Under DP the fairness release is counted too: the round's ε is what the run has spent after it.
+            Epsilon = _budget?.SpentEpsilon ?? pending.Epsilon,
             ClipNorm = pending.ClipNorm,
-            Fairness = clientEvaluations.Count == 0
-                ? null
-                : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray()),
+            Fairness = fairness,
         };
+        // Under DP only the published form is kept, in memory and in the store: no per-client rows outlive the round.
+        result = _disclosesClients ? result : result.WithClientDetailWithheld();
         _store.CommitRound(RunId, result);
         _cohorts?.Close(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed);
         _updateSpool.Discard(RunId, pending.Round);
@@ -436,7 +471,15 @@ public sealed partial class RoundOrchestrator
         // The retired model's buffer becomes the strategy's next sum: no fresh model-sized pages per round.
         (_strategy as IModelBufferRecycler)?.Recycle(retired.Buffer);
 
-        LogRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, pending.Participants.Count, pending.Selected, result.DurationSeconds);
+        if (_disclosesClients)
+        {
+            LogRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, pending.Participants.Count, pending.Selected, result.DurationSeconds);
+        }
+        else
+        {
+            LogPrivateRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, _budget!.SpentEpsilon, result.DurationSeconds);
+        }
+
         return result;
     }
 
@@ -456,7 +499,7 @@ public sealed partial class RoundOrchestrator
         }
 
         var kept = _updateSpool.Restore(
-            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, update.ClientId, reason),
+            RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, Disclosed(update.ClientId), reason),
             _options.UpdateCompression);
         if (_options.Privacy is not null)
         {
@@ -467,7 +510,7 @@ public sealed partial class RoundOrchestrator
                 // A kept update counts for the worker that sent it, even if its client has moved since.
                 var senders = kept.ToDictionary(k => k.Update.ClientId, k => k.Update.WorkerId, StringComparer.Ordinal);
                 selected = selected.Select(c => senders.TryGetValue(c.ClientId, out string? sender) ? c with { WorkerId = sender } : c).ToList();
-                LogResumedWithKeptUpdates(round, kept.Count);
+                LogPrivateResumedWithKeptUpdates(round);
             }
 
             return kept;
@@ -505,7 +548,7 @@ public sealed partial class RoundOrchestrator
             else
             {
                 entry.File.Dispose();
-                LogKeptUpdateUnusable(round, entry.Update.ClientId, "its client is not in the round's recorded cohort");
+                LogKeptUpdateUnusable(round, Disclosed(entry.Update.ClientId), "its client is not in the round's recorded cohort");
             }
         }
 
@@ -529,8 +572,48 @@ public sealed partial class RoundOrchestrator
             return null;
         }
 
-        LogPendingResumed(pending.Round, pending.Attempt, pending.Participants.Count);
+        LogPendingResumed(pending.Round, pending.Attempt, _disclosesClients ? pending.Participants.Count.ToString(CultureInfo.InvariantCulture) : "withheld under DP");
         return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), parameters, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What one round of this DP run releases: the model, and the fairness histogram when clients evaluate.</summary>
+    private IReadOnlyList<SgmEvent> RoundReleases(PrivacyOptions privacy) => privacy.RoundReleases(_options.FractionEvaluate > 0);
+
+    /// <summary>
+    /// Under DP, records the round's model release in the durable ledger and in the budget, before its noise is drawn;
+    /// returns the ledger row. Null without DP.
+    /// </summary>
+    private long? RecordModelRelease(IRoundAggregator aggregator, long round, int attempt)
+    {
+        if (_options.Privacy is not { } privacy || aggregator is not IPrivateRoundAggregator dp)
+        {
+            return null;
+        }
+
+        var plan = dp.PlannedRelease;
+        long id = _store.RecordPrivacyRelease(RunId, new PrivacyRelease(round, attempt, privacy.SamplingRate, plan.NoiseMultiplier, plan.ClipNorm, plan.ClipNorm));
+        _budget!.Commit(privacy.SamplingRate, plan.NoiseMultiplier);
+        _releases.Model++;
+        FaultInjection.Reached("release", round);
+        return id;
+    }
+
+    /// <summary>
+    /// Under DP, the round's fairness figures from a noised histogram of the evaluated clients' accuracies: the release
+    /// is recorded in the ledger and the budget first, then noised. Made whatever the number of answers (zero included),
+    /// so that whether it happens reveals nothing. Null when the histogram holds less than one client after noise.
+    /// </summary>
+    private FairnessReport? ReleaseFairness(PrivacyOptions privacy, long round, int attempt, IReadOnlyList<ClientEvaluationResult> evaluations)
+    {
+        var counts = HistogramFairness.Counts(evaluations.Select(e => e.Accuracy).ToArray(), privacy.FairnessBuckets);
+        var release = privacy.EvaluationRelease;
+        _store.RecordPrivacyRelease(
+            RunId, new PrivacyRelease(round, attempt, release.SamplingRate, release.NoiseMultiplier, 1, 1) { Mechanism = PrivacyRelease.FairnessHistogram });
+        _budget!.Commit(release.SamplingRate, release.NoiseMultiplier);
+        _releases.Fairness++;
+        FaultInjection.Reached("fairness-release", round);
+        var noisy = PrivateHistogram.Release(counts, release.NoiseMultiplier);
+        return HistogramFairness.FromHistogram(noisy, release.NoiseMultiplier);
     }
 
     /// <summary>
@@ -573,6 +656,11 @@ public sealed partial class RoundOrchestrator
     private IReadOnlyList<ClientInfo> EligibleClients(long round)
     {
         var live = _registry.LiveClients();
+        if (!_disclosesClients)
+        {
+            return live;
+        }
+
         var eligible = live.Where(c => !_quarantine.IsQuarantined(c.WorkerId, round)).ToList();
         if (eligible.Count == live.Count)
         {
@@ -620,20 +708,38 @@ public sealed partial class RoundOrchestrator
     /// Federated evaluation: the new model goes to a sample of the live clients, each scores it on its held-out
     /// data. Clients that do not answer in time are left out of the fairness figures, not waited for.
     /// </summary>
-    private async Task<IReadOnlyList<ClientEvaluationResult>> EvaluateOnClientsAsync(ModelSnapshot model, int attempt, CancellationToken cancellationToken)
+    /// <returns>The scores, or null when no federated evaluation runs this round (turned off, or under DP no budget left for it).</returns>
+    private async Task<IReadOnlyList<ClientEvaluationResult>?> EvaluateOnClientsAsync(ModelSnapshot model, int attempt, CancellationToken cancellationToken)
     {
         if (_options.FractionEvaluate <= 0)
         {
-            return [];
+            return null;
         }
 
         var live = _registry.LiveClients();
-        var chosen = CohortSelector.Select(
-            live.Select(c => c.ClientId).ToList(), _options.FractionEvaluate, 1, _options.Seed ^ (ulong)(model.Version * 7_000_003 + attempt));
+        IReadOnlyCollection<string> chosen;
+        if (_options.Privacy is { } privacy)
+        {
+            // A round resumed after a crash may already have spent its fairness release; it is not made twice.
+            if (!_budget!.CanAfford([privacy.EvaluationRelease]))
+            {
+                LogFairnessWithheld(model.Version);
+                return null;
+            }
+
+            // The histogram's accounting assumes a Poisson sample, drawn from the secure generator like the cohort's.
+            chosen = PoissonSampler.Sample(live.Count, privacy.EffectiveEvaluationSamplingRate).Select(i => live[i].ClientId).ToHashSet(StringComparer.Ordinal);
+        }
+        else
+        {
+            chosen = CohortSelector.Select(
+                live.Select(c => c.ClientId).ToList(), _options.FractionEvaluate, 1, _options.Seed ^ (ulong)(model.Version * 7_000_003 + attempt));
+        }
+
         using var span = CoordinatorActivities.Start(CoordinatorActivities.FederatedEvaluation);
         var evaluation = new EvaluationState(RunId, model.Version, model, live.Where(c => chosen.Contains(c.ClientId)), _time.GetUtcNow() + _options.EvaluationTimeout)
         {
-            TraceParent = TraceParent.Of(Activity.Current),
+            TraceParent = _disclosesClients ? TraceParent.Of(Activity.Current) : null,
         };
         lock (_lock)
         {
@@ -709,12 +815,21 @@ public sealed partial class RoundOrchestrator
         foreach (var release in _store.LoadPrivacyReleases(RunId))
         {
             _budget?.Commit(release.SamplingRate, release.NoiseMultiplier);
+            if (release.Mechanism == PrivacyRelease.FairnessHistogram)
+            {
+                _releases.Fairness++;
+            }
+            else
+            {
+                _releases.Model++;
+            }
         }
 
         var rounds = _store.LoadRounds(RunId);
         lock (_lock)
         {
-            _committed.AddRange(rounds);
+            // Stored without per-client rows under DP already; marked so that outputs show them as withheld, not as none.
+            _committed.AddRange(_disclosesClients ? rounds : rounds.Select(r => r.WithClientDetailWithheld()));
         }
 
         if (rounds.Count == 0)
@@ -746,7 +861,12 @@ public sealed partial class RoundOrchestrator
     private void WriteSummary(string status)
     {
         var rounds = CommittedRounds;
-        RunSummaryWriter.WriteClientTable(Path.Combine(_options.RunDirectory, "clients.csv"), rounds);
+        if (_disclosesClients)
+        {
+            // One row per client and round: under DP there is no such table to publish.
+            RunSummaryWriter.WriteClientTable(Path.Combine(_options.RunDirectory, "clients.csv"), rounds);
+        }
+
         var summary = RunSummaryWriter.Build(
             RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
             PrivacySummary(), rounds, status);
@@ -768,7 +888,26 @@ public sealed partial class RoundOrchestrator
             ["target_epsilon"] = privacy.TargetEpsilon,
             ["spent_epsilon"] = _budget?.SpentEpsilon,
             ["accountant"] = "RDP of the Sampled Gaussian Mechanism, improved RDP-to-(epsilon, delta) conversion",
+            ["population"] = privacy.Population,
+            ["expected_cohort"] = privacy.SamplingRate * privacy.Population,
+            ["fairness"] = _options.FractionEvaluate <= 0 ? null : new System.Text.Json.Nodes.JsonObject
+            {
+                ["mechanism"] = "Gaussian noise on a histogram of client accuracies (one count per client), Poisson-sampled clients",
+                ["sampling_rate"] = privacy.EffectiveEvaluationSamplingRate,
+                ["noise_multiplier"] = privacy.EvaluationNoiseMultiplier,
+                ["buckets"] = privacy.FairnessBuckets,
+            },
+            // Every release made, committed or not: ε is their composition (a crash can only add releases).
+            ["releases"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["model"] = _budget is null ? 0 : _releases.Model,
+                ["fairness_histogram"] = _budget is null ? 0 : _releases.Fairness,
+            },
+            ["covers"] = "everything the coordinator publishes: files, logs at Information and above, the HTTP API and page, metrics and traces (docs/privacy.md)",
         };
+
+    /// <summary>A client id as logs may show it: itself without DP, nothing under DP.</summary>
+    private string Disclosed(string clientId) => _disclosesClients ? clientId : "(withheld under DP)";
 
     private void SignalChange()
     {
@@ -806,8 +945,17 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
     private partial void LogRunFinished(string runId, string reason);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Round {Round} was aggregated (attempt {Attempt}, {Participants} updates) before a restart; finishing it from its checkpoint")]
-    private partial void LogPendingResumed(long round, int attempt, int participants);
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Round {Round} was aggregated (attempt {Attempt}, updates: {Participants}) before a restart; finishing it from its checkpoint")]
+    private partial void LogPendingResumed(long round, int attempt, string participants);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Information, Message = "Round {Round} started (DP: the cohort is a Poisson sample and is not disclosed)")]
+    private partial void LogPrivateRoundStarted(long round);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Information, Message = "Round {Round} committed: test accuracy {Accuracy:F4}, loss {Loss:F4}, epsilon spent {Epsilon:F4}, {Seconds:F1} s")]
+    private partial void LogPrivateRoundCommitted(long round, double accuracy, double loss, double epsilon, double seconds);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Warning, Message = "Model version {Version}: no fairness figures, the privacy budget has no room left for their release")]
+    private partial void LogFairnessWithheld(long version);
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Round {Round} was aggregated before a restart but its checkpoint is unreadable ({Reason}); training it again")]
     private partial void LogPendingDiscarded(long round, string reason);
@@ -821,11 +969,14 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Round {Round} resumes with {Count} updates kept before the restart; their clients are not asked again")]
     private partial void LogResumedWithKeptUpdates(long round, int count);
 
+    [LoggerMessage(EventId = 119, Level = LogLevel.Information, Message = "Round {Round} resumes with the updates kept before the restart; their clients are not asked again")]
+    private partial void LogPrivateResumedWithKeptUpdates(long round);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Round {Round}: the kept update of client {ClientId} is not used: {Reason}")]
     private partial void LogKeptUpdateUnusable(long round, string clientId, string reason);
 
-    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) resumes the Poisson-sampled cohort of {Clients} clients recorded before the restart; no new sample is drawn")]
-    private partial void LogCohortResumed(long round, int attempt, int clients);
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) resumes the Poisson-sampled cohort recorded before the restart; no new sample is drawn")]
+    private partial void LogCohortResumed(long round, int attempt);
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
     private partial void LogQuarantineRestored(int quarantined, int failing);

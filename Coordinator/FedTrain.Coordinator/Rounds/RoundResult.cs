@@ -32,4 +32,21 @@ public sealed record RoundResult(
 
     /// <summary>The clip norm the round's updates were clipped to under DP; null without DP.</summary>
     public double? ClipNorm { get; init; }
+
+    /// <summary>
+    /// True under DP: <see cref="Participants"/>, <see cref="Failures"/> and <see cref="ClientEvaluations"/> are empty and
+    /// <see cref="Selected"/> is 0 because they are not published, not because nothing happened. Outputs show them as
+    /// withheld.
+    /// </summary>
+    public bool ClientDetailWithheld { get; init; }
+
+    /// <summary>The form a DP run publishes: no client ids, no per-client figures, no exact cohort or counts.</summary>
+    public RoundResult WithClientDetailWithheld() => this with
+    {
+        Selected = 0,
+        Participants = [],
+        Failures = [],
+        ClientEvaluations = [],
+        ClientDetailWithheld = true,
+    };
 }

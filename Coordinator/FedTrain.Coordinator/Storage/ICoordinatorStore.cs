@@ -32,17 +32,20 @@ public interface ICoordinatorStore : IDisposable, IQuarantineStore, ICohortStore
     /// <summary>Every worker that ever registered, by id.</summary>
     IReadOnlyList<WorkerInfo> LoadWorkers();
 
-    /// <summary>Durably records a noised release before it is used; see <see cref="PrivacyRelease"/>.</summary>
-    void RecordPrivacyRelease(string runId, long round, int attempt, double samplingRate, double noiseMultiplier, double clipNorm, double nextClipNorm);
+    /// <summary>
+    /// Durably records a release before its noise is drawn (see <see cref="PrivacyRelease"/>): a crash at any later
+    /// point can only over-count. Returns the ledger row's id.
+    /// </summary>
+    long RecordPrivacyRelease(string runId, PrivacyRelease release);
 
     /// <summary>Every release recorded for the run, in order.</summary>
     IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId);
 
     /// <summary>
-    /// Records an aggregated round whose checkpoint is written but which is not committed yet, together with its
-    /// privacy release (if any) in one transaction. Replaces an earlier pending record of the same round.
+    /// Records an aggregated round whose checkpoint is written but which is not committed yet, and (under DP) the
+    /// completion of its model release, in one transaction. Replaces an earlier pending record of the same round.
     /// </summary>
-    void SavePendingRound(string runId, PendingRound pending, PrivacyRelease? release);
+    void SavePendingRound(string runId, PendingRound pending, ReleaseCompletion? release);
 
     /// <summary>The run's aggregated but uncommitted round, or null.</summary>
     PendingRound? LoadPendingRound(string runId);

@@ -50,7 +50,7 @@ public abstract partial class RelationalCoordinatorStore
     public void CloseCohorts(string runId, long round, int attempt, string outcome) => Use(connection =>
     {
         using var command = Command(connection, null, """
-            UPDATE round_cohorts SET outcome = @outcome
+            UPDATE round_cohorts SET outcome = @outcome, clients = '[]'
             WHERE run_id = @run AND round = @round AND attempt <= @attempt AND outcome IS NULL;
             """);
         DbParameters.Add(command, "@run", runId);

@@ -124,17 +124,16 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
         return (IReadOnlyList<WorkerInfo>)workers;
     });
 
-    public void RecordPrivacyRelease(string runId, long round, int attempt, double samplingRate, double noiseMultiplier, double clipNorm, double nextClipNorm) =>
-        Use(connection =>
-        {
-            RoundRows.InsertRelease(connection, null, runId, new PrivacyRelease(round, attempt, samplingRate, noiseMultiplier, clipNorm, nextClipNorm));
-            return 0;
-        });
+    public long RecordPrivacyRelease(string runId, PrivacyRelease release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        return Use(connection => RoundRows.InsertRelease(connection, null, runId, release));
+    }
 
     public IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId) => Use(connection =>
     {
         using var command = Command(connection, null, """
-            SELECT round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm
+            SELECT round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm, mechanism
             FROM privacy_releases WHERE run_id = @run ORDER BY id;
             """);
         DbParameters.Add(command, "@run", runId);
@@ -143,13 +142,16 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
         while (reader.Read())
         {
             releases.Add(new PrivacyRelease(
-                StoredValues.Long(reader, 0), StoredValues.Int(reader, 1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5)));
+                StoredValues.Long(reader, 0), StoredValues.Int(reader, 1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5))
+            {
+                Mechanism = reader.GetString(6),
+            });
         }
 
         return (IReadOnlyList<PrivacyRelease>)releases;
     });
 
-    public void SavePendingRound(string runId, PendingRound pending, PrivacyRelease? release)
+    public void SavePendingRound(string runId, PendingRound pending, ReleaseCompletion? release)
     {
         ArgumentNullException.ThrowIfNull(pending);
         Use(connection =>
@@ -158,7 +160,7 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
             RoundRows.UpsertPending(connection, transaction, runId, pending, DateTimeOffset.UtcNow);
             if (release is not null)
             {
-                RoundRows.InsertRelease(connection, transaction, runId, release);
+                RoundRows.CompleteRelease(connection, transaction, release);
             }
 
             transaction.Commit();

@@ -77,12 +77,13 @@ internal static class RoundRows
         command.ExecuteNonQuery();
     }
 
-    public static void InsertRelease(DbConnection connection, DbTransaction? transaction, string runId, PrivacyRelease release)
+    public static long InsertRelease(DbConnection connection, DbTransaction? transaction, string runId, PrivacyRelease release)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
-            INSERT INTO privacy_releases (run_id, round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm)
-            VALUES (@run, @round, @attempt, @q, @z, @clip, @next);
+            INSERT INTO privacy_releases (run_id, round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm, mechanism)
+            VALUES (@run, @round, @attempt, @q, @z, @clip, @next, @mechanism) RETURNING id;
             """);
+        DbParameters.Add(command, "@mechanism", release.Mechanism);
         DbParameters.Add(command, "@run", runId);
         DbParameters.Add(command, "@round", release.Round);
         DbParameters.Add(command, "@attempt", release.Attempt);
@@ -90,7 +91,18 @@ internal static class RoundRows
         DbParameters.Add(command, "@z", release.NoiseMultiplier);
         DbParameters.Add(command, "@clip", release.ClipNorm);
         DbParameters.Add(command, "@next", release.NextClipNorm);
-        command.ExecuteNonQuery();
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static void CompleteRelease(DbConnection connection, DbTransaction transaction, ReleaseCompletion completion)
+    {
+        using var command = RelationalCoordinatorStore.Command(connection, transaction, "UPDATE privacy_releases SET next_clip_norm = @next WHERE id = @id;");
+        DbParameters.Add(command, "@id", completion.ReleaseId);
+        DbParameters.Add(command, "@next", completion.NextClipNorm);
+        if (command.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"Privacy release {completion.ReleaseId} is not in the ledger.");
+        }
     }
 
     public static void UpsertPending(DbConnection connection, DbTransaction transaction, string runId, PendingRound pending, DateTimeOffset now)

@@ -36,9 +36,9 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
 
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {
-        // The denominator is fixed once, from the population at the first round: the mechanism must not depend on
-        // who happened to be sampled.
-        _aggregator ??= Create(_privacy.SamplingRate * population);
+        // The denominator is m = q·M with the configured, public M: neither who registered nor who was sampled may
+        // change the mechanism.
+        _aggregator ??= Create(_privacy.SamplingRate * _privacy.Population!.Value);
         _aggregator.Reset();
         return new Aggregator(_aggregator, _mean);
     }
@@ -59,8 +59,10 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
         return new DpFedAvgAggregator(_length, _privacy.ClipNorm, _privacy.NoiseMultiplier, expectedCohort);
     }
 
-    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IRoundAggregator
+    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IPrivateRoundAggregator
     {
+        public PlannedRelease PlannedRelease => new(dp.NoiseMultiplier, dp.ClipNorm);
+
         public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
         {
             // Clipping needs the whole update; the mean buffer is free until Finish, so it holds it meanwhile.
@@ -69,7 +71,15 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
                 delta.ReadRange(0, mean);
             }
 
-            dp.Add(mean);
+            try
+            {
+                dp.Add(mean);
+            }
+            catch (NonFiniteUpdateException ex)
+            {
+                // Refused like any other bad update, before it touched the sum.
+                throw new UpdateRejectedException(RejectionKind.NonFinite, ex.Message);
+            }
         }
 
         public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)

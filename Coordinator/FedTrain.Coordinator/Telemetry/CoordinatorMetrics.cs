@@ -9,7 +9,10 @@ namespace FedTrain.Coordinator.Telemetry;
 /// <summary>
 /// The coordinator's metrics (meter <c>FedTrain.Coordinator</c>), fed by the round loop's and the gRPC service's
 /// events. Last-round figures are observable gauges over a snapshot; totals are counters. Labels take a few fixed
-/// values (rejection reason, direction, stage), never a worker or client id.
+/// values (rejection reason, direction, stage), never a worker or client id. Under DP the instruments that count or
+/// time what sampled clients did (selected and participating clients, accepted and refused updates, upload bytes,
+/// per-update fold times, stragglers and dropouts, client step times) never record a value: their exact values
+/// would disclose the cohort. The fairness gauges then show the noised histogram's figures.
 /// </summary>
 public sealed class CoordinatorMetrics : IDisposable
 {
@@ -50,9 +53,14 @@ public sealed class CoordinatorMetrics : IDisposable
 
         // A resumed run reports its last committed round straight away.
         _last = orchestrator.CommittedRounds is { Count: > 0 } committed ? committed[^1] : null;
+        bool disclose = orchestrator.DisclosesClients;
         LastRoundGauge(FedTrainInstruments.CurrentRound, r => r.Round);
-        LastRoundGauge(FedTrainInstruments.RoundSelected, r => r.Selected);
-        LastRoundGauge(FedTrainInstruments.RoundParticipants, r => r.Participants.Count);
+        if (disclose)
+        {
+            LastRoundGauge(FedTrainInstruments.RoundSelected, r => r.Selected);
+            LastRoundGauge(FedTrainInstruments.RoundParticipants, r => r.Participants.Count);
+        }
+
         LastRoundGauge(FedTrainInstruments.ModelAccuracy, r => r.TestAccuracy);
         LastRoundGauge(FedTrainInstruments.ModelLoss, r => r.TestLoss);
         LastRoundGauge(FedTrainInstruments.FairnessMean, r => r.Fairness?.AccuracyMean);
@@ -76,9 +84,12 @@ public sealed class CoordinatorMetrics : IDisposable
         orchestrator.RoundAttemptFailed += (_, reason) => _roundsFailed.Add(1, Tag(FedTrainInstruments.Labels.Reason, reason));
         orchestrator.RoundCommitted += OnRoundCommitted;
         orchestrator.AggregateFinished += elapsed => _aggregationDuration.Record(elapsed.TotalSeconds, Tag(FedTrainInstruments.Labels.Stage, "finish"));
-        service.ModelSent += bytes => _transfer.Add(bytes, Tag(FedTrainInstruments.Labels.Direction, "down"));
-        service.UpdateFolded += OnUpdateFolded;
-        service.UpdateRefused += kind => _rejected.Add(1, Tag(FedTrainInstruments.Labels.Reason, ReasonLabel(kind)));
+        if (disclose)
+        {
+            service.ModelSent += bytes => _transfer.Add(bytes, Tag(FedTrainInstruments.Labels.Direction, "down"));
+            service.UpdateFolded += OnUpdateFolded;
+            service.UpdateRefused += kind => _rejected.Add(1, Tag(FedTrainInstruments.Labels.Reason, ReasonLabel(kind)));
+        }
     }
 
     public void Dispose() => _meter.Dispose();
@@ -106,6 +117,11 @@ public sealed class CoordinatorMetrics : IDisposable
         _last = result;
         _roundsCompleted.Add(1);
         _roundDuration.Record(result.DurationSeconds);
+        if (result.ClientDetailWithheld)
+        {
+            return;
+        }
+
         long stragglers = result.Failures.Count(f => f.EndsWith(RoundState.DeadlineMissed, StringComparison.Ordinal));
         _stragglers.Add(stragglers);
         _dropouts.Add(result.Failures.Count - stragglers);

@@ -12,12 +12,15 @@ namespace FedTrain.Coordinator.Telemetry;
 public static class GrpcServerTracing
 {
     /// <summary>Wraps <paramref name="next"/> (the gRPC router) with a server span per traced call.</summary>
-    public static RequestDelegate Wrap(RequestDelegate next)
+    /// <param name="next">The gRPC router.</param>
+    /// <param name="traceWorkerCalls">False under DP: a span per download and upload inside a round's trace would show
+    /// how many clients, and which workers, took part.</param>
+    public static RequestDelegate Wrap(RequestDelegate next, bool traceWorkerCalls = true)
     {
         ArgumentNullException.ThrowIfNull(next);
         return async http =>
         {
-            if (!CoordinatorActivities.Source.HasListeners()
+            if (!traceWorkerCalls || !CoordinatorActivities.Source.HasListeners()
                 || !TraceParent.TryParse(http.Request.Headers[TraceParent.HeaderName].ToString(), out var parent))
             {
                 await next(http).ConfigureAwait(false);

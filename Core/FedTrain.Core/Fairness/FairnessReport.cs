@@ -19,4 +19,18 @@ public sealed record FairnessReport(
     double AccuracyP10,
     double JainIndex,
     double Gini,
-    int ClientsEvaluated);
+    int ClientsEvaluated)
+{
+    /// <summary>
+    /// Under differential privacy, the standard deviation of the Gaussian noise on every bucket of
+    /// <see cref="NoisyHistogram"/>, from which all the figures were computed (<see cref="ClientsEvaluated"/> is then
+    /// the noised count, rounded); null when the figures are exact.
+    /// </summary>
+    public double? NoiseStandardDeviation { get; init; }
+
+    /// <summary>
+    /// Under differential privacy, the released histogram of client accuracies: bucket b counts the clients with
+    /// accuracy in [b/B, (b+1)/B) (the last bucket includes 1), plus noise. Null when the figures are exact.
+    /// </summary>
+    public IReadOnlyList<double>? NoisyHistogram { get; init; }
+}

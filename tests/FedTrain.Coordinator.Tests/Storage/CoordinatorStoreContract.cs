@@ -108,14 +108,17 @@ public abstract class CoordinatorStoreContract
         using (var store = Open())
         {
             store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
-            store.RecordPrivacyRelease("run-1", 1, 1, 0.05, 1.1, 0.5, 0.6);
-            store.RecordPrivacyRelease("run-1", 1, 2, 0.05, 1.2, 0.6, 0.65);
-            store.RecordPrivacyRelease("run-other", 1, 1, 0.5, 9, 9, 9);
+            long first = store.RecordPrivacyRelease("run-1", new PrivacyRelease(1, 1, 0.05, 1.1, 0.5, 0.6));
+            long second = store.RecordPrivacyRelease("run-1", new PrivacyRelease(1, 2, 0.05, 1.2, 0.6, 0.65));
+            long histogram = store.RecordPrivacyRelease("run-1", new PrivacyRelease(1, 2, 0.05, 4, 1, 1) { Mechanism = PrivacyRelease.FairnessHistogram });
+            store.RecordPrivacyRelease("run-other", new PrivacyRelease(1, 1, 0.5, 9, 9, 9));
+            Assert.True(first < second && second < histogram);
         }
 
         using var reopened = Open();
         var releases = reopened.LoadPrivacyReleases("run-1");
-        Assert.Equal([(1L, 1, 1.1, 0.6), (1L, 2, 1.2, 0.65)], releases.Select(r => (r.Round, r.Attempt, r.NoiseMultiplier, r.NextClipNorm)));
+        Assert.Equal([(1L, 1, 1.1, 0.6), (1L, 2, 1.2, 0.65), (1L, 2, 4, 1)], releases.Select(r => (r.Round, r.Attempt, r.NoiseMultiplier, r.NextClipNorm)));
+        Assert.Equal([PrivacyRelease.Model, PrivacyRelease.Model, PrivacyRelease.FairnessHistogram], releases.Select(r => r.Mechanism));
         Assert.Equal(0.05, releases[0].SamplingRate);
         Assert.Equal(0.5, releases[0].ClipNorm);
     }
@@ -128,7 +131,9 @@ public abstract class CoordinatorStoreContract
             store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
             store.CommitRound("run-1", Round(1, 0.7));
             Assert.Null(store.LoadPendingRound("run-1"));
-            store.SavePendingRound("run-1", Pending(2, 1), new PrivacyRelease(2, 1, 0.1, 1.3, 0.9, 0.95));
+            // The release was recorded before its noise, handing on its own clip until the pending round completes it.
+            long release = store.RecordPrivacyRelease("run-1", new PrivacyRelease(2, 1, 0.1, 1.3, 0.9, 0.9));
+            store.SavePendingRound("run-1", Pending(2, 1), new ReleaseCompletion(release, 0.95));
             // A later attempt of the same round replaces the earlier record.
             store.SavePendingRound("run-1", Pending(2, 2), null);
         }
@@ -141,7 +146,8 @@ public abstract class CoordinatorStoreContract
             Assert.Equal(["c3: no update before the deadline"], pending.Failures);
             Assert.Equal("/runs/x/round-2.safetensors", pending.CheckpointPath);
             Assert.Null(pending.SkipReason);
-            Assert.Equal(1.3, Assert.Single(reopened.LoadPrivacyReleases("run-1")).NoiseMultiplier);
+            var recorded = Assert.Single(reopened.LoadPrivacyReleases("run-1"));
+            Assert.Equal((1.3, 0.95), (recorded.NoiseMultiplier, recorded.NextClipNorm));
             reopened.CommitRound("run-1", Round(2, 0.5));
         }
 
@@ -244,7 +250,7 @@ public abstract class CoordinatorStoreContract
             for (int j = 0; j < 10; j++)
             {
                 store.UpsertWorker(new WorkerInfo($"w{i}", [new ClientInfo($"c{i}", $"w{i}", j + 1, [j + 1])], "cpu"), DateTimeOffset.UnixEpoch);
-                store.RecordPrivacyRelease("run-1", (i * 10) + j, 1, 0.1, 1, 1, 1);
+                store.RecordPrivacyRelease("run-1", new PrivacyRelease((i * 10) + j, 1, 0.1, 1, 1, 1));
             }
         })));
         Assert.Equal(8, store.LoadWorkers().Count);

@@ -16,6 +16,9 @@ internal sealed class FaultRun : IDisposable
     public const int Rounds = 2;
     public const double SamplingRate = 0.5, NoiseMultiplier = 1.0, Delta = 1e-5;
 
+    /// <summary>Clients in a DP run: each of the two workers trains for four of them (<c>--population 8</c>).</summary>
+    public const int Population = 8;
+
     /// <summary>Rounds a quarantined worker sits out: more than the run has, so a quarantine lasts to its end.</summary>
     public const int QuarantineRounds = 5;
 
@@ -42,11 +45,13 @@ internal sealed class FaultRun : IDisposable
         string quarantine = quarantineAfterFailures is { } failures
             ? string.Create(CultureInfo.InvariantCulture, $", \"quarantine_after_failures\": {failures}, \"quarantine_rounds\": {QuarantineRounds}")
             : "";
+        // Under DP there is no quorum: every round is one release whatever the number of updates.
+        string quorum = privacy ? "" : ", \"quorum_fraction\": 0.5";
         // Liveness is generous: on a loaded two-core machine a healthy worker's heartbeat can lag by seconds.
         File.WriteAllText(ConfigPath, $$"""
             { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 8, "round_timeout_seconds": 120,
               "evaluation_timeout_seconds": 20, "fraction_evaluate": {{(federatedEvaluation ? 1 : 0)}},
-              "test_limit": 200, "min_fit_clients": {{(quarantineAfterFailures is null ? 2 : 1)}}, "quorum_fraction": 0.5{{quarantine}} }
+              "test_limit": 200, "min_fit_clients": {{(quarantineAfterFailures is null ? 2 : 1)}}{{quorum}}{{quarantine}} }
             """);
     }
 
@@ -87,6 +92,7 @@ internal sealed class FaultRun : IDisposable
             arguments.AddRange([
                 "--noise-multiplier", NoiseMultiplier.ToString(CultureInfo.InvariantCulture), "--sampling-rate", SamplingRate.ToString(CultureInfo.InvariantCulture),
                 "--clip-norm", "1", "--target-epsilon", "1000", "--delta", Delta.ToString(CultureInfo.InvariantCulture),
+                "--population-size", Population.ToString(CultureInfo.InvariantCulture),
             ]);
         }
 
@@ -107,7 +113,7 @@ internal sealed class FaultRun : IDisposable
         if (_privacy)
         {
             // Poisson sampling works on clients: give each worker several, so cohorts are rarely empty.
-            arguments.AddRange(["--population", "8"]);
+            arguments.AddRange(["--population", Population.ToString(CultureInfo.InvariantCulture)]);
         }
 
         var worker = Track(CliProcess.Start(Environment(fault), [.. arguments]));

@@ -7,12 +7,17 @@ namespace FedTrain.Integration.Tests.Faults;
 /// <summary>
 /// What every faulted run must still satisfy, checked from its files and its processes' logs alone: it finished;
 /// its rounds are 1..R, none lost or repeated; each round's checkpoint is intact and chained to the model the
-/// round started from; workers only ever trained from committed models; with DP, ε is exactly the accountant's
-/// for the committed rounds.
+/// round started from; workers only ever trained from committed models; with DP, ε is exactly the accountant's for
+/// the releases in the ledger, which are the committed rounds' plus <paramref name="extraReleases"/> that a crash cut
+/// short after their ledger row: a run can over-count, never under-count.
 /// </summary>
 internal static partial class RunInvariants
 {
-    public static void Check(FaultRun run, bool privacy = false)
+    /// <param name="run">The finished run.</param>
+    /// <param name="privacy">Whether it ran under DP.</param>
+    /// <param name="extraReleases">Model releases recorded beyond one per committed round (0 unless a crash came after a
+    /// release's ledger row and before its round's pending record).</param>
+    public static void Check(FaultRun run, bool privacy = false, int extraReleases = 0)
     {
         ArgumentNullException.ThrowIfNull(run);
         string log = string.Join('\n', run.Coordinators.Select(c => c.Output));
@@ -45,9 +50,18 @@ internal static partial class RunInvariants
             }
 
             hashes[r] = checkpoint.DataSha256;
-            var clients = round.GetProperty("clients").EnumerateArray().Select(c => c.GetProperty("client_id").GetString()).ToList();
-            Assert.Equal(clients.Count, clients.Distinct().Count());
-            Assert.True(clients.Count <= round.GetProperty("selected").GetInt32());
+            if (privacy)
+            {
+                // Under DP the cohort and the per-client figures are withheld from the summary.
+                Assert.Equal(System.Text.Json.JsonValueKind.Null, round.GetProperty("clients").ValueKind);
+                Assert.Equal(System.Text.Json.JsonValueKind.Null, round.GetProperty("selected").ValueKind);
+            }
+            else
+            {
+                var clients = round.GetProperty("clients").EnumerateArray().Select(c => c.GetProperty("client_id").GetString()).ToList();
+                Assert.Equal(clients.Count, clients.Distinct().Count());
+                Assert.True(clients.Count <= round.GetProperty("selected").GetInt32());
+            }
         }
 
         Assert.Empty(System.IO.Directory.GetFiles(checkpoints, "*.tmp"));
@@ -65,13 +79,23 @@ internal static partial class RunInvariants
 
         if (privacy)
         {
-            // Recomputed independently: one Sampled Gaussian release per committed round, no more.
-            double expected = NoiseCalibration.Epsilon(FaultRun.SamplingRate, FaultRun.NoiseMultiplier, rounds.Length, FaultRun.Delta);
+            // One Sampled Gaussian release per committed round, plus those a crash cut short: each was in the ledger
+            // before its noise existed, so it counts.
+            var releases = summary.GetProperty("privacy").GetProperty("releases");
+            int modelReleases = releases.GetProperty("model").GetInt32();
+            Assert.Equal(rounds.Length + extraReleases, modelReleases);
+            double expected = NoiseCalibration.Epsilon(FaultRun.SamplingRate, FaultRun.NoiseMultiplier, modelReleases, FaultRun.Delta);
             Assert.Equal(expected, summary.GetProperty("privacy").GetProperty("spent_epsilon").GetDouble(), 12);
-            for (int r = 1; r <= rounds.Length; r++)
+            Assert.True(expected >= NoiseCalibration.Epsilon(FaultRun.SamplingRate, FaultRun.NoiseMultiplier, rounds.Length, FaultRun.Delta));
+            double previous = 0;
+            foreach (var round in rounds)
             {
-                Assert.Equal(NoiseCalibration.Epsilon(FaultRun.SamplingRate, FaultRun.NoiseMultiplier, r, FaultRun.Delta), rounds[r - 1].GetProperty("epsilon").GetDouble(), 12);
+                double epsilon = round.GetProperty("epsilon").GetDouble();
+                Assert.True(epsilon > previous, "epsilon grows with every round");
+                previous = epsilon;
             }
+
+            Assert.Equal(expected, previous, 12);
         }
     }
 

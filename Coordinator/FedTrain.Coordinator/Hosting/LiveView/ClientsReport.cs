@@ -6,7 +6,8 @@ namespace FedTrain.Coordinator.Hosting.LiveView;
 
 /// <summary>
 /// The document at <c>/api/clients</c>: a round's federated evaluation, one accuracy per evaluated client (sorted,
-/// worst first) with the round's fairness summary. Round is null when no round has been evaluated yet.
+/// worst first) with the round's fairness summary. Round is null when no round has been evaluated yet. Under DP the
+/// list is empty and the summary is the one computed from the round's noised histogram.
 /// </summary>
 internal sealed record ClientsReport(long? Round, FairnessReport? Fairness, IReadOnlyList<ClientEvaluationView> Clients)
 {
@@ -17,7 +18,7 @@ internal sealed record ClientsReport(long? Round, FairnessReport? Fairness, IRea
         var committed = orchestrator.CommittedRounds;
         var chosen = round is { } wanted
             ? committed.FirstOrDefault(r => r.Round == wanted)
-            : committed.LastOrDefault(r => r.ClientEvaluations.Count > 0);
+            : committed.LastOrDefault(r => r.ClientEvaluations.Count > 0 || r.Fairness is not null);
         if (chosen is null)
         {
             return round is null ? new ClientsReport(null, null, []) : null;

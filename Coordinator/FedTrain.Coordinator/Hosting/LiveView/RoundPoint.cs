@@ -3,13 +3,13 @@ using FedTrain.Core.Fairness;
 
 namespace FedTrain.Coordinator.Hosting.LiveView;
 
-/// <summary>One committed round, as the charts plot it.</summary>
+/// <summary>One committed round, as the charts plot it; the counts are null under DP, where they are withheld.</summary>
 internal sealed record RoundPoint(
     long Round,
     double TestAccuracy,
     double TestLoss,
-    int Participants,
-    int Selected,
+    int? Participants,
+    int? Selected,
     double DurationSeconds,
     double? Epsilon,
     double? ClipNorm,
@@ -18,6 +18,7 @@ internal sealed record RoundPoint(
     DateTimeOffset CommittedAt)
 {
     public static RoundPoint From(RoundResult r) => new(
-        r.Round, r.TestAccuracy, r.TestLoss, r.Participants.Count, r.Selected, r.DurationSeconds, r.Epsilon, r.ClipNorm,
+        r.Round, r.TestAccuracy, r.TestLoss, r.ClientDetailWithheld ? null : r.Participants.Count, r.ClientDetailWithheld ? null : r.Selected,
+        r.DurationSeconds, r.Epsilon, r.ClipNorm,
         r.SkipReason, r.Fairness, r.CommittedAt);
 }

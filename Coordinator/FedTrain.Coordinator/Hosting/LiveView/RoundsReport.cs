@@ -28,7 +28,9 @@ internal sealed record RoundsReport(
             orchestrator.CurrentModel.Version,
             options.Rounds,
             privacy,
-            current is null ? null : new CurrentRoundView(current.Round, current.Selected.Count, current.AcceptedCount, current.Deadline),
+            current is null ? null : orchestrator.DisclosesClients
+                ? new CurrentRoundView(current.Round, current.Selected.Count, current.AcceptedCount, current.Deadline)
+                : new CurrentRoundView(current.Round, null, null, current.Deadline),
             orchestrator.CommittedRounds.Select(RoundPoint.From).ToList());
     }
 }

@@ -14,11 +14,12 @@ internal sealed record WorkersReport(DateTimeOffset Now, double WorkerTimeoutSec
         {
             string id = h.Info.WorkerId;
             string state = !h.IsLive ? WorkerView.Gone
+                : !orchestrator.DisclosesClients ? WorkerView.Live
                 : round?.PendingClientsOf(id).Count > 0 ? WorkerView.Training
                 : evaluation?.PendingClientsOf(id).Count > 0 ? WorkerView.Evaluating
                 : WorkerView.Idle;
             return new WorkerView(
-                id, h.Info.Device, h.Info.Clients.Count, h.Info.ExampleCount, h.LastSeen,
+                id, h.Info.Device, h.Info.Clients.Count, orchestrator.DisclosesClients ? h.Info.ExampleCount : null, h.LastSeen,
                 Math.Max(0, (now - h.LastSeen).TotalSeconds), state);
         }).ToList();
         return new WorkersReport(now, workerTimeout.TotalSeconds, workers);
