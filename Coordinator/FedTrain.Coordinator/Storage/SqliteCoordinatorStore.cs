@@ -48,7 +48,12 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
     {
         if (disposing)
         {
-            _connection.Dispose();
+            // Under the lock: a journal record committing on another thread (group commit) finishes its transaction
+            // first, instead of having the connection closed under it.
+            lock (_lock)
+            {
+                _connection.Dispose();
+            }
         }
     }
 
