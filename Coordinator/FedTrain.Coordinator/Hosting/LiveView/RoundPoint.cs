@@ -3,7 +3,7 @@ using FedTrain.Core.Fairness;
 
 namespace FedTrain.Coordinator.Hosting.LiveView;
 
-/// <summary>One committed round, as the charts plot it.</summary>
+/// <summary>One committed round, as the charts plot it; <c>Failures</c> reads "CLIENT: why" for each selected client without an update.</summary>
 internal sealed record RoundPoint(
     long Round,
     double TestAccuracy,
@@ -15,9 +15,10 @@ internal sealed record RoundPoint(
     double? ClipNorm,
     string? Skipped,
     FairnessReport? Fairness,
-    DateTimeOffset CommittedAt)
+    DateTimeOffset CommittedAt,
+    IReadOnlyList<string> Failures)
 {
     public static RoundPoint From(RoundResult r) => new(
         r.Round, r.TestAccuracy, r.TestLoss, r.Participants.Count, r.Selected, r.DurationSeconds, r.Epsilon, r.ClipNorm,
-        r.SkipReason, r.Fairness, r.CommittedAt);
+        r.SkipReason, r.Fairness, r.CommittedAt, r.Failures);
 }
