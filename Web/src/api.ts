@@ -25,6 +25,7 @@ export interface RoundPoint {
   skipped: string | null;
   fairness: Fairness | null;
   committed_at: string;
+  failures: string[];
 }
 
 export interface RoundsReport {

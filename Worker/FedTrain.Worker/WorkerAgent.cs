@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics.Tensors;
 using FedTrain.Core.Faults;
 using FedTrain.Core.Models;
@@ -21,6 +22,8 @@ namespace FedTrain.Worker;
 public sealed partial class WorkerAgent : IDisposable
 {
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan RetryFirstDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(30);
     private const int GlobalLossSample = 1000;
 
     private readonly WorkerOptions _options;
@@ -34,6 +37,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly RecordPrivacyLedger _recordPrivacy;
     private readonly WorkerInstrumentation _instrumentation = new();
     private readonly UpdateCompressor _compressor = new();
+    private readonly AssignmentBackoff _backoff = new(RetryFirstDelay, RetryMaxDelay);
     private float[] _global = [];
     private float[] _delta = [];
     private string _runId = string.Empty;
@@ -112,11 +116,23 @@ public sealed partial class WorkerAgent : IDisposable
                     LogRunFinished(response.Finished.RunId, response.Finished.Reason);
                     return true;
                 case AssignmentResponse.OutcomeOneofCase.Assignment:
-                    await TryRunRoundAsync(response.Assignment, cancellationToken).ConfigureAwait(false);
+                {
+                    var assignment = response.Assignment;
+                    string key = string.Create(CultureInfo.InvariantCulture, $"train {assignment.RunId} {assignment.Round} {assignment.ModelVersion}");
+                    await PaceAsync(key, assignment.Round, cancellationToken).ConfigureAwait(false);
+                    _backoff.Record(key, await TryRunRoundAsync(assignment, cancellationToken).ConfigureAwait(false));
                     break;
+                }
+
                 case AssignmentResponse.OutcomeOneofCase.Evaluate:
-                    await TryEvaluateAsync(response.Evaluate, cancellationToken).ConfigureAwait(false);
+                {
+                    var evaluation = response.Evaluate;
+                    string key = string.Create(CultureInfo.InvariantCulture, $"evaluate {evaluation.RunId} {evaluation.Round} {evaluation.ModelVersion}");
+                    await PaceAsync(key, evaluation.Round, cancellationToken).ConfigureAwait(false);
+                    _backoff.Record(key, await TryEvaluateAsync(evaluation, cancellationToken).ConfigureAwait(false));
                     break;
+                }
+
                 default:
                     break;
             }
@@ -125,13 +141,17 @@ public sealed partial class WorkerAgent : IDisposable
         return false;
     }
 
-    /// <summary>Runs one round; a refusal or a missed deadline costs this round only, not the worker.</summary>
-    private async Task TryRunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one round; a refusal or a missed deadline costs this round only, not the worker. Returns false when the
+    /// assignment was given up, so that being handed it again waits (<see cref="PaceAsync"/>).
+    /// </summary>
+    private async Task<bool> TryRunRoundAsync(RoundAssignment assignment, CancellationToken cancellationToken)
     {
         using var span = WorkerActivities.StartAssignment(WorkerActivities.Round, assignment.TraceParent, _options.WorkerId, assignment.Round);
         try
         {
             await RunRoundAsync(assignment, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
         {
@@ -143,6 +163,18 @@ public sealed partial class WorkerAgent : IDisposable
             LogRoundAbandoned(assignment.Round, ex.Message);
             Abandoned(span, ex.Error.ToString());
         }
+        catch (UntrustedModuleException ex)
+        {
+            LogModuleRefused(assignment.Round, ex.Message);
+            Abandoned(span, "untrusted module");
+            // Answered: each client fails with the reason, so the round neither waits for them nor hands them out again.
+            foreach (string clientId in AssignedClients(assignment))
+            {
+                await ReportClientFailedAsync(assignment, clientId, ex.Reason, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             LogRoundAbandoned(assignment.Round, "the round's deadline passed");
@@ -151,6 +183,19 @@ public sealed partial class WorkerAgent : IDisposable
         finally
         {
             _phase = "idle";
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits before working again on an assignment this worker gave up, longer each time it comes back.</summary>
+    private async Task PaceAsync(string key, long round, CancellationToken cancellationToken)
+    {
+        var delay = _backoff.DelayBefore(key);
+        if (delay > TimeSpan.Zero)
+        {
+            LogPacing(round, _backoff.AbandonedCount(key), delay.TotalSeconds);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -182,22 +227,40 @@ public sealed partial class WorkerAgent : IDisposable
         LogModelReceived(assignment.Round, assignment.ModelVersion, sha256);
         trainer.SetParameters(_global.AsSpan(0, count));
 
-        // A single-client worker gets the legacy, client-less assignment: its one client.
-        var clientIds = assignment.Clients.Count > 0 ? assignment.Clients.ToList() : [_data.Clients[0].ClientId];
-        foreach (string clientId in clientIds)
+        int delivered = 0;
+        foreach (string clientId in AssignedClients(assignment))
         {
             var client = _data.Clients.FirstOrDefault(c => c.ClientId == clientId)
                 ?? throw new InvalidOperationException($"The coordinator assigned client {clientId}, which this worker does not hold.");
-            await TrainClientAsync(assignment, client, trainer, config, count, deadline.Token).ConfigureAwait(false);
+            if (await TrainClientAsync(assignment, client, trainer, config, count, deadline.Token).ConfigureAwait(false))
+            {
+                delivered++;
+            }
         }
 
         _phase = "idle";
-        RoundsCompleted++;
-        _instrumentation.RoundCompleted();
+        if (delivered > 0)
+        {
+            RoundsCompleted++;
+            _instrumentation.RoundCompleted();
+        }
+        else
+        {
+            // Every client failed (and said so): the assignment is answered, but no update of this worker counts.
+            _instrumentation.RoundAbandoned();
+        }
     }
 
-    /// <summary>Trains one client from the global model and delivers its update and metrics.</summary>
-    private async Task TrainClientAsync(
+    /// <summary>The clients a round assigns; a single-client worker gets the legacy, client-less assignment: its one client.</summary>
+    private IReadOnlyList<string> AssignedClients(RoundAssignment assignment) =>
+        assignment.Clients.Count > 0 ? assignment.Clients.ToList() : [_data.Clients[0].ClientId];
+
+    /// <summary>
+    /// Trains one client from the global model and delivers its update and metrics. Returns false when the client
+    /// failed instead (it diverged, or the coordinator refused its report or update for good); the coordinator has
+    /// then been told why, so the round does not wait for it and does not hand it out again.
+    /// </summary>
+    private async Task<bool> TrainClientAsync(
         RoundAssignment assignment, ClientData client, ILocalTrainer trainer, TrainingConfig config, int count, CancellationToken cancellationToken)
     {
         _phase = "training";
@@ -206,6 +269,13 @@ public sealed partial class WorkerAgent : IDisposable
         double? globalLoss = assignment.MeasureGlobalLoss && client.Train.Count > 0
             ? trainer.Evaluate(client.Train.Take(GlobalLossSample), 256).MeanLoss
             : null;
+        if (globalLoss is { } startLoss && !double.IsFinite(startLoss))
+        {
+            string figure = string.Create(CultureInfo.InvariantCulture, $"the global model's loss on this client is {startLoss}");
+            LogDiverged(assignment.Round, client.ClientId, figure);
+            await ReportClientFailedAsync(assignment, client.ClientId, Diverged + figure, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
         // Each client shuffles differently within a round, and each round differently.
         var clientConfig = config with { Seed = config.Seed ^ Core.Data.SplitMix64.SeedFrom(client.ClientId) };
         TrainResult training;
@@ -221,20 +291,10 @@ public sealed partial class WorkerAgent : IDisposable
         catch (TrainerException ex) when (ex.Code == TrainerErrorCode.NonFinite)
         {
             LogDiverged(assignment.Round, client.ClientId, ex.Message);
-            // Say so, so the round does not wait for this client until its deadline.
-            await _channel.UnaryAsync(
-                CoordinatorMethods.ReportMetrics,
-                new MetricsReport
-                {
-                    WorkerId = _options.WorkerId,
-                    ClientId = client.ClientId,
-                    RunId = assignment.RunId,
-                    Round = assignment.Round,
-                    Failure = "local training diverged: " + ex.Message,
-                },
-                new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken)).ConfigureAwait(false);
             trainSpan?.SetStatus(ActivityStatusCode.Error, "local training diverged");
-            return;
+            // Say so, so the round does not wait for this client until its deadline.
+            await ReportClientFailedAsync(assignment, client.ClientId, Diverged + ex.Message, cancellationToken).ConfigureAwait(false);
+            return false;
         }
         finally
         {
@@ -245,6 +305,15 @@ public sealed partial class WorkerAgent : IDisposable
         var delta = _delta.AsSpan(0, count);
         trainer.GetParameters(delta);
         TensorPrimitives.Subtract(delta, _global.AsSpan(0, count), delta);
+        // The last steps can leave the parameters NaN/Inf with a finite training loss (it is measured before each
+        // step): a diverged client, which the round records as such, rather than figures or an update to refuse.
+        if (NonFiniteOutcome(training, holdout, delta) is { } divergence)
+        {
+            LogDiverged(assignment.Round, client.ClientId, divergence);
+            await ReportClientFailedAsync(assignment, client.ClientId, Diverged + divergence, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
         _options.Attack?.Apply(delta, config.Seed ^ (ulong)assignment.Round);
 
         var metrics = new MetricsReport
@@ -277,6 +346,28 @@ public sealed partial class WorkerAgent : IDisposable
             metrics.TrainAccuracy = 0;
         }
 
+        bool accepted;
+        try
+        {
+            accepted = await DeliverAsync(assignment, client, trainer, metrics, count, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (IsRefusalOfClient(ex))
+        {
+            // The coordinator refused this client's report or update for what it holds, which no retry changes: the
+            // client fails this round with the reason, and the worker goes on with its other clients.
+            LogClientRefused(assignment.Round, client.ClientId, ex.Status, ex.Detail);
+            await ReportClientFailedAsync(assignment, client.ClientId, $"refused: {ex.Status}: {ex.Detail}", cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, accepted);
+        return accepted;
+    }
+
+    /// <summary>Sends one trained client's metrics, then its update; returns whether the update was accepted.</summary>
+    private async Task<bool> DeliverAsync(
+        RoundAssignment assignment, ClientData client, ILocalTrainer trainer, MetricsReport metrics, int count, CancellationToken cancellationToken)
+    {
         await _channel.UnaryAsync(
             CoordinatorMethods.ReportMetrics, metrics, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
             .ConfigureAwait(false);
@@ -307,11 +398,11 @@ public sealed partial class WorkerAgent : IDisposable
             _compressor.Delivered(client.ClientId);
         }
 
-        LogClientDone(assignment.Round, client.ClientId, training.MeanLoss, training.Accuracy, holdout?.Accuracy ?? double.NaN, training.Seconds, ack.Accepted);
+        return ack.Accepted;
     }
 
-    /// <summary>Scores the round's new global model on each assigned client's held-out data.</summary>
-    private async Task TryEvaluateAsync(EvaluationAssignment assignment, CancellationToken cancellationToken)
+    /// <summary>Scores the round's new global model on each assigned client's held-out data; false when given up.</summary>
+    private async Task<bool> TryEvaluateAsync(EvaluationAssignment assignment, CancellationToken cancellationToken)
     {
         using var span = WorkerActivities.StartAssignment(WorkerActivities.Evaluate, assignment.TraceParent, _options.WorkerId, assignment.Round);
         try
@@ -343,18 +434,31 @@ public sealed partial class WorkerAgent : IDisposable
             {
                 var client = _data.Clients.FirstOrDefault(c => c.ClientId == clientId);
                 var score = client is { Holdout.Count: > 0 } ? trainer.Evaluate(client.Holdout, 256) : null;
-                report.Clients.Add(new ClientEvaluation
+                var evaluation = new ClientEvaluation
                 {
                     ClientId = clientId,
                     Accuracy = score?.Accuracy ?? 0,
                     Loss = score?.MeanLoss ?? 0,
                     ExampleCount = score?.Examples ?? 0,
-                });
+                };
+                if (score is not null && (!double.IsFinite(score.MeanLoss) || !double.IsFinite(score.Accuracy)))
+                {
+                    // The global model diverges on this client: a result to report as such, not figures to be refused.
+                    evaluation = new ClientEvaluation
+                    {
+                        ClientId = clientId,
+                        Failure = string.Create(CultureInfo.InvariantCulture, $"{Diverged}held-out loss {score.MeanLoss}, accuracy {score.Accuracy}"),
+                    };
+                    LogDiverged(assignment.Round, clientId, evaluation.Failure);
+                }
+
+                report.Clients.Add(evaluation);
             }
 
             await _channel.UnaryAsync(
                 CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), deadline.Token))
                 .ConfigureAwait(false);
+            return true;
         }
         catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
         {
@@ -364,6 +468,22 @@ public sealed partial class WorkerAgent : IDisposable
         {
             LogEvaluationAbandoned(assignment.Round, ex.Message);
         }
+        catch (UntrustedModuleException ex)
+        {
+            LogModuleRefused(assignment.Round, ex.Message);
+            var report = new EvaluationReport
+            {
+                WorkerId = _options.WorkerId,
+                RunId = assignment.RunId,
+                Round = assignment.Round,
+                ModelVersion = assignment.ModelVersion,
+            };
+            report.Clients.AddRange(assignment.Clients.Select(c => new ClientEvaluation { ClientId = c, Failure = ex.Reason }));
+            await _channel.UnaryAsync(
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
+                .ConfigureAwait(false);
+            return true;
+        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             LogEvaluationAbandoned(assignment.Round, "the evaluation's deadline passed");
@@ -372,6 +492,8 @@ public sealed partial class WorkerAgent : IDisposable
         {
             _phase = "idle";
         }
+
+        return false;
     }
 
     /// <summary>Downloads a model into <c>_global</c>; returns the SHA-256 (hex) it was verified against.</summary>
@@ -600,6 +722,15 @@ public sealed partial class WorkerAgent : IDisposable
     [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: the coordinator already holds this update (an earlier attempt landed)")]
     private partial void LogAlreadyDelivered(long round, string clientId);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: local training diverged, no update sent: {Message}")]
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: diverged, reported as failed: {Message}")]
     private partial void LogDiverged(long round, string clientId, string message);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "Round {Round}, {ClientId}: the coordinator refused this client's report or update ({Status}: {Detail}); reported as failed")]
+    private partial void LogClientRefused(long round, string clientId, StatusCode status, string detail);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Error, Message = "Round {Round}: {Reason}")]
+    private partial void LogModuleRefused(long round, string reason);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Round {Round}: handed again the assignment given up {Count} times; waiting {Seconds:F1} s first")]
+    private partial void LogPacing(long round, int count, double seconds);
 }

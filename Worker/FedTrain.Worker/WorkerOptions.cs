@@ -74,6 +74,13 @@ public sealed class WorkerOptions
     /// <summary>Benchmarks only: skip training and send a fixed delta, to measure orchestration alone.</summary>
     public bool FixedDeltaTraining { get; set; }
 
+    /// <summary>
+    /// SHA-256 (hex) of the TorchScript modules this worker's owner trusts. A TorchScript module is code that runs with
+    /// the worker's rights (it can read the owner's files into the update), so a coordinator's module whose hash is not
+    /// listed is refused before it is fetched or loaded. Zoo models are data only and need no entry.
+    /// </summary>
+    public IReadOnlySet<string> TrustedModules { get; set; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
     public void Validate()
     {
         if (!Coordinator.IsAbsoluteUri || Coordinator.Scheme is not ("http" or "https"))
@@ -116,9 +123,17 @@ public sealed class WorkerOptions
             throw new ArgumentException($"Option TrainLimit must be positive, got {TrainLimit}.", nameof(TrainLimit));
         }
 
+        if (TrustedModules.FirstOrDefault(h => !IsSha256(h)) is { } bad)
+        {
+            throw new ArgumentException($"Option TrustedModules: '{bad}' is not a SHA-256 (64 hex digits).", nameof(TrustedModules));
+        }
+
         if (TextWindow is < 2)
         {
             throw new ArgumentException($"Option TextWindow must be at least 2 bytes (one context, one target), got {TextWindow}.", nameof(TextWindow));
         }
     }
+
+    /// <summary>Whether <paramref name="text"/> is a SHA-256 written as 64 hex digits.</summary>
+    public static bool IsSha256(string text) => text is { Length: 64 } && text.All(char.IsAsciiHexDigit);
 }

@@ -135,6 +135,12 @@ internal static class DemoCommand
                         arguments.AddRange(["--dp-sgd", dpSgdSpec]);
                     }
 
+                    if (options.Model.ModuleSha256 is { } moduleSha256)
+                    {
+                        // The demo's owner chose this module (--torchscript): its workers trust exactly it.
+                        arguments.AddRange(["--trust-module", moduleSha256]);
+                    }
+
                     if (i < poisoned)
                     {
                         arguments.AddRange(["--attack", attackSpec]);

@@ -39,6 +39,8 @@ internal static class WorkerCommand
 
         var security = new WorkerSecurityFlags();
         security.AddTo(command);
+        var trustedModules = new TrustedModuleFlags();
+        trustedModules.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +69,7 @@ internal static class WorkerCommand
             options.DpSgd = parse.GetValue(dpSgd) is { } dpText ? ParseDpSgd(dpText) : null;
             options.DpSgdDelta = parse.GetValue(dpSgdDelta) ?? options.DpSgdDelta;
             options.FixedDeltaTraining = parse.GetValue(noOpTraining);
+            options.TrustedModules = trustedModules.Read(parse);
             options.StateDirectory = parse.GetValue(stateDir)
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "fedtrain", options.WorkerId);
             options.Validate();

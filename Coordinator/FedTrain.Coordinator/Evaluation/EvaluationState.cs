@@ -95,6 +95,32 @@ public sealed class EvaluationState
         }
     }
 
+    /// <summary>
+    /// Records that one client could not score the model (e.g. its held-out loss was not finite): it has answered, and
+    /// is left out of the scores (the caller logs why). Refuses clients not assigned to this worker.
+    /// </summary>
+    public void RecordFailure(string workerId, string clientId)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                throw new InvalidOperationException($"The evaluation of round {Round} is closed.");
+            }
+
+            if (!_assigned.TryGetValue(clientId, out var client) || client.WorkerId != workerId)
+            {
+                throw new InvalidOperationException($"Client {clientId} of worker {workerId} was not asked to evaluate round {Round}.");
+            }
+
+            if (!_results.ContainsKey(clientId))
+            {
+                _failed.Add(clientId);
+                CompleteIfAllAnswered();
+            }
+        }
+    }
+
     public void Fail(string clientId)
     {
         lock (_lock)

@@ -246,35 +246,32 @@ public sealed partial class CoordinatorGrpcService
     internal Task<MetricsAck> ReportMetricsAsync(MetricsReport request, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
+        string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
         if (request.Failure.Length > 0)
         {
-            string failedClient = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
-            if (_orchestrator.CurrentRound is { } open && open.Round == request.Round
-                && OwnsClient(workerId, failedClient))
-            {
-                string reason = request.Failure.Length > 200 ? request.Failure[..200] : request.Failure;
-                LogClientFailed(failedClient, workerId, request.Round, reason);
-                open.Fail(failedClient, "worker reported: " + reason);
-            }
-
+            FailClient(workerId, clientId, request.Round, "worker reported: " + Bounded(request.Failure), RoundState.IsDivergence(request.Failure));
             return Task.FromResult(new MetricsAck());
         }
 
-        double[] figures = [request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss, request.StepSeconds, request.TrainSeconds];
-        if (figures.Any(f => !double.IsFinite(f)) || request.ExampleCount < 0 || request.Steps < 0)
+        if (request.ExampleCount < 0 || request.Steps < 0 || !double.IsFinite(request.StepSeconds) || !double.IsFinite(request.TrainSeconds)
+            || (request.HasGlobalLoss && request.GlobalLoss < 0))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "Metrics must be finite and counts non-negative.");
+            throw new RpcException(StatusCode.InvalidArgument, "Counts, times and global_loss must be finite and non-negative.");
+        }
+
+        if (NonFiniteFigure(request) is { } figure)
+        {
+            // Local training or the held-out score went NaN/Inf, typically because the global model it started from
+            // was poisoned or swamped by noise: the client diverged. That is a result the round records (the client
+            // failed, with the reason), not a malformed call; refusing it left the client pending, so its worker was
+            // handed the same assignment again at once, in a loop.
+            FailClient(workerId, clientId, request.Round, RoundState.DivergedPrefix + figure, diverged: true);
+            return Task.FromResult(new MetricsAck());
         }
 
         var round = _orchestrator.CurrentRound;
-        string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
         if (round is not null && round.Round == request.Round && OwnsClient(workerId, clientId))
         {
-            if (request.HasGlobalLoss && !(double.IsFinite(request.GlobalLoss) && request.GlobalLoss >= 0))
-            {
-                throw new RpcException(StatusCode.InvalidArgument, "global_loss must be finite and non-negative.");
-            }
-
             round.RecordMetrics(clientId, new WorkerMetrics(
                 request.TrainLoss, request.TrainAccuracy, request.HoldoutAccuracy, request.HoldoutLoss,
                 request.ExampleCount, request.Steps, request.StepSeconds, request.TrainSeconds)
@@ -286,6 +283,32 @@ public sealed partial class CoordinatorGrpcService
 
         return Task.FromResult(new MetricsAck());
     }
+
+    /// <summary>Ends <paramref name="clientId"/>'s part in the open round as failed, if the round and the client match.</summary>
+    private void FailClient(string workerId, string clientId, long roundNumber, string reason, bool diverged)
+    {
+        if (_orchestrator.CurrentRound is { } open && open.Round == roundNumber && OwnsClient(workerId, clientId))
+        {
+            LogClientFailed(clientId, workerId, roundNumber, reason);
+            open.Fail(clientId, reason, diverged);
+        }
+    }
+
+    /// <summary>The first of the report's model figures that is NaN or infinite, named with its value; null when all are finite.</summary>
+    private static string? NonFiniteFigure(MetricsReport request)
+    {
+        (string Name, double Value)[] figures =
+        [
+            ("train_loss", request.TrainLoss), ("train_accuracy", request.TrainAccuracy),
+            ("holdout_loss", request.HoldoutLoss), ("holdout_accuracy", request.HoldoutAccuracy),
+            ("global_loss", request.HasGlobalLoss ? request.GlobalLoss : 0),
+        ];
+        return figures.FirstOrDefault(f => !double.IsFinite(f.Value)) is { Name: not null } bad
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bad.Name} is {bad.Value}")
+            : null;
+    }
+
+    private static string Bounded(string reason) => reason.Length > 200 ? reason[..200] : reason;
 
     internal Task<EvaluationAck> ReportEvaluationAsync(EvaluationReport request, ServerCallContext context)
     {
@@ -300,7 +323,21 @@ public sealed partial class CoordinatorGrpcService
         {
             try
             {
-                evaluation.Record(workerId, client.ClientId, client.Accuracy, client.Loss, client.ExampleCount);
+                // A global model whose held-out loss on a client is NaN/Inf diverged there: recorded as that client's
+                // failure (left out of the fairness figures), not refused, which would have the worker ask again.
+                string? failure = client.Failure.Length > 0 ? "worker reported: " + Bounded(client.Failure)
+                    : double.IsNaN(client.Loss) || double.IsInfinity(client.Loss)
+                        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"diverged: held-out loss is {client.Loss}")
+                        : null;
+                if (failure is not null)
+                {
+                    evaluation.RecordFailure(workerId, client.ClientId);
+                    LogEvaluationFailed(client.ClientId, workerId, request.Round, failure);
+                }
+                else
+                {
+                    evaluation.Record(workerId, client.ClientId, client.Accuracy, client.Loss, client.ExampleCount);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -484,6 +521,9 @@ public sealed partial class CoordinatorGrpcService
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]
     private partial void LogClientFailed(string clientId, string workerId, long round, string reason);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} gives no evaluation: {Reason}")]
+    private partial void LogEvaluationFailed(string clientId, string workerId, long round, string reason);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Clients} clients, {Examples} examples, on {Device}")]
     private partial void LogRegistered(string workerId, string what, int clients, long examples, string device);

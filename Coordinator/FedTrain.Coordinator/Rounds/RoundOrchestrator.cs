@@ -330,6 +330,7 @@ public sealed partial class RoundOrchestrator
             client => state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)"),
             cancellationToken).ConfigureAwait(false);
         var (accepted, failures) = state.Close();
+        int diverged = state.DivergedCount;
         await state.RecordsSettled.ConfigureAwait(false);
         lock (_lock)
         {
@@ -348,9 +349,12 @@ public sealed partial class RoundOrchestrator
         }
 
         int quorum = (int)Math.Ceiling(_options.EffectiveQuorumFraction * selected.Count);
-        if (accepted.Count < quorum || (accepted.Count == 0 && _options.Privacy is null))
+        // A client whose training diverged from this round's model answered: that is the round's result for it, and
+        // drawing the cohort again would only train from the same model. Only absent clients count against the quorum.
+        int answered = accepted.Count + diverged;
+        if (answered < quorum || (answered == 0 && _options.Privacy is null))
         {
-            LogQuorumMissed(round, accepted.Count, quorum, selected.Count);
+            LogQuorumMissed(round, accepted.Count, diverged, quorum, selected.Count);
             RoundAttemptFailed?.Invoke(round, "quorum_missed");
             // The cohort first: a crash between the two must not resume this attempt, whose updates are gone.
             _cohorts?.Close(RunId, round, attempt, PoissonCohorts.QuorumMissed);
@@ -372,7 +376,14 @@ public sealed partial class RoundOrchestrator
         long aggregationStarted = Stopwatch.GetTimestamp();
         float[] parameters;
         AggregationOutcome outcome;
-        if (aggregator is IOwnedResultAggregator owned)
+        if (accepted.Count == 0 && _options.Privacy is null)
+        {
+            // Every client that answered diverged: there is nothing to average, and the model stays as it was.
+            parameters = new float[model.ParameterCount];
+            outcome = AggregationOutcome.Skip(string.Create(
+                CultureInfo.InvariantCulture, $"no update to aggregate: every client that answered diverged in local training ({diverged} of {selected.Count} selected)"));
+        }
+        else if (aggregator is IOwnedResultAggregator owned)
         {
             outcome = owned.FinishOwned(model.Parameters, out parameters);
         }
@@ -930,8 +941,8 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Round {Round}: {Failure}")]
     private partial void LogParticipantFailed(long round, string failure);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Round {Round} missed its quorum: {Accepted} updates, {Quorum} needed of {Selected} selected; retrying")]
-    private partial void LogQuorumMissed(long round, int accepted, int quorum, int selected);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Round {Round} missed its quorum: {Accepted} updates and {Diverged} diverged clients, {Quorum} answers needed of {Selected} selected; retrying")]
+    private partial void LogQuorumMissed(long round, int accepted, int diverged, int quorum, int selected);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Round {Round} committed: test accuracy {Accuracy:F4}, loss {Loss:F4}, {Accepted}/{Selected} updates, {Seconds:F1} s")]
     private partial void LogRoundCommitted(long round, double accuracy, double loss, int accepted, int selected, double seconds);

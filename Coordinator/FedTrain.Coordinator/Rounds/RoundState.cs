@@ -17,10 +17,14 @@ public sealed class RoundState
     /// <summary>The failure recorded for a selected client that sent nothing before the deadline (a straggler).</summary>
     public const string DeadlineMissed = "no update before the deadline";
 
+    /// <summary>How a failure reason starts when the client's training or held-out figures went NaN/Inf.</summary>
+    public const string DivergedPrefix = "diverged: ";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ClientInfo> _selected;
     private readonly Dictionary<string, ParticipantResult> _accepted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _failed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _diverged = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkerMetrics> _metrics = new(StringComparer.Ordinal);
     private readonly IRoundAggregator _aggregator;
     private readonly TaskCompletionSource _allAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -206,7 +210,13 @@ public sealed class RoundState
     }
 
     /// <summary>Marks a selected client as failed for this round so the round stops waiting for it.</summary>
-    public void Fail(string clientId, string reason)
+    /// <param name="clientId">The client.</param>
+    /// <param name="reason">Why, as the round's record shows it.</param>
+    /// <param name="diverged">
+    /// The client answered, but its training from this round's model went NaN/Inf: a result about the model rather than
+    /// an absence, so it counts towards the quorum (see <see cref="DivergedCount"/>).
+    /// </param>
+    public void Fail(string clientId, string reason, bool diverged = false)
     {
         lock (_lock)
         {
@@ -215,9 +225,36 @@ public sealed class RoundState
                 return;
             }
 
-            _failed.TryAdd(clientId, reason);
+            if (_failed.TryAdd(clientId, reason) && diverged)
+            {
+                _diverged.Add(clientId);
+            }
+
             CompleteIfAllAnswered();
         }
+    }
+
+    /// <summary>Selected clients that failed because their training from this round's model diverged.</summary>
+    public int DivergedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _diverged.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a failure a worker reported says the client diverged: "diverged: ..." (or "local training diverged: ..."
+    /// from workers that predate the prefix).
+    /// </summary>
+    public static bool IsDivergence(string workerFailure)
+    {
+        ArgumentNullException.ThrowIfNull(workerFailure);
+        return workerFailure.StartsWith(DivergedPrefix, StringComparison.Ordinal)
+            || workerFailure.StartsWith("local training diverged", StringComparison.Ordinal);
     }
 
     /// <summary>Keeps a selected client's reported metrics; they join its result if its update is accepted.</summary>
