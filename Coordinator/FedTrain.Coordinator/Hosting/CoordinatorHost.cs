@@ -33,6 +33,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
     private readonly ICoordinatorStore _store;
     private readonly NativeTrainer _trainer;
     private CoordinatorTelemetry? _telemetry;
+    private CoordinatorSecurity? _security;
 
     private CoordinatorHost(
         WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthService health,
@@ -97,7 +98,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         service.Map(router);
         security.Map(router);
         new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes).Map(router);
-        var health = new HealthService();
+        var health = new HealthService(security.HealthOptions);
         health.SetStatus(string.Empty, ServingStatus.Serving);
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
         health.Map(router);
@@ -112,6 +113,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
+            security.ConfigureKestrel(kestrel);
             kestrel.Listen(address, grpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -131,6 +133,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort)
         {
             _telemetry = telemetry,
+            _security = security,
             OperatorTokenPath = security.OperatorTokenPath,
         };
         // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop with it.
@@ -154,6 +157,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _telemetry?.Dispose();
+        _security?.Dispose();
         _store.Dispose();
         _trainer.Dispose();
         _stopping.Dispose();

@@ -5,9 +5,9 @@ namespace FedTrain.Coordinator.Security;
 
 /// <summary>
 /// The gRPC interceptor of the coordinator: runs before any request message is read. It leaves the health
-/// service open (probes carry no credentials), leaves enrolment to its handler (it authenticates with an
-/// enrollment token), authenticates every other call (under mTLS also checking that the client certificate is
-/// the credential's worker's) and applies the per-worker limits.
+/// service open (probes carry no credentials) but limited per address, leaves enrolment to its handler (it
+/// authenticates with an enrollment token), authenticates every other call (under mTLS also checking that the
+/// client certificate is the credential's worker's) and applies the per-worker limits.
 /// </summary>
 public sealed partial class CoordinatorCallGate
 {
@@ -17,30 +17,33 @@ public sealed partial class CoordinatorCallGate
     private readonly WorkerAuthenticator? _authenticator;
     private readonly WorkerCertificateBinding? _certificateBinding;
     private readonly WorkerCallLimiter _limiter;
+    private readonly RefusalLog _refusals;
     private readonly ILogger _logger;
 
     /// <param name="authenticator">Null when authentication is turned off.</param>
     /// <param name="certificateBinding">Non-null under mTLS with authentication: the client certificate must name the credential's worker.</param>
+    /// <param name="refusals">Keeps limit refusals to one log line per caller per interval.</param>
     public CoordinatorCallGate(
-        WorkerAuthenticator? authenticator, WorkerCertificateBinding? certificateBinding, WorkerCallLimiter limiter, ILogger<CoordinatorCallGate> logger)
+        WorkerAuthenticator? authenticator, WorkerCertificateBinding? certificateBinding, WorkerCallLimiter limiter, RefusalLog refusals, ILogger<CoordinatorCallGate> logger)
     {
         _authenticator = authenticator;
         _certificateBinding = certificateBinding;
         _limiter = limiter;
+        _refusals = refusals;
         _logger = logger;
     }
 
     public ValueTask InterceptAsync(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Method.StartsWith(HealthPrefix, StringComparison.Ordinal))
-        {
-            return ValueTask.CompletedTask;
-        }
-
         string peerAddress = context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         WorkerPrincipal principal;
-        if (context.Method.StartsWith(EnrollmentPrefix, StringComparison.Ordinal))
+        if (context.Method.StartsWith(HealthPrefix, StringComparison.Ordinal))
+        {
+            // Open, but a flood of probes from one address spends that address's own allowance, not a worker's.
+            principal = new WorkerPrincipal(null, "health@" + peerAddress);
+        }
+        else if (context.Method.StartsWith(EnrollmentPrefix, StringComparison.Ordinal))
         {
             // Not yet a worker: limited per address, so guessing tokens is slow on top of hopeless.
             principal = new WorkerPrincipal(null, "enroll@" + peerAddress);
@@ -59,7 +62,11 @@ public sealed partial class CoordinatorCallGate
         var lease = _limiter.TryAcquire(principal.LimitKey, out string? refusedBy);
         if (lease is null)
         {
-            LogLimited(principal.LimitKey, context.Method, refusedBy!);
+            if (_refusals.Admit(principal.LimitKey, refusedBy! + " limit"))
+            {
+                LogLimited(principal.LimitKey, context.Method, refusedBy!);
+            }
+
             throw new RpcException(StatusCode.ResourceExhausted, $"Too many calls: the {refusedBy} limit of this worker is reached.");
         }
 

@@ -11,17 +11,23 @@ namespace FedTrain.Coordinator.Security;
 /// Wires authentication, TLS and limits into a coordinator: the gRPC interceptor and stream limit, the enrolment
 /// service, TLS on the gRPC endpoint and the operator token on the HTTP port.
 /// </summary>
-public sealed partial class CoordinatorSecurity
+public sealed partial class CoordinatorSecurity : IDisposable
 {
+    // An EnrollRequest holds a worker id of at most 128 characters; anything near this is not an enrolment.
+    private const int MaxEnrollRequestBytes = 1024;
+
     private readonly SecurityOptions _options;
     private readonly CoordinatorCallGate _gate;
     private readonly EnrollmentService? _enrollment;
     private readonly byte[]? _operatorTokenHash;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly RefusalLog _refusals;
 
     private CoordinatorSecurity(
-        SecurityOptions options, CoordinatorCallGate gate, EnrollmentService? enrollment, byte[]? operatorTokenHash, string? operatorTokenPath, ILoggerFactory loggerFactory)
+        SecurityOptions options, CoordinatorCallGate gate, EnrollmentService? enrollment, byte[]? operatorTokenHash, string? operatorTokenPath, ILoggerFactory loggerFactory,
+        RefusalLog refusals)
     {
+        _refusals = refusals;
         _options = options;
         _gate = gate;
         _enrollment = enrollment;
@@ -40,41 +46,76 @@ public sealed partial class CoordinatorSecurity
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var security = options.Security;
         var limiter = new WorkerCallLimiter(security.Limits, time);
+        var refusals = new RefusalLog(loggerFactory.CreateLogger<RefusalLog>(), time, TimeSpan.FromSeconds(security.Limits.RefusalLogIntervalSeconds));
         if (!security.Auth.Enabled)
         {
             LogAuthenticationOff(loggerFactory.CreateLogger<CoordinatorSecurity>());
             return new CoordinatorSecurity(
-                security, new CoordinatorCallGate(null, null, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()), null, null, null, loggerFactory);
+                security, new CoordinatorCallGate(null, null, limiter, refusals, loggerFactory.CreateLogger<CoordinatorCallGate>()), null, null, null, loggerFactory, refusals);
         }
 
         var credentials = store as ICredentialStore
             ?? throw new InvalidOperationException($"The coordinator store {store.GetType().Name} keeps no credentials; authentication needs one that does.");
         var runs = new RunIdentity(store, orchestrator);
-        var authenticator = new WorkerAuthenticator(credentials, runs.Current, time, loggerFactory.CreateLogger<WorkerAuthenticator>());
+        var authenticator = new WorkerAuthenticator(credentials, runs.Current, security.Limits, refusals, time, loggerFactory.CreateLogger<WorkerAuthenticator>());
         var certificateBinding = security.Tls.RequireClientCertificate ? new WorkerCertificateBinding(loggerFactory.CreateLogger<WorkerCertificateBinding>()) : null;
         string tokenPath = OperatorToken.PathFor(security.Auth, options.RunDirectory);
         return new CoordinatorSecurity(
             security,
-            new CoordinatorCallGate(authenticator, certificateBinding, limiter, loggerFactory.CreateLogger<CoordinatorCallGate>()),
-            new EnrollmentService(authenticator, certificateBinding, runs.Current),
+            new CoordinatorCallGate(authenticator, certificateBinding, limiter, refusals, loggerFactory.CreateLogger<CoordinatorCallGate>()),
+            new EnrollmentService(
+                authenticator,
+                certificateBinding,
+                runs.Current,
+                new CallLimits(MaxEnrollRequestBytes, TimeSpan.FromSeconds(security.Limits.EnrollTimeoutSeconds))),
             OperatorToken.LoadOrCreateHash(tokenPath),
             tokenPath,
-            loggerFactory);
+            loggerFactory,
+            refusals);
     }
 
-    /// <summary>Installs the call gate and the per-call stream limit.</summary>
+    /// <summary>Installs the call gate and the per-call limits: stream size, unary duration, message data rate, decompression ratio.</summary>
     public void ConfigureRpc(GrpcServerOptions rpc)
     {
         ArgumentNullException.ThrowIfNull(rpc);
+        var limits = _options.Limits;
         rpc.Interceptor = _gate.InterceptAsync;
-        rpc.MaxReceiveStreamSize = _options.Limits.MaxStreamBytes;
+        rpc.MaxReceiveStreamSize = limits.MaxStreamBytes;
+        rpc.MaxUnaryCallDuration = TimeSpan.FromSeconds(limits.MaxUnaryCallSeconds);
+        rpc.MinRequestDataRate = limits.MinRequestBytesPerSecond;
+        rpc.MaxDecompressionRatio = limits.MaxDecompressionRatio;
     }
+
+    /// <summary>The health service's bounds on <c>Watch</c> streams.</summary>
+    public HealthServiceOptions HealthOptions => new()
+    {
+        MaxWatchesPerConnection = _options.Limits.MaxHealthWatchesPerConnection,
+        MaxWatchesPerAddress = _options.Limits.MaxHealthWatchesPerAddress,
+    };
+
+    /// <summary>
+    /// Kestrel's connection limits (all ports) and minimum request body rate (the HTTP port; gRPC calls are paced
+    /// per message instead, see <see cref="ConfigureRpc"/>).
+    /// </summary>
+    public void ConfigureKestrel(KestrelServerOptions kestrel)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        kestrel.Limits.MaxConcurrentConnections = _options.Limits.MaxConnections;
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(_options.Limits.MinRequestBytesPerSecond, TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose() => _refusals.Dispose();
 
     /// <summary>Maps the enrolment service (only when authentication is on).</summary>
     public void Map(GrpcRouter router) => _enrollment?.Map(router);
 
-    /// <summary>TLS (and mTLS) on the gRPC endpoint when configured.</summary>
-    public void ConfigureGrpcEndpoint(ListenOptions listen) => KestrelTls.Apply(listen, _options.Tls);
+    /// <summary>TLS (and mTLS) on the gRPC endpoint when configured, and the cap on connections per remote address.</summary>
+    public void ConfigureGrpcEndpoint(ListenOptions listen)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        GrpcKestrel.LimitConnectionsPerAddress(listen, _options.Limits.MaxConnectionsPerAddress);
+        KestrelTls.Apply(listen, _options.Tls);
+    }
 
     /// <summary>Requires the operator token on the HTTP port; call before the HTTP endpoints are mapped.</summary>
     public void UseHttpAuthentication(WebApplication app, int httpPort)

@@ -11,19 +11,22 @@ public sealed class EnrollmentService
     private readonly WorkerAuthenticator _authenticator;
     private readonly WorkerCertificateBinding? _certificateBinding;
     private readonly Func<string> _currentRunId;
+    private readonly CallLimits? _limits;
 
     /// <param name="certificateBinding">Non-null under mTLS: only the worker's own certificate may enrol it.</param>
-    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId)
+    /// <param name="limits">Bounds on an Enroll call (open to anyone holding the address): request size and duration.</param>
+    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId, CallLimits? limits = null)
     {
         _authenticator = authenticator;
         _certificateBinding = certificateBinding;
         _currentRunId = currentRunId;
+        _limits = limits;
     }
 
     public void Map(GrpcRouter router)
     {
         ArgumentNullException.ThrowIfNull(router);
-        router.MapUnary(EnrollmentMethods.Enroll, EnrollAsync);
+        router.MapUnary(EnrollmentMethods.Enroll, EnrollAsync, _limits);
     }
 
     internal Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)

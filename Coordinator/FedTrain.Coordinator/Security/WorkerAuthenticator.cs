@@ -5,7 +5,9 @@ namespace FedTrain.Coordinator.Security;
 
 /// <summary>
 /// Checks worker credentials and redeems enrollment tokens against the store. Refusals say only
-/// UNAUTHENTICATED or PERMISSION_DENIED; the reason goes to the log, without any secret.
+/// UNAUTHENTICATED or PERMISSION_DENIED; the reason goes to the log, without any secret, at most one line per
+/// remote address per interval (<see cref="RefusalLog"/>). Credentials this coordinator did not issue reach the
+/// store only within a small per-address allowance, and never twice when unknown (<see cref="AuthenticationThrottle"/>).
 /// </summary>
 public sealed partial class WorkerAuthenticator
 {
@@ -14,46 +16,79 @@ public sealed partial class WorkerAuthenticator
 
     public const string PermissionDeniedDetail = "Permission denied.";
 
+    public const string ThrottledDetail = "Too many failed authentications from this address; retry later.";
+
     private readonly ICredentialStore _store;
     private readonly Func<string> _currentRunId;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly AuthenticationThrottle _throttle;
+    private readonly RefusalLog _refusals;
 
     /// <param name="currentRunId">The run this coordinator serves; credentials of other runs are refused.</param>
-    public WorkerAuthenticator(ICredentialStore store, Func<string> currentRunId, TimeProvider time, ILogger<WorkerAuthenticator> logger)
+    /// <param name="refusals">Shared with the call gate: refusals are logged at most once per address per interval.</param>
+    public WorkerAuthenticator(
+        ICredentialStore store, Func<string> currentRunId, LimitOptions limits, RefusalLog refusals, TimeProvider time, ILogger<WorkerAuthenticator> logger)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(limits);
         _store = store;
         _currentRunId = currentRunId;
         _time = time;
         _logger = logger;
+        _throttle = new AuthenticationThrottle(limits, time);
+        _refusals = refusals;
+        // Every credential is issued by a coordinator on this store; knowing them lets their holders past the
+        // per-address allowance however hard others at the same address hammer.
+        foreach (var credential in store.ListCredentials())
+        {
+            if (credential.RevokedAt is null)
+            {
+                _throttle.Issued(credential.CredentialId, credential.SecretHash);
+            }
+        }
     }
+
+    /// <summary>Remote addresses whose lookup allowance is kept now (idle ones are dropped).</summary>
+    internal int TrackedAddresses => _throttle.TrackedAddresses;
 
     /// <summary>The worker an <c>authorization</c> header's credential belongs to.</summary>
     /// <exception cref="RpcException">UNAUTHENTICATED for a missing, malformed or unknown credential; PERMISSION_DENIED for a revoked or other-run one.</exception>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the caller's address has used up its allowance of lookups of credentials this coordinator did not issue.</exception>
     public string AuthenticateWorker(string? authorization, string peer)
     {
+        string address = AddressOf(peer);
         if (!SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.CredentialKind, out string id, out byte[] hash))
         {
-            LogRefused(peer, "-", authorization is null ? "no credential" : "malformed credential");
+            LogRefused(address, peer, "-", authorization is null ? "no credential" : "malformed credential");
             throw Unauthenticated();
+        }
+
+        if (!_throttle.MayLookUp(address, id, hash, out string? throttled))
+        {
+            LogRefused(address, peer, "-", throttled!);
+            throw throttled == AuthenticationThrottle.ThrottledReason ? Throttled() : Unauthenticated();
         }
 
         var credential = _store.FindCredential(id);
         if (credential is null || !SecretToken.HashesMatch(credential.SecretHash, hash))
         {
-            LogRefused(peer, "-", "unknown credential");
+            _throttle.Unknown(id, hash);
+            LogRefused(address, peer, "-", "unknown credential");
             throw Unauthenticated();
         }
 
         if (credential.RevokedAt is not null)
         {
-            LogRefused(peer, credential.WorkerId, "revoked credential");
+            _throttle.Forget(id);
+            LogRefused(address, peer, credential.WorkerId, "revoked credential");
             throw PermissionDenied();
         }
 
         if (credential.RunId != _currentRunId())
         {
-            LogRefused(peer, credential.WorkerId, "credential of another run");
+            _throttle.Forget(id);
+            LogRefused(address, peer, credential.WorkerId, "credential of another run");
             throw PermissionDenied();
         }
 
@@ -64,9 +99,10 @@ public sealed partial class WorkerAuthenticator
     /// <returns>The credential token, to be handed to the worker once.</returns>
     public IssuedToken Enroll(string? authorization, string workerId, string peer)
     {
+        string address = AddressOf(peer);
         if (!SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.EnrollmentKind, out string id, out byte[] hash))
         {
-            LogRefused(peer, workerId, authorization is null ? "no enrollment token" : "malformed enrollment token");
+            LogRefused(address, peer, workerId, authorization is null ? "no enrollment token" : "malformed enrollment token");
             throw Unauthenticated();
         }
 
@@ -74,7 +110,7 @@ public sealed partial class WorkerAuthenticator
         var enrollment = _store.FindEnrollment(id);
         if (enrollment is null || !SecretToken.HashesMatch(enrollment.SecretHash, hash))
         {
-            LogRefused(peer, workerId, "unknown enrollment token");
+            LogRefused(address, peer, workerId, "unknown enrollment token");
             throw Unauthenticated();
         }
 
@@ -84,19 +120,20 @@ public sealed partial class WorkerAuthenticator
                 : enrollment.RevokedAt is not null ? "revoked enrollment token"
                 : enrollment.UsedAt is not null ? "enrollment token already used"
                 : "expired enrollment token";
-            LogRefused(peer, workerId, reason);
+            LogRefused(address, peer, workerId, reason);
             throw PermissionDenied();
         }
 
         if (!_store.TryMarkEnrollmentUsed(id, now))
         {
-            LogRefused(peer, workerId, "enrollment token already used");
+            LogRefused(address, peer, workerId, "enrollment token already used");
             throw PermissionDenied();
         }
 
         var issued = SecretToken.Create(SecretToken.CredentialKind);
         string runId = _currentRunId();
         _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null));
+        _throttle.Issued(issued.Id, issued.SecretHash);
         LogEnrolled(workerId, runId, peer);
         return issued;
     }
@@ -104,6 +141,24 @@ public sealed partial class WorkerAuthenticator
     internal static RpcException Unauthenticated() => new(StatusCode.Unauthenticated, UnauthenticatedDetail);
 
     internal static RpcException PermissionDenied() => new(StatusCode.PermissionDenied, PermissionDeniedDetail);
+
+    internal static RpcException Throttled() => new(StatusCode.ResourceExhausted, ThrottledDetail);
+
+    /// <summary>The address part of a gRPC peer (<c>ipv4:10.0.0.5:41234</c>, <c>ipv6:[::1]:41234</c>): the key of per-address state.</summary>
+    internal static string AddressOf(string peer)
+    {
+        int scheme = peer.IndexOf(':', StringComparison.Ordinal);
+        int port = peer.LastIndexOf(':');
+        return scheme >= 0 && port > scheme ? peer[(scheme + 1)..port].Trim('[', ']') : peer;
+    }
+
+    private void LogRefused(string address, string peer, string workerId, string reason)
+    {
+        if (_refusals.Admit(address, reason))
+        {
+            LogRefused(peer, workerId, reason);
+        }
+    }
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Warning, Message = "Refused a call from {Peer} (worker {WorkerId}): {Reason}")]
     private partial void LogRefused(string peer, string workerId, string reason);

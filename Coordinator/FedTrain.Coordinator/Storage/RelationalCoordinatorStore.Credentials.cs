@@ -34,7 +34,7 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
         });
     }
 
-    public EnrollmentRecord? FindEnrollment(string tokenId) => Use(connection =>
+    public EnrollmentRecord? FindEnrollment(string tokenId) => UseForLookup(connection =>
     {
         using var command = Command(connection, null, EnrollmentColumns + " WHERE token_id = @id;");
         DbParameters.Add(command, "@id", tokenId);
@@ -69,7 +69,7 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
         });
     }
 
-    public CredentialRecord? FindCredential(string credentialId) => Use(connection =>
+    public CredentialRecord? FindCredential(string credentialId) => UseForLookup(connection =>
     {
         using var command = Command(connection, null, CredentialColumns + " WHERE credential_id = @id;");
         DbParameters.Add(command, "@id", credentialId);

@@ -179,6 +179,12 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
     /// <summary>Runs <paramref name="action"/> on an open connection, serialised as the provider needs.</summary>
     protected abstract T Use<T>(Func<DbConnection, T> action);
 
+    /// <summary>
+    /// Runs a read-only <paramref name="action"/> that must not wait behind writes: the credential lookups of every
+    /// incoming call, while a round commit may hold the write path across its fsync. By default the same as <see cref="Use{T}"/>.
+    /// </summary>
+    protected virtual T UseForLookup<T>(Func<DbConnection, T> action) => Use(action);
+
     /// <summary>Whether <paramref name="exception"/> reports a duplicate primary key.</summary>
     protected abstract bool IsUniqueViolation(DbException exception);
 

@@ -4,14 +4,20 @@ using Microsoft.Data.Sqlite;
 
 namespace FedTrain.Coordinator.Storage;
 
-/// <summary>The embedded store: one SQLite file in the run directory, in WAL mode with synchronous commits.</summary>
+/// <summary>
+/// The embedded store: one SQLite file in the run directory, in WAL mode with synchronous commits. Writes and most
+/// reads share one connection under one lock; credential lookups use a second, read-only connection with its own
+/// lock, so authenticating a call never waits for a commit's fsync (WAL readers do not block on the writer).
+/// </summary>
 public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
 {
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteConstraintPrimaryKey = 1555;
 
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _lookupConnection;
     private readonly Lock _lock = new();
+    private readonly Lock _lookupLock = new();
 
     public SqliteCoordinatorStore(string databasePath)
     {
@@ -30,6 +36,22 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
         SchemaVersion = SchemaMigrator.Migrate(_connection, migrations, null, DateTimeOffset.UtcNow);
         // Kept in step so that an older coordinator, which reads only user_version, refuses this database.
         Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {SchemaVersion};"));
+        _lookupConnection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        _lookupConnection.Open();
+    }
+
+    protected override T UseForLookup<T>(Func<DbConnection, T> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_lookupLock)
+        {
+            return action(_lookupConnection);
+        }
     }
 
     protected override T Use<T>(Func<DbConnection, T> action)
@@ -54,6 +76,8 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
             {
                 _connection.Dispose();
             }
+
+            _lookupConnection.Dispose();
         }
     }
 

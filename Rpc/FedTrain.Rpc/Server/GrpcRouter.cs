@@ -14,7 +14,7 @@ namespace FedTrain.Rpc;
 /// </summary>
 public sealed class GrpcRouter
 {
-    private readonly ConcurrentDictionary<string, Func<ServerCall, Task>> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Func<ServerCall, Task> Body, MethodType Type, CallLimits? Limits)> _handlers = new(StringComparer.Ordinal);
     private readonly GrpcServerOptions _options;
     private readonly ILogger<GrpcRouter> _logger;
     private CancellationToken? _stopping;
@@ -28,7 +28,7 @@ public sealed class GrpcRouter
         _logger = logger;
     }
 
-    public void MapUnary<TReq, TResp>(Method<TReq, TResp> method, Func<TReq, ServerCallContext, Task<TResp>> handler)
+    public void MapUnary<TReq, TResp>(Method<TReq, TResp> method, Func<TReq, ServerCallContext, Task<TResp>> handler, CallLimits? limits = null)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -38,11 +38,11 @@ public sealed class GrpcRouter
             var request = await call.ReadSingleAsync(method.RequestParser);
             var response = await handler(request, call.Context);
             await call.WriteMessageAsync(NotNull(response, method), flush: false, call.Context.CancellationToken);
-        });
+        }, limits);
     }
 
     public void MapServerStreaming<TReq, TResp>(
-        Method<TReq, TResp> method, Func<TReq, IServerStreamWriter<TResp>, ServerCallContext, Task> handler)
+        Method<TReq, TResp> method, Func<TReq, IServerStreamWriter<TResp>, ServerCallContext, Task> handler, CallLimits? limits = null)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -51,11 +51,11 @@ public sealed class GrpcRouter
         {
             var request = await call.ReadSingleAsync(method.RequestParser);
             await handler(request, new ServerStreamWriter<TResp>(call), call.Context);
-        });
+        }, limits);
     }
 
     public void MapClientStreaming<TReq, TResp>(
-        Method<TReq, TResp> method, Func<IAsyncEnumerable<TReq>, ServerCallContext, Task<TResp>> handler)
+        Method<TReq, TResp> method, Func<IAsyncEnumerable<TReq>, ServerCallContext, Task<TResp>> handler, CallLimits? limits = null)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -64,7 +64,7 @@ public sealed class GrpcRouter
         {
             var response = await handler(call.ReadAllAsync(method.RequestParser), call.Context);
             await call.WriteMessageAsync(NotNull(response, method), flush: false, call.Context.CancellationToken);
-        });
+        }, limits);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public sealed class GrpcRouter
     /// A handler that finds a message unparsable should throw <see cref="RpcException"/> with INTERNAL, as typed handlers' parsing does.
     /// </summary>
     public void MapClientStreamingPayloads<TReq, TResp>(
-        Method<TReq, TResp> method, Func<RequestPayloadReader, ServerCallContext, Task<TResp>> handler)
+        Method<TReq, TResp> method, Func<RequestPayloadReader, ServerCallContext, Task<TResp>> handler, CallLimits? limits = null)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -82,11 +82,11 @@ public sealed class GrpcRouter
         {
             var response = await handler(call.TakePayloadReader(), call.Context);
             await call.WriteMessageAsync(NotNull(response, method), flush: false, call.Context.CancellationToken);
-        });
+        }, limits);
     }
 
     public void MapDuplexStreaming<TReq, TResp>(
-        Method<TReq, TResp> method, Func<IAsyncEnumerable<TReq>, IServerStreamWriter<TResp>, ServerCallContext, Task> handler)
+        Method<TReq, TResp> method, Func<IAsyncEnumerable<TReq>, IServerStreamWriter<TResp>, ServerCallContext, Task> handler, CallLimits? limits = null)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -95,7 +95,7 @@ public sealed class GrpcRouter
         {
             await call.SendHeadersAsync();
             await handler(call.ReadAllAsync(method.RequestParser), new ServerStreamWriter<TResp>(call), call.Context);
-        });
+        }, limits);
     }
 
     /// <summary>Terminal middleware: answers every request it is given as a gRPC call.</summary>
@@ -125,21 +125,21 @@ public sealed class GrpcRouter
         }
 
         var path = request.Path.Value ?? string.Empty;
-        if (!_handlers.TryGetValue(path, out var body))
+        if (!_handlers.TryGetValue(path, out var registration))
         {
             ServerLog.MethodNotFound(_logger, path);
             ServerCall.WriteTrailersOnly(response, StatusCode.Unimplemented, $"Method not found: {path}");
             return;
         }
 
-        var call = new ServerCall(context, path, _options, _logger, GetStoppingToken(context));
+        var call = new ServerCall(context, path, registration.Type, registration.Limits, _options, _logger, GetStoppingToken(context));
         await using (call)
         {
-            await call.RunAsync(body);
+            await call.RunAsync(registration.Body);
         }
     }
 
-    private void Add<TReq, TResp>(Method<TReq, TResp> method, MethodType expected, Func<ServerCall, Task> body)
+    private void Add<TReq, TResp>(Method<TReq, TResp> method, MethodType expected, Func<ServerCall, Task> body, CallLimits? limits)
         where TReq : class, IMessage<TReq>
         where TResp : class, IMessage<TResp>
     {
@@ -149,7 +149,8 @@ public sealed class GrpcRouter
             throw new ArgumentException($"{method.FullName} is a {method.Type} method, not {expected}.", nameof(method));
         }
 
-        if (!_handlers.TryAdd(method.FullName, body))
+        limits?.Validate(method.FullName);
+        if (!_handlers.TryAdd(method.FullName, (body, expected, limits)))
         {
             throw new InvalidOperationException($"{method.FullName} is already mapped.");
         }

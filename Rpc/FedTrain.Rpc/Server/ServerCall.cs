@@ -19,6 +19,7 @@ internal sealed class ServerCall : IAsyncDisposable
     private readonly CancellationToken _stopping;
     private readonly CancellationTokenSource _cts;
     private readonly TimeSpan? _timeout;
+    private readonly int _maxRequestMessageSize;
 
     // Serializes message writes with the final status: a deadline may complete the call while a handler writes.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -32,15 +33,25 @@ internal sealed class ServerCall : IAsyncDisposable
     private bool _requestStreamTaken;
     private volatile bool _deadlineExceeded;
 
-    public ServerCall(HttpContext http, string method, GrpcServerOptions options, ILogger logger, CancellationToken stopping)
+    public ServerCall(
+        HttpContext http, string method, MethodType type, CallLimits? limits, GrpcServerOptions options, ILogger logger, CancellationToken stopping)
     {
         _http = http;
         _options = options;
         _logger = logger;
         _stopping = stopping;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        _maxRequestMessageSize = limits?.MaxRequestMessageSize ?? options.MaxReceiveMessageSize;
 
         DateTime? deadline = null;
+        // The server's own bound applies whatever the client asks: a caller that sends no grpc-timeout (or a huge
+        // one) cannot hold a unary call open for ever.
+        var serverBound = limits?.MaxDuration ?? (type == MethodType.Unary ? options.MaxUnaryCallDuration : null);
+        if (serverBound is { } bound)
+        {
+            _timeout = bound;
+        }
+
         var timeoutHeader = http.Request.Headers[GrpcProtocol.TimeoutHeader].ToString();
         if (timeoutHeader.Length > 0)
         {
@@ -48,11 +59,15 @@ internal sealed class ServerCall : IAsyncDisposable
             {
                 ServerLog.InvalidTimeout(logger, timeoutHeader, method);
             }
-            else if (timeout <= GrpcTimeout.MaxTimerDelay)
+            else if (timeout <= GrpcTimeout.MaxTimerDelay && (_timeout is null || timeout < _timeout))
             {
                 _timeout = timeout;
-                deadline = options.TimeProvider.GetUtcNow().UtcDateTime + timeout;
             }
+        }
+
+        if (_timeout is { } effective)
+        {
+            deadline = options.TimeProvider.GetUtcNow().UtcDateTime + effective;
         }
 
         Context = new ServerCallContext(http, method, MetadataHeaders.FromRequest(http.Request.Headers), deadline, _cts.Token);
@@ -355,9 +370,11 @@ internal sealed class ServerCall : IAsyncDisposable
 
     private MessageReader Reader => _reader ??= new MessageReader(
         _http.Request.BodyReader,
-        _options.MaxReceiveMessageSize,
+        _maxRequestMessageSize,
         _http.Request.Headers[GrpcProtocol.EncodingHeader].ToString() is { Length: > 0 } encoding ? encoding : null,
-        _options.MaxReceiveStreamSize);
+        _options.MaxReceiveStreamSize,
+        _options.MaxDecompressionRatio,
+        _options.MinRequestDataRate is { } rate ? new MessagePacing(_options.TimeProvider, rate, _options.RequestDataGracePeriod) : null);
 
     private void TakeRequestStream()
     {

@@ -6,10 +6,14 @@ namespace FedTrain.Rpc;
 /// <summary>
 /// Inflates a compressed message. We never send compressed, but peers may (a grpcio server built with
 /// <c>compression=Gzip</c> compresses regardless of our accept-encoding). The inflated size is capped at the
-/// receive limit so a small bomb cannot exhaust memory.
+/// receive limit so a small bomb cannot exhaust memory, and optionally its ratio to the compressed size, so that a
+/// few kilobytes cannot make the receiver hold megabytes.
 /// </summary>
 internal static class MessageDecompressor
 {
+    /// <summary>Inflated size below which the ratio is not checked: small messages cost little whatever they compress to.</summary>
+    public const int RatioFloor = 64 * 1024;
+
     public static bool IsSupported(string encoding) =>
         encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("deflate", StringComparison.OrdinalIgnoreCase);
 
@@ -18,8 +22,10 @@ internal static class MessageDecompressor
     /// the caller returns it.
     /// </summary>
     /// <param name="encoding"><c>gzip</c> (RFC 1952) or <c>deflate</c> (zlib-wrapped, RFC 1950).</param>
-    public static byte[] Decompress(ReadOnlySequence<byte> compressed, string encoding, int maxSize, out int length)
+    /// <param name="maxRatio">Largest inflated-to-compressed ratio once past <see cref="RatioFloor"/>; null for none.</param>
+    public static byte[] Decompress(ReadOnlySequence<byte> compressed, string encoding, int maxSize, out int length, int? maxRatio = null)
     {
+        long ratioLimit = maxRatio is { } ratio ? Math.Max(RatioFloor, compressed.Length * ratio) : long.MaxValue;
         var input = ArrayPool<byte>.Shared.Rent((int)compressed.Length);
         var output = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(compressed.Length * 4, 4096, Math.Max(4096, maxSize)));
         length = 0;
@@ -57,6 +63,13 @@ internal static class MessageDecompressor
                 if (length > maxSize)
                 {
                     break;
+                }
+
+                if (length > ratioLimit)
+                {
+                    throw new RpcException(
+                        StatusCode.ResourceExhausted,
+                        $"Received message inflates more than {maxRatio} times its compressed size ({compressed.Length} bytes)");
                 }
             }
 

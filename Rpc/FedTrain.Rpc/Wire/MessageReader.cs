@@ -15,7 +15,15 @@ internal sealed class MessageReader
     private readonly int _maxMessageSize;
     private readonly string? _encoding;
     private readonly long? _maxStreamSize;
+    private readonly int? _maxDecompressionRatio;
+    private readonly MessagePacing? _pacing;
     private long _streamBytes;
+
+    // When the first bytes of a message that is not yet complete arrived (null between messages), how many are
+    // buffered and the length its prefix declares (0 until the prefix is complete).
+    private DateTimeOffset? _partialSince;
+    private long _partialReceived;
+    private long _partialLength;
 
     // A lent message: the pipe stays unadvanced past it (or its inflated copy stays rented) until the next read.
     private SequencePosition? _lentEnd;
@@ -23,11 +31,16 @@ internal sealed class MessageReader
 
     /// <param name="encoding">The sender's <c>grpc-encoding</c>; null or <c>identity</c> when it sent none.</param>
     /// <param name="maxStreamSize">Largest total of framed bytes over the whole stream; null for no limit.</param>
-    public MessageReader(PipeReader reader, int maxMessageSize, string? encoding, long? maxStreamSize = null)
+    /// <param name="maxDecompressionRatio">Largest inflated-to-compressed ratio past 64 KiB inflated; null for no limit.</param>
+    /// <param name="pacing">The minimum data rate of a message once it has started; null for none.</param>
+    public MessageReader(
+        PipeReader reader, int maxMessageSize, string? encoding, long? maxStreamSize = null, int? maxDecompressionRatio = null, MessagePacing? pacing = null)
     {
         _reader = reader;
         _maxMessageSize = maxMessageSize;
         _maxStreamSize = maxStreamSize;
+        _maxDecompressionRatio = maxDecompressionRatio;
+        _pacing = pacing;
         _encoding = encoding is null || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase) ? null : encoding;
     }
 
@@ -67,7 +80,7 @@ internal sealed class MessageReader
         Release();
         while (true)
         {
-            var result = await _reader.ReadAsync(cancellationToken);
+            var result = _partialSince is null ? await _reader.ReadAsync(cancellationToken) : await ReadPacedAsync(cancellationToken);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
             var examined = buffer.End;
@@ -76,6 +89,7 @@ internal sealed class MessageReader
             {
                 if (GrpcFrame.TryRead(ref buffer, _maxMessageSize, out var compressed, out var payload))
                 {
+                    _partialSince = null;
                     consumed = examined = buffer.Start;
                     _streamBytes += GrpcFrame.HeaderSize + payload.Length;
                     if (_streamBytes > _maxStreamSize)
@@ -112,6 +126,13 @@ internal sealed class MessageReader
                 {
                     throw new OperationCanceledException("The read was canceled.", cancellationToken);
                 }
+
+                if (_pacing is not null && !buffer.IsEmpty)
+                {
+                    _partialSince ??= _pacing.Time.GetUtcNow();
+                    _partialReceived = buffer.Length;
+                    _partialLength = DeclaredLength(buffer);
+                }
             }
             finally
             {
@@ -146,6 +167,42 @@ internal sealed class MessageReader
         return _reader.CompleteAsync();
     }
 
+    /// <summary>Waits for more of a started message, no longer than the minimum data rate allows.</summary>
+    private async ValueTask<ReadResult> ReadPacedAsync(CancellationToken cancellationToken)
+    {
+        var pacing = _pacing!;
+        long received = _partialReceived;
+        long length = _partialLength;
+        var remaining = pacing.DeadlineFor(_partialSince!.Value, length) - pacing.Time.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw pacing.TooSlow(received, length);
+        }
+
+        using var timeout = new CancellationTokenSource(remaining, pacing.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await _reader.ReadAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw pacing.TooSlow(received, length);
+        }
+    }
+
+    private static long DeclaredLength(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < GrpcFrame.HeaderSize)
+        {
+            return 0;
+        }
+
+        Span<byte> header = stackalloc byte[GrpcFrame.HeaderSize];
+        buffer.Slice(0, GrpcFrame.HeaderSize).CopyTo(header);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+    }
+
     private byte[] Inflate(ReadOnlySequence<byte> payload, out int length)
     {
         if (_encoding is null)
@@ -159,7 +216,7 @@ internal sealed class MessageReader
                 StatusCode.Unimplemented, $"Unsupported grpc-encoding '{_encoding}'; supported: {GrpcProtocol.AcceptEncodingValue}.");
         }
 
-        return MessageDecompressor.Decompress(payload, _encoding, _maxMessageSize, out length);
+        return MessageDecompressor.Decompress(payload, _encoding, _maxMessageSize, out length, _maxDecompressionRatio);
     }
 
     private static T ParseOrThrow<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload)

@@ -31,7 +31,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HealthService Health { get; }
 
-    public static async Task<TestServer> StartAsync(Action<GrpcServerOptions>? configure = null, bool withHttp1Endpoint = false)
+    public static async Task<TestServer> StartAsync(
+        Action<GrpcServerOptions>? configure = null, bool withHttp1Endpoint = false, HealthServiceOptions? healthOptions = null, Action<ListenOptions>? configureListen = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -43,6 +44,7 @@ internal sealed class TestServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2; // h2c needs an HTTP/2-only endpoint
+                configureListen?.Invoke(listen);
                 http2 = listen;
             });
             if (withHttp1Endpoint)
@@ -60,7 +62,7 @@ internal sealed class TestServer : IAsyncDisposable
         var router = new GrpcRouter(options, app.Services.GetRequiredService<ILogger<GrpcRouter>>());
         var echo = new EchoService();
         echo.Map(router);
-        var health = new HealthService();
+        var health = new HealthService(healthOptions ?? new HealthServiceOptions());
         health.Map(router);
         app.Run(router.HandleAsync);
         await app.StartAsync();
