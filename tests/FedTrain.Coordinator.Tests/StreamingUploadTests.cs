@@ -196,7 +196,9 @@ public sealed class StreamingUploadTests : IDisposable
             writer.Complete();
         }
 
-        round.State.AcceptUpload(client, client, spool, upload, examples, ex => throw ex);
+        // Waited for, as the service acknowledges an upload only once its journal record is durable: a test that closes
+        // the store straight after must not race the record's commit.
+        round.State.AcceptUpload(client, client, spool, upload, examples, ex => throw ex).GetAwaiter().GetResult();
     }
 
     private static float[] Finish(Round round)
