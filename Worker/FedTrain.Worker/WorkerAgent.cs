@@ -276,6 +276,7 @@ public sealed partial class WorkerAgent : IDisposable
             await ReportClientFailedAsync(assignment, client.ClientId, Diverged + figure, cancellationToken).ConfigureAwait(false);
             return false;
         }
+
         // Each client shuffles differently within a round, and each round differently.
         var clientConfig = config with { Seed = config.Seed ^ Core.Data.SplitMix64.SeedFrom(client.ClientId) };
         TrainResult training;

@@ -73,6 +73,10 @@ internal static class WorkerCommand
             options.StateDirectory = parse.GetValue(stateDir)
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "fedtrain", options.WorkerId);
             options.Validate();
+            // Before the data loads: a worker that would send its secret in clear text stops here, naming --insecure.
+            var securityOptions = security.Read(parse);
+            securityOptions.Validate();
+            securityOptions.RequireSafeTransport(options.Coordinator);
 
             using var loggerFactory = parse.GetValue(log) is { } logPath
                 ? LoggerFactory.Create(b => b.AddFedTrainDefaults().AddProvider(new Logging.FileLoggerProvider(logPath, LogLevel.Information)))
@@ -87,7 +91,7 @@ internal static class WorkerCommand
             var logger = loggerFactory.CreateLogger<WorkerAgent>();
             try
             {
-                using var connection = await WorkerConnection.CreateAsync(options, security.Read(parse), logger, cancellationToken);
+                using var connection = await WorkerConnection.CreateAsync(options, securityOptions, logger, cancellationToken);
                 using var agent = new WorkerAgent(options, localData, logger, connection.ChannelOptions);
                 // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
                 using var telemetry = TelemetryProviders.Start(

@@ -11,10 +11,14 @@ internal sealed class WorkerSecurityFlags
     private readonly Option<string?> _ca = new("--ca") { Description = "PEM CA certificate the coordinator's TLS certificate must chain to (https:// coordinators)." };
     private readonly Option<string?> _clientCert = new("--client-cert") { Description = "PEM client certificate for mTLS." };
     private readonly Option<string?> _clientKey = new("--client-key") { Description = "PEM private key of --client-cert." };
+    private readonly Option<bool> _insecure = new("--insecure")
+    {
+        Description = "Send the credential over plain http:// to a coordinator that is not on this host (anyone on the path can read it).",
+    };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _credentialFile, _enrollmentToken, _ca, _clientCert, _clientKey })
+        foreach (var option in new Option[] { _credentialFile, _enrollmentToken, _ca, _clientCert, _clientKey, _insecure })
         {
             command.Options.Add(option);
         }
@@ -27,5 +31,6 @@ internal sealed class WorkerSecurityFlags
         CaFile = parse.GetValue(_ca),
         ClientCertificateFile = parse.GetValue(_clientCert),
         ClientKeyFile = parse.GetValue(_clientKey),
+        Insecure = parse.GetValue(_insecure),
     };
 }

@@ -25,7 +25,8 @@ public sealed class WorkerConnection : IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(security);
         security.Validate();
-        var handler = WorkerTls.CreateHandler(security);
+        security.RequireSafeTransport(worker.Coordinator);
+        var handler = WorkerTls.CreateHandler(security, logger);
         try
         {
             string? credential;

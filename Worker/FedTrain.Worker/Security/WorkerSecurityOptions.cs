@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace FedTrain.Worker.Security;
 
 /// <summary>How a worker proves who it is and checks whom it talks to.</summary>
@@ -17,6 +19,36 @@ public sealed class WorkerSecurityOptions
 
     /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
     public string? ClientKeyFile { get; set; }
+
+    /// <summary>
+    /// Allows sending the credential (or enrollment token) over plain http:// to a coordinator that is not on this
+    /// host, where anyone on the network path can read and replay it. Off by default.
+    /// </summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>Whether the worker has a secret to present (a credential file or an enrollment token).</summary>
+    public bool HasSecret => CredentialFile is not null || EnrollmentTokenFile is not null;
+
+    /// <summary>
+    /// Refuses to put the worker's secret in clear text on a network: plain http:// is fine on loopback (the demo, a
+    /// sidecar), and elsewhere only with <see cref="Insecure"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">http:// to a non-loopback host with a secret to send and without --insecure.</exception>
+    public void RequireSafeTransport(Uri coordinator)
+    {
+        ArgumentNullException.ThrowIfNull(coordinator);
+        if (coordinator.Scheme == Uri.UriSchemeHttp && HasSecret && !Insecure && !IsLoopback(coordinator))
+        {
+            throw new ArgumentException(
+                $"Refusing to send this worker's credential in clear text: {coordinator} is plain http:// to a host that is not "
+                + "this machine, where anyone on the network path can read and replay it. Use https:// (with --ca for a private CA), "
+                + "or pass --insecure to send it anyway.",
+                nameof(coordinator));
+        }
+    }
+
+    private static bool IsLoopback(Uri address) =>
+        address.IsLoopback || (IPAddress.TryParse(address.IdnHost.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     public void Validate()
     {
