@@ -114,9 +114,14 @@ public sealed class CoordinatorHost : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http2;
                 security.ConfigureGrpcEndpoint(listen);
             });
-            kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, httpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                security.ConfigureHttpEndpoint(listen);
+            });
         });
         var app = builder.Build();
+        app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
         security.UseHttpAuthentication(app, httpPort);
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
