@@ -79,7 +79,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);
 
-        var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory);
+        var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
         var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(
