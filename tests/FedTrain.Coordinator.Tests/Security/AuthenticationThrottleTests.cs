@@ -95,6 +95,16 @@ public sealed class AuthenticationThrottleTests : IDisposable
     }
 
     [Fact]
+    public void Refusals_spread_over_very_many_addresses_are_counted_together_beyond_ten_thousand()
+    {
+        int loggedAtOnce = Enumerable.Range(0, 10_500).Count(i => _refusals.Admit($"10.{i / 65536}.{i / 256 % 256}.{i % 256}", "unknown credential"));
+        _refusals.Flush();
+
+        Assert.Equal(10_000, loggedAtOnce);
+        Assert.Contains(_log.Lines, l => l.Contains("Refused 500 more calls of other callers", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Idle_addresses_are_forgotten()
     {
         var authenticator = Create(new LimitOptions { IdleCallerSeconds = 60 });
