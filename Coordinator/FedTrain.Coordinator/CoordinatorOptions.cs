@@ -25,6 +25,12 @@ public sealed class CoordinatorOptions
     /// </summary>
     public string? Database { get; set; }
 
+    /// <summary>
+    /// For PostgreSQL: a file whose first line is the database password, so it need not appear in
+    /// <see cref="Database"/> (and on a command line). Without it Npgsql reads <c>PGPASSWORD</c>, then <c>PGPASSFILE</c>.
+    /// </summary>
+    public string? DatabasePasswordFile { get; set; }
+
     public int Rounds { get; set; } = 5;
 
     /// <summary>Registered workers needed before round 1 starts.</summary>
@@ -129,6 +135,10 @@ public sealed class CoordinatorOptions
         Require(QuarantineAfterFailures >= 0, nameof(QuarantineAfterFailures), "must be 0 (off) or positive");
         Require(QuarantineRounds > 0, nameof(QuarantineRounds), "must be positive");
         Require(Database is null || Database.Trim().Length > 0, nameof(Database), "must not be blank");
+        Require(
+            DatabasePasswordFile is null || (Database is not null && Storage.PostgresConnectionString.IsPostgres(Database)),
+            nameof(DatabasePasswordFile),
+            "is for a PostgreSQL database only");
         Require(HeartbeatInterval > TimeSpan.Zero, nameof(HeartbeatInterval), "must be positive");
         Require(WorkerTimeout > HeartbeatInterval, nameof(WorkerTimeout), "must exceed the heartbeat interval");
         Require(GrpcPort is >= 0 and <= 65535, nameof(GrpcPort), "must be a port number");

@@ -1,9 +1,13 @@
 // The operator token for the coordinator's HTTP API: taken from the URL fragment (#token=...) once, then kept in
-// localStorage so that the fragment can be removed from the address bar and history.
+// sessionStorage so that the fragment can be removed from the address bar and history. sessionStorage, not
+// localStorage: the token lives only as long as the tab, is not shared with other tabs, and is not left on disk
+// for whoever uses the browser profile next.
 
 const storageKey = "fedtrain.operatorToken";
 
 export function loadToken(): string | null {
+  // Earlier pages kept the token in localStorage; do not leave a copy there.
+  localStorage.removeItem(storageKey);
   const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
   const fromFragment = fragment.get("token");
   if (fromFragment) {
@@ -11,13 +15,13 @@ export function loadToken(): string | null {
     history.replaceState(null, "", window.location.pathname + window.location.search);
     return fromFragment;
   }
-  return localStorage.getItem(storageKey);
+  return sessionStorage.getItem(storageKey);
 }
 
 export function saveToken(token: string): void {
-  localStorage.setItem(storageKey, token);
+  sessionStorage.setItem(storageKey, token);
 }
 
 export function forgetToken(): void {
-  localStorage.removeItem(storageKey);
+  sessionStorage.removeItem(storageKey);
 }

@@ -23,6 +23,7 @@ internal sealed class CoordinatorConfigFile
     public int? HttpPort { get; set; }
     public string? RunDir { get; set; }
     public string? Database { get; set; }
+    public string? DatabasePasswordFile { get; set; }
     public int? QuarantineAfterFailures { get; set; }
     public int? QuarantineRounds { get; set; }
     public int? Rounds { get; set; }
@@ -69,6 +70,7 @@ internal sealed class CoordinatorConfigFile
         options.HttpPort = HttpPort ?? options.HttpPort;
         options.RunDirectory = RunDir ?? options.RunDirectory;
         options.Database = Database ?? options.Database;
+        options.DatabasePasswordFile = DatabasePasswordFile ?? options.DatabasePasswordFile;
         options.QuarantineAfterFailures = QuarantineAfterFailures ?? options.QuarantineAfterFailures;
         options.QuarantineRounds = QuarantineRounds ?? options.QuarantineRounds;
         options.Rounds = Rounds ?? options.Rounds;

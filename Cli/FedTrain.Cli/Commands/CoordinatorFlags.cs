@@ -13,7 +13,8 @@ internal sealed class CoordinatorFlags
     private readonly Option<int?> _minFitClients = new("--min-fit-clients") { Description = "Fewest clients a round selects." };
     private readonly Option<double?> _quorum = new("--quorum") { Description = "Fraction of selected clients whose updates a round needs at its deadline." };
     private readonly Option<double?> _roundTimeout = new("--round-timeout") { Description = "Seconds a round waits for updates." };
-    private readonly Option<string?> _database = new("--database") { Description = "Coordinator database: a SQLite file (default: coordinator.db in the run folder), postgres://USER:PASSWORD@HOST:PORT/DB or Host=...;Database=...." };
+    private readonly Option<string?> _database = new("--database") { Description = "Coordinator database: a SQLite file (default: coordinator.db in the run folder), postgres://USER@HOST:PORT/DB or Host=...;Database=... (no password here: see --database-password-file)." };
+    private readonly Option<string?> _databasePasswordFile = new("--database-password-file") { Description = "File whose first line is the PostgreSQL password (else PGPASSWORD, then PGPASSFILE)." };
     private readonly Option<int?> _testLimit = new("--test-limit") { Description = "Evaluate on the first N test images only." };
     private readonly Option<string?> _testData = new("--test-data") { Description = "Folder of the test set: IDX files, or text files for --model lm." };
     private readonly Option<ulong?> _seed = new("--seed") { Description = "Seed for initialisation, selection and partitioning." };
@@ -36,7 +37,7 @@ internal sealed class CoordinatorFlags
     {
         foreach (var option in new Option[]
         {
-            _rounds, _database, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
+            _rounds, _database, _databasePasswordFile, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
             _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta, _population, _allowLargeDelta,
             _evaluationSamplingRate, _evaluationNoise, _updateCompression,
         })
@@ -95,7 +96,8 @@ internal sealed class CoordinatorFlags
     public void Apply(ParseResult parse, CoordinatorOptions options)
     {
         options.Rounds = parse.GetValue(_rounds) ?? options.Rounds;
-        options.Database = parse.GetValue(_database) ?? options.Database;
+        options.Database = DatabaseFlag.Refusing(parse.GetValue(_database)) ?? options.Database;
+        options.DatabasePasswordFile = parse.GetValue(_databasePasswordFile) ?? options.DatabasePasswordFile;
         options.FractionFit = parse.GetValue(_fractionFit) ?? options.FractionFit;
         options.MinFitClients = parse.GetValue(_minFitClients) ?? options.MinFitClients;
         options.FractionEvaluate = parse.GetValue(_fractionEvaluate) ?? options.FractionEvaluate;

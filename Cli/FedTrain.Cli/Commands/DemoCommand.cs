@@ -69,8 +69,8 @@ internal static class DemoCommand
 
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
-            RefuseFinishedRun(options.RunDirectory, options.Database);
-            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
+            RefuseFinishedRun(options.RunDirectory, options.Database, options.DatabasePasswordFile);
+            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, options.DatabasePasswordFile, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Directory.CreateDirectory(logDirectory);
@@ -204,14 +204,14 @@ internal static class DemoCommand
     }
 
     /// <summary>An interrupted run in DIR resumes; a finished one is never overwritten.</summary>
-    private static void RefuseFinishedRun(string runDirectory, string? configured)
+    private static void RefuseFinishedRun(string runDirectory, string? configured, string? passwordFile)
     {
         if (configured is null && !File.Exists(Path.Combine(runDirectory, CoordinatorStoreFactory.DefaultFileName)))
         {
             return;
         }
 
-        using var store = CoordinatorStoreFactory.Open(configured, runDirectory);
+        using var store = CoordinatorStoreFactory.Open(configured, runDirectory, passwordFile);
         if (store.LoadRun() is { Status: not "running" } run)
         {
             throw new ArgumentException(

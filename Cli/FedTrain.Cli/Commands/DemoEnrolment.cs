@@ -11,12 +11,12 @@ namespace FedTrain.Cli.Commands;
 internal static class DemoEnrolment
 {
     /// <summary>The security flags of each worker, by worker id.</summary>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, IEnumerable<string> workerIds)
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, string? passwordFile, IEnumerable<string> workerIds)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Directory.CreateDirectory(secrets);
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        using var store = CoordinatorStoreFactory.Open(database, runDirectory);
+        using var store = CoordinatorStoreFactory.Open(database, runDirectory, passwordFile);
         var credentials = (ICredentialStore)store;
         foreach (string id in workerIds)
         {

@@ -79,7 +79,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var initial = new float[trainer.ParameterCount];
         trainer.GetParameters(initial);
 
-        var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory);
+        var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
         var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(
@@ -119,9 +119,14 @@ public sealed class CoordinatorHost : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http2;
                 security.ConfigureGrpcEndpoint(listen);
             });
-            kestrel.Listen(address, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, httpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                security.ConfigureHttpEndpoint(listen);
+            });
         });
         var app = builder.Build();
+        app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
         security.UseHttpAuthentication(app, httpPort);
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync, options.Privacy is null)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));

@@ -63,7 +63,7 @@ internal sealed class AuthenticationThrottle
         }
 
         var state = _addresses.GetOrAdd(address, _ => new AddressState(new TokenBucket(_options.FailedAuthBurst, _options.FailedAuthPerSecond, _time)));
-        state.LastUsed = now;
+        state.Touch(now);
         if (!state.Bucket.TryTake())
         {
             reason = ThrottledReason;
@@ -128,8 +128,13 @@ internal sealed class AuthenticationThrottle
 
     private sealed class AddressState(TokenBucket bucket)
     {
+        // Ticks, so that concurrent calls from one address update it atomically.
+        private long _lastUsedTicks;
+
         public TokenBucket Bucket { get; } = bucket;
 
-        public DateTimeOffset LastUsed { get; set; }
+        public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
+
+        public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastUsedTicks, now.UtcTicks);
     }
 }

@@ -54,6 +54,11 @@ public sealed partial class CoordinatorSecurity : IDisposable
                 security, new CoordinatorCallGate(null, null, limiter, refusals, loggerFactory.CreateLogger<CoordinatorCallGate>()), null, null, null, loggerFactory, refusals);
         }
 
+        if (!security.Tls.Enabled && !IsLoopback(options.BindAddress))
+        {
+            LogTokensInClear(loggerFactory.CreateLogger<CoordinatorSecurity>(), options.BindAddress);
+        }
+
         var credentials = store as ICredentialStore
             ?? throw new InvalidOperationException($"The coordinator store {store.GetType().Name} keeps no credentials; authentication needs one that does.");
         var runs = new RunIdentity(store, orchestrator);
@@ -109,6 +114,9 @@ public sealed partial class CoordinatorSecurity : IDisposable
     /// <summary>Maps the enrolment service (only when authentication is on).</summary>
     public void Map(GrpcRouter router) => _enrollment?.Map(router);
 
+    /// <summary>TLS on the HTTP endpoint when TLS is configured (see <see cref="KestrelTls.ApplyToHttp"/>).</summary>
+    public void ConfigureHttpEndpoint(ListenOptions listen) => KestrelTls.ApplyToHttp(listen, _options.Tls);
+
     /// <summary>TLS (and mTLS) on the gRPC endpoint when configured, and the cap on connections per remote address.</summary>
     public void ConfigureGrpcEndpoint(ListenOptions listen)
     {
@@ -129,6 +137,12 @@ public sealed partial class CoordinatorSecurity : IDisposable
         var middleware = new OperatorAuthMiddleware(_operatorTokenHash, _options.Auth.MetricsRequireToken, _loggerFactory.CreateLogger<OperatorAuthMiddleware>());
         app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => middleware.InvokeAsync(context, next)));
     }
+
+    private static bool IsLoopback(string bindAddress) =>
+        System.Net.IPAddress.TryParse(bindAddress, out var address) && System.Net.IPAddress.IsLoopback(address);
+
+    [LoggerMessage(EventId = 631, Level = LogLevel.Warning, Message = "TLS is off and the coordinator binds {Bind}, not loopback: worker credentials, enrollment tokens and the operator token travel IN CLEAR over the network. Give --tls-cert and --tls-key (the HTTP port then serves TLS too).")]
+    private static partial void LogTokensInClear(ILogger logger, string bind);
 
     [LoggerMessage(EventId = 630, Level = LogLevel.Warning, Message = "AUTHENTICATION IS OFF (--insecure-no-auth): any caller can act as any worker and read the HTTP API. Use this only on a trusted, isolated network.")]
     private static partial void LogAuthenticationOff(ILogger logger);

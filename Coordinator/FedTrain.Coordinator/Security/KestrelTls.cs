@@ -34,6 +34,25 @@ public static class KestrelTls
         });
     }
 
+    /// <summary>
+    /// TLS on the HTTP port when TLS is configured: its own certificate if given, else the gRPC port's. No client
+    /// certificate is asked for: operators authenticate with the operator token, which TLS now keeps from the wire.
+    /// </summary>
+    public static void ApplyToHttp(ListenOptions listen, TlsOptions tls)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(tls);
+        if (!tls.Enabled)
+        {
+            return;
+        }
+
+        var certificate = tls.HttpCertificateFile is { } own
+            ? X509Certificate2.CreateFromPemFile(own, tls.HttpKeyFile)
+            : X509Certificate2.CreateFromPemFile(tls.CertificateFile!, tls.KeyFile);
+        listen.UseHttps(https => https.ServerCertificate = certificate);
+    }
+
     /// <summary>Whether <paramref name="certificate"/> is a client certificate issued under <paramref name="ca"/> (and only it: the system store is not trusted).</summary>
     public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2 ca)
     {

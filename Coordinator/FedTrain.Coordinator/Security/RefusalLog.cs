@@ -13,6 +13,11 @@ public sealed partial class RefusalLog : IDisposable
     // Distinct reasons kept per address and interval; the reasons are a fixed, short list, so this is never reached honestly.
     private const int MaxReasons = 8;
 
+    // Callers tracked in one interval; beyond it (an attacker spread over many addresses) refusals of new callers are
+    // counted together under one name, so the table and the log stay bounded.
+    private const int MaxCallers = 10_000;
+    private const string OtherCallers = "other callers";
+
     private readonly ILogger _logger;
     private readonly TimeSpan _interval;
     private readonly Lock _lock = new();
@@ -38,6 +43,17 @@ public sealed partial class RefusalLog : IDisposable
                     counts[reason] = counts.GetValueOrDefault(reason) + 1;
                 }
 
+                return false;
+            }
+
+            if (_open.Count >= MaxCallers)
+            {
+                if (!_open.TryGetValue(OtherCallers, out var others))
+                {
+                    _open[OtherCallers] = others = new Dictionary<string, int>(StringComparer.Ordinal);
+                }
+
+                others[reason] = others.GetValueOrDefault(reason) + 1;
                 return false;
             }
 

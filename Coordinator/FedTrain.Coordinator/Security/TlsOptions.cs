@@ -1,6 +1,10 @@
 namespace FedTrain.Coordinator.Security;
 
-/// <summary>TLS on the gRPC port (HTTP/2 negotiated by ALPN), optionally requiring client certificates (mTLS).</summary>
+/// <summary>
+/// TLS on the gRPC port (HTTP/2 negotiated by ALPN), optionally requiring client certificates (mTLS), and then on
+/// the HTTP port too (page, API, /metrics: the operator token must not travel in clear), with the same certificate
+/// unless the HTTP port is given its own.
+/// </summary>
 public sealed class TlsOptions
 {
     /// <summary>PEM certificate (chain) of the server; null serves plaintext h2c.</summary>
@@ -11,6 +15,12 @@ public sealed class TlsOptions
 
     /// <summary>PEM CA certificate that client certificates must chain to; setting it turns mTLS on.</summary>
     public string? ClientCaFile { get; set; }
+
+    /// <summary>PEM certificate of the HTTP port when it is not <see cref="CertificateFile"/>; only with TLS on.</summary>
+    public string? HttpCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="HttpCertificateFile"/>.</summary>
+    public string? HttpKeyFile { get; set; }
 
     public bool Enabled => CertificateFile is not null;
 
@@ -28,7 +38,21 @@ public sealed class TlsOptions
             throw new ArgumentException("Option Security.Tls.ClientCaFile (mTLS) needs a server certificate (CertificateFile, KeyFile).", nameof(ClientCaFile));
         }
 
-        foreach (var (name, path) in new[] { (nameof(CertificateFile), CertificateFile), (nameof(KeyFile), KeyFile), (nameof(ClientCaFile), ClientCaFile) })
+        if ((HttpCertificateFile is null) != (HttpKeyFile is null))
+        {
+            throw new ArgumentException("Options Security.Tls.HttpCertificateFile and HttpKeyFile must be set together.", nameof(HttpCertificateFile));
+        }
+
+        if (HttpCertificateFile is not null && CertificateFile is null)
+        {
+            throw new ArgumentException("Option Security.Tls.HttpCertificateFile needs TLS on (CertificateFile, KeyFile): the HTTP port serves TLS only with the gRPC port.", nameof(HttpCertificateFile));
+        }
+
+        foreach (var (name, path) in new[]
+        {
+            (nameof(CertificateFile), CertificateFile), (nameof(KeyFile), KeyFile), (nameof(ClientCaFile), ClientCaFile),
+            (nameof(HttpCertificateFile), HttpCertificateFile), (nameof(HttpKeyFile), HttpKeyFile),
+        })
         {
             if (path is not null && !File.Exists(path))
             {

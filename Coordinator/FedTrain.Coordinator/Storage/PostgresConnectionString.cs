@@ -14,6 +14,38 @@ public static class PostgresConnectionString
             || database.StartsWith("Host=", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Whether a PostgreSQL <paramref name="database"/> carries a password (which a command line would show to every local user).</summary>
+    public static bool HasPassword(string database) =>
+        IsPostgres(database) && !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(Parse(database)).Password);
+
+    /// <summary>
+    /// The connection string of <paramref name="database"/> with the password read from <paramref name="passwordFile"/>
+    /// (its first line). Without a password file, Npgsql falls back to <c>PGPASSWORD</c>, then the <c>PGPASSFILE</c> file.
+    /// </summary>
+    /// <exception cref="ArgumentException">The database is not PostgreSQL, or the file is missing or empty.</exception>
+    public static string WithPasswordFile(string database, string passwordFile)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(passwordFile);
+        if (!IsPostgres(database))
+        {
+            throw new ArgumentException("A database password file is for a PostgreSQL database (postgres://... or Host=...).", nameof(passwordFile));
+        }
+
+        if (!File.Exists(passwordFile))
+        {
+            throw new ArgumentException($"The database password file '{passwordFile}' does not exist.", nameof(passwordFile));
+        }
+
+        string password = File.ReadLines(passwordFile).FirstOrDefault()?.TrimEnd('\r') ?? string.Empty;
+        if (password.Length == 0)
+        {
+            throw new ArgumentException($"The database password file '{passwordFile}' is empty.", nameof(passwordFile));
+        }
+
+        return new NpgsqlConnectionStringBuilder(Parse(database)) { Password = password }.ConnectionString;
+    }
+
     /// <summary>
     /// Accepts <c>postgres://user:password@host:port/database?key=value</c> (query keys are Npgsql keywords, e.g.
     /// <c>sslmode=require</c>) or the keyword form <c>Host=...;Database=...</c>, which passes through.

@@ -34,6 +34,34 @@ public sealed class PostgresConnectionStringTests
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("postgres://fed:secret@db.example/fed", true)]
+    [InlineData("Host=db.example;Database=fed;Password=secret", true)]
+    [InlineData("postgres://fed@db.example/fed", false)]
+    [InlineData("Host=db.example;Database=fed;Username=fed", false)]
+    [InlineData("coordinator.db", false)]
+    public void A_password_in_the_database_option_is_recognised(string database, bool hasPassword) =>
+        Assert.Equal(hasPassword, PostgresConnectionString.HasPassword(database));
+
+    [Fact]
+    public void The_password_comes_from_the_first_line_of_a_password_file()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"pgpass-{Guid.NewGuid():N}");
+        File.WriteAllText(file, "s3cret;with=chars\nignored second line\n");
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString.WithPasswordFile("postgres://fed@db.example/federation", file));
+
+            Assert.Equal(("db.example", "federation", "fed", "s3cret;with=chars"), (builder.Host, builder.Database, builder.Username, builder.Password));
+            Assert.Contains("does not exist", Assert.Throws<ArgumentException>(() => PostgresConnectionString.WithPasswordFile("postgres://fed@db.example/federation", file + ".missing")).Message, StringComparison.Ordinal);
+            Assert.Contains("PostgreSQL", Assert.Throws<ArgumentException>(() => PostgresConnectionString.WithPasswordFile("coordinator.db", file)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public void Sqlite_is_the_default_in_the_run_directory()
     {

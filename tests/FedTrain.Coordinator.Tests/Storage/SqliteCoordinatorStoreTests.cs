@@ -12,6 +12,36 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
     protected override ICoordinatorStore Open() => new SqliteCoordinatorStore(_path);
 
     [BackendFact]
+    public async Task A_credential_lookup_does_not_wait_behind_a_write_that_holds_the_store()
+    {
+        using var store = (SqliteCoordinatorStore)Open();
+        var issued = FedTrain.Coordinator.Security.SecretToken.Create(FedTrain.Coordinator.Security.SecretToken.CredentialKind);
+        store.AddCredential(new FedTrain.Coordinator.Security.CredentialRecord(issued.Id, "worker-1", "run-1", issued.SecretHash, DateTimeOffset.UtcNow, null));
+        using var blocker = new SqliteConnection($"Data Source={_path};Pooling=False");
+        blocker.Open();
+        using (var begin = blocker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;"; // another writer holds the database, as a commit waiting on fsync would
+            begin.ExecuteNonQuery();
+        }
+
+        // This write now waits inside the store, holding its write path, until the blocker lets go.
+        var write = Task.Run(() => store.AddEnrollment(new FedTrain.Coordinator.Security.EnrollmentRecord("e-1", "worker-2", [1, 2, 3], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), null, null)));
+        var lookup = Task.Run(() => store.FindCredential(issued.Id));
+        var found = await lookup.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.False(write.IsCompleted, "the write did not wait for the blocker, so the test proved nothing");
+        Assert.Equal("worker-1", found!.WorkerId);
+        using (var commit = blocker.CreateCommand())
+        {
+            commit.CommandText = "COMMIT;";
+            commit.ExecuteNonQuery();
+        }
+
+        await write.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [BackendFact]
     public void A_version_1_database_is_adopted_and_migrated_keeping_its_rounds()
     {
         using (var legacy = new SqliteConnection($"Data Source={_path};Pooling=False"))

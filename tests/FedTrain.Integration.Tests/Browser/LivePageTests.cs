@@ -26,7 +26,14 @@ public sealed partial class LivePageTests
           workers: [...document.querySelectorAll('#workers-body tr')].map(r => r.dataset.workerId),
           workerStates: [...document.querySelectorAll('#workers-body tr')].map(r => r.dataset.state),
           hash: location.hash,
-          storedToken: localStorage.getItem('fedtrain.operatorToken') ?? ''
+          storedToken: sessionStorage.getItem('fedtrain.operatorToken') ?? '',
+          tokenOnDisk: localStorage.getItem('fedtrain.operatorToken') ?? '',
+          // Counts Content-Security-Policy violations from the first read on (the charts redraw every poll).
+          cspViolations: (window.fedtrainCsp ??= (() => {
+            const seen = { count: 0 };
+            document.addEventListener('securitypolicyviolation', () => seen.count++);
+            return seen;
+          })()).count
         })
         """;
 
@@ -77,9 +84,10 @@ public sealed partial class LivePageTests
         Assert.Equal(["worker-1", "worker-2"], view.Workers);
         Assert.All(view.WorkerStates, s => Assert.Contains(s, new[] { "training", "evaluating", "idle" }));
         Assert.Contains(view.Status, new[] { "running", "finished" });
-        // The token left the address bar (and history) for local storage.
+        // The token left the address bar (and history) for the tab's session storage, never local storage.
         Assert.Equal(string.Empty, view.Hash);
         Assert.Equal(operatorToken, view.StoredToken);
+        Assert.Equal(string.Empty, view.TokenOnDisk);
         Assert.True(screenshot.Length > 10_000 && screenshot.AsSpan(1, 3).SequenceEqual("PNG"u8), "not a PNG of a drawn page");
 
         // The page never shows more rounds than the coordinator committed.
@@ -103,6 +111,8 @@ public sealed partial class LivePageTests
         }
         while (view.Status != "unreachable");
         Assert.True(view.Accuracy >= 2, "the curves were cleared when the coordinator went away");
+        // The page ran under the coordinator's Content-Security-Policy without breaking any of it.
+        Assert.Equal(0, view.CspViolations);
     }
 
     private static async Task<PageView> ReadAsync(HeadlessChromium chromium)
@@ -126,5 +136,5 @@ public sealed partial class LivePageTests
 
     private sealed record PageView(
         int Rounds, string Status, int Accuracy, int Loss, int Epsilon, string EpsilonState, int Fairness, int Canvases,
-        string[] Workers, string[] WorkerStates, string Hash, string StoredToken);
+        string[] Workers, string[] WorkerStates, string Hash, string StoredToken, string TokenOnDisk, int CspViolations);
 }

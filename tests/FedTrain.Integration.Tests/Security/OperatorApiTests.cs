@@ -36,6 +36,32 @@ public sealed class OperatorApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/metrics", UriKind.Relative))).StatusCode);
     }
 
+    [Fact]
+    public async Task Every_answer_of_the_HTTP_port_carries_the_security_headers()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("operator-headers");
+        string token = (await File.ReadAllTextAsync(coordinator.Host.OperatorTokenPath!)).Trim();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{coordinator.Host.HttpPort}") };
+
+        foreach (var response in new[]
+        {
+            await http.GetAsync(new Uri("/", UriKind.Relative)),
+            await http.GetAsync(new Uri("/assets/app.js", UriKind.Relative)),
+            await http.GetAsync(new Uri("/api/status", UriKind.Relative)), // refused: 401
+            await SendAsync(http, "/api/rounds", "Bearer " + token),
+            await http.GetAsync(new Uri("/metrics", UriKind.Relative)),
+        })
+        {
+            string what = $"{response.RequestMessage!.RequestUri} ({(int)response.StatusCode})";
+            Assert.True(response.Headers.TryGetValues("Content-Security-Policy", out var csp), what);
+            Assert.Equal(FedTrain.Coordinator.Hosting.HttpSecurityHeaders.ContentSecurityPolicy, csp.Single());
+            Assert.Contains("frame-ancestors 'none'", csp.Single(), StringComparison.Ordinal);
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        }
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string path, string authorization)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
