@@ -96,7 +96,8 @@ public sealed partial class WorkerAuthenticator
 
         var issued = SecretToken.Create(SecretToken.CredentialKind);
         string runId = _currentRunId();
-        _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null));
+        // The credential speaks for the clients its enrolment granted, no more.
+        _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null, enrollment.Clients));
         LogEnrolled(workerId, runId, peer);
         return issued;
     }

@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 5;
+    public static int LatestVersion => 6;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -67,6 +67,10 @@ internal static class CoordinatorSchema
                 run_id TEXT NOT NULL REFERENCES runs(run_id), round {d.BigInteger} NOT NULL, attempt {d.Integer} NOT NULL,
                 model_version {d.BigInteger} NOT NULL, clients TEXT NOT NULL, outcome TEXT, created_at TEXT NOT NULL,
                 PRIMARY KEY (run_id, round, attempt));
+            """),
+        new(6, "the clients each enrolment lets its worker register (NULL: the worker's own id)", """
+            ALTER TABLE enrollments ADD COLUMN clients TEXT;
+            ALTER TABLE credentials ADD COLUMN clients TEXT;
             """),
     ];
 }
