@@ -78,7 +78,7 @@ internal static class DemoCommand
                 ($"worker-{i + 1}", population is { } m ? ClientGrant.Explicit(Worker.LocalData.ClientIds(m, i, workerCount)) : (ClientGrant?)null)));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
-            Directory.CreateDirectory(logDirectory);
+            Core.Files.PrivateFiles.CreateDirectory(logDirectory);
 
             using var fileLogs = new FileLoggerProvider(Path.Combine(logDirectory, "coordinator.log"), LogLevel.Information);
             using var loggerFactory = LoggerFactory.Create(builder =>

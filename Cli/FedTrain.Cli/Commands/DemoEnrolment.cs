@@ -15,7 +15,8 @@ internal static class DemoEnrolment
     public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, IEnumerable<(string Id, ClientGrant? Clients)> workers)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
-        Directory.CreateDirectory(secrets);
+        Core.Files.PrivateFiles.CreateDirectory(runDirectory);
+        Core.Files.PrivateFiles.CreateDirectory(secrets);
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
         using var store = CoordinatorStoreFactory.Open(database, runDirectory);
         var credentials = (ICredentialStore)store;
