@@ -1,5 +1,10 @@
 using System.CommandLine;
 using FedTrain.Cli.Commands;
+using FedTrain.Core.Files;
+
+// Everything fedtrain writes (run directories, updates, checkpoints, databases, logs, secrets) is its owner's alone,
+// and so is what the processes it starts (the demo's workers) write.
+PrivateFiles.RestrictProcessUmask();
 
 var root = new RootCommand("FedTrain: federated learning with a coordinator and workers over gRPC, training in libtorch.");
 root.Subcommands.Add(CoordinatorCommand.Create());

@@ -31,13 +31,31 @@ public sealed record LocalData(IReadOnlyList<ClientData> Clients)
 
         var shards = Partitioner.Partition(all.Labels, all.Classes, population, options.Partition, options.PartitionSeed, minShardSize: 2);
         var clients = new List<ClientData>();
-        for (int client = options.ShardIndex; client < population; client += options.ShardCount)
+        foreach (int client in ClientIndices(population, options.ShardIndex, options.ShardCount))
         {
             clients.Add(Split(all, ClientName(client), shards[client], options, client));
         }
 
         return new LocalData(clients);
     }
+
+    /// <summary>
+    /// The clients worker <paramref name="shardIndex"/> of <paramref name="shardCount"/> trains for in a simulated
+    /// population: I, I+N, I+2N, ... (what an operator enrols such a worker for).
+    /// </summary>
+    public static IEnumerable<int> ClientIndices(int population, int shardIndex, int shardCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(shardIndex);
+        for (int client = shardIndex; client < population; client += shardCount)
+        {
+            yield return client;
+        }
+    }
+
+    /// <summary>The ids of the clients <see cref="ClientIndices"/> names.</summary>
+    public static IReadOnlyList<string> ClientIds(int population, int shardIndex, int shardCount) =>
+        ClientIndices(population, shardIndex, shardCount).Select(ClientName).ToList();
 
     /// <summary>The id of client <paramref name="index"/> of a simulated population.</summary>
     public static string ClientName(int index) => string.Create(CultureInfo.InvariantCulture, $"client-{index:D5}");

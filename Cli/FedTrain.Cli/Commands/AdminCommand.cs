@@ -34,22 +34,28 @@ internal static class AdminCommand
         var workerId = new Option<string>("--worker-id") { Description = "The worker id the token admits.", Required = true };
         var output = new Option<string?>("--out") { Description = "Write the token to this file (mode 0600) instead of standard output." };
         var validHours = new Option<double?>("--valid-hours") { Description = "Hours until the token expires (default 24)." };
-        var command = new Command("enroll", "Issue a one-time enrollment token for a worker id; its credential is bound to the run when redeemed.");
-        command.Options.Add(runDir);
-        command.Options.Add(database);
-        command.Options.Add(passwordFile);
-        command.Options.Add(workerId);
-        command.Options.Add(output);
-        command.Options.Add(validHours);
+        var client = new Option<string[]>("--client") { Description = "A client id the worker may register (repeatable). Default: the worker's own id only." };
+        var clients = new Option<int?>("--clients") { Description = "How many clients the worker may register: with --client-prefix P, ids beginning with P; with --shard I/K, the simulation ids worker I of K registers with --population N." };
+        var prefix = new Option<string?>("--client-prefix") { Description = "With --clients N: the prefix every client id of the worker begins with." };
+        var shard = new Option<string?>("--shard") { Description = "With --clients N: grant the ids `fedtrain worker --population N --shard I/K` registers (client-00000 style)." };
+        var command = new Command("enroll", "Issue a one-time enrollment token for a worker id; its credential is bound to the run and the granted clients when redeemed.");
+        foreach (var option in new Option[] { runDir, database, passwordFile, workerId, output, validHours, client, clients, prefix, shard })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
+            string worker = parse.GetValue(workerId)!;
+            var grant = Grant(worker, parse.GetValue(client) ?? [], parse.GetValue(clients), parse.GetValue(prefix), parse.GetValue(shard));
             using var store = Open(parse.GetValue(runDir)!, DatabaseFlag.Refusing(parse.GetValue(database)), parse.GetValue(passwordFile), create: true);
             var validity = parse.GetValue(validHours) is { } hours ? TimeSpan.FromHours(hours) : EnrollmentIssuer.DefaultValidity;
-            var issued = EnrollmentIssuer.Issue((ICredentialStore)store, parse.GetValue(workerId)!, validity, TimeProvider.System);
+            var issued = EnrollmentIssuer.Issue((ICredentialStore)store, worker, validity, TimeProvider.System, grant);
+            string what = $"{worker} (clients: {(grant ?? ClientGrant.Own(worker)).Describe()})";
             if (parse.GetValue(output) is { } file)
             {
                 SecretFile.Write(file, issued.Token);
-                Console.Error.WriteLine($"Enrollment token for {parse.GetValue(workerId)} written to {file}; it works once, within {validity.TotalHours:0.#} h.");
+                Console.Error.WriteLine($"Enrollment token for {what} written to {file}; it works once, within {validity.TotalHours:0.#} h.");
             }
             else
             {
@@ -59,6 +65,56 @@ internal static class AdminCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The clients the enrolment grants, from the flags; null for the default (the worker's own id).</summary>
+    private static ClientGrant? Grant(string workerId, string[] ids, int? count, string? prefix, string? shard)
+    {
+        if (ids.Length > 0)
+        {
+            if (count is not null || prefix is not null || shard is not null)
+            {
+                throw new ArgumentException("--client names the clients one by one; it cannot be combined with --clients, --client-prefix or --shard.");
+            }
+
+            return ClientGrant.Explicit(ids);
+        }
+
+        if (count is not { } n)
+        {
+            return prefix is null && shard is null ? null
+                : throw new ArgumentException("--client-prefix and --shard need --clients N.");
+        }
+
+        if (n < 1)
+        {
+            throw new ArgumentException($"--clients must be at least 1, got {n}.");
+        }
+
+        return (prefix, shard) switch
+        {
+            (not null, null) => ClientGrant.WithPrefix(prefix, n),
+            (null, not null) => ClientGrant.Explicit(SimulatedClients(workerId, n, shard)),
+            _ => throw new ArgumentException(
+                "--clients N needs --client-prefix P (up to N client ids beginning with P) or --shard I/K (the ids worker I of K simulates in a population of N), not both."),
+        };
+    }
+
+    private static IReadOnlyList<string> SimulatedClients(string workerId, int population, string shard)
+    {
+        var parts = shard.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int shards) || shards < 1 || index >= shards)
+        {
+            throw new ArgumentException($"--shard must be I/K with 0 <= I < K, got '{shard}'.");
+        }
+
+        if (population < shards)
+        {
+            throw new ArgumentException($"--clients ({population}) must be at least the number of workers in --shard ({shards}), so that worker {workerId} has a client.");
+        }
+
+        return Worker.LocalData.ClientIds(population, index, shards);
     }
 
     private static Command Revoke()
@@ -94,16 +150,16 @@ internal static class AdminCommand
         command.SetAction(parse =>
         {
             using var store = Open(parse.GetValue(runDir)!, DatabaseFlag.Refusing(parse.GetValue(database)), parse.GetValue(passwordFile), create: false);
-            Console.WriteLine("kind        id                worker                run                      created              state");
+            Console.WriteLine("kind        id                worker                run                      created              state    clients");
             foreach (var e in ((ICredentialStore)store).ListEnrollments())
             {
                 string state = e.RevokedAt is not null ? "revoked" : e.UsedAt is not null ? "used" : e.ExpiresAt <= DateTimeOffset.UtcNow ? "expired" : "pending";
-                Console.WriteLine(Row("enrollment", e.TokenId, e.WorkerId, "-", e.CreatedAt, state));
+                Console.WriteLine(Row("enrollment", e.TokenId, e.WorkerId, "-", e.CreatedAt, state, e.Grant));
             }
 
             foreach (var c in ((ICredentialStore)store).ListCredentials())
             {
-                Console.WriteLine(Row("credential", c.CredentialId, c.WorkerId, c.RunId, c.CreatedAt, c.RevokedAt is null ? "active" : "revoked"));
+                Console.WriteLine(Row("credential", c.CredentialId, c.WorkerId, c.RunId, c.CreatedAt, c.RevokedAt is null ? "active" : "revoked", c.Grant));
             }
 
             return 0;
@@ -111,8 +167,8 @@ internal static class AdminCommand
         return command;
     }
 
-    private static string Row(string kind, string id, string worker, string run, DateTimeOffset created, string state) =>
-        string.Create(CultureInfo.InvariantCulture, $"{kind,-11} {id,-17} {worker,-21} {run,-24} {created:yyyy-MM-dd HH:mm:ss}  {state}");
+    private static string Row(string kind, string id, string worker, string run, DateTimeOffset created, string state, ClientGrant clients) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind,-11} {id,-17} {worker,-21} {run,-24} {created:yyyy-MM-dd HH:mm:ss}  {state,-8} {clients.Describe()}");
 
     /// <summary>The coordinator's store; <paramref name="create"/> false refuses a SQLite file that is not there yet.</summary>
     private static ICoordinatorStore Open(string runDirectory, string? database, string? passwordFile, bool create)

@@ -4,6 +4,7 @@ using FedTrain.Cli.Logging;
 using FedTrain.Coordinator;
 using FedTrain.Coordinator.Hosting;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Data;
 using Microsoft.Extensions.Logging;
@@ -70,10 +71,20 @@ internal static class DemoCommand
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database, options.DatabasePasswordFile);
-            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, options.DatabasePasswordFile, Enumerable.Range(1, workerCount).Select(i => $"worker-{i}"));
+            // Each worker may register exactly the clients it simulates (with --clients), or itself.
+            int? population = parse.GetValue(clients);
+            if (population is { } total)
+            {
+                // The demo's operator asked for this many clients per worker; the cap must not refuse its own simulation.
+                int perWorker = (total + workerCount - 1) / workerCount;
+                options.Security.Limits.MaxClientsPerWorker = Math.Max(options.Security.Limits.MaxClientsPerWorker, perWorker);
+            }
+
+            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, options.DatabasePasswordFile, Enumerable.Range(0, workerCount).Select(i =>
+                ($"worker-{i + 1}", population is { } m ? ClientGrant.Explicit(Worker.LocalData.ClientIds(m, i, workerCount)) : (ClientGrant?)null)));
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
-            Directory.CreateDirectory(logDirectory);
+            Core.Files.PrivateFiles.CreateDirectory(logDirectory);
 
             using var fileLogs = new FileLoggerProvider(Path.Combine(logDirectory, "coordinator.log"), LogLevel.Information);
             using var loggerFactory = LoggerFactory.Create(builder =>
@@ -146,9 +157,9 @@ internal static class DemoCommand
                         arguments.AddRange(["--attack", attackSpec]);
                     }
 
-                    if (parse.GetValue(clients) is { } population)
+                    if (population is { } simulated)
                     {
-                        arguments.AddRange(["--population", population.ToString(CultureInfo.InvariantCulture)]);
+                        arguments.AddRange(["--population", simulated.ToString(CultureInfo.InvariantCulture)]);
                     }
 
                     if (parse.GetValue(trainLimit) is { } limit)

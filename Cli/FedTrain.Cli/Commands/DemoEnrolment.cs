@@ -5,20 +5,22 @@ namespace FedTrain.Cli.Commands;
 
 /// <summary>
 /// The demo enrols its own workers the way an operator would: one enrollment token per worker in
-/// <c>DIR/secrets</c> (mode 0600); each worker redeems it for a credential kept next to it. A resumed demo reuses
-/// the credentials.
+/// <c>DIR/secrets</c> (mode 0600), granting the clients that worker simulates; each worker redeems it for a credential
+/// kept next to it. A resumed demo reuses the credentials.
 /// </summary>
 internal static class DemoEnrolment
 {
     /// <summary>The security flags of each worker, by worker id.</summary>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, string? passwordFile, IEnumerable<string> workerIds)
+    /// <param name="workers">Each worker's id and the clients it may register (null: itself).</param>
+    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, string? passwordFile, IEnumerable<(string Id, ClientGrant? Clients)> workers)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
-        Directory.CreateDirectory(secrets);
+        Core.Files.PrivateFiles.CreateDirectory(runDirectory);
+        Core.Files.PrivateFiles.CreateDirectory(secrets);
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
         using var store = CoordinatorStoreFactory.Open(database, runDirectory, passwordFile);
         var credentials = (ICredentialStore)store;
-        foreach (string id in workerIds)
+        foreach (var (id, clients) in workers)
         {
             string credential = Path.Combine(secrets, id + ".credential");
             if (File.Exists(credential))
@@ -28,7 +30,7 @@ internal static class DemoEnrolment
             }
 
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients).Token);
             result[id] = ["--enrollment-token-file", token, "--credential-file", credential];
         }
 

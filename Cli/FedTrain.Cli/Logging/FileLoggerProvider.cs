@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedTrain.Core.Files;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Cli.Logging;
@@ -15,8 +16,9 @@ public sealed class FileLoggerProvider : ILoggerProvider
 
     public FileLoggerProvider(string path, LogLevel minimum)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        // Logs name workers, clients and peers: private to the account that runs the federation, like the run directory.
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _writer = new StreamWriter(new FileStream(path, PrivateFiles.Options(FileMode.Append, FileAccess.Write, FileShare.ReadWrite))) { AutoFlush = true };
         _minimum = minimum;
     }
 

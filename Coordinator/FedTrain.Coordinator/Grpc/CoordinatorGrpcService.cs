@@ -31,6 +31,7 @@ public sealed partial class CoordinatorGrpcService
     private readonly ICoordinatorStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HashSet<string> _uploadsInFlight = new(StringComparer.Ordinal);
 
     public CoordinatorGrpcService(
         CoordinatorOptions options,
@@ -76,6 +77,17 @@ public sealed partial class CoordinatorGrpcService
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
         CallerAuthorization.RequireWorker(context, workerId);
+        // Everything is checked before any state changes, so a refused registration leaves the registry and the
+        // database exactly as they were.
+        int named = Math.Max(1, request.Clients.Count);
+        int cap = _options.Security.Limits.MaxClientsPerWorker;
+        if (named > cap)
+        {
+            string reason = $"a worker may register at most {cap} clients (security.limits.max_clients_per_worker); this registration names {named}.";
+            LogClientsRefused(workerId, reason);
+            throw new RpcException(StatusCode.PermissionDenied, "Registration refused: " + reason);
+        }
+
         var clients = request.Clients.Count == 0
             ? [ToClient(workerId, workerId, request.Data, "data")]
             : request.Clients.Select((c, i) => ToClient(WorkerIdentity.Require(c.ClientId), workerId, c.Data, $"clients[{i}].data")).ToList();
@@ -84,19 +96,37 @@ public sealed partial class CoordinatorGrpcService
             throw new RpcException(StatusCode.InvalidArgument, "Client ids must be unique.");
         }
 
-        var info = new WorkerInfo(workerId, clients, request.Capabilities?.Device ?? "cpu");
-        bool added;
+        RequireSummable(clients);
+        if (ClientBinding.GrantOf(context, _store) is { } grant && grant.Refusal(clients.Select(c => c.ClientId).ToList()) is { } refusal)
+        {
+            LogClientsRefused(workerId, refusal);
+            throw new RpcException(StatusCode.PermissionDenied, "Registration refused: " + refusal);
+        }
+
+        string device = WorkerText.Clean(request.Capabilities?.Device, WorkerText.MaxDeviceLength);
+        var info = new WorkerInfo(workerId, clients, device.Length == 0 ? "cpu" : device);
+        WorkerInfo? previous;
         try
         {
-            added = _registry.Register(info);
+            previous = _registry.Replace(info);
         }
         catch (InvalidOperationException ex)
         {
             throw new RpcException(StatusCode.AlreadyExists, ex.Message);
         }
 
-        _store.UpsertWorker(info, _time.GetUtcNow());
-        LogRegistered(workerId, added ? "registered" : "re-registered", clients.Count, info.ExampleCount, info.Device);
+        try
+        {
+            _store.UpsertWorker(info, _time.GetUtcNow());
+        }
+        catch
+        {
+            // All or nothing: a registration the database did not take is not kept in memory either.
+            _registry.Restore(info, previous);
+            throw;
+        }
+
+        LogRegistered(workerId, previous is null ? "registered" : "re-registered", clients.Count, info.ExampleCount, info.Device);
         return Task.FromResult(new RegisterResponse
         {
             RunId = _orchestrator.RunId,
@@ -188,11 +218,17 @@ public sealed partial class CoordinatorGrpcService
             }
 
             workerId = RequireKnownWorker(header.WorkerId, context);
-            clientId = string.IsNullOrEmpty(header.ClientId) ? workerId : header.ClientId;
+            clientId = RequireOwnClient(workerId, header.ClientId);
             roundNumber = header.Round;
             // Known before validation, so that an unusable header still ends this worker's part in the round.
             round = _orchestrator.CurrentRound is { } open && open.Round == header.Round ? open : null;
             round = ValidateHeader(header, workerId, clientId);
+            // One upload per client at a time, decided at the header: a second stream for the same client would only
+            // race the first for the same spool file and round slot, so it is refused before any file exists for it.
+            using var inFlight = UploadSlot.TryTake(_uploadsInFlight, clientId)
+                ?? throw UploadInFlight(workerId, clientId, roundNumber);
+            // Example counts are claims: above max_examples_per_client a client's update weighs as that many.
+            long weight = Math.Min(header.ExampleCount, _options.Security.Limits.MaxExamplesPerClient);
             // Chunks go from the network buffers straight to this upload's spool file, checked one by one; the
             // aggregate sees the update only once all of it is verified, so a refused or cut upload leaves no trace.
             var spool = _orchestrator.UpdateSpool;
@@ -219,13 +255,13 @@ public sealed partial class CoordinatorGrpcService
                 spool.Flush(upload);
                 long folding = Stopwatch.GetTimestamp();
                 var recorded = round.AcceptUpload(
-                    workerId, clientId, spool, upload, header.ExampleCount,
+                    workerId, clientId, spool, upload, weight,
                     ex => LogNotDurable(clientId, roundNumber, ex.Message));
                 UpdateFolded?.Invoke(round.EncodedUpdateBytes, Stopwatch.GetElapsedTime(folding));
                 await recorded.ConfigureAwait(false);
             }
 
-            LogAccepted(clientId, workerId, roundNumber, header.ExampleCount);
+            LogAccepted(clientId, workerId, roundNumber, weight);
             return new UploadAck { Accepted = true };
         }
         catch (PayloadException ex)
@@ -246,10 +282,10 @@ public sealed partial class CoordinatorGrpcService
     internal Task<MetricsAck> ReportMetricsAsync(MetricsReport request, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
-        string clientId = string.IsNullOrEmpty(request.ClientId) ? workerId : request.ClientId;
+        string clientId = RequireOwnClient(workerId, request.ClientId);
         if (request.Failure.Length > 0)
         {
-            FailClient(workerId, clientId, request.Round, "worker reported: " + Bounded(request.Failure), RoundState.IsDivergence(request.Failure));
+            FailClient(workerId, clientId, request.Round, "worker reported: " + WorkerText.Clean(request.Failure, WorkerText.MaxReasonLength), RoundState.IsDivergence(request.Failure));
             return Task.FromResult(new MetricsAck());
         }
 
@@ -308,8 +344,6 @@ public sealed partial class CoordinatorGrpcService
             : null;
     }
 
-    private static string Bounded(string reason) => reason.Length > 200 ? reason[..200] : reason;
-
     internal Task<EvaluationAck> ReportEvaluationAsync(EvaluationReport request, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
@@ -321,11 +355,12 @@ public sealed partial class CoordinatorGrpcService
 
         foreach (var client in request.Clients)
         {
+            RequireOwnClient(workerId, client.ClientId);
             try
             {
                 // A global model whose held-out loss on a client is NaN/Inf diverged there: recorded as that client's
                 // failure (left out of the fairness figures), not refused, which would have the worker ask again.
-                string? failure = client.Failure.Length > 0 ? "worker reported: " + Bounded(client.Failure)
+                string? failure = client.Failure.Length > 0 ? "worker reported: " + WorkerText.Clean(client.Failure, WorkerText.MaxReasonLength)
                     : double.IsNaN(client.Loss) || double.IsInfinity(client.Loss)
                         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"diverged: held-out loss is {client.Loss}")
                         : null;
@@ -364,7 +399,8 @@ public sealed partial class CoordinatorGrpcService
         var round = _orchestrator.CurrentRound;
         if (header.RunId != _orchestrator.RunId)
         {
-            throw new UpdateRejectedException(RejectionKind.WrongRun, $"Update is for run '{header.RunId}', this is run '{_orchestrator.RunId}'.");
+            throw new UpdateRejectedException(
+                RejectionKind.WrongRun, $"Update is for run '{WorkerText.Clean(header.RunId, WorkerText.MaxQuotedIdLength)}', this is run '{_orchestrator.RunId}'.");
         }
 
         if (round is null || round.Round != header.Round)
@@ -411,6 +447,13 @@ public sealed partial class CoordinatorGrpcService
         return round;
     }
 
+    private RpcException UploadInFlight(string workerId, string clientId, long round)
+    {
+        string reason = $"an upload for client {clientId} is already in flight; this one is refused.";
+        LogUploadInFlight(clientId, workerId, round);
+        return new RpcException(StatusCode.Aborted, "Upload refused: " + reason);
+    }
+
     private RpcException Reject(string workerId, string clientId, long round, RoundState? state, UpdateRejectedException rejection)
     {
         LogRejected(clientId, workerId, round, rejection.Kind, rejection.Message);
@@ -423,6 +466,24 @@ public sealed partial class CoordinatorGrpcService
         UpdateRejected?.Invoke(clientId, round, rejection.Message);
         UpdateRefused?.Invoke(rejection.Kind);
         return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
+    }
+
+    /// <summary>
+    /// The client a call names (empty: the worker's own), which must be one the worker registered, so one worker can
+    /// never report, fail or upload for another's client.
+    /// </summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT for a malformed id, PERMISSION_DENIED for a client of another worker.</exception>
+    private string RequireOwnClient(string workerId, string clientId)
+    {
+        string id = string.IsNullOrEmpty(clientId) ? workerId : WorkerIdentity.Require(clientId);
+        if (!OwnsClient(workerId, id))
+        {
+            string reason = $"client {id} is not one of the clients worker {workerId} registered.";
+            LogForeignClient(workerId, reason);
+            throw new RpcException(StatusCode.PermissionDenied, "Permission denied: " + reason);
+        }
+
+        return id;
     }
 
     /// <summary>Whether <paramref name="clientId"/> is one of the clients <paramref name="workerId"/> registered.</summary>
@@ -481,13 +542,42 @@ public sealed partial class CoordinatorGrpcService
 
     private static ClientInfo ToClient(string clientId, string workerId, DataSummary? data, string field)
     {
-        if (data is null || data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || data.LabelHistogram.Sum() != data.ExampleCount)
+        if (data is null || data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || CheckedSum(data.LabelHistogram) != data.ExampleCount)
         {
             throw new RpcException(
                 StatusCode.InvalidArgument, $"{field}.example_count must be positive and equal the sum of {field}.label_histogram.");
         }
 
         return new ClientInfo(clientId, workerId, data.ExampleCount, data.LabelHistogram.ToArray());
+    }
+
+    /// <summary>The sum, or -1 when it does not fit in 64 bits (so it can never equal a valid count).</summary>
+    private static long CheckedSum(IEnumerable<long> values)
+    {
+        long sum = 0;
+        foreach (long value in values)
+        {
+            if (value > long.MaxValue - sum)
+            {
+                return -1;
+            }
+
+            sum += value;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// A worker's total examples is summed wherever it is shown or stored; a total beyond 64 bits would throw there,
+    /// after the registry had changed, so it is refused here, before anything has.
+    /// </summary>
+    private static void RequireSummable(IReadOnlyList<ClientInfo> clients)
+    {
+        if (CheckedSum(clients.Select(c => c.ExampleCount)) < 0)
+        {
+            throw new RpcException(StatusCode.InvalidArgument, "The clients' example counts add up to more than 2^63 - 1.");
+        }
     }
 
     private RoundAssignment ToAssignment(RoundState round, string workerId, IReadOnlyList<string> clients)
@@ -517,7 +607,16 @@ public sealed partial class CoordinatorGrpcService
     };
 
     /// <summary>The events that name a client or carry its figures: withheld from every log under DP.</summary>
-    public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 200, 201, 202, 203, 204 };
+    public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 200, 201, 202, 203, 204, 206, 207 };
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Refused the registration of worker {WorkerId}: {Reason}")]
+    private partial void LogClientsRefused(string workerId, string reason);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Refused a call of worker {WorkerId}: {Reason}")]
+    private partial void LogForeignClient(string workerId, string reason);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Round {Round}: refused a second concurrent upload for client {ClientId} from {WorkerId}")]
+    private partial void LogUploadInFlight(string clientId, string workerId, long round);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]
     private partial void LogClientFailed(string clientId, string workerId, long round, string reason);

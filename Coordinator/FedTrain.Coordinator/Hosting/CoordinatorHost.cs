@@ -11,6 +11,7 @@ using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
 using FedTrain.Core.Data;
+using FedTrain.Core.Files;
 using FedTrain.Rpc;
 using FedTrain.Trainer;
 using Microsoft.AspNetCore.Builder;
@@ -71,7 +72,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Directory.CreateDirectory(options.RunDirectory);
+        // The run's state (clients' updates, the model, the database) is private to the coordinator's account.
+        if (!PrivateFiles.CreateDirectory(options.RunDirectory))
+        {
+            RunDirectoryLog.NotPrivate(loggerFactory.CreateLogger<CoordinatorHost>(), options.RunDirectory);
+        }
+
         var time = TimeProvider.System;
         var testSet = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
@@ -189,7 +195,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         }
 
         string spool = Path.Combine(options.RunDirectory, "spool");
-        Directory.CreateDirectory(spool);
+        PrivateFiles.CreateDirectory(spool);
         // q-FedAvg estimates the Lipschitz constant as 1 / (local step size); SGD momentum β multiplies the effective
         // step by 1 / (1 − β).
         double localStep = options.Training.Optimizer == "sgd"

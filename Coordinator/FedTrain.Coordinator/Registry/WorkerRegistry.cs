@@ -32,10 +32,14 @@ public sealed class WorkerRegistry
 
     /// <summary>Adds or refreshes a worker. Returns true when it was not known before.</summary>
     /// <exception cref="InvalidOperationException">A client it claims is served by another live worker.</exception>
-    public bool Register(WorkerInfo info)
+    public bool Register(WorkerInfo info) => Replace(info) is null;
+
+    /// <summary>Adds or refreshes a worker; returns what it had registered before (null when it was not known).</summary>
+    /// <exception cref="InvalidOperationException">A client it claims is served by another live worker; nothing is changed.</exception>
+    public WorkerInfo? Replace(WorkerInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        bool added;
+        WorkerInfo? previous;
         lock (_lock)
         {
             foreach (var client in info.Clients)
@@ -47,25 +51,40 @@ public sealed class WorkerRegistry
                 }
             }
 
-            if (_workers.TryGetValue(info.WorkerId, out var previous))
-            {
-                foreach (var client in previous.Info.Clients)
-                {
-                    _clientOwners.Remove(client.ClientId);
-                }
-            }
-
-            foreach (var client in info.Clients)
-            {
-                _clientOwners[client.ClientId] = info.WorkerId;
-            }
-
-            added = previous is null;
-            _workers[info.WorkerId] = new Entry(info, _time.GetUtcNow());
+            previous = _workers.TryGetValue(info.WorkerId, out var entry) ? entry.Info : null;
+            SetLocked(info, previous);
         }
 
         SignalChange();
-        return added;
+        return previous;
+    }
+
+    /// <summary>
+    /// Undoes <see cref="Replace"/> when what followed it failed: puts back <paramref name="previous"/> (or forgets
+    /// the worker when it was new), unless another registration has replaced <paramref name="registered"/> since.
+    /// </summary>
+    public void Restore(WorkerInfo registered, WorkerInfo? previous)
+    {
+        ArgumentNullException.ThrowIfNull(registered);
+        lock (_lock)
+        {
+            if (!_workers.TryGetValue(registered.WorkerId, out var entry) || !ReferenceEquals(entry.Info, registered))
+            {
+                return;
+            }
+
+            if (previous is null)
+            {
+                RemoveOwnership(registered);
+                _workers.Remove(registered.WorkerId);
+            }
+            else
+            {
+                SetLocked(previous, registered);
+            }
+        }
+
+        SignalChange();
     }
 
     /// <summary>Records a sign of life. Returns false for an unknown worker (it should register again).</summary>
@@ -189,6 +208,33 @@ public sealed class WorkerRegistry
     }
 
     private bool IsGone(Entry entry) => _time.GetUtcNow() - entry.LastSeen > _timeout;
+
+    private void SetLocked(WorkerInfo info, WorkerInfo? replacing)
+    {
+        if (replacing is not null)
+        {
+            RemoveOwnership(replacing);
+        }
+
+        foreach (var client in info.Clients)
+        {
+            _clientOwners[client.ClientId] = info.WorkerId;
+        }
+
+        _workers[info.WorkerId] = new Entry(info, _time.GetUtcNow());
+    }
+
+    /// <summary>Drops the worker's hold on its clients (those that another worker has taken over are left alone).</summary>
+    private void RemoveOwnership(WorkerInfo info)
+    {
+        foreach (var client in info.Clients)
+        {
+            if (_clientOwners.TryGetValue(client.ClientId, out string? owner) && owner == info.WorkerId)
+            {
+                _clientOwners.Remove(client.ClientId);
+            }
+        }
+    }
 
     private void SignalChange()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedTrain.Core.Files;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedTrain.Coordinator.Rounds;
@@ -126,9 +127,7 @@ public static class RunSummaryWriter
             }
         }
 
-        string temporary = path + ".tmp";
-        File.WriteAllLines(temporary, lines);
-        File.Move(temporary, path, overwrite: true);
+        PrivateFiles.ReplaceText(path, string.Join('\n', lines) + "\n");
     }
 
     /// <summary>JSON has no NaN or infinity: a diverged model's figures are written as null.</summary>
@@ -137,8 +136,6 @@ public static class RunSummaryWriter
     public static void Write(string path, JsonObject summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, summary.ToJsonString(Indented));
-        File.Move(temporary, path, overwrite: true);
+        PrivateFiles.ReplaceText(path, summary.ToJsonString(Indented));
     }
 }

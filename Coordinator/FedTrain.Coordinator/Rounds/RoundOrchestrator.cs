@@ -799,7 +799,7 @@ public sealed partial class RoundOrchestrator
 
     private long ResumeOrCreateRun()
     {
-        Directory.CreateDirectory(Path.Combine(_options.RunDirectory, "checkpoints"));
+        Core.Files.PrivateFiles.CreateDirectory(Path.Combine(_options.RunDirectory, "checkpoints"));
         var existing = _store.LoadRun();
         if (existing is null)
         {

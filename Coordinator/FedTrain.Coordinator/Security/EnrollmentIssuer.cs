@@ -9,7 +9,8 @@ public static class EnrollmentIssuer
     public static readonly TimeSpan DefaultValidity = TimeSpan.FromHours(24);
 
     /// <summary>Stores a new token for <paramref name="workerId"/> (its hash only) and returns it, to be handed to the data owner once.</summary>
-    public static IssuedToken Issue(ICredentialStore store, string workerId, TimeSpan validFor, TimeProvider time)
+    /// <param name="clients">The clients the worker may register; null grants its own id only.</param>
+    public static IssuedToken Issue(ICredentialStore store, string workerId, TimeSpan validFor, TimeProvider time, ClientGrant? clients = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -29,7 +30,7 @@ public static class EnrollmentIssuer
 
         var issued = SecretToken.Create(SecretToken.EnrollmentKind);
         var now = time.GetUtcNow();
-        store.AddEnrollment(new EnrollmentRecord(issued.Id, workerId, issued.SecretHash, now, now + validFor, null, null));
+        store.AddEnrollment(new EnrollmentRecord(issued.Id, workerId, issued.SecretHash, now, now + validFor, null, null, clients));
         return issued;
     }
 }

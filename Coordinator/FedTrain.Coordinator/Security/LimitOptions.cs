@@ -58,6 +58,18 @@ public sealed class LimitOptions
     /// <summary>How long a remote address's or worker's idle limiter state is kept before it is dropped.</summary>
     public double IdleCallerSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// Most clients one worker may register, whatever its enrolment grants (and the only bound when authentication is
+    /// off): the robust rules assume few attackers, so one worker must not become thousands of clients.
+    /// </summary>
+    public int MaxClientsPerWorker { get; set; } = 1000;
+
+    /// <summary>
+    /// Largest FedAvg weight one client's update gets: a larger example count is used as this many. Example counts are
+    /// claims the coordinator cannot check, so this bounds how far one client can outweigh the others.
+    /// </summary>
+    public long MaxExamplesPerClient { get; set; } = 1_000_000_000;
+
     public void Validate()
     {
         Require(MaxStreamBytes > 0, nameof(MaxStreamBytes));
@@ -76,6 +88,8 @@ public sealed class LimitOptions
         Require(FailedAuthBurst > 0, nameof(FailedAuthBurst));
         Require(double.IsFinite(RefusalLogIntervalSeconds) && RefusalLogIntervalSeconds > 0, nameof(RefusalLogIntervalSeconds));
         Require(double.IsFinite(IdleCallerSeconds) && IdleCallerSeconds > 0, nameof(IdleCallerSeconds));
+        Require(MaxClientsPerWorker > 0, nameof(MaxClientsPerWorker));
+        Require(MaxExamplesPerClient > 0, nameof(MaxExamplesPerClient));
     }
 
     private static void Require(bool condition, string option)

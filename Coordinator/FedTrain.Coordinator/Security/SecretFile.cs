@@ -1,27 +1,35 @@
+using System.Security.Cryptography;
+using FedTrain.Core.Files;
+
 namespace FedTrain.Coordinator.Security;
 
 /// <summary>Writes secrets to files only their owner can read.</summary>
 public static class SecretFile
 {
-    /// <summary>Creates (or replaces) <paramref name="path"/> with mode 0600 before any secret byte is written.</summary>
+    /// <summary>
+    /// Creates (or replaces) <paramref name="path"/> with mode 0600 before any secret byte is written. The secret goes
+    /// to a temporary file with an unguessable name, created exclusively (O_EXCL: a planted file or symbolic link makes
+    /// it fail rather than be written through), then renamed over the target.
+    /// </summary>
     public static void Write(string path, string secret)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string temp = path + ".tmp";
-        File.Delete(temp); // A leftover from a crash may have other permissions; the mode applies only on creation.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
+        string temp = $"{path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(8))}.tmp";
+        try
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+            using (var stream = PrivateFiles.CreateExclusive(temp))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(secret);
+                writer.Write('\n');
+            }
 
-        using (var stream = new FileStream(temp, options))
-        using (var writer = new StreamWriter(stream))
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
         {
-            writer.Write(secret);
-            writer.Write('\n');
+            File.Delete(temp);
+            throw;
         }
-
-        File.Move(temp, path, overwrite: true);
     }
 }

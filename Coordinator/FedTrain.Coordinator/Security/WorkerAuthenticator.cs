@@ -132,7 +132,8 @@ public sealed partial class WorkerAuthenticator
 
         var issued = SecretToken.Create(SecretToken.CredentialKind);
         string runId = _currentRunId();
-        _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null));
+        // The credential speaks for the clients its enrolment granted, no more.
+        _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null, enrollment.Clients));
         _throttle.Issued(issued.Id, issued.SecretHash);
         LogEnrolled(workerId, runId, peer);
         return issued;

@@ -1,6 +1,7 @@
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Compression;
+using FedTrain.Core.Files;
 
 namespace FedTrain.Coordinator.Spool;
 
@@ -24,7 +25,8 @@ public sealed class RoundUpdateSpool
     /// <param name="journal">Where kept updates are recorded; null keeps no record.</param>
     public RoundUpdateSpool(string directory, IUpdateJournal? journal)
     {
-        Directory = System.IO.Directory.CreateDirectory(directory).FullName;
+        PrivateFiles.CreateDirectory(directory);
+        Directory = Path.GetFullPath(directory);
         _journal = journal;
         _committer = journal is null ? null : new KeptUpdateCommitter(Directory, journal);
     }
@@ -39,6 +41,13 @@ public sealed class RoundUpdateSpool
     {
         string path = Path.Combine(Directory, $"round-{round:D6}-{clientId}-{Guid.NewGuid():N}{TemporarySuffix}");
         var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        if (!OperatingSystem.IsWindows())
+        {
+            // A client's update is its owner's data: the coordinator's account alone may read it (the spool folder is
+            // 0700 too, so nobody else could reach the file before this).
+            File.SetUnixFileMode(file, PrivateFiles.FileMode);
+        }
+
         return new PendingUpload(round, clientId, path, file);
     }
 

@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 6;
+    public static int LatestVersion => 7;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -70,6 +70,10 @@ internal static class CoordinatorSchema
             """),
         new(6, "what each privacy release was: a round's model or its fairness histogram", """
             ALTER TABLE privacy_releases ADD COLUMN mechanism TEXT NOT NULL DEFAULT 'model';
+            """),
+        new(7, "the clients each enrolment lets its worker register (NULL: the worker's own id)", """
+            ALTER TABLE enrollments ADD COLUMN clients TEXT;
+            ALTER TABLE credentials ADD COLUMN clients TEXT;
             """),
     ];
 }

@@ -3,12 +3,12 @@ using FedTrain.Coordinator.Security;
 
 namespace FedTrain.Coordinator.Storage;
 
-/// <summary>Enrollment tokens and worker credentials (schema migration 3), the same SQL on both databases.</summary>
+/// <summary>Enrollment tokens and worker credentials (schema migrations 3 and 6), the same SQL on both databases.</summary>
 public abstract partial class RelationalCoordinatorStore : ICredentialStore
 {
-    private const string EnrollmentColumns = "SELECT token_id, worker_id, secret_hash, created_at, expires_at, used_at, revoked_at FROM enrollments";
+    private const string EnrollmentColumns = "SELECT token_id, worker_id, secret_hash, created_at, expires_at, used_at, revoked_at, clients FROM enrollments";
 
-    private const string CredentialColumns = "SELECT credential_id, worker_id, run_id, secret_hash, created_at, revoked_at FROM credentials";
+    private const string CredentialColumns = "SELECT credential_id, worker_id, run_id, secret_hash, created_at, revoked_at, clients FROM credentials";
 
     private static readonly string[] RevokeStatements =
     [
@@ -22,14 +22,15 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
         Use(connection =>
         {
             using var command = Command(connection, null, """
-                INSERT INTO enrollments (token_id, worker_id, secret_hash, created_at, expires_at)
-                VALUES (@id, @worker, @hash, @created, @expires);
+                INSERT INTO enrollments (token_id, worker_id, secret_hash, created_at, expires_at, clients)
+                VALUES (@id, @worker, @hash, @created, @expires, @clients);
                 """);
             DbParameters.Add(command, "@id", enrollment.TokenId);
             DbParameters.Add(command, "@worker", enrollment.WorkerId);
             DbParameters.Add(command, "@hash", enrollment.SecretHash);
             DbParameters.Add(command, "@created", StoredValues.Time(enrollment.CreatedAt));
             DbParameters.Add(command, "@expires", StoredValues.Time(enrollment.ExpiresAt));
+            DbParameters.Add(command, "@clients", enrollment.Clients?.ToStored());
             return command.ExecuteNonQuery();
         });
     }
@@ -57,14 +58,15 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
         Use(connection =>
         {
             using var command = Command(connection, null, """
-                INSERT INTO credentials (credential_id, worker_id, run_id, secret_hash, created_at)
-                VALUES (@id, @worker, @run, @hash, @created);
+                INSERT INTO credentials (credential_id, worker_id, run_id, secret_hash, created_at, clients)
+                VALUES (@id, @worker, @run, @hash, @created, @clients);
                 """);
             DbParameters.Add(command, "@id", credential.CredentialId);
             DbParameters.Add(command, "@worker", credential.WorkerId);
             DbParameters.Add(command, "@run", credential.RunId);
             DbParameters.Add(command, "@hash", credential.SecretHash);
             DbParameters.Add(command, "@created", StoredValues.Time(credential.CreatedAt));
+            DbParameters.Add(command, "@clients", credential.Clients?.ToStored());
             return command.ExecuteNonQuery();
         });
     }
@@ -121,9 +123,13 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
 
     private static EnrollmentRecord ReadEnrollment(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), StoredValues.Time(reader.GetString(3)), StoredValues.Time(reader.GetString(4)),
-        reader.IsDBNull(5) ? null : StoredValues.Time(reader.GetString(5)), reader.IsDBNull(6) ? null : StoredValues.Time(reader.GetString(6)));
+        reader.IsDBNull(5) ? null : StoredValues.Time(reader.GetString(5)), reader.IsDBNull(6) ? null : StoredValues.Time(reader.GetString(6)),
+        Grant(StoredValues.NullableString(reader, 7), reader.GetString(1)));
 
     private static CredentialRecord ReadCredential(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3), StoredValues.Time(reader.GetString(4)),
-        reader.IsDBNull(5) ? null : StoredValues.Time(reader.GetString(5)));
+        reader.IsDBNull(5) ? null : StoredValues.Time(reader.GetString(5)), Grant(StoredValues.NullableString(reader, 6), reader.GetString(1)));
+
+    /// <summary>A stored grant; NULL (the default, and every row written before migration 6) stays null: the worker's own id.</summary>
+    private static ClientGrant? Grant(string? stored, string workerId) => stored is null ? null : ClientGrant.FromStored(stored, workerId);
 }

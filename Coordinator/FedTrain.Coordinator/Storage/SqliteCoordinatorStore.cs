@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using FedTrain.Core.Files;
 using Microsoft.Data.Sqlite;
 
 namespace FedTrain.Coordinator.Storage;
@@ -21,6 +22,20 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
 
     public SqliteCoordinatorStore(string databasePath)
     {
+        // SQLite creates its -wal and -shm files with the database file's permissions, so a database created here
+        // 0600 keeps all three private to the coordinator's account.
+        if (!File.Exists(databasePath))
+        {
+            try
+            {
+                PrivateFiles.CreateExclusive(databasePath).Dispose();
+            }
+            catch (IOException) when (File.Exists(databasePath))
+            {
+                // Created meanwhile by another process opening the same database (an admin command); it is used as is.
+            }
+        }
+
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL;");

@@ -19,7 +19,9 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(writeContent);
         string full = Path.GetFullPath(path);
         string temporary = full + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        // A leftover of a crash is removed (a link, not what it points to); the new file is created exclusively, mode 0600.
+        File.Delete(temporary);
+        using (var file = Files.PrivateFiles.CreateExclusive(temporary, 1 << 20))
         {
             writeContent(file);
             file.Flush(flushToDisk: true);

@@ -1,6 +1,7 @@
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Fairness;
 using FedTrain.TestSupport;
@@ -173,6 +174,37 @@ public abstract class CoordinatorStoreContract
         Assert.Equal(["c1", "c3"], workers[0].Clients.Select(c => c.ClientId));
         Assert.Equal(13, workers[0].ExampleCount);
         Assert.Equal([2L, 3L], workers[1].Clients[0].LabelHistogram);
+    }
+
+    [BackendFact]
+    public void Client_grants_are_kept_with_enrollments_and_credentials_after_reopening()
+    {
+        var created = DateTimeOffset.UnixEpoch;
+        using (var store = Open())
+        {
+            var credentials = (ICredentialStore)store;
+            credentials.AddEnrollment(new EnrollmentRecord("e-own", "w1", [1], created, created.AddHours(1), null, null));
+            credentials.AddEnrollment(new EnrollmentRecord(
+                "e-list", "w2", [2], created, created.AddHours(1), null, null, ClientGrant.Explicit(["client-00001", "client-00003"])));
+            credentials.AddCredential(new CredentialRecord("c-prefix", "w3", "run-1", [3], created, null, ClientGrant.WithPrefix("w3-", 40)));
+            credentials.AddCredential(new CredentialRecord("c-own", "w4", "run-1", [4], created, null));
+        }
+
+        using var reopened = Open();
+        var stored = (ICredentialStore)reopened;
+        // No grant stored: the worker's own id, as for every row written before grants existed.
+        Assert.Null(stored.FindEnrollment("e-own")!.Clients);
+        Assert.Equal(["w1"], stored.FindEnrollment("e-own")!.Grant.ClientIds);
+        var list = stored.FindEnrollment("e-list")!.Grant;
+        Assert.Equal(["client-00001", "client-00003"], list.ClientIds);
+        Assert.Equal((null, 2), (list.Prefix, list.Count));
+        var prefix = stored.FindCredential("c-prefix")!.Grant;
+        Assert.Equal(("w3-", 40), (prefix.Prefix, prefix.Count));
+        Assert.Empty(prefix.ClientIds);
+        Assert.True(prefix.Permits("w3-7"));
+        Assert.False(prefix.Permits("w4"));
+        Assert.Equal(1, stored.FindCredential("c-own")!.Grant.Count);
+        Assert.Equal(["c-own", "c-prefix"], stored.ListCredentials().Select(c => c.CredentialId).Order(StringComparer.Ordinal));
     }
 
     [BackendFact]

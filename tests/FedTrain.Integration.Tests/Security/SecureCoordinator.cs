@@ -57,20 +57,22 @@ internal sealed class SecureCoordinator : IAsyncDisposable
     /// <summary>A second handle on the coordinator's credentials, as <c>fedtrain admin</c> opens them.</summary>
     public CredentialStoreHandle OpenStore() => new(Support.TestDatabase.Open(RunDirectory));
 
-    public string IssueEnrollmentToken(string workerId)
+    /// <param name="clients">The clients the worker may register; null: itself.</param>
+    public string IssueEnrollmentToken(string workerId, ClientGrant? clients = null)
     {
         using var store = OpenStore();
-        return EnrollmentIssuer.Issue(store, workerId, TimeSpan.FromHours(1), TimeProvider.System).Token;
+        return EnrollmentIssuer.Issue(store, workerId, TimeSpan.FromHours(1), TimeProvider.System, clients).Token;
     }
 
     /// <summary>Enrols <paramref name="workerId"/> through the real Enroll RPC and returns its credential.</summary>
-    public async Task<string> EnrolAsync(string workerId)
+    /// <param name="clients">The clients the worker may register; null: itself.</param>
+    public async Task<string> EnrolAsync(string workerId, ClientGrant? clients = null)
     {
         using var channel = GrpcChannel.ForAddress(Address);
         var response = await channel.UnaryAsync(
             EnrollmentMethods.Enroll,
             new EnrollRequest { WorkerId = workerId },
-            new CallOptions(Bearer(IssueEnrollmentToken(workerId)), TimeSpan.FromSeconds(10)));
+            new CallOptions(Bearer(IssueEnrollmentToken(workerId, clients)), TimeSpan.FromSeconds(10)));
         Assert.Equal(workerId, response.WorkerId);
         return response.Credential;
     }

@@ -1,0 +1,182 @@
+using System.Net;
+using FedTrain.Coordinator.Security;
+using FedTrain.Protos;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using FedTrain.Rpc;
+
+namespace FedTrain.Integration.Tests.Security;
+
+/// <summary>
+/// The clients a worker may speak for are those its enrolment granted, on a real coordinator with authentication on:
+/// another worker's client, more clients than enrolled, or a flood of invented clients are refused at Register, and a
+/// worker cannot report, fail or upload for a client that is not its own.
+/// </summary>
+public sealed class ClientBindingTests
+{
+    [Fact]
+    public async Task A_worker_cannot_register_report_or_upload_for_another_workers_client()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("binding-round", o =>
+        {
+            o.MinWorkers = 2;
+            o.MinFitClients = 2;
+            o.Rounds = 1;
+            o.QuorumFraction = 0.5;
+            o.FractionEvaluate = 0;
+            o.RoundTimeout = TimeSpan.FromSeconds(120);
+        });
+        var alpha = new Caller(coordinator, "alpha", await coordinator.EnrolAsync("alpha"));
+        var mallory = new Caller(coordinator, "mallory", await coordinator.EnrolAsync("mallory"));
+        await alpha.RegisterAsync("alpha");
+        await mallory.RegisterAsync("mallory");
+        var assignment = await alpha.AssignmentAsync();
+        Assert.Equal(assignment.Round, (await mallory.AssignmentAsync()).Round);
+
+        // Registering alpha's client: refused with the reason, and alpha still holds it.
+        var register = await Assert.ThrowsAsync<RpcException>(() => mallory.RegisterAsync("alpha"));
+        Assert.Equal(StatusCode.PermissionDenied, register.Status);
+        Assert.Contains("client alpha is not one of the clients this worker is enrolled for", register.Detail, StringComparison.Ordinal);
+
+        // Failing, reporting for and uploading for alpha's client: each refused with PERMISSION_DENIED and the reason.
+        var fail = new MetricsReport { WorkerId = "mallory", ClientId = "alpha", RunId = assignment.RunId, Round = assignment.Round, Failure = "out of memory" };
+        AssertForeign(await Assert.ThrowsAsync<RpcException>(() => mallory.Channel.UnaryAsync(CoordinatorMethods.ReportMetrics, fail, mallory.Auth)));
+        var metrics = new MetricsReport { WorkerId = "mallory", ClientId = "alpha", RunId = assignment.RunId, Round = assignment.Round, ExampleCount = 1 };
+        AssertForeign(await Assert.ThrowsAsync<RpcException>(() => mallory.Channel.UnaryAsync(CoordinatorMethods.ReportMetrics, metrics, mallory.Auth)));
+        var delta = new float[assignment.ParameterCount];
+        AssertForeign(await Assert.ThrowsAsync<RpcException>(() => mallory.UploadAsync(assignment, "alpha", delta)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(coordinator.RunDirectory, "spool"), "*alpha*"));
+
+        // Alpha's update is the one that counts; mallory's own failure report (with a forged log line and terminal
+        // escapes in it) fails only mallory, and reaches the record cleaned.
+        Assert.True((await alpha.UploadAsync(assignment, "alpha", delta)).Accepted);
+        var ownFailure = new MetricsReport
+        {
+            WorkerId = "mallory", RunId = assignment.RunId, Round = assignment.Round,
+            Failure = "oom\n2026-01-01 INFO forged line\u001b[2J\u202e" + new string('x', 5000),
+        };
+        await mallory.Channel.UnaryAsync(CoordinatorMethods.ReportMetrics, ownFailure, mallory.Auth);
+        await coordinator.Host.Completion.WaitAsync(TimeSpan.FromSeconds(120));
+        var round = Assert.Single(coordinator.Host.Orchestrator.CommittedRounds);
+        Assert.Equal("alpha", Assert.Single(round.Participants).ClientId);
+        string failure = Assert.Single(round.Failures);
+        Assert.StartsWith("mallory: worker reported: oom 2026-01-01 INFO forged line", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(failure, c => char.IsControl(c) || c == '\u202e');
+        Assert.True(failure.Length < 300, failure);
+        Assert.Contains(coordinator.Logs.Lines, l => l.Contains("client alpha is not one of the clients worker mallory registered", StringComparison.Ordinal));
+        Assert.DoesNotContain(coordinator.Logs.Lines, l => l.Contains('\u001b', StringComparison.Ordinal) || l.Contains("oom\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_worker_is_refused_more_clients_than_its_enrolment_grants()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("binding-count");
+        var prefixed = new Caller(coordinator, "site-a", await coordinator.EnrolAsync("site-a", ClientGrant.WithPrefix("site-a.", 2)));
+        var listed = new Caller(coordinator, "site-b", await coordinator.EnrolAsync("site-b", ClientGrant.Explicit(["client-00001", "client-00003"])));
+
+        var tooMany = await Assert.ThrowsAsync<RpcException>(() => prefixed.RegisterAsync("site-a.1", "site-a.2", "site-a.3"));
+        Assert.Equal(StatusCode.PermissionDenied, tooMany.Status);
+        Assert.Contains("enrolled for 2 client(s); the registration names 3", tooMany.Detail, StringComparison.Ordinal);
+        var outside = await Assert.ThrowsAsync<RpcException>(() => prefixed.RegisterAsync("site-a.1", "site-b.1"));
+        Assert.Contains("client site-b.1 is not one of the clients", outside.Detail, StringComparison.Ordinal);
+        var unlisted = await Assert.ThrowsAsync<RpcException>(() => listed.RegisterAsync("client-00001", "client-00002"));
+        Assert.Equal(StatusCode.PermissionDenied, unlisted.Status);
+        // Its own id is not granted either once the enrolment names clients.
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => listed.RegisterAsync())).Status);
+
+        await prefixed.RegisterAsync("site-a.1", "site-a.2");
+        await listed.RegisterAsync("client-00003", "client-00001");
+        Assert.Equal(["site-a", "site-b"], await WorkersAsync(coordinator));
+    }
+
+    [Fact]
+    public async Task Four_hundred_thousand_invented_clients_in_one_register_are_refused_and_change_nothing()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("binding-flood", o => o.MaxMessageBytes = 16 << 20);
+        // Even an enrolment that grants them all does not lift the per-worker cap.
+        var flood = new Caller(coordinator, "flood", await coordinator.EnrolAsync("flood", ClientGrant.WithPrefix("f", 1_000_000)));
+        string[] invented = Enumerable.Range(0, 400_000).Select(i => "f" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => flood.RegisterAsync(invented));
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.Status);
+        Assert.Contains("at most 1000 clients (security.limits.max_clients_per_worker); this registration names 400000", refused.Detail, StringComparison.Ordinal);
+        Assert.Empty(await WorkersAsync(coordinator));
+        await flood.RegisterAsync(invented[..1000]);
+        Assert.Equal(["flood"], await WorkersAsync(coordinator));
+    }
+
+    private static void AssertForeign(RpcException refusal)
+    {
+        Assert.Equal(StatusCode.PermissionDenied, refusal.Status);
+        Assert.Contains("client alpha is not one of the clients worker mallory registered", refusal.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>The worker ids <c>/api/workers</c> lists.</summary>
+    private static async Task<string[]> WorkersAsync(SecureCoordinator coordinator)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{coordinator.Host.HttpPort}") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/workers", UriKind.Relative));
+        request.Headers.Authorization = new("Bearer", (await File.ReadAllTextAsync(coordinator.Host.OperatorTokenPath!)).Trim());
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. document.RootElement.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("worker_id").GetString()!)];
+    }
+
+    /// <summary>A hand-made worker with its own credential.</summary>
+    private sealed class Caller(SecureCoordinator coordinator, string workerId, string credential)
+    {
+        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress(coordinator.Address);
+
+        public CallOptions Auth { get; } = new(SecureCoordinator.Bearer(credential), TimeSpan.FromSeconds(60));
+
+        /// <summary>Registers the named clients (none: the worker as its one client), 10 examples each.</summary>
+        public async Task RegisterAsync(params string[] clients)
+        {
+            var request = new RegisterRequest { WorkerId = workerId, Data = Summary(10L * Math.Max(1, clients.Length)) };
+            request.Clients.AddRange(clients.Select(c => new ClientData { ClientId = c, Data = Summary(10) }));
+            await Channel.UnaryAsync(CoordinatorMethods.Register, request, Auth);
+        }
+
+        public async Task<RoundAssignment> AssignmentAsync()
+        {
+            var response = await Channel.UnaryAsync(CoordinatorMethods.GetAssignment, new AssignmentRequest { WorkerId = workerId, WaitSeconds = 30 }, Auth);
+            Assert.Equal(AssignmentResponse.OutcomeOneofCase.Assignment, response.OutcomeCase);
+            return response.Assignment;
+        }
+
+        public Task<UploadAck> UploadAsync(RoundAssignment assignment, string clientId, float[] delta)
+        {
+            var header = new UploadHeader
+            {
+                WorkerId = workerId,
+                ClientId = clientId,
+                RunId = assignment.RunId,
+                Round = assignment.Round,
+                ModelVersion = assignment.ModelVersion,
+                ExampleCount = 10,
+                Payload = PayloadCodec.CreateHeader(delta, delta.LongLength, 1 << 20),
+            };
+            return Channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Chunks(header, delta), Auth);
+        }
+
+        private static DataSummary Summary(long examples)
+        {
+            var summary = new DataSummary { ExampleCount = examples };
+            summary.LabelHistogram.Add(examples);
+            return summary;
+        }
+
+        private static async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, float[] delta)
+        {
+            yield return new UpdateChunk { Header = header };
+            foreach (var chunk in PayloadCodec.Chunks(delta, delta.LongLength, 1 << 20))
+            {
+                yield return new UpdateChunk { Data = chunk };
+            }
+
+            await Task.CompletedTask;
+        }
+    }
+}
