@@ -44,6 +44,8 @@ export interface ClientsReport {
   round: number | null;
   fairness: Fairness | null;
   clients: { client_id: string; worker_id: string; accuracy: number; loss: number; examples: number }[];
+  /** Under differential privacy: the counted buckets of the noised histogram (no per-client figures exist). */
+  histogram?: { accuracy: number; clients: number }[] | null;
 }
 
 export interface WorkerRow {

@@ -91,7 +91,11 @@ export class Panels {
       byId("latest-epsilon").textContent = "off";
     }
 
-    const accuracies = clients.clients.map((c) => c.accuracy);
+    // Under DP there are no per-client figures: each counted bucket of the noised histogram stands for as many
+    // clients (rounded) at its centre, so the same sorted-clients chart shows the distribution.
+    const accuracies = clients.histogram
+      ? clients.histogram.flatMap((b) => Array.from({ length: Math.round(b.clients) }, () => b.accuracy))
+      : clients.clients.map((c) => c.accuracy);
     const p10 = clients.fairness?.accuracy_p10 ?? null;
     this.fairness.update(accuracies.map((_, i) => i + 1), [accuracies, accuracies.map(() => p10)]);
     byId("fairness-summary").textContent = clients.fairness

@@ -607,7 +607,7 @@ public sealed partial class CoordinatorGrpcService
     };
 
     /// <summary>The events that name a client or carry its figures: withheld from every log under DP.</summary>
-    public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 200, 201, 202, 203, 204, 206, 207 };
+    public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 200, 201, 202, 203, 204, 206, 207, 208 };
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Refused the registration of worker {WorkerId}: {Reason}")]
     private partial void LogClientsRefused(string workerId, string reason);
@@ -621,7 +621,7 @@ public sealed partial class CoordinatorGrpcService
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} sends no update: {Reason}")]
     private partial void LogClientFailed(string clientId, string workerId, long round, string reason);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} gives no evaluation: {Reason}")]
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Round {Round}: client {ClientId} on {WorkerId} gives no evaluation: {Reason}")]
     private partial void LogEvaluationFailed(string clientId, string workerId, long round, string reason);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Worker {WorkerId} {What} with {Clients} clients, {Examples} examples, on {Device}")]

@@ -25,15 +25,14 @@ internal sealed class AuthenticationThrottle
     private readonly ConcurrentDictionary<string, byte[]> _issued = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unknown = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AddressState> _addresses = new(StringComparer.Ordinal);
-    private readonly Lock _sweepLock = new();
-    private DateTimeOffset _lastSweep;
+    private readonly SweepSchedule _sweeps;
 
     public AuthenticationThrottle(LimitOptions options, TimeProvider time)
     {
         _options = options;
         _time = time;
         _idle = TimeSpan.FromSeconds(options.IdleCallerSeconds);
-        _lastSweep = time.GetUtcNow();
+        _sweeps = new SweepSchedule(_idle, time.GetUtcNow());
     }
 
     /// <summary>Addresses whose lookup allowance is kept now.</summary>
@@ -113,17 +112,10 @@ internal sealed class AuthenticationThrottle
 
     private void SweepIfDue(DateTimeOffset now)
     {
-        lock (_sweepLock)
+        if (_sweeps.IsDue(now))
         {
-            if (now - _lastSweep < _idle / 2)
-            {
-                return;
-            }
-
-            _lastSweep = now;
+            Sweep();
         }
-
-        Sweep();
     }
 
     private sealed class AddressState(TokenBucket bucket)

@@ -15,8 +15,7 @@ public sealed class WorkerCallLimiter
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
     private readonly ConcurrentDictionary<string, CallerState> _callers = new(StringComparer.Ordinal);
-    private readonly Lock _sweepLock = new();
-    private DateTimeOffset _lastSweep;
+    private readonly SweepSchedule _sweeps;
 
     public WorkerCallLimiter(LimitOptions options, TimeProvider time)
     {
@@ -25,7 +24,7 @@ public sealed class WorkerCallLimiter
         _options = options;
         _time = time;
         _idle = TimeSpan.FromSeconds(options.IdleCallerSeconds);
-        _lastSweep = time.GetUtcNow();
+        _sweeps = new SweepSchedule(_idle, time.GetUtcNow());
     }
 
     /// <summary>Callers whose state is kept now.</summary>
@@ -88,18 +87,10 @@ public sealed class WorkerCallLimiter
 
     private void SweepIfDue(DateTimeOffset now)
     {
-        // A sweep walks the whole table, so at most one per half idle time keeps it cheap per call.
-        lock (_sweepLock)
+        if (_sweeps.IsDue(now))
         {
-            if (now - _lastSweep < _idle / 2)
-            {
-                return;
-            }
-
-            _lastSweep = now;
+            Sweep();
         }
-
-        Sweep();
     }
 
     private sealed class CallerState(TokenBucket bucket, DateTimeOffset created)

@@ -6,16 +6,18 @@ namespace FedTrain.Core.Fairness;
 /// the coordinator. Everything here is post-processing of the released histogram, so it costs no privacy.
 /// </summary>
 /// <remarks>
-/// Negative noised counts are clamped to 0 and every client in bucket b is taken at its centre (b + ½)/B; the
-/// bucketing alone moves a figure by at most 1/(2B). The minimum is the centre of the lowest bucket whose noised count
-/// reaches <see cref="SignificantCount"/> noise deviations, so a lone client far below the rest is only seen once
-/// enough clients share its bucket: under DP it is a robust minimum, biased upwards (docs/privacy.md gives the
-/// measured errors).
+/// Only buckets whose noised count reaches <see cref="SignificantCount"/> noise deviations count (clamping every bucket
+/// at 0 instead would add about B·σ/√(2π) phantom clients, spread evenly, and pull every figure towards the middle);
+/// when none does, every positive count is used. Every client in bucket b is taken at its centre (b + ½)/B; the
+/// bucketing alone moves a figure by at most 1/(2B). The minimum is the centre of the lowest counted bucket, so a lone
+/// client far below the rest is only seen once enough clients share its bucket: under DP it is a robust minimum,
+/// biased upwards. The client count is the unclamped sum of the noised counts, an unbiased estimate (docs/privacy.md
+/// gives the measured errors).
 /// </remarks>
 public static class HistogramFairness
 {
-    /// <summary>How many noise standard deviations a bucket's count must reach to count as holding clients for the minimum.</summary>
-    public const double SignificantCount = 2;
+    /// <summary>How many noise standard deviations a bucket's noised count must reach to count as holding clients.</summary>
+    public const double SignificantCount = 1;
 
     /// <summary>The bucket of <paramref name="accuracy"/> among <paramref name="buckets"/> equal buckets of [0, 1].</summary>
     public static int BucketOf(double accuracy, int buckets)
@@ -52,11 +54,11 @@ public static class HistogramFairness
         ArgumentNullException.ThrowIfNull(noisyCounts);
         int buckets = noisyCounts.Count;
         ArgumentOutOfRangeException.ThrowIfLessThan(buckets, 1, nameof(noisyCounts));
-        var weights = new double[buckets];
-        double total = 0, sum = 0, squares = 0;
+        var weights = Weights(noisyCounts, noiseStandardDeviation);
+        double total = 0, sum = 0, squares = 0, released = 0;
         for (int b = 0; b < buckets; b++)
         {
-            weights[b] = double.IsFinite(noisyCounts[b]) ? Math.Max(0, noisyCounts[b]) : 0;
+            released += double.IsFinite(noisyCounts[b]) ? noisyCounts[b] : 0;
             double centre = Centre(b, buckets);
             total += weights[b];
             sum += weights[b] * centre;
@@ -78,33 +80,47 @@ public static class HistogramFairness
         return new FairnessReport(
             mean,
             Math.Sqrt(variance / total),
-            Minimum(noisyCounts, weights, noiseStandardDeviation),
+            Centre(Array.FindIndex(weights, w => w > 0), buckets),
             Quantile(weights, total, 0.10),
             squares == 0 ? 1.0 : sum * sum / (total * squares),
             Gini(weights, total, mean),
-            (int)Math.Round(total))
+            (int)Math.Round(Math.Max(0, released)))
         {
             NoiseStandardDeviation = noiseStandardDeviation > 0 ? noiseStandardDeviation : null,
             NoisyHistogram = noiseStandardDeviation > 0 ? noisyCounts.ToArray() : null,
         };
     }
 
-    private static double Centre(int bucket, int buckets) => (bucket + 0.5) / buckets;
-
-    private static double Minimum(IReadOnlyList<double> counts, double[] weights, double noise)
+    /// <summary>
+    /// How many clients each bucket is taken to hold: its noised count where that reaches <see cref="SignificantCount"/>
+    /// noise deviations, else 0; every positive count when no bucket reaches it (and for exact counts).
+    /// </summary>
+    public static double[] Weights(IReadOnlyList<double> noisyCounts, double noiseStandardDeviation)
     {
-        double threshold = Math.Max(SignificantCount * noise, 0.5);
-        for (int b = 0; b < counts.Count; b++)
+        ArgumentNullException.ThrowIfNull(noisyCounts);
+        double threshold = SignificantCount * Math.Max(0, noiseStandardDeviation);
+        var weights = new double[noisyCounts.Count];
+        bool any = false;
+        for (int b = 0; b < weights.Length; b++)
         {
-            if (counts[b] >= threshold)
+            double count = double.IsFinite(noisyCounts[b]) ? noisyCounts[b] : 0;
+            weights[b] = count > 0 && count >= threshold ? count : 0;
+            any |= weights[b] > 0;
+        }
+
+        if (!any)
+        {
+            for (int b = 0; b < weights.Length; b++)
             {
-                return Centre(b, counts.Count);
+                weights[b] = double.IsFinite(noisyCounts[b]) ? Math.Max(0, noisyCounts[b]) : 0;
             }
         }
 
-        // No bucket stands out of the noise: the lowest bucket with any weight.
-        return Centre(Array.FindIndex(weights, w => w > 0), counts.Count);
+        return weights;
     }
+
+    /// <summary>The accuracy at the centre of <paramref name="bucket"/> of <paramref name="buckets"/>.</summary>
+    public static double Centre(int bucket, int buckets) => (bucket + 0.5) / buckets;
 
     // The accuracy below which a fraction p of the (clamped) clients lie, spreading each bucket's clients evenly over it.
     private static double Quantile(double[] weights, double total, double p)

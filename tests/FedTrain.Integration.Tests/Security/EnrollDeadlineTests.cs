@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
+using FedTrain.TestSupport;
 
 namespace FedTrain.Integration.Tests.Security;
 

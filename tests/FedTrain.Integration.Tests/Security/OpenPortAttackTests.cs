@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using FedTrain.Coordinator.Security;
 using FedTrain.Protos.V1;
+using FedTrain.TestSupport;
 using Google.Protobuf;
 using Grpc.Health.V1;
 using Xunit.Abstractions;

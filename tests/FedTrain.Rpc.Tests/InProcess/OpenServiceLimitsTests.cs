@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using FedTrain.Rpc.Tests.Echo;
 using FedTrain.Rpc.Tests.Support;
+using FedTrain.TestSupport;
 using Google.Protobuf;
 using Grpc.Health.V1;
 

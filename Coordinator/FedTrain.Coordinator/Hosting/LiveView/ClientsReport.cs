@@ -9,7 +9,10 @@ namespace FedTrain.Coordinator.Hosting.LiveView;
 /// worst first) with the round's fairness summary. Round is null when no round has been evaluated yet. Under DP the
 /// list is empty and the summary is the one computed from the round's noised histogram.
 /// </summary>
-internal sealed record ClientsReport(long? Round, FairnessReport? Fairness, IReadOnlyList<ClientEvaluationView> Clients)
+/// <param name="Histogram">Under DP, the buckets the noised fairness figures counted (accuracy at the bucket's centre,
+/// clients as released): what the page plots instead of one bar per client. Null without DP.</param>
+internal sealed record ClientsReport(
+    long? Round, FairnessReport? Fairness, IReadOnlyList<ClientEvaluationView> Clients, IReadOnlyList<HistogramBucketView>? Histogram = null)
 {
     /// <summary>Builds the report for <paramref name="round"/>, or for the latest evaluated round when it is null.</summary>
     /// <returns>Null when the requested round is not committed.</returns>
@@ -29,6 +32,12 @@ internal sealed record ClientsReport(long? Round, FairnessReport? Fairness, IRea
             .ThenBy(c => c.ClientId, StringComparer.Ordinal)
             .Select(c => new ClientEvaluationView(c.ClientId, c.WorkerId, c.Accuracy, c.Loss, c.ExampleCount))
             .ToList();
-        return new ClientsReport(chosen.Round, chosen.Fairness, clients);
+        var histogram = chosen.Fairness is { NoisyHistogram: { } noisy, NoiseStandardDeviation: { } noise }
+            ? HistogramFairness.Weights(noisy, noise)
+                .Select((clientsInBucket, bucket) => new HistogramBucketView(HistogramFairness.Centre(bucket, noisy.Count), clientsInBucket))
+                .Where(b => b.Clients > 0)
+                .ToList()
+            : null;
+        return new ClientsReport(chosen.Round, chosen.Fairness, clients, histogram);
     }
 }

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace FedTrain.Integration.Tests.Security;
+namespace FedTrain.TestSupport;
 
 /// <summary>A request body that sends its bytes, then neither sends more nor ends: a half-sent message held open.</summary>
-internal sealed class StallingContent : HttpContent
+public sealed class StallingContent : HttpContent
 {
     private readonly byte[] _bytes;
     private readonly CancellationToken _release;
