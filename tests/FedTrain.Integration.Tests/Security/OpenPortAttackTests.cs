@@ -149,7 +149,7 @@ public sealed class OpenPortAttackTests(ITestOutputHelper output)
         Assert.True(calls >= 5000, $"only {calls} hammering calls were made");
         Assert.True(logGrowth < 1_000_000, $"the log grew by {logGrowth} characters under {calls} hammering calls");
         Assert.Contains("more calls of 127.0.0.1", federation.Coordinator.Output, StringComparison.Ordinal);
-        // The target is < 20 %. Here the hammering client runs on the same 2 cores as the coordinator and
+        // The target is < 20 %. Here the hammering client runs on the same 2 cores as the coordinator and
         // both workers, which train CPU-bound, so its own CPU (and that of answering ~700 calls/s) slows the rounds
         // whatever the coordinator does, and other jobs share the machine. The test therefore only holds the rounds
         // to less than twice their time without it (a stall behind the store or the log would be far more) and

@@ -26,7 +26,7 @@ public sealed class RunDirectoryModeTests
         Assert.True(await demo.WaitForExitAsync(TimeSpan.FromMinutes(4)) == 0, demo.Output);
 
         var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories);
-        // What the issue names must be there to be checked: updates, checkpoints, the records, logs and secrets.
+        // Every kind of file must be there to be checked: updates, checkpoints, the records, logs and secrets.
         Assert.Contains(files, f => f.EndsWith(Path.Combine("checkpoints", "round-0001.safetensors"), StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith("summary.json", StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith("clients.csv", StringComparison.Ordinal));
