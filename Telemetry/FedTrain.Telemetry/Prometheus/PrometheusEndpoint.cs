@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+
+namespace FedTrain.Telemetry.Prometheus;
+
+/// <summary>The Prometheus exporter package's reader and scraping endpoint, as FedTrain sets them up.</summary>
+public static class PrometheusEndpoint
+{
+    /// <summary>The scrape path.</summary>
+    public const string Path = "/metrics";
+
+    /// <summary>Adds the package's pull reader to a meter provider.</summary>
+    public static MeterProviderBuilder AddFedTrainPrometheus(this MeterProviderBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddPrometheusExporter(Configure);
+    }
+
+    /// <summary>
+    /// Maps <c>GET /metrics</c>: the package's endpoint behind <see cref="PrometheusRatioSuffix"/>. It is mapped on
+    /// its own, apart from any API, so that an authentication rule can tell it apart by path.
+    /// </summary>
+    public static IEndpointConventionBuilder MapFedTrainPrometheus(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (TelemetrySettings.SdkDisabled(Environment.GetEnvironmentVariable))
+        {
+            // The SDK's providers are no-ops then, and the package's endpoint, finding no reader, would stop the host.
+            return endpoints.MapGet(Path, () => Results.Text("Metrics are off: OTEL_SDK_DISABLED=true turns the OpenTelemetry SDK off.\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        }
+
+        return endpoints.MapPrometheusScrapingEndpoint(
+            Path,
+            meterProvider: null,
+            configureBranchedPipeline: branch => branch.Use(next => context => PrometheusRatioSuffix.InvokeAsync(context, next)),
+            optionsName: null);
+    }
+
+    private static void Configure(PrometheusAspNetCoreOptions options)
+    {
+        // Every scrape collects afresh: a cached answer would show a round that has already moved on.
+        options.ScrapeResponseCacheDurationMilliseconds = 0;
+    }
+}
