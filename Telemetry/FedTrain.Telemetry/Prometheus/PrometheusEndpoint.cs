@@ -23,12 +23,17 @@ public static class PrometheusEndpoint
     /// Maps <c>GET /metrics</c>: the package's endpoint behind <see cref="PrometheusRatioSuffix"/>. It is mapped on
     /// its own, apart from any API, so that an authentication rule can tell it apart by path.
     /// </summary>
-    public static IEndpointConventionBuilder MapFedTrainPrometheus(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapFedTrainPrometheus(this IEndpointRouteBuilder endpoints) =>
+        MapFedTrainPrometheus(endpoints, TelemetrySettings.SdkDisabled(Environment.GetEnvironmentVariable));
+
+    /// <summary>Maps <c>GET /metrics</c>; <paramref name="sdkDisabled"/> says whether OTEL_SDK_DISABLED turned the SDK off.</summary>
+    internal static IEndpointConventionBuilder MapFedTrainPrometheus(IEndpointRouteBuilder endpoints, bool sdkDisabled)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        if (TelemetrySettings.SdkDisabled(Environment.GetEnvironmentVariable))
+        if (sdkDisabled)
         {
-            // The SDK's providers are no-ops then, and the package's endpoint, finding no reader, would stop the host.
+            // The SDK's providers are no-ops then: the package's endpoint would answer an empty 200, which a scraper
+            // reads as a coordinator without metrics. Say why instead.
             return endpoints.MapGet(Path, () => Results.Text("Metrics are off: OTEL_SDK_DISABLED=true turns the OpenTelemetry SDK off.\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         }
 
