@@ -17,7 +17,7 @@ public sealed record TelemetrySettings(bool ExportTraces, bool ExportMetrics)
     public static TelemetrySettings From(Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        if (string.Equals(variable("OTEL_SDK_DISABLED")?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
+        if (SdkDisabled(variable))
         {
             return new TelemetrySettings(false, false);
         }
@@ -26,6 +26,13 @@ public sealed record TelemetrySettings(bool ExportTraces, bool ExportMetrics)
         return new TelemetrySettings(
             Wanted(variable, "OTEL_TRACES_EXPORTER", common || IsSet(variable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))),
             Wanted(variable, "OTEL_METRICS_EXPORTER", common || IsSet(variable("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))));
+    }
+
+    /// <summary>Whether <c>OTEL_SDK_DISABLED=true</c>: the SDK then builds providers that do nothing, Prometheus reader included.</summary>
+    public static bool SdkDisabled(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        return string.Equals(variable("OTEL_SDK_DISABLED")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool Wanted(Func<string, string?> variable, string exporterVariable, bool endpointSet)

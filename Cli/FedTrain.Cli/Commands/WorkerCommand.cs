@@ -95,7 +95,7 @@ internal static class WorkerCommand
                 using var agent = new WorkerAgent(options, localData, logger, connection.ChannelOptions);
                 // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
                 using var telemetry = TelemetryProviders.Start(
-                    FedTrainInstruments.WorkerMeter, "fedtrain-worker", options.WorkerId, TelemetrySettings.FromEnvironment(), prometheus: false);
+                    FedTrainInstruments.WorkerMeter, "fedtrain-worker", options.WorkerId, TelemetrySettings.FromEnvironment());
                 await agent.RunAsync(cancellationToken);
                 return 0;
             }

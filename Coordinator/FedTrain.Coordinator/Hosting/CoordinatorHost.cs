@@ -108,6 +108,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         health.SetStatus(string.Empty, ServingStatus.Serving);
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
         health.Map(router);
+        // Read first: a bad OTEL_* variable stops the start with its name before anything is created.
+        var telemetrySettings = FedTrain.Telemetry.TelemetrySettings.FromEnvironment();
         var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, options);
 
         int grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
@@ -116,6 +118,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
+        CoordinatorTelemetry.AddPipelines(builder.Services, grpcPort, telemetrySettings);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
@@ -132,12 +135,13 @@ public sealed class CoordinatorHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        CoordinatorTelemetry.ExcludeFromRequestMetrics(app, grpcPort);
         app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
         security.UseHttpAuthentication(app, httpPort);
         app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync, options.Privacy is null)));
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
-        telemetry.MapMetricsEndpoint(app);
+        CoordinatorTelemetry.MapMetricsEndpoint(app);
         LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 

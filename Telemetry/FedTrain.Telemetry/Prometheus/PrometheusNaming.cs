@@ -4,8 +4,11 @@ namespace FedTrain.Telemetry.Prometheus;
 
 /// <summary>
 /// The OpenTelemetry-to-Prometheus name mapping: invalid characters become <c>_</c>, the unit is spelled out
-/// and appended (<c>s</c> → <c>_seconds</c>, <c>By/s</c> → <c>_bytes_per_second</c>, <c>1</c> → <c>_ratio</c>,
-/// annotations such as <c>{round}</c> dropped), and monotonic counters end in <c>_total</c>.
+/// and appended (<c>s</c> → <c>_seconds</c>, <c>By/s</c> → <c>_bytes_per_second</c>, <c>1</c> → <c>_ratio</c> on a
+/// gauge, annotations such as <c>{round}</c> dropped), and monotonic counters end in <c>_total</c>. The exporter
+/// package and the Collector apply these rules themselves; this copy names the series the dashboards query, and
+/// the tests check it against the package's exposition (the package leaves out <c>_ratio</c>, see
+/// <see cref="PrometheusRatioSuffix"/>).
 /// </summary>
 public static class PrometheusNaming
 {

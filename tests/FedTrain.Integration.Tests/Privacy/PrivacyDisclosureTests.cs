@@ -149,6 +149,7 @@ public sealed partial class PrivacyDisclosureTests
         var spans = receiver.Spans().Where(s => s.Service == "fedtrain-coordinator").ToList();
         Assert.Contains(spans, s => s.Name == "round");
         Assert.DoesNotContain(spans, s => s.Name.StartsWith("fedtrain.v1.Coordinator/", StringComparison.Ordinal));
+        Assert.DoesNotContain(spans, s => s.Span.Attributes.Any(a => a.Key == "url.path" && a.Value.StringValue.StartsWith("/fedtrain.v1.", StringComparison.Ordinal)));
         Assert.DoesNotContain(spans, s => s.Span.Attributes.Any(a => a.Key is "fedtrain.clients.selected" or "fedtrain.updates"));
         published.AppendJoin('\n', spans.Select(s => s.Span.ToString()));
         var metrics = receiver.MetricsReceived().Where(m => m.Service == "fedtrain-coordinator").ToList();
@@ -162,6 +163,11 @@ public sealed partial class PrivacyDisclosureTests
             string prometheus = name.Replace('.', '_');
             Assert.DoesNotMatch($"(?m)^{prometheus}(_total|_bytes|_ratio|_seconds|_bucket)?[{{ ]", between["metrics"]);
         }
+
+        // ASP.NET Core's request metrics leave out the gRPC port (HTTP/2; the HTTP port is HTTP/1.1): a count of its
+        // requests would count the uploads.
+        Assert.DoesNotMatch(@"(?m)^http_server_request_duration_seconds_count\{[^}]*network_protocol_version=""2""", between["metrics"]);
+        Assert.DoesNotMatch(@"(?m)^(http_server_active_requests|aspnetcore_routing_match_attempts)", between["metrics"]);
 
         // Across everything: no client id and no per-client figure.
         string all = published.ToString();
