@@ -11,7 +11,8 @@ namespace FedTrain.Coordinator.Strategies;
 /// <remarks>
 /// Verified updates are folded in batches of <see cref="FoldBatch"/>, range-major, so the sum crosses the memory bus
 /// once per batch instead of once per update; until then they wait in their spool files (page cache, not this
-/// process's memory). The result is the same, bit for bit, as folding each on arrival.
+/// process's memory). The last batch is folded in the same pass that writes the new model, so the sum is not written
+/// out and read back at the end of the round. The result is the same, bit for bit, as folding each on arrival.
 /// </remarks>
 internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator, IOwnedResultAggregator
 {
@@ -37,19 +38,21 @@ internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimize
 
     public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination)
     {
-        FoldPending();
-        if (sum.Count == 0)
+        if (sum.Count + _pending.Count == 0)
         {
             return AggregationOutcome.Skip("no update was accepted");
         }
 
-        // No mean buffer: plain FedAvg writes w + Σ/W in one pass; an optimizer gets the mean made in the sum's place.
+        // No mean buffer: plain FedAvg folds the last batch and writes w + Σ/W in the same pass over each range; an
+        // optimizer gets the mean made in the sum's place.
         if (optimizer is null)
         {
-            sum.ApplyMean(model, destination);
+            sum.AddBatchAndApplyMean(_pending, model, destination);
+            Release();
         }
         else
         {
+            FoldPending();
             model.CopyTo(destination);
             optimizer.Apply(destination, sum.MeanInPlace());
         }
@@ -59,10 +62,10 @@ internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimize
 
     public AggregationOutcome FinishOwned(ReadOnlySpan<float> model, out float[] result)
     {
-        FoldPending();
-        if (sum.Count > 0 && optimizer is null)
+        if (sum.Count + _pending.Count > 0 && optimizer is null)
         {
-            sum.ApplyMeanInPlace(model);
+            sum.AddBatchAndApplyMeanInPlace(_pending, model);
+            Release();
             result = sum.Detach();
             return AggregationOutcome.Done;
         }

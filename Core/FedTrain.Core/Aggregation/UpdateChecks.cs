@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FedTrain.Core.Aggregation;
@@ -7,6 +8,8 @@ namespace FedTrain.Core.Aggregation;
 public static class UpdateChecks
 {
     /// <summary>Index of the first NaN or ±Inf in <paramref name="values"/>, or -1 when all are finite.</summary>
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long IndexOfNonFinite(ReadOnlySpan<float> values)
     {
         // x - x is 0 for every finite x and NaN for NaN and ±Inf, so one vector compare finds both.

@@ -95,7 +95,7 @@ public sealed class WeightedSum
                 {
                     var slice = new ReadOnlySpan<float>((float*)from + start, count);
                     var target = _sum.AsSpan((int)start, count);
-                    TensorPrimitives.MultiplyAdd(slice, w, target, target);
+                    FoldKernels.MultiplyAdd(slice, w, target, target);
                 });
             }
         }
@@ -115,53 +115,43 @@ public sealed class WeightedSum
     /// is added to it, so memory traffic is the updates' bytes plus one pass over the sum, not one per update.
     /// Element by element the additions happen in list order, so the result equals adding them one by one.
     /// </summary>
-    public void AddBatch(IReadOnlyList<(IUpdateSource Update, double Weight)> updates)
+    public void AddBatch(IReadOnlyList<(IUpdateSource Update, double Weight)> updates) => Fold(updates, FoldEnd.Sum, 0, 0);
+
+    /// <summary>
+    /// Folds the last updates of a round and writes <paramref name="model"/> + sum / total weight into
+    /// <paramref name="destination"/> in the same pass over each range: the same bits as <see cref="AddBatch"/> then
+    /// <see cref="ApplyMean"/>, without writing the sum back and reading it again (and, on a sum that held nothing,
+    /// without reading it at all). The sum is spent afterwards, as after <see cref="MeanInPlace"/>: call
+    /// <see cref="Reset"/> before adding again.
+    /// </summary>
+    public void AddBatchAndApplyMean(IReadOnlyList<(IUpdateSource Update, double Weight)> updates, ReadOnlySpan<float> model, Span<float> destination)
     {
-        ArgumentNullException.ThrowIfNull(updates);
-        var weights = new float[updates.Count];
-        for (int k = 0; k < updates.Count; k++)
+        CheckLength(model.Length);
+        CheckLength(destination.Length);
+        unsafe
         {
-            ArgumentNullException.ThrowIfNull(updates[k].Update);
-            CheckLength(updates[k].Update.Length);
-            weights[k] = CheckWeight(updates[k].Weight);
+            fixed (float* from = model)
+            fixed (float* to = destination)
+            {
+                Fold(updates, FoldEnd.MeanInto, (nint)from, (nint)to);
+            }
         }
+    }
 
-        ParameterRanges.For(_sum.LongLength, BatchRangeSize, (start, count) =>
+    /// <summary>
+    /// Folds the last updates of a round and turns the sum into <paramref name="model"/> + sum / total weight in place,
+    /// range by range in one pass: the same bits as <see cref="AddBatch"/> then <see cref="ApplyMeanInPlace"/>, ready
+    /// to <see cref="Detach"/>.
+    /// </summary>
+    public void AddBatchAndApplyMeanInPlace(IReadOnlyList<(IUpdateSource Update, double Weight)> updates, ReadOnlySpan<float> model)
+    {
+        CheckLength(model.Length);
+        unsafe
         {
-            var target = _sum.AsSpan((int)start, count);
-            float[]? buffer = null;
-            try
+            fixed (float* from = model)
             {
-                for (int k = 0; k < updates.Count; k++)
-                {
-                    ReadOnlySpan<float> slice;
-                    if (updates[k].Update is ArrayUpdate array)
-                    {
-                        slice = array.Slice(start, count);
-                    }
-                    else
-                    {
-                        buffer ??= ArrayPool<float>.Shared.Rent(count);
-                        updates[k].Update.ReadRange(start, buffer.AsSpan(0, count));
-                        slice = buffer.AsSpan(0, count);
-                    }
-
-                    TensorPrimitives.MultiplyAdd(slice, weights[k], target, target);
-                }
+                Fold(updates, FoldEnd.MeanInPlace, (nint)from, 0);
             }
-            finally
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<float>.Shared.Return(buffer);
-                }
-            }
-        });
-
-        foreach (var (_, weight) in updates)
-        {
-            TotalWeight += weight;
-            Count++;
         }
     }
 
@@ -195,7 +185,7 @@ public sealed class WeightedSum
                 var source = (nint)from;
                 var target = (nint)to;
                 ParameterRanges.For(model.Length, ParameterRanges.DefaultRangeSize, (start, count) =>
-                    TensorPrimitives.MultiplyAdd(
+                    FoldKernels.MultiplyAdd(
                         _sum.AsSpan((int)start, count), scale, new ReadOnlySpan<float>((float*)source + start, count),
                         new Span<float>((float*)target + start, count)));
             }
@@ -218,7 +208,7 @@ public sealed class WeightedSum
                 ParameterRanges.For(model.Length, ParameterRanges.DefaultRangeSize, (start, count) =>
                 {
                     var target = _sum.AsSpan((int)start, count);
-                    TensorPrimitives.MultiplyAdd(target, scale, new ReadOnlySpan<float>((float*)source + start, count), target);
+                    FoldKernels.MultiplyAdd(target, scale, new ReadOnlySpan<float>((float*)source + start, count), target);
                 });
             }
         }
@@ -233,6 +223,99 @@ public sealed class WeightedSum
         CheckHasUpdates();
         TensorPrimitives.Multiply(_sum, (float)(1.0 / TotalWeight), _sum);
         return _sum;
+    }
+
+    // The range-major fold, ending each range with the sum (AddBatch) or with model + sum / W written to the
+    // destination or into the sum: while a range is in cache, not in a second pass over memory.
+    private void Fold(IReadOnlyList<(IUpdateSource Update, double Weight)> updates, FoldEnd end, nint model, nint destination)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        var weights = new float[updates.Count];
+        for (int k = 0; k < updates.Count; k++)
+        {
+            ArgumentNullException.ThrowIfNull(updates[k].Update);
+            CheckLength(updates[k].Update.Length);
+            weights[k] = CheckWeight(updates[k].Weight);
+        }
+
+        if (end != FoldEnd.Sum && Count + updates.Count == 0)
+        {
+            throw new InvalidOperationException("No update was added; there is no mean.");
+        }
+
+        // A sum that holds nothing is all +0 (cleared); the destination's fold starts from +0 without reading it.
+        bool fromZero = Count == 0;
+        double total = TotalWeight;
+        foreach (var (_, weight) in updates)
+        {
+            total += weight;
+        }
+
+        float scale = (float)(1.0 / total);
+        ParameterRanges.For(_sum.LongLength, BatchRangeSize, (start, count) =>
+        {
+            var sum = _sum.AsSpan((int)start, count);
+            Span<float> target;
+            unsafe
+            {
+                target = end == FoldEnd.MeanInto ? new Span<float>((float*)destination + start, count) : sum;
+            }
+
+            float[]? buffer = null;
+            try
+            {
+                for (int k = 0; k < updates.Count; k++)
+                {
+                    ReadOnlySpan<float> slice;
+                    if (updates[k].Update is ArrayUpdate array)
+                    {
+                        slice = array.Slice(start, count);
+                    }
+                    else
+                    {
+                        buffer ??= ArrayPool<float>.Shared.Rent(count);
+                        updates[k].Update.ReadRange(start, buffer.AsSpan(0, count));
+                        slice = buffer.AsSpan(0, count);
+                    }
+
+                    if (k > 0 || end != FoldEnd.MeanInto)
+                    {
+                        FoldKernels.MultiplyAdd(slice, weights[k], target, target);
+                    }
+                    else if (fromZero)
+                    {
+                        FoldKernels.MultiplyAddZero(slice, weights[k], target);
+                    }
+                    else
+                    {
+                        FoldKernels.MultiplyAdd(slice, weights[k], sum, target);
+                    }
+                }
+
+                if (end != FoldEnd.Sum)
+                {
+                    // With no update to fold, the destination holds nothing yet: the mean comes from the sum itself.
+                    ReadOnlySpan<float> folded = updates.Count == 0 && end == FoldEnd.MeanInto ? sum : target;
+                    unsafe
+                    {
+                        FoldKernels.MultiplyAdd(folded, scale, new ReadOnlySpan<float>((float*)model + start, count), target);
+                    }
+                }
+            }
+            finally
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                }
+            }
+        });
+
+        foreach (var (_, weight) in updates)
+        {
+            TotalWeight += weight;
+            Count++;
+        }
     }
 
     private void CheckHasUpdates()
@@ -254,4 +337,11 @@ public sealed class WeightedSum
     private static float CheckWeight(double weight) => double.IsFinite(weight) && weight > 0
         ? (float)weight
         : throw new ArgumentOutOfRangeException(nameof(weight), weight, "Weight must be positive and finite.");
+
+    private enum FoldEnd
+    {
+        Sum,
+        MeanInto,
+        MeanInPlace,
+    }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FedTrain.Core.Compression;
@@ -16,6 +17,8 @@ public static class EncodedUpdateChecks
     private const ushort HalfExponent = 0x7C00;
 
     /// <summary>Index of the first NaN or ±Inf float16 in <paramref name="values"/>, or -1 when all are finite.</summary>
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long IndexOfNonFinite(ReadOnlySpan<Half> values)
     {
         var bits = MemoryMarshal.Cast<Half, ushort>(values);
@@ -47,6 +50,7 @@ public static class EncodedUpdateChecks
     }
 
     /// <summary>Index of the first int8 block scale that is NaN, ±Inf or above <see cref="MaxInt8Scale"/> in magnitude, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long IndexOfUnusableScale(ReadOnlySpan<float> scales)
     {
         for (int i = 0; i < scales.Length; i++)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FedTrain.Core.Aggregation;
 
@@ -161,6 +162,8 @@ public static class UpdateDecoder
     }
 
     /// <summary>Writes the entries of consecutive blocks from <paramref name="firstBlock"/> that fall in [start, start + destination.Length).</summary>
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScatterTopK(ReadOnlySpan<ushort> offsets, ReadOnlySpan<float> values, int keptPerBlock, long firstBlock, long start, Span<float> destination)
     {
         for (int e = 0; e < offsets.Length; e++)

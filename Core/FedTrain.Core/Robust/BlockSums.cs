@@ -35,6 +35,8 @@ internal static class BlockSums
     /// <summary>Σ(x − y)² over one block.</summary>
     public static double BlockSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => BlockSquaredDistance(x, y, subtract: true);
 
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double BlockSquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y, bool subtract)
     {
         ref float xs = ref MemoryMarshal.GetReference(x);

@@ -23,6 +23,8 @@ internal static class OrderStatistics
     private const int Interleave = 4;
 
     /// <summary>Median per coordinate: the middle value, or the mean of the two middle values for even n.</summary>
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Median(float[] rows, int n, int count, int[]? network, Span<float> destination)
     {
         int lower = (n - 1) / 2;
@@ -49,6 +51,7 @@ internal static class OrderStatistics
     }
 
     /// <summary>Mean of the coordinates left after dropping the <paramref name="trim"/> smallest and largest, summed in ascending order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TrimmedMean(float[] rows, int n, int count, int trim, int[]? network, Span<float> destination)
     {
         int kept = n - (2 * trim);
@@ -91,6 +94,7 @@ internal static class OrderStatistics
     public static int[]? NetworkFor(int n) => n <= NetworkLimit ? SortingNetwork.Comparators(n) : null;
 
     /// <summary>Runs the network over <see cref="Interleave"/> independent column vectors per row (row r at v[r × 4 ..]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Sort(Span<Vector<float>> v, int[] network)
     {
         // Four independent compare-exchanges per comparator: the values live in stack memory, and with one column
@@ -122,6 +126,7 @@ internal static class OrderStatistics
     /// Loads <see cref="Interleave"/> column vectors starting at coordinate j from every row. Columns past the end of
     /// the range are zero-padded; each lane is sorted independently, so padding never touches a real coordinate.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Load(float[] rows, int n, int count, int j, Span<Vector<float>> v, Span<float> lane)
     {
         if (j + (Interleave * Vector<float>.Count) <= count)
@@ -160,6 +165,7 @@ internal static class OrderStatistics
     }
 
     /// <summary>Writes the lanes of <paramref name="result"/> that fall inside the range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store(Vector<float> result, Span<float> destination, int start, Span<float> lane)
     {
         int width = Math.Clamp(destination.Length - start, 0, Vector<float>.Count);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Compression;
@@ -147,6 +148,8 @@ internal sealed class PayloadValueScanner
 
     // Each offset must lie in its block and follow the one before it in the block, so that decoding writes every
     // parameter at most once and only its own block's.
+    // Long loops run in few calls: compiled optimised on the first call rather than after tiering (see FoldKernels).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckTopKOffsets(ReadOnlySpan<ushort> offsets, long first)
     {
         for (int i = 0; i < offsets.Length; i++)
