@@ -18,10 +18,14 @@ public sealed class KeptUpdateCommitterTests : IDisposable
     {
         using var store = new SqliteCoordinatorStore(Path.Combine(_directory, "coordinator.db"));
         store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
-        var journal = new CountingJournal(store);
+        // The first commit is held until all 200 records are queued, as when uploads arrive during an fsync; on an idle
+        // machine unheld commits can each finish before the next record arrives, and batching would not be exercised.
+        var release = new TaskCompletionSource();
+        var journal = new CountingJournal(new BlockingJournal(store, release.Task));
         var committer = new KeptUpdateCommitter(_directory, journal);
 
-        var records = Enumerable.Range(0, 200).Select(i => Task.Run(() => committer.RecordAsync("run-1", Update(i)))).ToArray();
+        var records = Enumerable.Range(0, 200).Select(i => committer.RecordAsync("run-1", Update(i))).ToArray();
+        release.SetResult();
         await Task.WhenAll(records);
 
         var kept = store.LoadKeptUpdates("run-1", round: 4);
