@@ -51,7 +51,8 @@ export class Panels {
     const xs = points.map((r) => r.round);
     document.body.dataset.rounds = String(points.length);
 
-    const state = rounds.finished ? (rounds.finish_reason ? "stopped" : "finished") : "running";
+    // A run that committed all its planned rounds finished; one that ended before (privacy budget, failure) stopped.
+    const state = !rounds.finished ? "running" : points.length >= rounds.rounds_planned ? "finished" : "stopped";
     this.status(state, rounds.finish_reason);
     byId("run-id").textContent = rounds.run_id;
     byId("strategy").textContent = rounds.strategy;
