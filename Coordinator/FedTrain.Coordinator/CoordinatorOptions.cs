@@ -101,6 +101,12 @@ public sealed class CoordinatorOptions
 
     public int ChunkBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Serve gRPC server reflection on the gRPC port, so that tools such as grpcurl can call the coordinator without
+    /// its .proto files. Off by default: it tells any caller the whole API.
+    /// </summary>
+    public bool GrpcReflection { get; set; }
+
     /// <summary>Seeds model initialisation and worker selection.</summary>
     public ulong Seed { get; set; } = 42;
 

@@ -1,37 +1,54 @@
+using FedTrain.Protos.Transport;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Wire;
+using Grpc.Core;
 
 namespace FedTrain.Protos;
 
 /// <summary>
 /// Descriptors of the <c>fedtrain.v1.Coordinator</c> service's methods, shared by the coordinator (server)
-/// and the workers (client). Checked against the .proto's service definition by a test.
+/// and the workers (client). Checked against the .proto's service definition by a test. Declared here rather than
+/// generated so that the coordinator can receive uploads through its own marshaller (<see cref="ReceiveUpdate"/>).
 /// </summary>
 public static class CoordinatorMethods
 {
     public const string ServiceName = "fedtrain.v1.Coordinator";
 
     public static Method<RegisterRequest, RegisterResponse> Register { get; } =
-        new(MethodType.Unary, ServiceName, "Register", RegisterRequest.Parser, RegisterResponse.Parser);
+        Create(MethodType.Unary, "Register", RegisterRequest.Parser, RegisterResponse.Parser);
 
     public static Method<AssignmentRequest, AssignmentResponse> GetAssignment { get; } =
-        new(MethodType.Unary, ServiceName, "GetAssignment", AssignmentRequest.Parser, AssignmentResponse.Parser);
+        Create(MethodType.Unary, "GetAssignment", AssignmentRequest.Parser, AssignmentResponse.Parser);
 
     public static Method<DownloadRequest, ModelChunk> DownloadModel { get; } =
-        new(MethodType.ServerStreaming, ServiceName, "DownloadModel", DownloadRequest.Parser, ModelChunk.Parser);
+        Create(MethodType.ServerStreaming, "DownloadModel", DownloadRequest.Parser, ModelChunk.Parser);
 
+    /// <summary>The worker's side of <c>UploadUpdate</c>: typed chunks, serialised once into the transport's buffer.</summary>
     public static Method<UpdateChunk, UploadAck> UploadUpdate { get; } =
-        new(MethodType.ClientStreaming, ServiceName, "UploadUpdate", UpdateChunk.Parser, UploadAck.Parser);
+        Create(MethodType.ClientStreaming, "UploadUpdate", UpdateChunk.Parser, UploadAck.Parser);
+
+    /// <summary>
+    /// The coordinator's side of <c>UploadUpdate</c>, the same RPC: each chunk is parsed in place from the transport's
+    /// buffers and only its data is copied, once, into a pooled buffer (<see cref="ReceivedUpdateChunk"/>).
+    /// </summary>
+    public static Method<ReceivedUpdateChunk, UploadAck> ReceiveUpdate { get; } = new(
+        MethodType.ClientStreaming, ServiceName, "UploadUpdate", ReceivedUpdateChunk.Marshaller, ProtobufMarshaller.For(UploadAck.Parser));
 
     public static Method<MetricsReport, MetricsAck> ReportMetrics { get; } =
-        new(MethodType.Unary, ServiceName, "ReportMetrics", MetricsReport.Parser, MetricsAck.Parser);
+        Create(MethodType.Unary, "ReportMetrics", MetricsReport.Parser, MetricsAck.Parser);
 
     public static Method<HeartbeatRequest, HeartbeatResponse> Heartbeat { get; } =
-        new(MethodType.Unary, ServiceName, "Heartbeat", HeartbeatRequest.Parser, HeartbeatResponse.Parser);
+        Create(MethodType.Unary, "Heartbeat", HeartbeatRequest.Parser, HeartbeatResponse.Parser);
 
     public static Method<EvaluationReport, EvaluationAck> ReportEvaluation { get; } =
-        new(MethodType.Unary, ServiceName, "ReportEvaluation", EvaluationReport.Parser, EvaluationAck.Parser);
+        Create(MethodType.Unary, "ReportEvaluation", EvaluationReport.Parser, EvaluationAck.Parser);
 
     public static Method<ModuleRequest, ModuleChunk> DownloadModule { get; } =
-        new(MethodType.ServerStreaming, ServiceName, "DownloadModule", ModuleRequest.Parser, ModuleChunk.Parser);
+        Create(MethodType.ServerStreaming, "DownloadModule", ModuleRequest.Parser, ModuleChunk.Parser);
+
+    private static Method<TRequest, TResponse> Create<TRequest, TResponse>(
+        MethodType type, string name, Google.Protobuf.MessageParser<TRequest> request, Google.Protobuf.MessageParser<TResponse> response)
+        where TRequest : class, Google.Protobuf.IMessage<TRequest>, Google.Protobuf.IBufferMessage
+        where TResponse : class, Google.Protobuf.IMessage<TResponse>, Google.Protobuf.IBufferMessage =>
+        new(type, ServiceName, name, ProtobufMarshaller.For(request), ProtobufMarshaller.For(response));
 }

@@ -1,5 +1,6 @@
+using FedTrain.Protos.Transport;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Protos;
 
@@ -8,6 +9,6 @@ public static class EnrollmentMethods
 {
     public const string ServiceName = "fedtrain.v1.Enrollment";
 
-    public static Method<EnrollRequest, EnrollResponse> Enroll { get; } =
-        new(MethodType.Unary, ServiceName, "Enroll", EnrollRequest.Parser, EnrollResponse.Parser);
+    public static Method<EnrollRequest, EnrollResponse> Enroll { get; } = new(
+        MethodType.Unary, ServiceName, "Enroll", ProtobufMarshaller.For(EnrollRequest.Parser), ProtobufMarshaller.For(EnrollResponse.Parser));
 }

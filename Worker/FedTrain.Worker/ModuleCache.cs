@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Worker;
 
@@ -65,7 +67,7 @@ internal sealed class ModuleCache(string directory)
         await using (file.ConfigureAwait(false))
         {
             await foreach (var chunk in channel.ServerStreamingAsync(
-                CoordinatorMethods.DownloadModule, request, new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false))
+                CoordinatorMethods.DownloadModule, request, new CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 if (chunk.ContentCase == ModuleChunk.ContentOneofCase.Header)
                 {

@@ -1,4 +1,6 @@
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Polly;
 using Polly.Retry;
 
@@ -35,7 +37,7 @@ internal static class ReconnectPolicy
             .Build();
 
     public static bool IsTransient(RpcException exception) =>
-        exception.Status is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
+        exception.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded;
 
     /// <summary>
     /// A coordinator that answers but fails (an internal error, a storage hiccup, a rate limit) is worth retrying
@@ -44,5 +46,5 @@ internal static class ReconnectPolicy
     /// </summary>
     public static bool IsRecoverable(RpcException exception) =>
         IsTransient(exception)
-        || exception.Status is StatusCode.Internal or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted;
+        || exception.StatusCode is StatusCode.Internal or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted;
 }

@@ -2,7 +2,9 @@ using System.Globalization;
 using FedTrain.Core.Aggregation;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using FedTrain.Trainer;
 using FedTrain.Worker.Telemetry;
 
@@ -26,14 +28,14 @@ public sealed partial class WorkerAgent
                 Round = assignment.Round,
                 Failure = reason,
             },
-            new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken)).ConfigureAwait(false);
+            new CallOptions(WorkerActivities.TraceHeaders(), DateTime.UtcNow.AddSeconds(30), cancellationToken)).ConfigureAwait(false);
 
     /// <summary>
     /// A refusal of what one client sent (its figures or its update), which sending it again cannot change. Refusals of
     /// the worker or the round (authentication, a closed round, a stale model) end the whole assignment instead.
     /// </summary>
     private static bool IsRefusalOfClient(RpcException exception) =>
-        exception.Status is StatusCode.InvalidArgument or StatusCode.OutOfRange;
+        exception.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange;
 
     /// <summary>What went NaN/Inf in a client's training result, held-out score or update; null when all is finite.</summary>
     private static string? NonFiniteOutcome(TrainResult training, EvalResult? holdout, ReadOnlySpan<float> delta)

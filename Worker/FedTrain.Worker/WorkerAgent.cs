@@ -6,7 +6,9 @@ using FedTrain.Core.Models;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using FedTrain.Trainer;
 using FedTrain.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -52,7 +54,9 @@ public sealed partial class WorkerAgent : IDisposable
         _options = options;
         _data = data;
         _logger = logger;
-        _channel = GrpcChannel.ForAddress(options.Coordinator, channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20 });
+        _channel = GrpcChannel.ForAddress(
+            options.Coordinator,
+            channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true });
         _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
         _register = ReconnectPolicy.Create(
@@ -77,10 +81,10 @@ public sealed partial class WorkerAgent : IDisposable
                     return;
                 }
             }
-            catch (RpcException ex) when (ReconnectPolicy.IsRecoverable(ex) || ex.Status == StatusCode.FailedPrecondition)
+            catch (RpcException ex) when (ReconnectPolicy.IsRecoverable(ex) || ex.StatusCode == StatusCode.FailedPrecondition)
             {
-                LogLostCoordinator(ex.Status, ex.Detail);
-                if (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.FailedPrecondition)
+                LogLostCoordinator(ex.StatusCode, ex.Status.Detail);
+                if (!ReconnectPolicy.IsTransient(ex) && ex.StatusCode != StatusCode.FailedPrecondition)
                 {
                     // It answered with an error: let it recover before asking again, rather than at once.
                     await Task.Delay(_heartbeatInterval, cancellationToken).ConfigureAwait(false);
@@ -109,7 +113,7 @@ public sealed partial class WorkerAgent : IDisposable
             var response = await _channel.UnaryAsync(
                 CoordinatorMethods.GetAssignment,
                 new AssignmentRequest { WorkerId = _options.WorkerId, RunId = _runId, WaitSeconds = (int)PollWait.TotalSeconds },
-                new CallOptions(Timeout: PollWait + TimeSpan.FromSeconds(10), CancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CallOptions(deadline: DateTime.UtcNow + PollWait + TimeSpan.FromSeconds(10), cancellationToken: cancellationToken)).ConfigureAwait(false);
             switch (response.OutcomeCase)
             {
                 case AssignmentResponse.OutcomeOneofCase.Finished:
@@ -153,9 +157,9 @@ public sealed partial class WorkerAgent : IDisposable
             await RunRoundAsync(assignment, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
+        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.StatusCode != StatusCode.Cancelled)
         {
-            LogRoundAbandoned(assignment.Round, $"{ex.Status}: {ex.Detail}");
+            LogRoundAbandoned(assignment.Round, $"{ex.StatusCode}: {ex.Status.Detail}");
             Abandoned(span, ex.Status.ToString());
         }
         catch (PayloadException ex)
@@ -356,8 +360,8 @@ public sealed partial class WorkerAgent : IDisposable
         {
             // The coordinator refused this client's report or update for what it holds, which no retry changes: the
             // client fails this round with the reason, and the worker goes on with its other clients.
-            LogClientRefused(assignment.Round, client.ClientId, ex.Status, ex.Detail);
-            await ReportClientFailedAsync(assignment, client.ClientId, $"refused: {ex.Status}: {ex.Detail}", cancellationToken).ConfigureAwait(false);
+            LogClientRefused(assignment.Round, client.ClientId, ex.StatusCode, ex.Status.Detail);
+            await ReportClientFailedAsync(assignment, client.ClientId, $"refused: {ex.StatusCode}: {ex.Status.Detail}", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -370,7 +374,7 @@ public sealed partial class WorkerAgent : IDisposable
         RoundAssignment assignment, ClientData client, ILocalTrainer trainer, MetricsReport metrics, int count, CancellationToken cancellationToken)
     {
         await _channel.UnaryAsync(
-            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
+            CoordinatorMethods.ReportMetrics, metrics, new CallOptions(WorkerActivities.TraceHeaders(), DateTime.UtcNow.AddSeconds(30), cancellationToken))
             .ConfigureAwait(false);
 
         _phase = "uploading";
@@ -387,7 +391,7 @@ public sealed partial class WorkerAgent : IDisposable
                 async token => await UploadAsync(assignment, client, payload, count, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException ex) when (ex.Status == StatusCode.AlreadyExists)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
         {
             // A retry after a lost acknowledgement: the first upload landed and was counted once; nothing to redo.
             LogAlreadyDelivered(assignment.Round, client.ClientId);
@@ -457,13 +461,13 @@ public sealed partial class WorkerAgent : IDisposable
             }
 
             await _channel.UnaryAsync(
-                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), deadline.Token))
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), DateTime.UtcNow.AddSeconds(30), deadline.Token))
                 .ConfigureAwait(false);
             return true;
         }
-        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.Status != StatusCode.Cancelled)
+        catch (RpcException ex) when (!ReconnectPolicy.IsTransient(ex) && ex.StatusCode != StatusCode.Cancelled)
         {
-            LogEvaluationAbandoned(assignment.Round, $"{ex.Status}: {ex.Detail}");
+            LogEvaluationAbandoned(assignment.Round, $"{ex.StatusCode}: {ex.Status.Detail}");
         }
         catch (PayloadException ex)
         {
@@ -481,7 +485,7 @@ public sealed partial class WorkerAgent : IDisposable
             };
             report.Clients.AddRange(assignment.Clients.Select(c => new ClientEvaluation { ClientId = c, Failure = ex.Reason }));
             await _channel.UnaryAsync(
-                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), TimeSpan.FromSeconds(30), cancellationToken))
+                CoordinatorMethods.ReportEvaluation, report, new CallOptions(WorkerActivities.TraceHeaders(), DateTime.UtcNow.AddSeconds(30), cancellationToken))
                 .ConfigureAwait(false);
             return true;
         }
@@ -513,7 +517,7 @@ public sealed partial class WorkerAgent : IDisposable
         try
         {
             await foreach (var chunk in _channel.ServerStreamingAsync(
-                CoordinatorMethods.DownloadModel, request, new CallOptions(Headers: WorkerActivities.TraceHeaders(), CancellationToken: cancellationToken)).ConfigureAwait(false))
+                CoordinatorMethods.DownloadModel, request, new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
                 {
@@ -559,7 +563,7 @@ public sealed partial class WorkerAgent : IDisposable
         using var span = WorkerActivities.StartChild(WorkerActivities.Upload, ActivityKind.Client);
         span?.SetTag("fedtrain.client_id", client.ClientId);
         var ack = await _channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(Headers: WorkerActivities.TraceHeaders(), CancellationToken: cancellationToken)).ConfigureAwait(false);
+            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false);
         _instrumentation.Uploaded(payload.TotalBytes);
         return ack;
     }
@@ -606,7 +610,7 @@ public sealed partial class WorkerAgent : IDisposable
 
         var response = await _register.ExecuteAsync(
             async token => await _channel.UnaryAsync(
-                CoordinatorMethods.Register, request, new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: token)).ConfigureAwait(false),
+                CoordinatorMethods.Register, request, new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(10), cancellationToken: token)).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
         _runId = response.RunId;
         _heartbeatInterval = TimeSpan.FromSeconds(Math.Max(1, response.HeartbeatIntervalSeconds));
@@ -630,19 +634,19 @@ public sealed partial class WorkerAgent : IDisposable
                         new HeartbeatRequest { WorkerId = _options.WorkerId, RunId = _runId, Phase = _phase },
                         // Not the interval itself: on a loaded host a call can take longer, and a heartbeat that times out
                         // before the coordinator reads it lets a healthy worker look silent.
-                        new CallOptions(Timeout: HeartbeatTimeout, CancellationToken: cancellationToken)).ConfigureAwait(false);
+                        new CallOptions(deadline: DateTime.UtcNow + HeartbeatTimeout, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     if (!response.Known)
                     {
                         _forgotten = true;
                     }
                 }
-                catch (RpcException ex) when (ex.Status == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
                 {
                     // The session ended with a heartbeat in flight (e.g. the coordinator was lost): that ends this
                     // loop, not the worker. Thrown on, it surfaced from RunAsync's finally and killed the process.
                     return;
                 }
-                catch (RpcException ex) when (ex.Status != StatusCode.Cancelled)
+                catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled)
                 {
                     // The assignment loop notices a lost coordinator and reconnects; heartbeats just keep trying.
                 }

@@ -1,6 +1,6 @@
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Tests;
 

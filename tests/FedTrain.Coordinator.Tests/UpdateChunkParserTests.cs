@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Wire;
-using FedTrain.Rpc;
+using Grpc.Core;
 using FedTrain.TestSupport;
 using Google.Protobuf;
 
@@ -176,8 +176,8 @@ public sealed class UpdateChunkParserTests
 
         Assert.ThrowsAny<InvalidProtocolBufferException>(() => UpdateChunk.Parser.ParseFrom(bytes));
         var refusal = Assert.Throws<RpcException>(() => Parse(bytes));
-        Assert.Equal(StatusCode.Internal, refusal.Status);
-        Assert.StartsWith("Failed to parse a UpdateChunk message", refusal.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Internal, refusal.StatusCode);
+        Assert.StartsWith("Failed to parse a UpdateChunk message", refusal.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class UpdateChunkParserTests
         if (expected is null)
         {
             var refusal = Assert.Throws<RpcException>(() => UpdateChunkParser.Parse(SegmentedSequence.Chunked(bytes, segmentBytes)));
-            Assert.Equal(StatusCode.Internal, refusal.Status);
+            Assert.Equal(StatusCode.Internal, refusal.StatusCode);
         }
         else
         {

@@ -5,7 +5,9 @@ using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests;
 
@@ -40,25 +42,25 @@ public sealed class CompressedUpdateRejectionTests
         // An older worker that ignores the setting sends float32: refused, naming the option.
         var float32 = await UploadExpectingAsync(
             channel, coordinator.Header("float32", PayloadCodec.CreateHeader(delta, delta.Length, ChunkBytes)), PayloadCodec.Chunks(delta, delta.Length, ChunkBytes));
-        Assert.Contains("encoded float32; this run takes float16 updates (coordinator option --update-compression float16)", float32.Detail, StringComparison.Ordinal);
+        Assert.Contains("encoded float32; this run takes float16 updates (coordinator option --update-compression float16)", float32.Status.Detail, StringComparison.Ordinal);
 
         var int8 = Encode(delta, UpdateEncoding.Int8);
         var int8Refusal = await RefusedAsync(coordinator, "int8", int8, UpdateEncoding.Int8, delta.Length);
-        Assert.Contains("encoded int8", int8Refusal.Detail, StringComparison.Ordinal);
+        Assert.Contains("encoded int8", int8Refusal.Status.Detail, StringComparison.Ordinal);
 
         // float16 in name, but sized like float32.
         var half = Encode(delta, UpdateEncoding.Float16);
         var sized = EncodedPayloadCodec.CreateHeader(half, half.Length, UpdateEncoding.Float16, delta.Length, ChunkBytes);
         sized.TotalBytes = delta.Length * 4L;
         var sizeRefusal = await UploadExpectingAsync(channel, coordinator.Header("sized", sized), EncodedPayloadCodec.Chunks(half, half.Length, ChunkBytes));
-        Assert.Contains($"announces {delta.Length * 4L} bytes; {delta.Length} parameters in float16 encoding take {half.Length}", sizeRefusal.Detail, StringComparison.Ordinal);
+        Assert.Contains($"announces {delta.Length * 4L} bytes; {delta.Length} parameters in float16 encoding take {half.Length}", sizeRefusal.Status.Detail, StringComparison.Ordinal);
 
         // A float16 +Inf bit pattern (0x7C00) deep in the payload: the decoded value would be +Inf.
         var infinite = (byte[])half.Clone();
         MemoryMarshal.Write(infinite.AsSpan(2 * (delta.Length - 10)), Half.PositiveInfinity);
         var infRefusal = await RefusedAsync(coordinator, "infinite", infinite, UpdateEncoding.Float16, delta.Length);
-        Assert.Contains("non-finite float16 value", infRefusal.Detail, StringComparison.Ordinal);
-        Assert.Contains($"at parameter {delta.Length - 10}", infRefusal.Detail, StringComparison.Ordinal);
+        Assert.Contains("non-finite float16 value", infRefusal.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains($"at parameter {delta.Length - 10}", infRefusal.Status.Detail, StringComparison.Ordinal);
 
         var round = await AcceptedAloneAsync(coordinator, half, UpdateEncoding.Float16, delta.Length);
         foreach (string refused in new[] { "float32", "int8", "sized", "infinite" })
@@ -101,13 +103,13 @@ public sealed class CompressedUpdateRejectionTests
         // Top-k, but keeping a tenth of each block where the run asked for a twentieth.
         var denser = Encode(delta, UpdateEncoding.TopK, EncodedLayout.TopKKeptPerBlock(delta.Length, 0.1));
         var denserRefusal = await RefusedAsync(coordinator, "denser", denser, UpdateEncoding.TopK, delta.Length);
-        Assert.Contains($"in topk encoding keeping {m} values per block of 4096 take {good.Length}", denserRefusal.Detail, StringComparison.Ordinal);
+        Assert.Contains($"in topk encoding keeping {m} values per block of 4096 take {good.Length}", denserRefusal.Status.Detail, StringComparison.Ordinal);
 
         // The right size, but an entry of the third block pointing past the block's end.
         var offsets = (byte[])good.Clone();
         MemoryMarshal.Write(offsets.AsSpan(2 * ((2 * m) + 1)), (ushort)4096);
         var offsetRefusal = await RefusedAsync(coordinator, "offsets", offsets, UpdateEncoding.TopK, delta.Length);
-        Assert.Contains($"top-k entry {(2 * m) + 1} has offset 4096, outside its block 2", offsetRefusal.Detail, StringComparison.Ordinal);
+        Assert.Contains($"top-k entry {(2 * m) + 1} has offset 4096, outside its block 2", offsetRefusal.Status.Detail, StringComparison.Ordinal);
 
         var round = await AcceptedAloneAsync(coordinator, good, UpdateEncoding.TopK, delta.Length);
         Assert.Contains(round.Failures, f => f.StartsWith("denser: update rejected", StringComparison.Ordinal));
@@ -158,7 +160,7 @@ public sealed class CompressedUpdateRejectionTests
     private static async Task<RpcException> UploadExpectingAsync(GrpcChannel channel, UploadHeader header, IEnumerable<Google.Protobuf.ByteString> chunks)
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Stream(header, chunks)));
-        Assert.True(ex.Status == StatusCode.InvalidArgument, $"expected InvalidArgument, got {ex.Status}: {ex.Detail}");
+        Assert.True(ex.StatusCode == StatusCode.InvalidArgument, $"expected InvalidArgument, got {ex.StatusCode}: {ex.Status.Detail}");
         return ex;
     }
 

@@ -2,7 +2,8 @@ using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using Grpc.Core;
+using FedTrain.Protos.Transport;
 
 namespace FedTrain.Integration.Tests;
 
@@ -33,8 +34,8 @@ public sealed class ConcurrentUploadTests
         var second = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate, HeldUpload(header, delta, Task.CompletedTask)));
 
-        Assert.Equal(StatusCode.Aborted, second.Status);
-        Assert.Contains("an upload for client good is already in flight", second.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Aborted, second.StatusCode);
+        Assert.Contains("an upload for client good is already in flight", second.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(before, Directory.GetFiles(spool, "*-good-*"));
         Assert.False(first.IsCompleted);
         // The refusal did not count against the client: its first upload completes and is the one accepted.
@@ -42,7 +43,7 @@ public sealed class ConcurrentUploadTests
         Assert.True((await first).Accepted);
         var again = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate, HeldUpload(header, delta, Task.CompletedTask)));
-        Assert.Equal(StatusCode.AlreadyExists, again.Status);
+        Assert.Equal(StatusCode.AlreadyExists, again.StatusCode);
         Assert.DoesNotContain(coordinator.Rejections, r => r.StartsWith("good:", StringComparison.Ordinal) && r.Contains("in flight", StringComparison.Ordinal));
     }
 

@@ -5,6 +5,7 @@ using FedTrain.Coordinator.Hosting;
 using FedTrain.Core.Models;
 using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
+using FedTrain.Protos.Transport;
 using FedTrain.Protos.V1;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -135,14 +136,14 @@ public sealed class DivergenceTests
         Assert.Equal(AssignmentResponse.OutcomeOneofCase.None_, again.OutcomeCase);
 
         // Counts and times are not results: those are still refused.
-        var bad = await Assert.ThrowsAsync<Rpc.RpcException>(() => coordinator.Channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
+        var bad = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => coordinator.Channel.UnaryAsync(CoordinatorMethods.ReportMetrics, new MetricsReport
         {
             WorkerId = "good",
             RunId = assignment.RunId,
             Round = assignment.Round,
             ExampleCount = -1,
         }));
-        Assert.Equal(Rpc.StatusCode.InvalidArgument, bad.Status);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, bad.StatusCode);
 
         var good = coordinator.Assignments["good"];
         var delta = new float[good.ParameterCount];

@@ -2,7 +2,9 @@ using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Google.Protobuf;
 
 namespace FedTrain.Integration.Tests;
@@ -34,10 +36,10 @@ public sealed class UpdateRejectionTests
         var delta = new float[assignment.ParameterCount];
         delta.AsSpan().Fill(0.001f);
         var checksum = await UploadExpectingAsync(channel, Header(coordinator, "good", delta, corruptChecksum: true), delta, StatusCode.DataLoss);
-        Assert.Contains("SHA-256", checksum.Detail, StringComparison.Ordinal);
+        Assert.Contains("SHA-256", checksum.Status.Detail, StringComparison.Ordinal);
         var stale = Header(coordinator, "good", delta);
         stale.ModelVersion = 7;
-        Assert.Contains("version 7", (await UploadExpectingAsync(channel, stale, delta, StatusCode.FailedPrecondition)).Detail, StringComparison.Ordinal);
+        Assert.Contains("version 7", (await UploadExpectingAsync(channel, stale, delta, StatusCode.FailedPrecondition)).Status.Detail, StringComparison.Ordinal);
         var wrongRun = Header(coordinator, "good", delta);
         wrongRun.RunId = "another-run";
         await UploadExpectingAsync(channel, wrongRun, delta, StatusCode.FailedPrecondition);
@@ -45,7 +47,7 @@ public sealed class UpdateRejectionTests
         // Unusable updates are refused and the round stops waiting for their senders.
         var nan = (float[])delta.Clone();
         nan[12345 % nan.Length] = float.NaN;
-        Assert.Contains("non-finite", (await UploadExpectingAsync(channel, Header(coordinator, "nan", nan), nan, StatusCode.InvalidArgument)).Detail, StringComparison.Ordinal);
+        Assert.Contains("non-finite", (await UploadExpectingAsync(channel, Header(coordinator, "nan", nan), nan, StatusCode.InvalidArgument)).Status.Detail, StringComparison.Ordinal);
         var shorter = new float[delta.Length - 10];
         await UploadExpectingAsync(channel, Header(coordinator, "shape", shorter), shorter, StatusCode.InvalidArgument);
         var longer = new float[delta.Length + 10];
@@ -55,13 +57,13 @@ public sealed class UpdateRejectionTests
         await UploadExpectingAsync(channel, inflated, delta, StatusCode.InvalidArgument);
         var malformed = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate, Stream(new UpdateChunk { Data = ByteString.CopyFrom(1, 2, 3) })));
-        Assert.Equal(StatusCode.InvalidArgument, malformed.Status);
+        Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
 
         // One message above the configured max message size: refused by the wire layer before it is buffered.
         var bigFrame = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate,
             Stream(new UpdateChunk { Header = Header(coordinator, "frame", delta) }, new UpdateChunk { Data = ByteString.CopyFrom(new byte[MaxMessageBytes + 1]) })));
-        Assert.Equal(StatusCode.ResourceExhausted, bigFrame.Status);
+        Assert.Equal(StatusCode.ResourceExhausted, bigFrame.StatusCode);
 
         var accepted = await channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Upload(Header(coordinator, "good", delta), delta, 128 * 1024));
         Assert.True(accepted.Accepted);
@@ -132,7 +134,7 @@ public sealed class UpdateRejectionTests
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => channel.ClientStreamingAsync(
             CoordinatorMethods.UploadUpdate, Upload(header, values, 128 * 1024)));
-        Assert.True(ex.Status == expected, $"expected {expected}, got {ex.Status}: {ex.Detail}");
+        Assert.True(ex.StatusCode == expected, $"expected {expected}, got {ex.StatusCode}: {ex.Status.Detail}");
         return ex;
     }
 

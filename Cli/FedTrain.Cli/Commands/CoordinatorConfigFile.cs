@@ -39,6 +39,7 @@ internal sealed class CoordinatorConfigFile
     public double? WorkerTimeoutSeconds { get; set; }
     public int? MaxMessageBytes { get; set; }
     public int? ChunkBytes { get; set; }
+    public bool? GrpcReflection { get; set; }
     public string? TestData { get; set; }
     public int? TestLimit { get; set; }
     public ulong? Seed { get; set; }
@@ -86,6 +87,7 @@ internal sealed class CoordinatorConfigFile
         options.WorkerTimeout = Seconds(WorkerTimeoutSeconds) ?? options.WorkerTimeout;
         options.MaxMessageBytes = MaxMessageBytes ?? options.MaxMessageBytes;
         options.ChunkBytes = ChunkBytes ?? options.ChunkBytes;
+        options.GrpcReflection = GrpcReflection ?? options.GrpcReflection;
         options.TestDataDirectory = TestData ?? options.TestDataDirectory;
         options.TestLimit = TestLimit ?? options.TestLimit;
         options.Seed = Seed ?? options.Seed;

@@ -30,6 +30,7 @@ internal sealed class CoordinatorFlags
     private readonly Option<double?> _evaluationSamplingRate = new("--evaluation-sampling-rate") { Description = "DP: Poisson rate of the clients that score each new model for the fairness figures (default: --sampling-rate)." };
     private readonly Option<double?> _evaluationNoise = new("--evaluation-noise-multiplier") { Description = "DP: noise std on each bucket of the fairness histogram (default 4)." };
     private readonly Option<string?> _updateCompression = new("--update-compression") { Description = "How workers encode their updates: none (float32), float16, int8 (per-block scales), or topk:FRACTION (each block of 4096 sends that fraction of its largest values); the compressed ones with error feedback on the workers." };
+    private readonly Option<bool> _grpcReflection = new("--grpc-reflection") { Description = "Serve gRPC server reflection on the gRPC port (grpcurl without the .proto files; config key grpc_reflection)." };
     private readonly Option<long?> _maxExamplesPerClient = new("--max-examples-per-client") { Description = "Largest FedAvg weight one client's update gets (security.limits.max_examples_per_client; example counts are the workers' claims)." };
     private readonly TrainingFlags _training = new();
     private readonly TorchScriptFlag _torchScript = new();
@@ -41,7 +42,7 @@ internal sealed class CoordinatorFlags
             _rounds, _database, _databasePasswordFile, _fractionFit, _fractionEvaluate, _minFitClients, _quorum, _roundTimeout, _testLimit, _testData, _seed,
             _strategy, _strategyParams, _samplingRate, _noiseMultiplier, _clipNorm, _targetEpsilon, _delta, _population, _allowLargeDelta,
             _evaluationSamplingRate, _evaluationNoise, _updateCompression,
-            _maxExamplesPerClient,
+            _maxExamplesPerClient, _grpcReflection,
         })
         {
             command.Options.Add(option);
@@ -109,6 +110,7 @@ internal sealed class CoordinatorFlags
         options.TestDataDirectory = parse.GetValue(_testData) ?? options.TestDataDirectory;
         options.Seed = parse.GetValue(_seed) ?? options.Seed;
         options.Security.Limits.MaxExamplesPerClient = parse.GetValue(_maxExamplesPerClient) ?? options.Security.Limits.MaxExamplesPerClient;
+        options.GrpcReflection |= parse.GetValue(_grpcReflection);
         (options.Model, options.Training) = _training.Apply(parse, options.Model, options.Training);
         options.Model = _torchScript.Apply(parse, options.Model);
         if (parse.GetValue(_testData) is null && options.TestDataDirectory == Core.Data.FashionMnist.DefaultDirectory)

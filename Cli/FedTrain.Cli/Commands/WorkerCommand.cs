@@ -99,10 +99,10 @@ internal static class WorkerCommand
                 await agent.RunAsync(cancellationToken);
                 return 0;
             }
-            catch (Rpc.RpcException ex) when (ex.Status is Rpc.StatusCode.Unauthenticated or Rpc.StatusCode.PermissionDenied)
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.Unauthenticated or Grpc.Core.StatusCode.PermissionDenied)
             {
                 // Retrying cannot help: the operator must enrol this worker (again).
-                Console.Error.WriteLine($"fedtrain: the coordinator refused worker {options.WorkerId} ({ex.Status}): enrol it with 'fedtrain admin enroll' and pass --enrollment-token-file.");
+                Console.Error.WriteLine($"fedtrain: the coordinator refused worker {options.WorkerId} ({ex.StatusCode}): enrol it with 'fedtrain admin enroll' and pass --enrollment-token-file.");
                 return 3;
             }
         });

@@ -11,7 +11,7 @@ using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Wire;
-using FedTrain.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -61,18 +61,6 @@ public sealed partial class CoordinatorGrpcService
     /// <summary>Raised when an update was folded into the aggregate: payload bytes and the time folding took.</summary>
     public event Action<long, TimeSpan>? UpdateFolded;
 
-    public void Map(GrpcRouter router)
-    {
-        ArgumentNullException.ThrowIfNull(router);
-        router.MapUnary(CoordinatorMethods.Register, RegisterAsync);
-        router.MapUnary(CoordinatorMethods.GetAssignment, GetAssignmentAsync);
-        router.MapServerStreaming(CoordinatorMethods.DownloadModel, DownloadModelAsync);
-        router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, UploadUpdateAsync);
-        router.MapUnary(CoordinatorMethods.ReportMetrics, ReportMetricsAsync);
-        router.MapUnary(CoordinatorMethods.Heartbeat, HeartbeatAsync);
-        router.MapUnary(CoordinatorMethods.ReportEvaluation, ReportEvaluationAsync);
-    }
-
     internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
@@ -85,7 +73,7 @@ public sealed partial class CoordinatorGrpcService
         {
             string reason = $"a worker may register at most {cap} clients (security.limits.max_clients_per_worker); this registration names {named}.";
             LogClientsRefused(workerId, reason);
-            throw new RpcException(StatusCode.PermissionDenied, "Registration refused: " + reason);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "Registration refused: " + reason));
         }
 
         var clients = request.Clients.Count == 0
@@ -93,14 +81,14 @@ public sealed partial class CoordinatorGrpcService
             : request.Clients.Select((c, i) => ToClient(WorkerIdentity.Require(c.ClientId), workerId, c.Data, $"clients[{i}].data")).ToList();
         if (clients.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != clients.Count)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "Client ids must be unique.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Client ids must be unique."));
         }
 
         RequireSummable(clients);
         if (ClientBinding.GrantOf(context, _store) is { } grant && grant.Refusal(clients.Select(c => c.ClientId).ToList()) is { } refusal)
         {
             LogClientsRefused(workerId, refusal);
-            throw new RpcException(StatusCode.PermissionDenied, "Registration refused: " + refusal);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "Registration refused: " + refusal));
         }
 
         string device = WorkerText.Clean(request.Capabilities?.Device, WorkerText.MaxDeviceLength);
@@ -112,7 +100,7 @@ public sealed partial class CoordinatorGrpcService
         }
         catch (InvalidOperationException ex)
         {
-            throw new RpcException(StatusCode.AlreadyExists, ex.Message);
+            throw new RpcException(new Status(StatusCode.AlreadyExists, ex.Message));
         }
 
         try
@@ -200,7 +188,7 @@ public sealed partial class CoordinatorGrpcService
         ModelSent?.Invoke(model.PayloadBytes);
     }
 
-    internal async Task<UploadAck> UploadUpdateAsync(RequestPayloadReader chunks, ServerCallContext context)
+    internal async Task<UploadAck> UploadUpdateAsync(IAsyncStreamReader<ReceivedUpdateChunk> chunks, ServerCallContext context)
     {
         string workerId = "?";
         string clientId = "?";
@@ -208,13 +196,22 @@ public sealed partial class CoordinatorGrpcService
         RoundState? round = null;
         try
         {
-            // Chunks are parsed by hand from the transport's buffers (UpdateChunkParser): a data chunk is never copied
-            // into a message of its own, so the coordinator's memory does not grow with the uploads in flight.
+            // Chunks are parsed in place from the transport's buffers and only their data is copied, once, into a pooled
+            // buffer (ReceivedUpdateChunk), so the coordinator's memory does not grow with the uploads in flight.
             var token = context.CancellationToken;
-            if (!await chunks.MoveNextAsync(token).ConfigureAwait(false)
-                || UpdateChunkParser.Parse(chunks.Current) is not { Content: UpdateChunk.ContentOneofCase.Header, Header: { } header })
+            var limit = new UploadStreamLimit(_options.Security.Limits.MaxStreamBytes);
+            if (!await chunks.MoveNext(token).ConfigureAwait(false))
             {
                 throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
+            }
+
+            UploadHeader header;
+            using (var first = chunks.Current)
+            {
+                limit.Add(first);
+                header = first is { Content: UpdateChunk.ContentOneofCase.Header, Header: { } h }
+                    ? h
+                    : throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
             }
 
             workerId = RequireKnownWorker(header.WorkerId, context);
@@ -236,9 +233,10 @@ public sealed partial class CoordinatorGrpcService
             {
                 using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.EncodedUpdateBytes))
                 {
-                    while (await chunks.MoveNextAsync(token).ConfigureAwait(false))
+                    while (await chunks.MoveNext(token).ConfigureAwait(false))
                     {
-                        var chunk = UpdateChunkParser.Parse(chunks.Current);
+                        using var chunk = chunks.Current;
+                        limit.Add(chunk);
                         if (chunk.Content != UpdateChunk.ContentOneofCase.Data)
                         {
                             throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
@@ -272,10 +270,11 @@ public sealed partial class CoordinatorGrpcService
         {
             throw Reject(workerId, clientId, roundNumber, round, ex);
         }
-        catch (RpcException ex) when (ex.Status == StatusCode.ResourceExhausted)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
         {
-            // The wire layer refused a chunk above the message size limit before buffering it.
-            throw Reject(workerId, clientId, roundNumber, round, new UpdateRejectedException(RejectionKind.TooLarge, ex.Detail));
+            // The transport refused a chunk above the message size limit before buffering it, or the stream passed
+            // max_stream_bytes.
+            throw Reject(workerId, clientId, roundNumber, round, new UpdateRejectedException(RejectionKind.TooLarge, ex.Status.Detail));
         }
     }
 
@@ -292,7 +291,7 @@ public sealed partial class CoordinatorGrpcService
         if (request.ExampleCount < 0 || request.Steps < 0 || !double.IsFinite(request.StepSeconds) || !double.IsFinite(request.TrainSeconds)
             || (request.HasGlobalLoss && request.GlobalLoss < 0))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "Counts, times and global_loss must be finite and non-negative.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Counts, times and global_loss must be finite and non-negative."));
         }
 
         if (NonFiniteFigure(request) is { } figure)
@@ -350,7 +349,7 @@ public sealed partial class CoordinatorGrpcService
         var evaluation = _orchestrator.CurrentEvaluation;
         if (evaluation is null || evaluation.Round != request.Round || evaluation.Model.Version != request.ModelVersion || request.RunId != evaluation.RunId)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"No evaluation of round {request.Round}, model version {request.ModelVersion} is open.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"No evaluation of round {request.Round}, model version {request.ModelVersion} is open."));
         }
 
         foreach (var client in request.Clients)
@@ -376,11 +375,11 @@ public sealed partial class CoordinatorGrpcService
             }
             catch (ArgumentException ex)
             {
-                throw new RpcException(StatusCode.InvalidArgument, ex.Message);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
             }
             catch (InvalidOperationException ex)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, ex.Message);
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
             }
         }
 
@@ -451,7 +450,7 @@ public sealed partial class CoordinatorGrpcService
     {
         string reason = $"an upload for client {clientId} is already in flight; this one is refused.";
         LogUploadInFlight(clientId, workerId, round);
-        return new RpcException(StatusCode.Aborted, "Upload refused: " + reason);
+        return new RpcException(new Status(StatusCode.Aborted, "Upload refused: " + reason));
     }
 
     private RpcException Reject(string workerId, string clientId, long round, RoundState? state, UpdateRejectedException rejection)
@@ -465,7 +464,7 @@ public sealed partial class CoordinatorGrpcService
 
         UpdateRejected?.Invoke(clientId, round, rejection.Message);
         UpdateRefused?.Invoke(rejection.Kind);
-        return new RpcException(RejectionStatus.For(rejection.Kind), rejection.Message);
+        return new RpcException(new Status(RejectionStatus.For(rejection.Kind), rejection.Message));
     }
 
     /// <summary>
@@ -480,7 +479,7 @@ public sealed partial class CoordinatorGrpcService
         {
             string reason = $"client {id} is not one of the clients worker {workerId} registered.";
             LogForeignClient(workerId, reason);
-            throw new RpcException(StatusCode.PermissionDenied, "Permission denied: " + reason);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "Permission denied: " + reason));
         }
 
         return id;
@@ -496,7 +495,7 @@ public sealed partial class CoordinatorGrpcService
         CallerAuthorization.RequireWorker(context, workerId);
         if (!_registry.Touch(workerId))
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Worker {workerId} is not registered; call Register first.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Worker {workerId} is not registered; call Register first."));
         }
 
         return workerId;
@@ -519,9 +518,9 @@ public sealed partial class CoordinatorGrpcService
             return evaluation.Model;
         }
 
-        throw new RpcException(
+        throw new RpcException(new Status(
             StatusCode.FailedPrecondition,
-            $"Worker {workerId} has no open assignment for round {request.Round} with model version {request.ModelVersion}.");
+            $"Worker {workerId} has no open assignment for round {request.Round} with model version {request.ModelVersion}."));
     }
 
     private EvaluationAssignment ToEvaluation(EvaluationState evaluation, IReadOnlyList<string> clients)
@@ -544,8 +543,8 @@ public sealed partial class CoordinatorGrpcService
     {
         if (data is null || data.ExampleCount <= 0 || data.LabelHistogram.Any(c => c < 0) || CheckedSum(data.LabelHistogram) != data.ExampleCount)
         {
-            throw new RpcException(
-                StatusCode.InvalidArgument, $"{field}.example_count must be positive and equal the sum of {field}.label_histogram.");
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument, $"{field}.example_count must be positive and equal the sum of {field}.label_histogram."));
         }
 
         return new ClientInfo(clientId, workerId, data.ExampleCount, data.LabelHistogram.ToArray());
@@ -576,7 +575,7 @@ public sealed partial class CoordinatorGrpcService
     {
         if (CheckedSum(clients.Select(c => c.ExampleCount)) < 0)
         {
-            throw new RpcException(StatusCode.InvalidArgument, "The clients' example counts add up to more than 2^63 - 1.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The clients' example counts add up to more than 2^63 - 1."));
         }
     }
 

@@ -1,10 +1,9 @@
 using FedTrain.Coordinator.Models;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
-using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Grpc;
 
@@ -14,29 +13,23 @@ namespace FedTrain.Coordinator.Grpc;
 /// </summary>
 public sealed class ModuleDownloadService(TorchScriptModule? module, RoundOrchestrator orchestrator, WorkerRegistry registry, int chunkBytes)
 {
-    public void Map(GrpcRouter router)
-    {
-        ArgumentNullException.ThrowIfNull(router);
-        router.MapServerStreaming(CoordinatorMethods.DownloadModule, DownloadModuleAsync);
-    }
-
     internal async Task DownloadModuleAsync(ModuleRequest request, IServerStreamWriter<ModuleChunk> writer, ServerCallContext context)
     {
         WorkerIdentity.Require(request.WorkerId);
         Security.CallerAuthorization.RequireWorker(context, request.WorkerId);
         if (!registry.Touch(request.WorkerId))
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Worker {request.WorkerId} is not registered; call Register first.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Worker {request.WorkerId} is not registered; call Register first."));
         }
 
         if (request.RunId != orchestrator.RunId)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"Run {request.RunId} is not the current run {orchestrator.RunId}.");
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Run {request.RunId} is not the current run {orchestrator.RunId}."));
         }
 
         if (module is null || !string.Equals(request.Sha256, module.Sha256, StringComparison.Ordinal))
         {
-            throw new RpcException(StatusCode.NotFound, $"This run has no TorchScript module with SHA-256 {request.Sha256}.");
+            throw new RpcException(new Status(StatusCode.NotFound, $"This run has no TorchScript module with SHA-256 {request.Sha256}."));
         }
 
         var header = new ModuleHeader

@@ -1,6 +1,6 @@
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Protos.Payloads;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Grpc;
 

@@ -1,4 +1,4 @@
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Grpc;
 
@@ -11,14 +11,14 @@ internal static class WorkerIdentity
     {
         if (string.IsNullOrEmpty(workerId))
         {
-            throw new RpcException(StatusCode.InvalidArgument, "worker_id is required.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "worker_id is required."));
         }
 
         if (workerId.Length > MaxLength || !workerId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            throw new RpcException(
+            throw new RpcException(new Status(
                 StatusCode.InvalidArgument,
-                $"worker_id must be 1-{MaxLength} characters of letters, digits, '-', '_' or '.'.");
+                $"worker_id must be 1-{MaxLength} characters of letters, digits, '-', '_' or '.'."));
         }
 
         return workerId;

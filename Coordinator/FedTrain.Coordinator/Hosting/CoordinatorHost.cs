@@ -12,7 +12,8 @@ using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
 using FedTrain.Core.Data;
 using FedTrain.Core.Files;
-using FedTrain.Rpc;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using FedTrain.Trainer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -37,7 +38,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
     private CoordinatorSecurity? _security;
 
     private CoordinatorHost(
-        WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthService health,
+        WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthServiceImpl health,
         ICoordinatorStore store, NativeTrainer trainer, int grpcPort, int httpPort)
     {
         _app = app;
@@ -54,7 +55,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     public CoordinatorGrpcService Service { get; }
 
-    public HealthService Health { get; }
+    /// <summary>The gRPC health service (<c>grpc.health.v1.Health</c>), for Kubernetes probes.</summary>
+    public HealthServiceImpl Health { get; }
 
     public int GrpcPort { get; }
 
@@ -98,16 +100,10 @@ public sealed class CoordinatorHost : IAsyncDisposable
             options, orchestrator, registry, store, time,
             options.Privacy is null ? serviceLogger : new WithheldEventsLogger<CoordinatorGrpcService>(serviceLogger, CoordinatorGrpcService.ClientEventIds));
         var security = CoordinatorSecurity.Create(options, store, orchestrator, time, loggerFactory);
-        var rpcOptions = new GrpcServerOptions { MaxReceiveMessageSize = options.MaxMessageBytes };
-        security.ConfigureRpc(rpcOptions);
-        var router = new GrpcRouter(rpcOptions, loggerFactory.CreateLogger<GrpcRouter>());
-        service.Map(router);
-        security.Map(router);
-        new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes).Map(router);
-        var health = new HealthService(security.HealthOptions);
-        health.SetStatus(string.Empty, ServingStatus.Serving);
-        health.SetStatus(Protos.CoordinatorMethods.ServiceName, ServingStatus.Serving);
-        health.Map(router);
+        var modules = new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes);
+        var health = new HealthServiceImpl();
+        health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus(Protos.CoordinatorMethods.ServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
         // Read first: a bad OTEL_* variable stops the start with its name before anything is created.
         var telemetrySettings = FedTrain.Telemetry.TelemetrySettings.FromEnvironment();
         var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, options);
@@ -119,6 +115,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         CoordinatorTelemetry.AddPipelines(builder.Services, grpcPort, telemetrySettings);
+        CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
@@ -138,7 +135,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         CoordinatorTelemetry.ExcludeFromRequestMetrics(app, grpcPort);
         app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
         security.UseHttpAuthentication(app, httpPort);
-        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(GrpcServerTracing.Wrap(router.HandleAsync, options.Privacy is null)));
+        CoordinatorGrpcEndpoints.Map(app, grpcPort, options, security);
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
         CoordinatorTelemetry.MapMetricsEndpoint(app);

@@ -1,4 +1,4 @@
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -10,7 +10,7 @@ public static class CallerAuthorization
     {
         ArgumentNullException.ThrowIfNull(context);
         // Fail closed: a call that did not pass the gate has no principal.
-        if (context.HttpContext.Items.TryGetValue(WorkerPrincipal.ItemKey, out var item) && item is WorkerPrincipal principal
+        if (context.GetHttpContext().Items.TryGetValue(WorkerPrincipal.ItemKey, out var item) && item is WorkerPrincipal principal
             && (principal.WorkerId is null || string.Equals(principal.WorkerId, workerId, StringComparison.Ordinal)))
         {
             return;

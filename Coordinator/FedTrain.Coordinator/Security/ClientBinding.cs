@@ -1,4 +1,4 @@
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -16,7 +16,7 @@ public static class ClientBinding
     public static ClientGrant? GrantOf(ServerCallContext context, object store)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.HttpContext.Items.TryGetValue(WorkerPrincipal.ItemKey, out var item) || item is not WorkerPrincipal principal)
+        if (!context.GetHttpContext().Items.TryGetValue(WorkerPrincipal.ItemKey, out var item) || item is not WorkerPrincipal principal)
         {
             throw WorkerAuthenticator.PermissionDenied();
         }
@@ -27,7 +27,7 @@ public static class ClientBinding
         }
 
         // The gate has verified this credential already; only its id is needed to find the grant stored with it.
-        string authorization = context.HttpContext.Request.Headers.Authorization.ToString();
+        string authorization = context.GetHttpContext().Request.Headers.Authorization.ToString();
         if (store is not ICredentialStore credentials
             || !SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.CredentialKind, out string id, out _)
             || credentials.FindCredential(id) is not { } credential

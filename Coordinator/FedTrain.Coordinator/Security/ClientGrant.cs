@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FedTrain.Coordinator.Grpc;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -95,7 +95,7 @@ public sealed record ClientGrant(IReadOnlyList<string> ClientIds, string? Prefix
         }
         catch (RpcException ex)
         {
-            throw new ArgumentException($"Invalid {what} '{id}': {ex.Detail.Replace("worker_id", what, StringComparison.Ordinal)}", ex);
+            throw new ArgumentException($"Invalid {what} '{id}': {ex.Status.Detail.Replace("worker_id", what, StringComparison.Ordinal)}", ex);
         }
     }
 

@@ -1,10 +1,13 @@
-using FedTrain.Rpc;
+using FedTrain.Coordinator.Grpc;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Security;
 
 /// <summary>
-/// The gRPC interceptor of the coordinator: runs before any request message is read. It leaves the health
+/// The gate of the gRPC port, a middleware in front of Grpc.AspNetCore, so that it runs before any request message
+/// is read (Grpc.AspNetCore's own interceptors see a unary call only once its message has been read and parsed). It leaves the health
 /// service open (probes carry no credentials) but limited per address, leaves enrolment to its handler (it
 /// authenticates with an enrollment token), authenticates every other call (under mTLS also checking that the
 /// client certificate is the credential's worker's) and applies the per-worker limits.
@@ -33,17 +36,36 @@ public sealed partial class CoordinatorCallGate
         _logger = logger;
     }
 
-    public ValueTask InterceptAsync(ServerCallContext context)
+    /// <summary>Admits the call to <paramref name="next"/>, or answers it with its refusal's status alone.</summary>
+    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        string peerAddress = context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            Admit(http);
+        }
+        catch (RpcException refused)
+        {
+            await TrailersOnlyStatus.WriteAsync(http, refused.Status).ConfigureAwait(false);
+            return;
+        }
+
+        await next(http).ConfigureAwait(false);
+    }
+
+    private void Admit(HttpContext http)
+    {
+        string method = http.Request.Path.Value ?? string.Empty;
+        string peer = GrpcPeer.Of(http);
+        string peerAddress = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         WorkerPrincipal principal;
-        if (context.Method.StartsWith(HealthPrefix, StringComparison.Ordinal))
+        if (method.StartsWith(HealthPrefix, StringComparison.Ordinal))
         {
             // Open, but a flood of probes from one address spends that address's own allowance, not a worker's.
             principal = new WorkerPrincipal(null, "health@" + peerAddress);
         }
-        else if (context.Method.StartsWith(EnrollmentPrefix, StringComparison.Ordinal))
+        else if (method.StartsWith(EnrollmentPrefix, StringComparison.Ordinal))
         {
             // Not yet a worker: limited per address, so guessing tokens is slow on top of hopeless.
             principal = new WorkerPrincipal(null, "enroll@" + peerAddress);
@@ -54,8 +76,8 @@ public sealed partial class CoordinatorCallGate
         }
         else
         {
-            string workerId = _authenticator.AuthenticateWorker(context.HttpContext.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, context.Peer);
-            _certificateBinding?.Require(workerId, context.HttpContext.Connection.ClientCertificate, context.Peer);
+            string workerId = _authenticator.AuthenticateWorker(http.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, peer);
+            _certificateBinding?.Require(workerId, http.Connection.ClientCertificate, peer);
             principal = new WorkerPrincipal(workerId, workerId);
         }
 
@@ -64,15 +86,14 @@ public sealed partial class CoordinatorCallGate
         {
             if (_refusals.Admit(principal.LimitKey, refusedBy! + " limit"))
             {
-                LogLimited(principal.LimitKey, context.Method, refusedBy!);
+                LogLimited(principal.LimitKey, method, refusedBy!);
             }
 
-            throw new RpcException(StatusCode.ResourceExhausted, $"Too many calls: the {refusedBy} limit of this worker is reached.");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Too many calls: the {refusedBy} limit of this worker is reached."));
         }
 
-        context.HttpContext.Response.RegisterForDispose(lease);
-        context.HttpContext.Items[WorkerPrincipal.ItemKey] = principal;
-        return ValueTask.CompletedTask;
+        http.Response.RegisterForDispose(lease);
+        http.Items[WorkerPrincipal.ItemKey] = principal;
     }
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Refused a call of {Caller} to {Method}: {Limit} limit reached")]

@@ -1,6 +1,7 @@
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
-using FedTrain.Rpc;
+using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
@@ -13,8 +14,8 @@ namespace FedTrain.Coordinator.Security;
 /// </summary>
 public sealed partial class CoordinatorSecurity : IDisposable
 {
-    // An EnrollRequest holds a worker id of at most 128 characters; anything near this is not an enrolment.
-    private const int MaxEnrollRequestBytes = 1024;
+    /// <summary>Largest Enroll request: it holds a worker id of at most 128 characters; anything near this is not an enrolment.</summary>
+    public const int MaxEnrollRequestBytes = 1024;
 
     private readonly SecurityOptions _options;
     private readonly CoordinatorCallGate _gate;
@@ -68,39 +69,36 @@ public sealed partial class CoordinatorSecurity : IDisposable
         return new CoordinatorSecurity(
             security,
             new CoordinatorCallGate(authenticator, certificateBinding, limiter, refusals, loggerFactory.CreateLogger<CoordinatorCallGate>()),
-            new EnrollmentService(
-                authenticator,
-                certificateBinding,
-                runs.Current,
-                new CallLimits(MaxEnrollRequestBytes, TimeSpan.FromSeconds(security.Limits.EnrollTimeoutSeconds))),
+            new EnrollmentService(authenticator, certificateBinding, runs.Current),
             OperatorToken.LoadOrCreateHash(tokenPath),
             tokenPath,
             loggerFactory,
             refusals);
     }
 
-    /// <summary>Installs the call gate and the per-call limits: stream size, unary duration, message data rate, decompression ratio.</summary>
-    public void ConfigureRpc(GrpcServerOptions rpc)
-    {
-        ArgumentNullException.ThrowIfNull(rpc);
-        var limits = _options.Limits;
-        rpc.Interceptor = _gate.InterceptAsync;
-        rpc.MaxReceiveStreamSize = limits.MaxStreamBytes;
-        rpc.MaxUnaryCallDuration = TimeSpan.FromSeconds(limits.MaxUnaryCallSeconds);
-        rpc.MinRequestDataRate = limits.MinRequestBytesPerSecond;
-        rpc.MaxDecompressionRatio = limits.MaxDecompressionRatio;
-    }
+    /// <summary>The gate every gRPC call passes before any of its messages is read: authentication and per-worker limits.</summary>
+    public CoordinatorCallGate Gate => _gate;
 
-    /// <summary>The health service's bounds on <c>Watch</c> streams.</summary>
-    public HealthServiceOptions HealthOptions => new()
-    {
-        MaxWatchesPerConnection = _options.Limits.MaxHealthWatchesPerConnection,
-        MaxWatchesPerAddress = _options.Limits.MaxHealthWatchesPerAddress,
-    };
+    /// <summary>The enrolment service; null when authentication is off.</summary>
+    public EnrollmentService? Enrollment => _enrollment;
+
+    /// <summary>The per-call bounds: unary durations (enrolment's tighter) and health Watch streams.</summary>
+    public GrpcCallBounds CallBounds() => new(
+        TimeSpan.FromSeconds(_options.Limits.MaxUnaryCallSeconds),
+        new Dictionary<string, TimeSpan>(StringComparer.Ordinal)
+        {
+            [$"/{Protos.EnrollmentMethods.ServiceName}/Enroll"] = TimeSpan.FromSeconds(_options.Limits.EnrollTimeoutSeconds),
+        },
+        _options.Limits.MaxHealthWatchesPerConnection,
+        _options.Limits.MaxHealthWatchesPerAddress);
+
+    /// <summary>Largest decompressed request message relative to its compressed size (past 64 KiB).</summary>
+    public int MaxDecompressionRatio => _options.Limits.MaxDecompressionRatio;
 
     /// <summary>
-    /// Kestrel's connection limits (all ports) and minimum request body rate (the HTTP port; gRPC calls are paced
-    /// per message instead, see <see cref="ConfigureRpc"/>).
+    /// Kestrel's connection limits and minimum request body rate, on both ports: a request message that stops
+    /// arriving is dropped once its rate falls below the minimum after a 10 s grace (HTTP/2 counts only the time a call
+    /// waits for data, so long streams that send nothing while the coordinator works are not cut).
     /// </summary>
     public void ConfigureKestrel(KestrelServerOptions kestrel)
     {
@@ -111,9 +109,6 @@ public sealed partial class CoordinatorSecurity : IDisposable
 
     public void Dispose() => _refusals.Dispose();
 
-    /// <summary>Maps the enrolment service (only when authentication is on).</summary>
-    public void Map(GrpcRouter router) => _enrollment?.Map(router);
-
     /// <summary>TLS on the HTTP endpoint when TLS is configured (see <see cref="KestrelTls.ApplyToHttp"/>).</summary>
     public void ConfigureHttpEndpoint(ListenOptions listen) => KestrelTls.ApplyToHttp(listen, _options.Tls);
 
@@ -121,7 +116,7 @@ public sealed partial class CoordinatorSecurity : IDisposable
     public void ConfigureGrpcEndpoint(ListenOptions listen)
     {
         ArgumentNullException.ThrowIfNull(listen);
-        GrpcKestrel.LimitConnectionsPerAddress(listen, _options.Limits.MaxConnectionsPerAddress);
+        ConnectionsPerAddress.Limit(listen, _options.Limits.MaxConnectionsPerAddress);
         KestrelTls.Apply(listen, _options.Tls);
     }
 

@@ -1,5 +1,5 @@
 using FedTrain.Coordinator.Grpc;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -20,7 +20,7 @@ public static class EnrollmentIssuer
         }
         catch (RpcException ex)
         {
-            throw new ArgumentException(ex.Detail, nameof(workerId), ex);
+            throw new ArgumentException(ex.Status.Detail, nameof(workerId), ex);
         }
 
         if (validFor <= TimeSpan.Zero)

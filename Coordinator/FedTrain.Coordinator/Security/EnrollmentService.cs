@@ -1,7 +1,7 @@
 using FedTrain.Coordinator.Grpc;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -11,30 +11,21 @@ public sealed class EnrollmentService
     private readonly WorkerAuthenticator _authenticator;
     private readonly WorkerCertificateBinding? _certificateBinding;
     private readonly Func<string> _currentRunId;
-    private readonly CallLimits? _limits;
 
     /// <param name="certificateBinding">Non-null under mTLS: only the worker's own certificate may enrol it.</param>
-    /// <param name="limits">Bounds on an Enroll call (open to anyone holding the address): request size and duration.</param>
-    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId, CallLimits? limits = null)
+    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId)
     {
         _authenticator = authenticator;
         _certificateBinding = certificateBinding;
         _currentRunId = currentRunId;
-        _limits = limits;
-    }
-
-    public void Map(GrpcRouter router)
-    {
-        ArgumentNullException.ThrowIfNull(router);
-        router.MapUnary(EnrollmentMethods.Enroll, EnrollAsync, _limits);
     }
 
     internal Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
         // Checked before the token is redeemed, so a refused attempt does not use the token up.
-        _certificateBinding?.Require(workerId, context.HttpContext.Connection.ClientCertificate, context.Peer);
-        string authorization = context.HttpContext.Request.Headers.Authorization.ToString();
+        _certificateBinding?.Require(workerId, context.GetHttpContext().Connection.ClientCertificate, context.Peer);
+        string authorization = context.GetHttpContext().Request.Headers.Authorization.ToString();
         var credential = _authenticator.Enroll(authorization.Length > 0 ? authorization : null, workerId, context.Peer);
         return Task.FromResult(new EnrollResponse { Credential = credential.Token, WorkerId = workerId, RunId = _currentRunId() });
     }

@@ -1,4 +1,4 @@
-using FedTrain.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Security;
@@ -139,11 +139,11 @@ public sealed partial class WorkerAuthenticator
         return issued;
     }
 
-    internal static RpcException Unauthenticated() => new(StatusCode.Unauthenticated, UnauthenticatedDetail);
+    internal static RpcException Unauthenticated() => new(new Status(StatusCode.Unauthenticated, UnauthenticatedDetail));
 
-    internal static RpcException PermissionDenied() => new(StatusCode.PermissionDenied, PermissionDeniedDetail);
+    internal static RpcException PermissionDenied() => new(new Status(StatusCode.PermissionDenied, PermissionDeniedDetail));
 
-    internal static RpcException Throttled() => new(StatusCode.ResourceExhausted, ThrottledDetail);
+    internal static RpcException Throttled() => new(new Status(StatusCode.ResourceExhausted, ThrottledDetail));
 
     /// <summary>The address part of a gRPC peer (<c>ipv4:10.0.0.5:41234</c>, <c>ipv6:[::1]:41234</c>): the key of per-address state.</summary>
     internal static string AddressOf(string peer)

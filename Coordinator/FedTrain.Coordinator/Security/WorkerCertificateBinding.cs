@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using FedTrain.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Security;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace FedTrain.Protos.Wire;
@@ -66,6 +66,5 @@ public static class UpdateChunkParser
         return new UpdateChunkView(content, header, data);
     }
 
-    private static RpcException Malformed(string detail, Exception inner) =>
-        new(StatusCode.Internal, $"Failed to parse a {nameof(UpdateChunk)} message: {detail}", null, inner);
+    private static RpcException Malformed(string detail, Exception inner) => ReceivedUpdateChunk.Malformed(detail, inner);
 }

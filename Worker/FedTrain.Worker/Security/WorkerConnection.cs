@@ -1,4 +1,6 @@
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Worker.Security;
@@ -35,11 +37,16 @@ public sealed class WorkerConnection : IDisposable
                 credential = await WorkerCredentials.ObtainAsync(security, worker.WorkerId, enrolment, logger, cancellationToken).ConfigureAwait(false);
             }
 
+            bool secure = worker.Coordinator.Scheme == Uri.UriSchemeHttps;
             var options = new GrpcChannelOptions
             {
                 MaxReceiveMessageSize = 16 << 20,
                 HttpHandler = handler,
-                CallCredentials = credential is null ? null : WorkerCredentials.AsCallCredentials(credential),
+                Credentials = credential is null
+                    ? (secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure)
+                    : ChannelCredentials.Create(secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, WorkerCredentials.AsCallCredentials(credential)),
+                // Over plain http the credential may only go to a loopback coordinator: RequireSafeTransport refused any other above.
+                UnsafeUseInsecureChannelCallCredentials = !secure,
             };
             return new WorkerConnection(handler, options);
         }

@@ -1,6 +1,8 @@
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Worker.Security;
@@ -30,7 +32,7 @@ public static partial class WorkerCredentials
         string enrollmentToken = (await File.ReadAllTextAsync(options.EnrollmentTokenFile, cancellationToken).ConfigureAwait(false)).Trim();
         var headers = new Metadata { { "authorization", "Bearer " + enrollmentToken } };
         var response = await channel.UnaryAsync(
-            EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(headers, TimeSpan.FromSeconds(30), cancellationToken)).ConfigureAwait(false);
+            EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(headers, DateTime.UtcNow.AddSeconds(30), cancellationToken)).ConfigureAwait(false);
         if (options.CredentialFile is { } target)
         {
             WriteOwnerOnly(target, response.Credential);
@@ -41,14 +43,14 @@ public static partial class WorkerCredentials
     }
 
     /// <summary>Adds <c>authorization: Bearer CREDENTIAL</c> to every call.</summary>
-    public static Func<HttpRequestMessage, CancellationToken, ValueTask> AsCallCredentials(string credential)
+    public static CallCredentials AsCallCredentials(string credential)
     {
-        var value = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", credential);
-        return (request, _) =>
+        string value = "Bearer " + credential;
+        return CallCredentials.FromInterceptor((_, metadata) =>
         {
-            request.Headers.Authorization = value;
-            return ValueTask.CompletedTask;
-        };
+            metadata.Add("authorization", value);
+            return Task.CompletedTask;
+        });
     }
 
     private static void WriteOwnerOnly(string path, string secret)

@@ -1,7 +1,8 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using FedTrain.Rpc;
+using Grpc.Core;
+using FedTrain.Protos.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Worker.Security;
@@ -20,7 +21,7 @@ public static partial class WorkerTls
     public static SocketsHttpHandler CreateHandler(WorkerSecurityOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var handler = GrpcChannel.CreateDefaultHandler();
+        var handler = GrpcHttpHandler.Create();
         if (options.ClientCertificateFile is { } certificateFile)
         {
             var certificate = X509Certificate2.CreateFromPemFile(certificateFile, options.ClientKeyFile);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using FedTrain.Telemetry;
 
 namespace FedTrain.Worker.Telemetry;

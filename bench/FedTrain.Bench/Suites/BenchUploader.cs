@@ -1,7 +1,9 @@
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Bench.Suites;
 
@@ -19,7 +21,7 @@ internal sealed class BenchUploader(GrpcChannel channel, string workerId)
             request.Clients.Add(new ClientData { ClientId = $"client-{k:D3}", Data = Summary(examples) });
         }
 
-        var response = await channel.UnaryAsync(CoordinatorMethods.Register, request, new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await channel.UnaryAsync(CoordinatorMethods.Register, request, new CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.RunId;
     }
 
@@ -29,7 +31,7 @@ internal sealed class BenchUploader(GrpcChannel channel, string workerId)
         {
             var response = await channel.UnaryAsync(
                 CoordinatorMethods.GetAssignment, new AssignmentRequest { WorkerId = workerId, RunId = runId, WaitSeconds = 30 },
-                new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+                new CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
             switch (response.OutcomeCase)
             {
                 case AssignmentResponse.OutcomeOneofCase.Assignment:
@@ -49,7 +51,7 @@ internal sealed class BenchUploader(GrpcChannel channel, string workerId)
         {
             while (true)
             {
-                await channel.UnaryAsync(CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = workerId }, new CallOptions(CancellationToken: cancellationToken))
+                await channel.UnaryAsync(CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = workerId }, new CallOptions(cancellationToken: cancellationToken))
                     .ConfigureAwait(false);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
@@ -75,7 +77,7 @@ internal sealed class BenchUploader(GrpcChannel channel, string workerId)
             ExampleCount = examples,
             Payload = payload,
         };
-        var ack = await channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Chunks(header, delta), new CallOptions(CancellationToken: cancellationToken))
+        var ack = await channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Chunks(header, delta), new CallOptions(cancellationToken: cancellationToken))
             .ConfigureAwait(false);
         if (!ack.Accepted)
         {

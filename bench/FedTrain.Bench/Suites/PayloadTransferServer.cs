@@ -3,7 +3,8 @@ using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Wire;
-using FedTrain.Rpc;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +16,8 @@ namespace FedTrain.Bench.Suites;
 
 /// <summary>
 /// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
-/// a model as chunks (1 MiB unless told) wrapping its float buffer, UploadUpdate parses the chunks in place
-/// (<see cref="UpdateChunkParser"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
+/// a model as chunks (1 MiB unless told) wrapping its float buffer, UploadUpdate receives the chunks through the
+/// coordinator's marshaller (<see cref="ReceivedUpdateChunk"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
 /// spool file. <see cref="PlainPath"/> serves the same bytes without gRPC, as the HTTP/2 stack's own ceiling.
 /// </summary>
 internal sealed class PayloadTransferServer : IAsyncDisposable
@@ -51,20 +52,23 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         ListenOptions? endpoint = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            GrpcKestrel.ConfigureLimits(kestrel);
+            FedTrain.Coordinator.Hosting.GrpcKestrel.ConfigureLimits(kestrel);
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 endpoint = listen;
             });
         });
+        // The coordinator's limits: chunks up to its default message size, and no size limit on responses.
+        builder.Services.AddGrpc(grpc => grpc.MaxSendMessageSize = null);
+        var holder = new ServerHolder();
+        builder.Services.AddSingleton(_ => holder.Server!);
+        builder.Services.AddSingleton<IServiceMethodProvider<PayloadTransferServer>, TransferMethods>();
         var app = builder.Build();
         var server = new PayloadTransferServer(app, model, count, uploadPath, chunkBytes);
-        var router = new GrpcRouter(new GrpcServerOptions(), app.Services.GetRequiredService<ILogger<GrpcRouter>>());
-        router.MapServerStreaming(CoordinatorMethods.DownloadModel, server.DownloadAsync);
-        router.MapClientStreamingPayloads(CoordinatorMethods.UploadUpdate, server.UploadAsync);
+        holder.Server = server;
         app.Use((context, next) => context.Request.Path == PlainPath ? server.PlainDownloadAsync(context.Response) : next(context));
-        app.Run(router.HandleAsync);
+        app.MapGrpcService<PayloadTransferServer>();
         await app.StartAsync().ConfigureAwait(false);
         server.Address = new Uri($"http://127.0.0.1:{endpoint!.IPEndPoint!.Port}");
         return server;
@@ -101,31 +105,47 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(RequestPayloadReader chunks, ServerCallContext context)
+    private async Task<UploadAck> UploadAsync(IAsyncStreamReader<ReceivedUpdateChunk> chunks, ServerCallContext context)
     {
         using var file = File.OpenHandle(_uploadPath, FileMode.Create, FileAccess.ReadWrite);
         PayloadFileWriter? writer = null;
         try
         {
-            while (await chunks.MoveNextAsync(context.CancellationToken).ConfigureAwait(false))
+            while (await chunks.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
-                var chunk = UpdateChunkParser.Parse(chunks.Current);
+                using var chunk = chunks.Current;
                 if (chunk.Content == UpdateChunk.ContentOneofCase.Header)
                 {
                     writer = new PayloadFileWriter(chunk.Header!.Payload, file, _count * sizeof(float));
                 }
                 else
                 {
-                    (writer ?? throw new RpcException(StatusCode.InvalidArgument, "header first")).Append(chunk.Data);
+                    (writer ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "header first"))).Append(chunk.Data);
                 }
             }
 
-            (writer ?? throw new RpcException(StatusCode.InvalidArgument, "no header")).Complete();
+            (writer ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "no header"))).Complete();
             return new UploadAck { Accepted = true };
         }
         finally
         {
             writer?.Dispose();
+        }
+    }
+
+    /// <summary>The server is built after the host, so the container gets it through this.</summary>
+    private sealed class ServerHolder
+    {
+        public PayloadTransferServer? Server { get; set; }
+    }
+
+    /// <summary>Binds the two bulk methods with the coordinator's own descriptors.</summary>
+    private sealed class TransferMethods : IServiceMethodProvider<PayloadTransferServer>
+    {
+        public void OnServiceMethodDiscovery(ServiceMethodProviderContext<PayloadTransferServer> context)
+        {
+            context.AddServerStreamingMethod(CoordinatorMethods.DownloadModel, [], (server, request, writer, call) => server.DownloadAsync(request, writer, call));
+            context.AddClientStreamingMethod(CoordinatorMethods.ReceiveUpdate, [], (server, chunks, call) => server.UploadAsync(chunks, call));
         }
     }
 }

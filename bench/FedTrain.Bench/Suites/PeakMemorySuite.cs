@@ -3,7 +3,9 @@ using System.Runtime.CompilerServices;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Bench.Suites;
 
@@ -62,7 +64,7 @@ internal sealed class PeakMemorySuite : IBenchSuite
         ]);
         await coordinator.WaitListeningAsync(TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
         var sampling = coordinator.SampleUntilExitAsync(TimeSpan.FromMinutes(20), cancellationToken);
-        using var channel = GrpcChannel.ForAddress(coordinator.Address);
+        using var channel = GrpcChannel.ForAddress(coordinator.Address, new GrpcChannelOptions { HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true, MaxReceiveMessageSize = 16 << 20 });
         var uploader = new BenchUploader(channel, "bench-uploader");
         string runId = await uploader.RegisterAsync(clients, Examples, cancellationToken).ConfigureAwait(false);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -6,7 +6,9 @@ using System.Runtime.InteropServices;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Bench.Suites;
 
@@ -51,7 +53,7 @@ internal sealed class TransferSuite : IBenchSuite
 
             string uploadPath = Path.Combine(context.ScratchDirectory, "upload.bin");
             await using var server = await PayloadTransferServer.StartAsync(model, count, uploadPath).ConfigureAwait(false);
-            using var channel = GrpcChannel.ForAddress(server.Address);
+            using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true, MaxReceiveMessageSize = 16 << 20 });
 
             double download = Rate(bytes, await TimeAsync(() => DownloadAsync(channel, received, count, cancellationToken)).ConfigureAwait(false));
             if (!SameBits(model, received))
@@ -102,7 +104,7 @@ internal sealed class TransferSuite : IBenchSuite
             string chunk = $"{chunkBytes >> 10} KiB chunks";
             string uploadPath = Path.Combine(context.ScratchDirectory, "upload-chunks.bin");
             await using var server = await PayloadTransferServer.StartAsync(model, count, uploadPath, chunkBytes).ConfigureAwait(false);
-            using var channel = GrpcChannel.ForAddress(server.Address);
+            using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true, MaxReceiveMessageSize = 16 << 20 });
             received.AsSpan().Fill(-1f);
             double download = Rate(bytes, await TimeAsync(() => DownloadAsync(channel, received, count, cancellationToken)).ConfigureAwait(false));
             if (!SameBits(model, received))
@@ -133,7 +135,7 @@ internal sealed class TransferSuite : IBenchSuite
         try
         {
             await foreach (var chunk in channel.ServerStreamingAsync(
-                CoordinatorMethods.DownloadModel, new DownloadRequest(), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false))
+                CoordinatorMethods.DownloadModel, new DownloadRequest(), new CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
                 {
@@ -156,7 +158,7 @@ internal sealed class TransferSuite : IBenchSuite
     /// <summary>The same bytes as one HTTP/2 response body through the same client stack, no gRPC framing.</summary>
     private static async Task PlainHttp2DownloadAsync(Uri address, float[] destination, long bytes, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient(GrpcChannel.CreateDefaultHandler());
+        using var client = new HttpClient(GrpcHttpHandler.Create());
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, PayloadTransferServer.PlainPath))
         {
             Version = HttpVersion.Version20,
@@ -185,7 +187,7 @@ internal sealed class TransferSuite : IBenchSuite
         GrpcChannel channel, float[] model, long count, CancellationToken cancellationToken, int chunkBytes = PayloadCodec.DefaultChunkBytes)
     {
         var ack = await channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(model, count, chunkBytes), new CallOptions(CancellationToken: cancellationToken)).ConfigureAwait(false);
+            CoordinatorMethods.UploadUpdate, Chunks(model, count, chunkBytes), new CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (!ack.Accepted)
         {
             throw new InvalidOperationException("The upload was not accepted.");

@@ -1,6 +1,6 @@
 using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
-using FedTrain.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Tests.Security;
@@ -145,7 +145,7 @@ public sealed class AuthenticationThrottleTests : IDisposable
         }
         catch (RpcException ex)
         {
-            return ex.Status;
+            return ex.StatusCode;
         }
     }
 

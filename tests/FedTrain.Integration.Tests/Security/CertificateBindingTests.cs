@@ -1,7 +1,9 @@
 using FedTrain.Coordinator.Security;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Google.Protobuf.Reflection;
 
 namespace FedTrain.Integration.Tests.Security;
@@ -68,19 +70,19 @@ public sealed class CertificateBindingTests(MtlsFixture fixture) : IClassFixture
         using (var wrong = fixture.Channel("worker-2"))
         {
             var refused = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(wrong, "worker-3", token));
-            Assert.Equal(StatusCode.PermissionDenied, refused.Status);
+            Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         }
 
         // worker-3 has no certificate of its own; worker-1's is refused too, so the token is still unused.
         using var own = fixture.Channel("worker-1");
         var other = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(own, "worker-3", token));
-        Assert.Equal(StatusCode.PermissionDenied, other.Status);
+        Assert.Equal(StatusCode.PermissionDenied, other.StatusCode);
         using var store = fixture.Coordinator.OpenStore();
         Assert.Null(Assert.Single(store.ListEnrollments(), e => e.WorkerId == "worker-3").UsedAt);
     }
 
     private static Task<EnrollResponse> EnrolAsync(GrpcChannel channel, string workerId, string token) =>
-        channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(SecureCoordinator.Bearer(token), TimeSpan.FromSeconds(20)));
+        channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(SecureCoordinator.Bearer(token), DateTime.UtcNow.AddSeconds(20)));
 
     private async Task<(int Status, string Message)> CallAsync(HttpClient client, MethodDescriptor method, string workerId, string credential) =>
         await RawGrpc.CallAsync(

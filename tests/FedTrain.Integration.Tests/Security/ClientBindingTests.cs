@@ -3,7 +3,9 @@ using FedTrain.Coordinator.Security;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests.Security;
 
@@ -35,8 +37,8 @@ public sealed class ClientBindingTests
 
         // Registering alpha's client: refused with the reason, and alpha still holds it.
         var register = await Assert.ThrowsAsync<RpcException>(() => mallory.RegisterAsync("alpha"));
-        Assert.Equal(StatusCode.PermissionDenied, register.Status);
-        Assert.Contains("client alpha is not one of the clients this worker is enrolled for", register.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.PermissionDenied, register.StatusCode);
+        Assert.Contains("client alpha is not one of the clients this worker is enrolled for", register.Status.Detail, StringComparison.Ordinal);
 
         // Failing, reporting for and uploading for alpha's client: each refused with PERMISSION_DENIED and the reason.
         var fail = new MetricsReport { WorkerId = "mallory", ClientId = "alpha", RunId = assignment.RunId, Round = assignment.Round, Failure = "out of memory" };
@@ -75,14 +77,14 @@ public sealed class ClientBindingTests
         var listed = new Caller(coordinator, "site-b", await coordinator.EnrolAsync("site-b", ClientGrant.Explicit(["client-00001", "client-00003"])));
 
         var tooMany = await Assert.ThrowsAsync<RpcException>(() => prefixed.RegisterAsync("site-a.1", "site-a.2", "site-a.3"));
-        Assert.Equal(StatusCode.PermissionDenied, tooMany.Status);
-        Assert.Contains("enrolled for 2 client(s); the registration names 3", tooMany.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.PermissionDenied, tooMany.StatusCode);
+        Assert.Contains("enrolled for 2 client(s); the registration names 3", tooMany.Status.Detail, StringComparison.Ordinal);
         var outside = await Assert.ThrowsAsync<RpcException>(() => prefixed.RegisterAsync("site-a.1", "site-b.1"));
-        Assert.Contains("client site-b.1 is not one of the clients", outside.Detail, StringComparison.Ordinal);
+        Assert.Contains("client site-b.1 is not one of the clients", outside.Status.Detail, StringComparison.Ordinal);
         var unlisted = await Assert.ThrowsAsync<RpcException>(() => listed.RegisterAsync("client-00001", "client-00002"));
-        Assert.Equal(StatusCode.PermissionDenied, unlisted.Status);
+        Assert.Equal(StatusCode.PermissionDenied, unlisted.StatusCode);
         // Its own id is not granted either once the enrolment names clients.
-        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => listed.RegisterAsync())).Status);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => listed.RegisterAsync())).StatusCode);
 
         await prefixed.RegisterAsync("site-a.1", "site-a.2");
         await listed.RegisterAsync("client-00003", "client-00001");
@@ -99,8 +101,8 @@ public sealed class ClientBindingTests
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => flood.RegisterAsync(invented));
 
-        Assert.Equal(StatusCode.PermissionDenied, refused.Status);
-        Assert.Contains("at most 1000 clients (security.limits.max_clients_per_worker); this registration names 400000", refused.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("at most 1000 clients (security.limits.max_clients_per_worker); this registration names 400000", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Empty(await WorkersAsync(coordinator));
         await flood.RegisterAsync(invented[..1000]);
         Assert.Equal(["flood"], await WorkersAsync(coordinator));
@@ -108,8 +110,8 @@ public sealed class ClientBindingTests
 
     private static void AssertForeign(RpcException refusal)
     {
-        Assert.Equal(StatusCode.PermissionDenied, refusal.Status);
-        Assert.Contains("client alpha is not one of the clients worker mallory registered", refusal.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.PermissionDenied, refusal.StatusCode);
+        Assert.Contains("client alpha is not one of the clients worker mallory registered", refusal.Status.Detail, StringComparison.Ordinal);
     }
 
     /// <summary>The worker ids <c>/api/workers</c> lists.</summary>
@@ -129,7 +131,7 @@ public sealed class ClientBindingTests
     {
         public GrpcChannel Channel { get; } = GrpcChannel.ForAddress(coordinator.Address);
 
-        public CallOptions Auth { get; } = new(SecureCoordinator.Bearer(credential), TimeSpan.FromSeconds(60));
+        public CallOptions Auth { get; } = new(SecureCoordinator.Bearer(credential), DateTime.UtcNow.AddSeconds(60));
 
         /// <summary>Registers the named clients (none: the worker as its one client), 10 examples each.</summary>
         public async Task RegisterAsync(params string[] clients)

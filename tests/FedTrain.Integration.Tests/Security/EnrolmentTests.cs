@@ -1,7 +1,9 @@
 using FedTrain.Coordinator.Security;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests.Security;
 
@@ -16,7 +18,7 @@ public sealed class EnrolmentTests
         string token = coordinator.IssueEnrollmentToken("echo");
 
         var wrongWorker = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "foxtrot", token));
-        Assert.Equal(StatusCode.PermissionDenied, wrongWorker.Status);
+        Assert.Equal(StatusCode.PermissionDenied, wrongWorker.StatusCode);
 
         // A refused attempt for another worker does not use the token up.
         var enrolled = await EnrolAsync(channel, "echo", token);
@@ -24,11 +26,11 @@ public sealed class EnrolmentTests
         Assert.Equal(coordinator.Host.Orchestrator.RunId, enrolled.RunId);
 
         var again = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "echo", token));
-        Assert.Equal(StatusCode.PermissionDenied, again.Status);
+        Assert.Equal(StatusCode.PermissionDenied, again.StatusCode);
         var garbage = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "echo", "fte_0000_nope"));
-        Assert.Equal(StatusCode.Unauthenticated, garbage.Status);
+        Assert.Equal(StatusCode.Unauthenticated, garbage.StatusCode);
         var none = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = "echo" }));
-        Assert.Equal(StatusCode.Unauthenticated, none.Status);
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
 
         // The credential works; the database holds neither secret.
         var heartbeat = await channel.UnaryAsync(
@@ -47,7 +49,7 @@ public sealed class EnrolmentTests
 
         var revoked = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
             CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "echo" }, new CallOptions(SecureCoordinator.Bearer(enrolled.Credential))));
-        Assert.Equal(StatusCode.PermissionDenied, revoked.Status);
+        Assert.Equal(StatusCode.PermissionDenied, revoked.StatusCode);
     }
 
     [Fact]
@@ -65,7 +67,7 @@ public sealed class EnrolmentTests
 
         using var channel = GrpcChannel.ForAddress(coordinator.Address);
         var expired = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "golf", token));
-        Assert.Equal(StatusCode.PermissionDenied, expired.Status);
+        Assert.Equal(StatusCode.PermissionDenied, expired.StatusCode);
     }
 
     private static Task<EnrollResponse> EnrolAsync(GrpcChannel channel, string workerId, string token) =>

@@ -1,6 +1,8 @@
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests.Security;
 
@@ -72,7 +74,7 @@ public sealed class LimitTests
             client, coordinator.Address, "/fedtrain.v1.Coordinator/UploadUpdate", body, "Bearer " + credential, CancellationToken.None);
 
         Assert.Equal((int)StatusCode.ResourceExhausted, status);
-        Assert.Contains("stream larger than max", message, StringComparison.Ordinal);
+        Assert.Contains("max_stream_bytes", message, StringComparison.Ordinal);
     }
 
     private static async Task<StatusCode> StatusOfHeartbeatAsync(GrpcChannel channel, string workerId, string credential)
@@ -84,7 +86,7 @@ public sealed class LimitTests
         }
         catch (RpcException ex)
         {
-            return ex.Status;
+            return ex.StatusCode;
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using FedTrain.Integration.Tests.Support;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using FedTrain.Worker.Security;
 
 namespace FedTrain.Integration.Tests.Security;
@@ -36,7 +38,7 @@ public sealed class MtlsFixture : IAsyncLifetime
         var response = await channel.UnaryAsync(
             Protos.EnrollmentMethods.Enroll,
             new Protos.V1.EnrollRequest { WorkerId = "worker-1" },
-            new CallOptions(SecureCoordinator.Bearer(Coordinator.IssueEnrollmentToken("worker-1")), TimeSpan.FromSeconds(20)));
+            new CallOptions(SecureCoordinator.Bearer(Coordinator.IssueEnrollmentToken("worker-1")), DateTime.UtcNow.AddSeconds(20)));
         Credential = response.Credential;
     }
 

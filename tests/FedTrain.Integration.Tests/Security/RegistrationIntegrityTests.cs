@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests.Security;
 
@@ -26,13 +28,13 @@ public sealed class RegistrationIntegrityTests
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(CoordinatorMethods.Register, request));
 
-        Assert.Equal(StatusCode.InvalidArgument, refused.Status);
-        Assert.Contains("add up to more than 2^63 - 1", refused.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("add up to more than 2^63 - 1", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Empty(await WorkersAsync(coordinator));
         // A histogram whose sum overflows cannot match its count either.
         var histogram = new RegisterRequest { WorkerId = "big", Data = new DataSummary { ExampleCount = 5 } };
         histogram.Data.LabelHistogram.AddRange([long.MaxValue, long.MaxValue, 7]);
-        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(CoordinatorMethods.Register, histogram))).Status);
+        Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(CoordinatorMethods.Register, histogram))).StatusCode);
 
         request.Clients[1].Data = Summary(Huge - 1);
         await channel.UnaryAsync(CoordinatorMethods.Register, request);

@@ -4,7 +4,9 @@ using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Integration.Tests.Security;
@@ -72,7 +74,7 @@ internal sealed class SecureCoordinator : IAsyncDisposable
         var response = await channel.UnaryAsync(
             EnrollmentMethods.Enroll,
             new EnrollRequest { WorkerId = workerId },
-            new CallOptions(Bearer(IssueEnrollmentToken(workerId, clients)), TimeSpan.FromSeconds(10)));
+            new CallOptions(Bearer(IssueEnrollmentToken(workerId, clients)), DateTime.UtcNow.AddSeconds(10)));
         Assert.Equal(workerId, response.WorkerId);
         return response.Credential;
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using FedTrain.Integration.Tests.Support;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using FedTrain.Worker.Security;
 
 namespace FedTrain.Integration.Tests.Security;
@@ -33,8 +35,8 @@ public sealed class TlsFederationTests
         using (var channel = GrpcChannel.ForAddress(new Uri($"https://localhost:{run.Port}"), new GrpcChannelOptions { HttpHandler = handler }))
         {
             var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
-                FedTrain.Protos.CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "worker-1" }, new CallOptions(Timeout: TimeSpan.FromSeconds(20))));
-            Assert.Equal(StatusCode.Unavailable, refused.Status);
+                FedTrain.Protos.CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "worker-1" }, new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(20))));
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         }
 
         await CompleteOneRoundAsync(run, clientCertificate: true);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FedTrain.Integration.Tests.Support;
+using FedTrain.Protos.Transport;
 using FedTrain.Worker.Security;
 
 namespace FedTrain.Integration.Tests.Security;
@@ -61,10 +62,10 @@ public sealed class WorkerTransportTests
             o.Security.Auth.Enabled = false;
         });
         using var handler = WorkerTls.CreateHandler(new WorkerSecurityOptions { CaFile = ca });
-        using var channel = Rpc.GrpcChannel.ForAddress(
-            new Uri($"https://localhost:{coordinator.Host.GrpcPort}"), new Rpc.GrpcChannelOptions { HttpHandler = handler });
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(
+            new Uri($"https://localhost:{coordinator.Host.GrpcPort}"), new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
         var heartbeat = await channel.UnaryAsync(
-            Protos.CoordinatorMethods.Heartbeat, new Protos.V1.HeartbeatRequest { WorkerId = "worker-1" }, new Rpc.CallOptions(Timeout: TimeSpan.FromSeconds(20)));
+            Protos.CoordinatorMethods.Heartbeat, new Protos.V1.HeartbeatRequest { WorkerId = "worker-1" }, new Grpc.Core.CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
         Assert.False(heartbeat.Known);
     }
 

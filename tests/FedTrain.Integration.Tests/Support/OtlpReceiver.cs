@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using FedTrain.Integration.Tests.Otlp;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedTrain.Integration.Tests.Support;
 
@@ -43,7 +45,6 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     {
         int httpPort = FreePort();
         int grpcPort = FreePort();
-        var router = new GrpcRouter(new GrpcServerOptions { MaxReceiveMessageSize = 16 << 20 }, NullLogger<GrpcRouter>.Instance);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -51,27 +52,14 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, httpPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Listen(IPAddress.Loopback, grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
         });
+        builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 << 20);
+        var holder = new ReceiverHolder();
+        builder.Services.AddSingleton(_ => holder.Receiver!);
+        builder.Services.AddSingleton<IServiceMethodProvider<OtlpReceiver>, ExportMethods>();
         var app = builder.Build();
         var receiver = new OtlpReceiver(app, httpPort, grpcPort);
-        router.MapUnary(
-            new Method<ExportTraceServiceRequest, ExportTraceServiceResponse>(
-                MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export",
-                ExportTraceServiceRequest.Parser, ExportTraceServiceResponse.Parser),
-            (request, _) =>
-            {
-                receiver.Add("grpc", request);
-                return Task.FromResult(new ExportTraceServiceResponse());
-            });
-        router.MapUnary(
-            new Method<ExportMetricsServiceRequest, ExportMetricsServiceResponse>(
-                MethodType.Unary, "opentelemetry.proto.collector.metrics.v1.MetricsService", "Export",
-                ExportMetricsServiceRequest.Parser, ExportMetricsServiceResponse.Parser),
-            (request, _) =>
-            {
-                receiver.Add("grpc", request);
-                return Task.FromResult(new ExportMetricsServiceResponse());
-            });
-        app.MapWhen(http => http.Connection.LocalPort == grpcPort, grpc => grpc.Run(router.HandleAsync));
+        holder.Receiver = receiver;
+        app.MapGrpcService<OtlpReceiver>();
         app.MapPost("/v1/traces", async (HttpRequest request) =>
         {
             receiver.Add("http/protobuf", ExportTraceServiceRequest.Parser.ParseFrom(await ReadBodyAsync(request)));
@@ -104,7 +92,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private void Add(string protocol, ExportTraceServiceRequest request)
+    internal void Add(string protocol, ExportTraceServiceRequest request)
     {
         foreach (var spans in request.ResourceSpans)
         {
@@ -112,7 +100,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    private void Add(string protocol, ExportMetricsServiceRequest request)
+    internal void Add(string protocol, ExportMetricsServiceRequest request)
     {
         foreach (var metrics in request.ResourceMetrics)
         {
@@ -143,6 +131,38 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The receiver is made after the host is built; the container gets it through this.</summary>
+internal sealed class ReceiverHolder
+{
+    public OtlpReceiver? Receiver { get; set; }
+}
+
+/// <summary>The two OTLP gRPC Export methods, declared by hand over the messages of the test's OTLP subset.</summary>
+internal sealed class ExportMethods : IServiceMethodProvider<OtlpReceiver>
+{
+    private static readonly Method<ExportTraceServiceRequest, ExportTraceServiceResponse> Traces = new(
+        MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export",
+        ProtobufMarshaller.For(ExportTraceServiceRequest.Parser), ProtobufMarshaller.For(ExportTraceServiceResponse.Parser));
+
+    private static readonly Method<ExportMetricsServiceRequest, ExportMetricsServiceResponse> Metrics = new(
+        MethodType.Unary, "opentelemetry.proto.collector.metrics.v1.MetricsService", "Export",
+        ProtobufMarshaller.For(ExportMetricsServiceRequest.Parser), ProtobufMarshaller.For(ExportMetricsServiceResponse.Parser));
+
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<OtlpReceiver> context)
+    {
+        context.AddUnaryMethod(Traces, [], (receiver, request, _) =>
+        {
+            receiver.Add("grpc", request);
+            return Task.FromResult(new ExportTraceServiceResponse());
+        });
+        context.AddUnaryMethod(Metrics, [], (receiver, request, _) =>
+        {
+            receiver.Add("grpc", request);
+            return Task.FromResult(new ExportMetricsServiceResponse());
+        });
     }
 }
 

@@ -2,7 +2,9 @@ using FedTrain.Coordinator;
 using FedTrain.Coordinator.Hosting;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
-using FedTrain.Rpc;
+using FedTrain.Protos.Transport;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedTrain.Integration.Tests.Support;
