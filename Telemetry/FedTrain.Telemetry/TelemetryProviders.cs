@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -38,13 +39,18 @@ public sealed class TelemetryProviders : IDisposable
                 .AddFedTrainMetrics(source, settings)
                 .Build()
             : null;
-        // No HTTP client spans: the worker's own download and upload spans are the client spans of its gRPC calls,
-        // and the coordinator's server spans are their children; an HTTP span between them would break that link,
-        // and every heartbeat and long poll would become a trace of its own.
+        // gRPC client spans (with the method and status code) only for calls made inside one of the process's own
+        // spans, such as a worker's download and upload: every heartbeat and long poll would otherwise become a trace
+        // of its own. No HTTP client spans below them: they would repeat the gRPC span.
         var tracer = settings.ExportTraces
             ? Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(r => TelemetryPipeline.ConfigureResource(r, defaultServiceName, serviceInstanceId))
                 .AddFedTrainTracing(source)
+                .AddGrpcClientInstrumentation(grpc =>
+                {
+                    grpc.SuppressDownstreamInstrumentation = true;
+                    grpc.Filter = _ => Activity.Current?.Parent?.Source.Name == source;
+                })
                 .Build()
             : null;
         return new TelemetryProviders(meters, tracer);

@@ -105,10 +105,14 @@ public sealed partial class TelemetryTests
                 var download = Single(trace, s => s.Name == "worker.download" && s.ParentId == worker.SpanId, tree);
                 Single(trace, s => s.Name == "worker.train" && s.ParentId == worker.SpanId, tree);
                 var upload = Single(trace, s => s.Name == "worker.upload" && s.ParentId == worker.SpanId, tree);
-                // The coordinator's server spans continue the traceparent the worker sent as gRPC metadata.
-                Single(trace, s => s.Name == "fedtrain.v1.Coordinator/DownloadModel" && s.ParentId == download.SpanId && s.Service == "fedtrain-coordinator", tree);
-                Single(trace, s => s.Name == "fedtrain.v1.Coordinator/UploadUpdate" && s.ParentId == upload.SpanId && s.Service == "fedtrain-coordinator", tree);
-                Single(trace, s => s.Name == "fedtrain.v1.Coordinator/ReportMetrics" && s.ParentId == worker.SpanId, tree);
+                // Each call is a gRPC client span of the worker (Grpc.Net.Client instrumentation) inside the worker's own
+                // span, and the coordinator's server span continues the traceparent that call sent.
+                foreach (var (method, parent) in new[] { ("DownloadModel", download), ("UploadUpdate", upload), ("ReportMetrics", worker) })
+                {
+                    string name = "fedtrain.v1.Coordinator/" + method;
+                    var client = Single(trace, s => s.Name == name && s.ParentId == parent.SpanId && s.Service == "fedtrain-worker", tree);
+                    Single(trace, s => s.Name == name && s.ParentId == client.SpanId && s.Service == "fedtrain-coordinator", tree);
+                }
             }
 
             // Federated evaluation joins the same trace.
