@@ -8,7 +8,8 @@ namespace FedTrain.Protos;
 /// <summary>
 /// Descriptors of the <c>fedtrain.v1.Coordinator</c> service's methods, shared by the coordinator (server)
 /// and the workers (client). Checked against the .proto's service definition by a test. Declared here rather than
-/// generated so that the coordinator can receive uploads through its own marshaller (<see cref="ReceiveUpdate"/>).
+/// generated so that each side can receive payload chunks through its own marshaller (<see cref="ReceiveUpdate"/>,
+/// <see cref="ReceiveModel"/>).
 /// </summary>
 public static class CoordinatorMethods
 {
@@ -20,8 +21,17 @@ public static class CoordinatorMethods
     public static Method<AssignmentRequest, AssignmentResponse> GetAssignment { get; } =
         Create(MethodType.Unary, "GetAssignment", AssignmentRequest.Parser, AssignmentResponse.Parser);
 
+    /// <summary>The coordinator's side of <c>DownloadModel</c>: typed chunks, each serialised once from the model snapshot.</summary>
     public static Method<DownloadRequest, ModelChunk> DownloadModel { get; } =
         Create(MethodType.ServerStreaming, "DownloadModel", DownloadRequest.Parser, ModelChunk.Parser);
+
+    /// <summary>
+    /// The worker's side of <c>DownloadModel</c>, the same RPC: each chunk is parsed in place and only its data is
+    /// copied, once, into a pooled buffer, from which the worker assembles the model.
+    /// </summary>
+    public static Method<DownloadRequest, ReceivedChunk<PayloadHeader>> ReceiveModel { get; } = new(
+        MethodType.ServerStreaming, ServiceName, "DownloadModel",
+        ProtobufMarshaller.For(DownloadRequest.Parser), ReceivedChunkMarshaller.For<PayloadHeader>(nameof(ModelChunk)));
 
     /// <summary>The worker's side of <c>UploadUpdate</c>: typed chunks, serialised once into the transport's buffer.</summary>
     public static Method<UpdateChunk, UploadAck> UploadUpdate { get; } =
@@ -29,10 +39,10 @@ public static class CoordinatorMethods
 
     /// <summary>
     /// The coordinator's side of <c>UploadUpdate</c>, the same RPC: each chunk is parsed in place from the transport's
-    /// buffers and only its data is copied, once, into a pooled buffer (<see cref="ReceivedUpdateChunk"/>).
+    /// buffers and only its data is copied, once, into a pooled buffer (<see cref="ReceivedChunk{THeader}"/>).
     /// </summary>
-    public static Method<ReceivedUpdateChunk, UploadAck> ReceiveUpdate { get; } = new(
-        MethodType.ClientStreaming, ServiceName, "UploadUpdate", ReceivedUpdateChunk.Marshaller, ProtobufMarshaller.For(UploadAck.Parser));
+    public static Method<ReceivedChunk<UploadHeader>, UploadAck> ReceiveUpdate { get; } = new(
+        MethodType.ClientStreaming, ServiceName, "UploadUpdate", ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)), ProtobufMarshaller.For(UploadAck.Parser));
 
     public static Method<MetricsReport, MetricsAck> ReportMetrics { get; } =
         Create(MethodType.Unary, "ReportMetrics", MetricsReport.Parser, MetricsAck.Parser);

@@ -6,6 +6,7 @@ using FedTrain.Core.Models;
 using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
+using FedTrain.Protos.Wire;
 using FedTrain.Protos.Transport;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -516,24 +517,27 @@ public sealed partial class WorkerAgent : IDisposable
         string sha256 = string.Empty;
         try
         {
-            await foreach (var chunk in _channel.ServerStreamingAsync(
-                CoordinatorMethods.DownloadModel, request, new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false))
+            // Each chunk arrives parsed in place with its data in a pooled buffer (ReceivedChunk), copied from there
+            // straight into the model: no managed allocation per chunk.
+            await foreach (var received in _channel.ServerStreamingAsync(
+                CoordinatorMethods.ReceiveModel, request, new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
-                if (chunk.ContentCase == ModelChunk.ContentOneofCase.Header)
+                using var chunk = received;
+                if (chunk.Content == ChunkContent.Header)
                 {
                     if (assembler is not null)
                     {
                         throw new PayloadException(PayloadError.BadHeader, "The model stream carried a second header.");
                     }
 
-                    assembler = new PayloadAssembler(chunk.Header, _global, (long)count * sizeof(float));
-                    sha256 = Convert.ToHexStringLower(chunk.Header.Sha256.Span);
+                    assembler = new PayloadAssembler(chunk.Header!, _global, (long)count * sizeof(float));
+                    sha256 = Convert.ToHexStringLower(chunk.Header!.Sha256.Span);
                     FaultInjection.Reached("worker-download", round);
                 }
                 else
                 {
                     (assembler ?? throw new PayloadException(PayloadError.BadHeader, "The model stream did not start with a header."))
-                        .Append(chunk.Data.Span);
+                        .Append(chunk.Data);
                 }
             }
 

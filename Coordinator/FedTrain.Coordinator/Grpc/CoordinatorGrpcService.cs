@@ -188,7 +188,7 @@ public sealed partial class CoordinatorGrpcService
         ModelSent?.Invoke(model.PayloadBytes);
     }
 
-    internal async Task<UploadAck> UploadUpdateAsync(IAsyncStreamReader<ReceivedUpdateChunk> chunks, ServerCallContext context)
+    internal async Task<UploadAck> UploadUpdateAsync(IAsyncStreamReader<ReceivedChunk<UploadHeader>> chunks, ServerCallContext context)
     {
         string workerId = "?";
         string clientId = "?";
@@ -197,7 +197,7 @@ public sealed partial class CoordinatorGrpcService
         try
         {
             // Chunks are parsed in place from the transport's buffers and only their data is copied, once, into a pooled
-            // buffer (ReceivedUpdateChunk), so the coordinator's memory does not grow with the uploads in flight.
+            // buffer (ReceivedChunk), so the coordinator's memory does not grow with the uploads in flight.
             var token = context.CancellationToken;
             var limit = new UploadStreamLimit(_options.Security.Limits.MaxStreamBytes);
             if (!await chunks.MoveNext(token).ConfigureAwait(false))
@@ -209,7 +209,7 @@ public sealed partial class CoordinatorGrpcService
             using (var first = chunks.Current)
             {
                 limit.Add(first);
-                header = first is { Content: UpdateChunk.ContentOneofCase.Header, Header: { } h }
+                header = first is { Content: ChunkContent.Header, Header: { } h }
                     ? h
                     : throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
             }
@@ -237,7 +237,7 @@ public sealed partial class CoordinatorGrpcService
                     {
                         using var chunk = chunks.Current;
                         limit.Add(chunk);
-                        if (chunk.Content != UpdateChunk.ContentOneofCase.Data)
+                        if (chunk.Content != ChunkContent.Data)
                         {
                             throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
                         }

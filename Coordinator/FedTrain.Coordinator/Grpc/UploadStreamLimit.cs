@@ -11,7 +11,7 @@ internal sealed class UploadStreamLimit(long maxBytes)
 {
     private long _received;
 
-    public void Add(ReceivedUpdateChunk chunk)
+    public void Add(ReceivedChunk<FedTrain.Protos.V1.UploadHeader> chunk)
     {
         // Each message also costs its 5-byte gRPC prefix; the header's size is its serialised size.
         _received += 5 + chunk.Length + (chunk.Header?.CalculateSize() ?? 0);

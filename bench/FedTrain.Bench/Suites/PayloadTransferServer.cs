@@ -17,7 +17,7 @@ namespace FedTrain.Bench.Suites;
 /// <summary>
 /// Kestrel on loopback serving the coordinator's two bulk methods the way the coordinator does: DownloadModel streams
 /// a model as chunks (1 MiB unless told) wrapping its float buffer, UploadUpdate receives the chunks through the
-/// coordinator's marshaller (<see cref="ReceivedUpdateChunk"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
+/// coordinator's marshaller (<see cref="ReceivedChunk{THeader}"/>) and writes them through the payload file writer (per-chunk checks, SHA-256) into a
 /// spool file. <see cref="PlainPath"/> serves the same bytes without gRPC, as the HTTP/2 stack's own ceiling.
 /// </summary>
 internal sealed class PayloadTransferServer : IAsyncDisposable
@@ -105,7 +105,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         }
     }
 
-    private async Task<UploadAck> UploadAsync(IAsyncStreamReader<ReceivedUpdateChunk> chunks, ServerCallContext context)
+    private async Task<UploadAck> UploadAsync(IAsyncStreamReader<ReceivedChunk<UploadHeader>> chunks, ServerCallContext context)
     {
         using var file = File.OpenHandle(_uploadPath, FileMode.Create, FileAccess.ReadWrite);
         PayloadFileWriter? writer = null;
@@ -114,7 +114,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
             while (await chunks.MoveNext(context.CancellationToken).ConfigureAwait(false))
             {
                 using var chunk = chunks.Current;
-                if (chunk.Content == UpdateChunk.ContentOneofCase.Header)
+                if (chunk.Content == ChunkContent.Header)
                 {
                     writer = new PayloadFileWriter(chunk.Header!.Payload, file, _count * sizeof(float));
                 }
