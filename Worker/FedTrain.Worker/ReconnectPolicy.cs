@@ -1,6 +1,4 @@
-using FedTrain.Protos.Transport;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Polly;
 using Polly.Retry;
 

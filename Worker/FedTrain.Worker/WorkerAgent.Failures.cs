@@ -4,7 +4,6 @@ using FedTrain.Protos;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Transport;
 using Grpc.Core;
-using Grpc.Net.Client;
 using FedTrain.Trainer;
 using FedTrain.Worker.Telemetry;
 

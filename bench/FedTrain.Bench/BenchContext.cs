@@ -12,4 +12,7 @@ public sealed record BenchContext(bool Quick, TextWriter Log, string ScratchDire
 
     /// <summary>The memory suite's number of concurrent uploads; null for its default.</summary>
     public int? MemoryClients { get; init; }
+
+    /// <summary>The round-overhead suite's cases as (parameters, workers); null for its full grid.</summary>
+    public IReadOnlyList<(long Parameters, int Workers)>? RoundCases { get; init; }
 }

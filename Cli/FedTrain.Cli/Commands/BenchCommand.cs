@@ -27,18 +27,23 @@ internal static class BenchCommand
             Description = "Model size of the memory suite, in parameters (default 50,000,000; --quick 6,300,000).",
         };
         var memoryClients = new Option<int?>("--memory-clients") { Description = "Concurrent uploads of the memory suite (default 32; --quick 4)." };
+        var roundCases = new Option<string?>("--round-cases")
+        {
+            Description = "Only these round-overhead cases, as PARAMETERS:WORKERS pairs, e.g. 1M:2,10M:4,25M:4 (default: the full grid).",
+        };
         var command = new Command("bench", "Measure FedTrain against physical and plain-library references.")
         {
-            suites, json, quick, resultsDir, memoryParameters, memoryClients,
+            suites, json, quick, resultsDir, memoryParameters, memoryClients, roundCases,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir),
-            new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), cancellationToken));
+            new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), ParseRoundCases(parse.GetValue(roundCases)), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, MemorySizes memory, CancellationToken cancellationToken)
+        string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, MemorySizes memory,
+        IReadOnlyList<(long Parameters, int Workers)>? roundCases, CancellationToken cancellationToken)
     {
         if (memory.Parameters is <= 0 || memory.Clients is <= 0)
         {
@@ -59,6 +64,7 @@ internal static class BenchCommand
                 {
                     MemoryParameters = memory.Parameters,
                     MemoryClients = memory.Clients,
+                    RoundCases = roundCases,
                 };
                 var rows = new List<BenchRow>();
                 await foreach (var row in suite.RunAsync(context, cancellationToken).ConfigureAwait(false))
@@ -89,4 +95,37 @@ internal static class BenchCommand
     }
 
     private readonly record struct MemorySizes(long? Parameters, int? Clients);
+
+    /// <summary>Parses <c>1M:2,10M:4,250k:8</c> into (parameters, workers) pairs; null when the option is absent.</summary>
+    internal static IReadOnlyList<(long Parameters, int Workers)>? ParseRoundCases(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var cases = new List<(long, int)>();
+        foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] parts = item.Split(':');
+            long? parameters = parts.Length == 2 ? ParseCount(parts[0]) : null;
+            if (parameters is not > 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int workers) || workers < 1)
+            {
+                throw new ArgumentException($"--round-cases: '{item}' is not PARAMETERS:WORKERS (e.g. 10M:4).");
+            }
+
+            cases.Add((parameters.Value, workers));
+        }
+
+        return cases.Count > 0 ? cases : throw new ArgumentException("--round-cases names no case.");
+    }
+
+    private static long? ParseCount(string text)
+    {
+        long scale = text.EndsWith('M') ? 1_000_000 : text.EndsWith('k') ? 1_000 : 1;
+        string digits = scale == 1 ? text : text[..^1];
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) && n <= long.MaxValue / scale
+            ? n * scale
+            : null;
+    }
 }

@@ -1,4 +1,3 @@
-using FedTrain.Protos.Transport;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Core;
 using FedTrain.Protos.Transport;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using FedTrain.Protos.Transport;
 using Grpc.Core;
-using Grpc.Net.Client;
 using FedTrain.Telemetry;
 
 namespace FedTrain.Worker.Telemetry;

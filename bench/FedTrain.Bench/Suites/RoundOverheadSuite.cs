@@ -29,6 +29,12 @@ public sealed class RoundOverheadSuite : IBenchSuite
         var cases = sizes.SelectMany(target => workerCounts.Select(workers => (target, workers, Compression: "none"))).ToList();
         // The target case again with int8 uploads: a quarter of the upload bytes (docs/compression.md).
         cases.Add(context.Quick ? (100_000, 2, "int8") : (10_000_000, 4, "int8"));
+        if (context.RoundCases is { } chosen)
+        {
+            // Only the cases asked for (e.g. the ones measured beside Flower), in that order.
+            cases = chosen.Select(c => (c.Parameters, c.Workers, Compression: "none")).ToList();
+        }
+
         foreach (var (target, workers, compression) in cases)
         {
             var (hidden, parameters) = CnnOfSize(target);
