@@ -113,7 +113,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var address = IPAddress.Parse(options.BindAddress);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory));
         CoordinatorTelemetry.AddPipelines(builder.Services, grpcPort, telemetrySettings);
         CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health);
         builder.WebHost.ConfigureKestrel(kestrel =>
