@@ -1,4 +1,3 @@
-using FedTrain.Coordinator;
 
 namespace FedTrain.Coordinator.Tests;
 

@@ -1,4 +1,3 @@
-using FedTrain.Telemetry;
 using FedTrain.Telemetry.Prometheus;
 
 namespace FedTrain.Telemetry.Tests;

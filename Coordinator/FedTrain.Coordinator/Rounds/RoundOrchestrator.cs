@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Text.Json;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
@@ -8,7 +7,6 @@ using FedTrain.Coordinator.Reporting;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Aggregation;
 using FedTrain.Core.Checkpoints;
-using FedTrain.Core.Data;
 using FedTrain.Core.Faults;
 using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;

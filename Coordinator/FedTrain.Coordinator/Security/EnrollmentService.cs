@@ -1,5 +1,4 @@
 using FedTrain.Coordinator.Grpc;
-using FedTrain.Protos;
 using FedTrain.Protos.V1;
 using Grpc.Core;
 

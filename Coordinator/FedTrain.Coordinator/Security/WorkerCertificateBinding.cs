@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Security;

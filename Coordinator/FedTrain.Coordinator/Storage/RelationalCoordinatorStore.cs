@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 

@@ -4,11 +4,9 @@ using FedTrain.Coordinator.Rounds;
 using FedTrain.Telemetry;
 using FedTrain.Telemetry.Prometheus;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 

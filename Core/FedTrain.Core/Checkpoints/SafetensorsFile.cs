@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using FedTrain.Core.Models;
 

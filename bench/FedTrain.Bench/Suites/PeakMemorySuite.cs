@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using FedTrain.Protos;
 using FedTrain.Protos.Payloads;
-using FedTrain.Protos.V1;
 using FedTrain.Protos.Transport;
-using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace FedTrain.Bench.Suites;

@@ -1,7 +1,6 @@
 using FedTrain.Coordinator.Security;
 using FedTrain.Coordinator.Storage;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Tests.Security;
 

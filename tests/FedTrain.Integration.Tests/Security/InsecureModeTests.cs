@@ -1,7 +1,6 @@
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Transport;
-using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace FedTrain.Integration.Tests.Security;

@@ -1,7 +1,6 @@
 using FedTrain.Coordinator;
 using FedTrain.Coordinator.Hosting;
 using FedTrain.Coordinator.Security;
-using FedTrain.Coordinator.Storage;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Transport;

@@ -3,7 +3,6 @@ using FedTrain.Coordinator.Hosting;
 using FedTrain.Protos;
 using FedTrain.Protos.V1;
 using FedTrain.Protos.Transport;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,3 @@
-using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Core.Fairness;
 
