@@ -50,6 +50,26 @@ public sealed class HealthAndReflectionTests
     }
 
     [Fact]
+    public async Task Stopping_the_coordinator_ends_open_Watches_with_NOT_SERVING_instead_of_waiting_for_them()
+    {
+        var coordinator = await SecureCoordinator.StartAsync("health-watch-stop");
+        using var channel = GrpcChannel.ForAddress(coordinator.Address);
+        using var watch = await WatchAsync(new Health.HealthClient(channel));
+
+        var stopping = coordinator.DisposeAsync().AsTask();
+        var seen = new List<HealthCheckResponse.Types.ServingStatus>();
+        while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            seen.Add(watch.ResponseStream.Current.Status);
+        }
+
+        Assert.Equal([HealthCheckResponse.Types.ServingStatus.NotServing], seen);
+        Assert.Equal(StatusCode.OK, watch.GetStatus().StatusCode);
+        // The host's shutdown timeout is 30 s: a Watch it had to wait for would hold the stop that long.
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Reflection_is_off_by_default()
     {
         await using var coordinator = await SecureCoordinator.StartAsync("reflection-off");
