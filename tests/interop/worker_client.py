@@ -4,8 +4,8 @@
 Usage: worker_client.py --protos PROTO_ROOT --target 127.0.0.1:PORT --worker ID --credential TOKEN CASE
 
 Cases: round (Register, Heartbeat, GetAssignment, DownloadModel, an upload refused at its header, then an accepted
-update), gzip, unauthenticated, unimplemented, too_large, deadline. Exits 0 when the case passes; otherwise prints
-what differed and exits 1.
+update), gzip (compressed calls accepted, one inflating too far refused), unauthenticated, unimplemented, too_large,
+deadline. Exits 0 when the case passes; otherwise prints what differed and exits 1.
 """
 import argparse
 import hashlib
@@ -108,6 +108,11 @@ def main():
             beat = stub.Heartbeat(pb.HeartbeatRequest(worker_id=args.worker, run_id=registered.run_id),
                                   metadata=auth, timeout=10, compression=grpc.Compression.Gzip)
             expect(beat.known, "heartbeat: the coordinator does not know the worker")
+            # 1 MiB of one letter compresses about a thousandfold: refused for its ratio, which shows grpcio did compress.
+            bomb = expect_error(lambda: stub.Register(register_request("x" * (1024 * 1024)), metadata=auth, timeout=10,
+                                                      compression=grpc.Compression.Gzip),
+                                grpc.StatusCode.RESOURCE_EXHAUSTED, "gzip bomb")
+            expect("inflates more than" in bomb.details(), f"gzip bomb: {bomb.details()!r}")
 
         elif case == "unauthenticated":
             expect_error(lambda: stub.Heartbeat(pb.HeartbeatRequest(worker_id=args.worker), timeout=10),

@@ -50,6 +50,27 @@ public sealed class HealthAndReflectionTests
     }
 
     [Fact]
+    public async Task Watches_beyond_the_per_address_cap_are_refused_on_any_connection()
+    {
+        await using var coordinator = await SecureCoordinator.StartAsync("health-watch-address", o =>
+        {
+            o.Security.Limits.MaxHealthWatchesPerConnection = 4;
+            o.Security.Limits.MaxHealthWatchesPerAddress = 3;
+        });
+        // Separate channels, so separate connections from the same address.
+        using var one = GrpcChannel.ForAddress(coordinator.Address);
+        using var two = GrpcChannel.ForAddress(coordinator.Address);
+        using var a = await WatchAsync(new Health.HealthClient(one));
+        using var b = await WatchAsync(new Health.HealthClient(one));
+        using var c = await WatchAsync(new Health.HealthClient(two));
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => (await WatchAsync(new Health.HealthClient(two))).Dispose());
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("from this address (at most 3)", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stopping_the_coordinator_ends_open_Watches_with_NOT_SERVING_instead_of_waiting_for_them()
     {
         var coordinator = await SecureCoordinator.StartAsync("health-watch-stop");
