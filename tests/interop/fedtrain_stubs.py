@@ -4,8 +4,10 @@ Debian's python3-grpc-tools bundles a protoc that predates proto3's explicit `op
 and that label dropped first: it changes only whether a scalar's presence is tracked, not its wire format, and
 these peers never read the two fields that carry it (MetricsReport's global_loss and record_epsilon).
 """
+import atexit
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -15,8 +17,9 @@ PROTOS = ("federation.proto", "model.proto", "module.proto", "enrollment.proto")
 
 
 def generate(proto_root):
-    """Writes the generated modules into a fresh temporary folder, puts it on sys.path and returns it."""
+    """Writes the generated modules into a fresh temporary folder (removed at exit), puts it on sys.path and returns it."""
     out = tempfile.mkdtemp(prefix="fedtrain-stubs-")
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     source = os.path.join(proto_root, "fedtrain", "v1")
     target = os.path.join(out, "fedtrain", "v1")
     os.makedirs(target)
