@@ -8,8 +8,8 @@ namespace FedTrain.Integration.Tests.Transport;
 
 /// <summary>
 /// The health and reflection services of a real coordinator (in this process, authentication on) through
-/// Grpc.Net.Client's generated clients: health statuses, the cap on Watch streams per connection, and reflection
-/// served only when asked for.
+/// Grpc.Net.Client's generated clients: health statuses, the caps on Watch streams per connection and per address,
+/// Watches ending when the coordinator stops, and reflection served only when asked for.
 /// </summary>
 public sealed class HealthAndReflectionTests
 {
