@@ -47,6 +47,12 @@ public sealed partial class CoordinatorGrpcService
         _logger = logger;
     }
 
+    /// <summary>
+    /// Cancelled when the coordinator begins to stop: a long poll then ends UNAVAILABLE at once (workers retry it as
+    /// any outage) instead of holding the web host's stop until its wait runs out.
+    /// </summary>
+    internal CancellationToken Stopping { get; set; }
+
     /// <summary>Raised when an update is refused: worker, round, reason.</summary>
     public event Action<string, long, string>? UpdateRejected;
 
@@ -125,7 +131,7 @@ public sealed partial class CoordinatorGrpcService
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
         var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds, 0, (int)MaxAssignmentWait.TotalSeconds));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, Stopping);
         timeout.CancelAfter(wait);
         while (true)
         {
@@ -156,6 +162,11 @@ public sealed partial class CoordinatorGrpcService
             }
             catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
             {
+                if (Stopping.IsCancellationRequested)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "The coordinator is stopping."));
+                }
+
                 return new AssignmentResponse { None = new NoAssignment { Reason = "no round needs this worker yet" } };
             }
 

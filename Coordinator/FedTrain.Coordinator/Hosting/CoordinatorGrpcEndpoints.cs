@@ -51,7 +51,7 @@ internal static class CoordinatorGrpcEndpoints
             });
         services.AddSingleton(coordinator);
         services.AddSingleton<IServiceMethodProvider<CoordinatorGrpcService>>(new CoordinatorMethodProvider(modules));
-        services.AddSingleton(new HealthEndpoint(health));
+        services.AddSingleton(provider => new HealthEndpoint(health, provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
         services.AddSingleton<IServiceMethodProvider<HealthEndpoint>, HealthEndpoint.Methods>();
         if (security.Enrollment is { } enrollment)
         {

@@ -148,7 +148,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
             _security = security,
             OperatorTokenPath = security.OperatorTokenPath,
         };
-        // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop with it.
+        // SIGTERM (Kubernetes, Ctrl+C) reaches the web host first; stop the round loop and the long polls with it.
+        service.Stopping = host._stopping.Token;
         app.Lifetime.ApplicationStopping.Register(host._stopping.Cancel);
         host.Completion = host.RunAsync(options.FinishGracePeriod);
         return host;
