@@ -62,9 +62,9 @@ public sealed class MarshallerTests
     {
         byte[] bytes = new UpdateChunk { Header = Header }.ToByteArray();
 
-        using var chunk = ReceivedUpdateChunk.Marshaller.ContextualDeserializer(new Received(SegmentedSequence.Chunked(bytes, 3)));
+        using var chunk = ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)).ContextualDeserializer(new Received(SegmentedSequence.Chunked(bytes, 3)));
 
-        Assert.Equal(UpdateChunk.ContentOneofCase.Header, chunk.Content);
+        Assert.Equal(ChunkContent.Header, chunk.Content);
         Assert.Equal(Header, chunk.Header);
         Assert.Equal(0, chunk.Length);
         Assert.True(chunk.Data.IsEmpty);
@@ -76,10 +76,10 @@ public sealed class MarshallerTests
         byte[] data = [.. Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7))];
         byte[] bytes = new UpdateChunk { Data = ByteString.CopyFrom(data) }.ToByteArray();
 
-        var chunk = ReceivedUpdateChunk.Marshaller.ContextualDeserializer(new Received(SegmentedSequence.Chunked(bytes, 4096)));
+        var chunk = ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)).ContextualDeserializer(new Received(SegmentedSequence.Chunked(bytes, 4096)));
         Array.Clear(bytes); // the transport reuses its buffers once the deserializer returns
 
-        Assert.Equal(UpdateChunk.ContentOneofCase.Data, chunk.Content);
+        Assert.Equal(ChunkContent.Data, chunk.Content);
         Assert.Null(chunk.Header);
         Assert.Equal(data.Length, chunk.Length);
         Assert.Equal(data, chunk.Data.ToArray());
@@ -91,9 +91,9 @@ public sealed class MarshallerTests
     [Fact]
     public void An_empty_data_chunk_rents_nothing()
     {
-        using var chunk = ReceivedUpdateChunk.Marshaller.ContextualDeserializer(new Received(new ReadOnlySequence<byte>(new byte[] { 0x12, 0x00 })));
+        using var chunk = ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)).ContextualDeserializer(new Received(new ReadOnlySequence<byte>(new byte[] { 0x12, 0x00 })));
 
-        Assert.Equal(UpdateChunk.ContentOneofCase.Data, chunk.Content);
+        Assert.Equal(ChunkContent.Data, chunk.Content);
         Assert.Equal(0, chunk.Length);
         Assert.True(chunk.Data.IsEmpty);
     }
@@ -101,12 +101,12 @@ public sealed class MarshallerTests
     [Fact]
     public void A_malformed_chunk_is_refused_INTERNAL_and_received_chunks_are_never_sent()
     {
-        var error = Assert.Throws<RpcException>(() => ReceivedUpdateChunk.Marshaller.ContextualDeserializer(
+        var error = Assert.Throws<RpcException>(() => ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)).ContextualDeserializer(
             new Received(new ReadOnlySequence<byte>(new byte[] { 0x12, 0x10, 1, 2 }))));
 
         Assert.Equal(StatusCode.Internal, error.StatusCode);
         Assert.StartsWith("Failed to parse a UpdateChunk message: ", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Throws<NotSupportedException>(() => ReceivedUpdateChunk.Marshaller.ContextualSerializer(null!, new Serialized()));
+        Assert.Throws<NotSupportedException>(() => ReceivedChunkMarshaller.For<UploadHeader>(nameof(UpdateChunk)).ContextualSerializer(null!, new Serialized()));
     }
 
     /// <summary>A received message as the transport hands it to a deserializer.</summary>
