@@ -26,6 +26,12 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or FileNot
     Console.Error.WriteLine($"fedtrain: {ex.Message}");
     return 2;
 }
+catch (FedTrain.Core.Data.Formats.DataValidationException ex)
+{
+    // The data does not meet the run's contract; the message names the file, row or class to fix.
+    Console.Error.WriteLine($"fedtrain: data refused: {ex.Message}");
+    return 2;
+}
 catch (OperationCanceledException)
 {
     // Ctrl+C or SIGTERM: committed rounds are already durable; the run resumes from them.

@@ -79,7 +79,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
         }
 
         var time = TimeProvider.System;
-        var testSet = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
+        var testSet = options.TestDataSource is { } source
+            ? ModelData.Load(options.Model, source with { Limit = options.TestLimit ?? source.Limit, Train = false }, new Core.Data.Formats.DataContract(options.Model, options.ClassNames) { Normalization = options.ImageNormalization }, cancellationToken)
+            : ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
         var trainer = ModelLoader.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed), module?.Source);
         var initial = new float[trainer.ParameterCount];

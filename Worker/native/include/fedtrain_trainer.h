@@ -129,6 +129,7 @@ FT_API const char* ft_last_error(void);
  *   kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128
  *   kind=vit;in=1,28,28;classes=10;patch=7;dim=64;depth=2;heads=4;mlp=128   (Vision Transformer)
  *   kind=lm;vocab=256;seq=64;dim=64;depth=2;heads=4;mlp=256                (causal Transformer language model)
+ *   kind=mlp;in=8;hidden=64,64;classes=3                                   (tabular: rows of 8 features; hidden optional)
  * A language model's "example" is a window of seq + 1 token ids stored as floats, input shape 1 x 1 x (seq + 1);
  * it predicts tokens 1..seq from the tokens before each, so its labels are not used (they must still lie in
  * [0, classes), classes being the vocabulary) and accuracy is next-token accuracy. Per-class counts of

@@ -1,0 +1,69 @@
+using System.Globalization;
+using SkiaSharp;
+
+namespace FedTrain.Core.Data.Formats;
+
+/// <summary>Decodes one image file into normalised C×H×W floats, or says why it cannot.</summary>
+internal static class ImageDecoder
+{
+    private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
+
+    /// <summary>Writes the image into <paramref name="destination"/> and returns null, or returns why the file is skipped.</summary>
+    public static string? TryDecode(string path, int channels, int height, int width, ImageNormalization normalization, Span<float> destination)
+    {
+        using var codec = SKCodec.Create(path);
+        if (codec is null)
+        {
+            return "not a readable image (unknown format or corrupt)";
+        }
+
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var decoded = new SKBitmap(info);
+        var result = codec.GetPixels(info, decoded.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            return $"cannot be decoded ({result})";
+        }
+
+        using var resized = info.Width == width && info.Height == height
+            ? null
+            : decoded.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul), Bilinear);
+        var bitmap = resized ?? decoded;
+        if (resized is null && (info.Width != width || info.Height != height))
+        {
+            return "cannot be resized";
+        }
+
+        ReadOnlySpan<byte> rgba = bitmap.GetPixelSpan();
+        int plane = height * width;
+        if (channels == 1)
+        {
+            for (int p = 0; p < plane; p++)
+            {
+                byte r = rgba[4 * p], g = rgba[(4 * p) + 1], b = rgba[(4 * p) + 2];
+                if (r != g || g != b)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"a colour image ({codec.Info.ColorType}); the run's model takes 1 channel (grey)");
+                }
+            }
+        }
+        else if (channels != 3)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the run's model takes {channels} channels; images give 1 (grey) or 3 (RGB)");
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            var (mean, std) = normalization.Channel(c);
+            float scale = 1f / (255f * std);
+            float shift = mean / std;
+            var target = destination.Slice(c * plane, plane);
+            for (int p = 0; p < plane; p++)
+            {
+                target[p] = (rgba[(4 * p) + c] * scale) - shift;
+            }
+        }
+
+        return null;
+    }
+}
