@@ -67,7 +67,7 @@ public sealed partial record ModelSpec(
     public bool IsTabular => Kind == "mlp";
 
     /// <summary>Known kinds, for messages.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["cnn", "vit", "mlp", "lm"];
+    public static IReadOnlyList<string> Kinds { get; } = ["cnn", "vit", "lm", "mlp"];
 
     /// <summary>
     /// The zoo's default model of a kind (<c>cnn</c>, <c>vit</c>, <c>lm</c>; <c>mlp</c>'s preset has 1 feature and 2

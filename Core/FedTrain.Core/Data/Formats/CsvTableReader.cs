@@ -26,8 +26,8 @@ internal static class CsvTableReader
                 continue;
             }
 
-            // Sep counts lines from 0 and the header is line 0, so this is the 1-based line a text editor shows.
-            long line = row.LineNumberFrom + 1;
+            // The 1-based line a text editor shows (the header is line 1); a quoted field may span lines.
+            long line = row.LineNumberFrom;
             if (row.ColCount != columns.Count)
             {
                 throw new DataValidationException($"{options.Path}: line {line} has {row.ColCount} fields, the header {columns.Count}.");

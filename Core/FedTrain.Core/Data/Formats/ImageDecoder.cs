@@ -6,6 +6,9 @@ namespace FedTrain.Core.Data.Formats;
 /// <summary>Decodes one image file into normalised C×H×W floats, or says why it cannot.</summary>
 internal static class ImageDecoder
 {
+    /// <summary>Largest difference between a pixel's channels that still counts as grey (JPEG chroma rounding).</summary>
+    private const int GreyTolerance = 8;
+
     private static readonly SKSamplingOptions Bilinear = new(SKFilterMode.Linear, SKMipmapMode.None);
 
     /// <summary>Writes the image into <paramref name="destination"/> and returns null, or returns why the file is skipped.</summary>
@@ -38,16 +41,28 @@ internal static class ImageDecoder
         int plane = height * width;
         if (channels == 1)
         {
+            // A grey model takes grey images. A colour file holding grey (an RGB PNG, a JPEG whose chroma rounding
+            // leaves channels a few levels apart) is grey; real colour is refused rather than silently averaged.
             for (int p = 0; p < plane; p++)
             {
-                byte r = rgba[4 * p], g = rgba[(4 * p) + 1], b = rgba[(4 * p) + 2];
-                if (r != g || g != b)
+                int r = rgba[4 * p], g = rgba[(4 * p) + 1], b = rgba[(4 * p) + 2];
+                if (Math.Max(Math.Abs(r - g), Math.Max(Math.Abs(g - b), Math.Abs(r - b))) > GreyTolerance)
                 {
-                    return string.Create(CultureInfo.InvariantCulture, $"a colour image ({codec.Info.ColorType}); the run's model takes 1 channel (grey)");
+                    return string.Create(CultureInfo.InvariantCulture, $"a colour image (3 channels); the run's model takes 1 channel (grey)");
                 }
             }
+
+            var (mean, std) = normalization.Channel(0);
+            for (int p = 0; p < plane; p++)
+            {
+                float luma = (0.299f * rgba[4 * p]) + (0.587f * rgba[(4 * p) + 1]) + (0.114f * rgba[(4 * p) + 2]);
+                destination[p] = ((luma / 255f) - mean) / std;
+            }
+
+            return null;
         }
-        else if (channels != 3)
+
+        if (channels != 3)
         {
             return string.Create(CultureInfo.InvariantCulture, $"the run's model takes {channels} channels; images give 1 (grey) or 3 (RGB)");
         }

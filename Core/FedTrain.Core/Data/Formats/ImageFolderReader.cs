@@ -111,7 +111,7 @@ internal static class ImageFolderReader
             string examples = string.Join("; ", skipped.Take(3).Select(s => $"{s.Path}: {s.Reason}"));
             throw new DataValidationException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{root}: {skipped.Count} of {total} image files cannot be used, more than the {maxFraction:P1} allowed (--max-skipped): {examples}."));
+                $"{root}: {skipped.Count} of {total} image files cannot be used, more than the {maxFraction * 100:0.##}% allowed (--max-skipped): {examples}."));
         }
     }
 

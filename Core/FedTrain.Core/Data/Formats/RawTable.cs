@@ -25,7 +25,7 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
     /// <summary>Parses one feature value, refusing text and non-finite numbers with the row and column.</summary>
     public float Parse(ReadOnlySpan<char> text, long rowNumber, int feature)
     {
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && !NonFinite(text, out value))
         {
             throw new DataValidationException(
                 $"{Path}: {Where(rowNumber)}, column '{FeatureNames[feature]}': '{text.ToString()}' is not a number; "
@@ -33,6 +33,19 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
         }
 
         return Finite(value, rowNumber, feature);
+    }
+
+    /// <summary>NumPy's and pandas' spellings of infinity, read so that they are refused as such, not as text.</summary>
+    private static bool NonFinite(ReadOnlySpan<char> text, out double value)
+    {
+        string word = text.ToString().ToLowerInvariant();
+        value = word switch
+        {
+            "inf" or "+inf" => double.PositiveInfinity,
+            "-inf" => double.NegativeInfinity,
+            _ => 0,
+        };
+        return value != 0;
     }
 
     /// <summary>Refuses NaN, infinities and values beyond float32.</summary>
