@@ -23,11 +23,12 @@ internal static class DemoData
         // The shape is read from the data itself here: the model is fitted to it below.
         var whole = DataSourceLoader.Load(source with { Format = format, Split = DataSplit.All }, requested with { Model = null }, cancellationToken);
         var examples = whole.Examples;
-        if (format is DataFormat.Csv or DataFormat.Parquet || options.Model.IsTabular)
+        bool rows = format is DataFormat.Csv or DataFormat.Parquet || (examples.Channels, examples.Height) == (1, 1);
+        if (rows || options.Model.IsTabular)
         {
             if (options.Model == ModelSpec.FashionMnistCnn)
             {
-                // No --model: a table trains the zoo's tabular model, with its training preset.
+                // No --model: rows of features train the zoo's tabular model, with its training preset.
                 options.Training = TrainingPresets.Mlp with { Seed = options.Training.Seed };
                 options.Model = ModelSpec.TabularMlp(examples.PixelsPerImage, whole.ClassNames.Count);
             }

@@ -45,7 +45,7 @@ internal sealed record NumericArray(string Source, string DType, long[] Shape, b
 /// </summary>
 internal static class ArrayPair
 {
-    public static LoadedData ToLoadedData(NumericArray x, NumericArray y, DataFormat format, DataContract contract, int? limit)
+    public static LoadedData ToLoadedData(NumericArray x, NumericArray y, DataFormat format, DataContract contract, DataSourceOptions options)
     {
         if (x.Shape.Length < 2)
         {
@@ -65,11 +65,13 @@ internal static class ArrayPair
 
         long perExample = x.Count / Math.Max(1, n);
         var (channels, height, width) = Shape(x, contract, perExample);
-        int count = (int)Math.Min(n, limit ?? int.MaxValue);
+        var kept = Enumerable.Range(0, checked((int)n)).Where(i => SplitRows.Keep(options, i)).Take(options.Limit ?? int.MaxValue).ToArray();
+        int count = kept.Length;
         int classes = contract.ClassNames?.Count ?? contract.Model?.Classes ?? 0;
         var labels = new long[count];
-        for (int i = 0; i < count; i++)
+        for (int k = 0; k < count; k++)
         {
+            int i = kept[k];
             double label = y[i];
             if (label != Math.Floor(label) || label < 0 || (classes > 0 && label >= classes))
             {
@@ -78,7 +80,7 @@ internal static class ArrayPair
                     $"{y.Source}: example {i}: label {label} is not a class index{(classes > 0 ? $" in 0..{classes - 1} (the run's {classes} classes)" : " (a whole number >= 0)")}."));
             }
 
-            labels[i] = (long)label;
+            labels[k] = (long)label;
         }
 
         if (classes == 0)
@@ -89,11 +91,12 @@ internal static class ArrayPair
         var values = new float[count * perExample];
         for (long v = 0; v < values.LongLength; v++)
         {
-            float value = (float)x[v];
+            long source = (kept[v / perExample] * perExample) + (v % perExample);
+            float value = (float)x[source];
             if (!float.IsFinite(value))
             {
                 throw new DataValidationException(string.Create(
-                    CultureInfo.InvariantCulture, $"{x.Source}: example {v / perExample}, element {v % perExample}: {x[v]} is not a finite number."));
+                    CultureInfo.InvariantCulture, $"{x.Source}: example {source / perExample}, element {source % perExample}: {x[source]} is not a finite number."));
             }
 
             values[v] = value;

@@ -53,10 +53,14 @@ internal static class ImageDecoder
             }
 
             var (mean, std) = normalization.Channel(0);
+            float greyScale = 1f / (255f * std);
+            float greyShift = mean / std;
             for (int p = 0; p < plane; p++)
             {
-                float luma = (0.299f * rgba[4 * p]) + (0.587f * rgba[(4 * p) + 1]) + (0.114f * rgba[(4 * p) + 2]);
-                destination[p] = ((luma / 255f) - mean) / std;
+                byte r = rgba[4 * p], g = rgba[(4 * p) + 1], b = rgba[(4 * p) + 2];
+                // A truly grey pixel is taken as is, with the IDX loader's arithmetic, so both give identical inputs.
+                float level = r == g && g == b ? r : (0.299f * r) + (0.587f * g) + (0.114f * b);
+                destination[p] = (level * greyScale) - greyShift;
             }
 
             return null;

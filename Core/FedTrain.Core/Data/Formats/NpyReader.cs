@@ -25,7 +25,7 @@ internal static partial class NpyReader
             }
         }
 
-        return ArrayPair.ToLoadedData(Read(xPath), Read(yPath), DataFormat.Npy, contract, options.Limit);
+        return ArrayPair.ToLoadedData(Read(xPath), Read(yPath), DataFormat.Npy, contract, options);
     }
 
     public static NumericArray Read(string path)

@@ -21,7 +21,7 @@ internal static class SafetensorsArrayReader
         stream.ReadExactly(header);
         using var json = JsonDocument.Parse(header);
         long dataStart = 8 + (long)headerLength;
-        return ArrayPair.ToLoadedData(Tensor(path, json.RootElement, "x", stream, dataStart), Tensor(path, json.RootElement, "y", stream, dataStart), DataFormat.Safetensors, contract, options.Limit);
+        return ArrayPair.ToLoadedData(Tensor(path, json.RootElement, "x", stream, dataStart), Tensor(path, json.RootElement, "y", stream, dataStart), DataFormat.Safetensors, contract, options);
     }
 
     private static NumericArray Tensor(string path, JsonElement root, string name, FileStream stream, long dataStart)
