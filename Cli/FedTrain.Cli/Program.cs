@@ -15,6 +15,7 @@ root.Subcommands.Add(AdminCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(DataCommand.Create());
 
 try
 {
