@@ -40,11 +40,13 @@ public sealed class ImageFolderFormatTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Images_are_resized_to_the_models_input()
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png, "png", 32, 16)]
+    [InlineData(SKEncodedImageFormat.Jpeg, "jpg", 128, 64)] // large enough for the JPEG decoder's own downscaling
+    public void Images_are_resized_to_the_models_input(SKEncodedImageFormat format, string extension, int width, int height)
     {
-        TestImages.WriteGrey(Path.Combine(_folder.Path, "left", "big.png"), 32, 16, (x, _) => x < 16 ? (byte)0 : (byte)255);
-        TestImages.WriteGrey(Path.Combine(_folder.Path, "right", "big.png"), 32, 16, (x, _) => x < 16 ? (byte)255 : (byte)0);
+        TestImages.WriteGrey(Path.Combine(_folder.Path, "left", "big." + extension), width, height, (x, _) => x < width / 2 ? (byte)0 : (byte)255, format);
+        TestImages.WriteGrey(Path.Combine(_folder.Path, "right", "big." + extension), width, height, (x, _) => x < width / 2 ? (byte)255 : (byte)0, format);
 
         var loaded = DataSourceLoader.Load(new DataSourceOptions { Path = _folder.Path }, new DataContract(GreyCnn));
 
