@@ -23,19 +23,23 @@ public static class ModelData
 
     /// <summary>
     /// Loads a test set in any format (<see cref="DataSourceLoader"/>), checked against the model and the run's class
-    /// list. A table is standardised with its own statistics, as each worker standardises with its own.
+    /// list, with the preprocessing it was given. A table is standardised with its own statistics, as each worker
+    /// standardises with its own.
     /// </summary>
-    public static ImageDataset Load(ModelSpec model, DataSourceOptions source, DataContract contract, CancellationToken cancellationToken = default)
+    public static (ImageDataset Data, InputPreprocessing Preprocessing) Load(
+        ModelSpec model, DataSourceOptions source, DataContract contract, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(contract);
         var loaded = DataSourceLoader.Load(source, contract with { Model = model }, cancellationToken);
-        if (model.IsTabular)
+        if (!model.IsTabular)
         {
-            FeatureStandardization.Fit(loaded.Examples).Apply(loaded.Examples);
+            return (loaded.Examples, InputPreprocessing.ForImages(loaded.ClassNames, model.InputShape, (contract with { Model = model }).ImageNormalization));
         }
 
-        return loaded.Examples;
+        var statistics = FeatureStandardization.Fit(loaded.Examples);
+        statistics.Apply(loaded.Examples);
+        return (loaded.Examples, InputPreprocessing.ForTable(loaded.ClassNames, loaded.FeatureNames, statistics));
     }
 
     /// <summary>Where the data for a kind lives on Debian unless told otherwise.</summary>
