@@ -95,6 +95,11 @@ internal static class CoordinatorCommand
         options.ClassNames = dataFlags.Classes(parse) ?? options.ClassNames;
         options.ImageNormalization = dataFlags.Normalization(parse) ?? options.ImageNormalization;
         var source = dataFlags.Read(parse, options.TestDataDirectory, options.Seed);
+        if (source.Format is null && !Path.Exists(options.TestDataDirectory))
+        {
+            return; // the IDX loader's message names what to install or pass
+        }
+
         var format = source.Format ?? Core.Data.Formats.DataFormats.Detect(options.TestDataDirectory, options.Model.IsLanguageModel);
         if (format is not (Core.Data.Formats.DataFormat.Idx or Core.Data.Formats.DataFormat.Text))
         {

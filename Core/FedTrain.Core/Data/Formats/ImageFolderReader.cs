@@ -75,11 +75,13 @@ internal static class ImageFolderReader
 
         RefuseTooManySkipped(root, files.Count, skipped, options.MaxSkippedFraction);
         var labels = kept.Select(i => (long)files[i].Class).ToArray();
-        var images = new float[(long)kept.Count * perImage];
+        // Skipped files leave gaps: close them in place, so the folder's pixels are held once, not twice.
         for (int k = 0; k < kept.Count; k++)
         {
-            Array.Copy(pixels, (long)kept[k] * perImage, images, (long)k * perImage, perImage);
+            Array.Copy(pixels, (long)kept[k] * perImage, pixels, (long)k * perImage, perImage);
         }
+
+        var images = skipped.Count == 0 ? pixels : pixels[..(kept.Count * perImage)];
 
         var dataset = new ImageDataset(images, labels, channels, height, width, classes.Count);
         var histogram = dataset.LabelHistogram();
