@@ -56,4 +56,21 @@ public sealed class DataInspectTests
             $"data refused: {DataFiles.ModeChoiceCsv} gives 8 features (individual, choice, ttme, invc, invt, gc, hinc, psize), but the run's model",
             inspect.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_workers_help_lists_the_data_formats_and_flags()
+    {
+        using var help = CliProcess.Start("worker", "--help");
+        Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        string text = string.Join(' ', help.Output.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
+        foreach (string expected in new[]
+        {
+            "images (DIR/<class>/*.png|jpg|jpeg|bmp|webp)", "csv (CSV/TSV file with a header; --label-column)", "parquet", "text (folder of UTF-8 files, for lm)",
+            "npy (folder with x.npy and y.npy)", "safetensors (file with tensors x and y)", "idx (MNIST's IDX files)",
+            "--data-format", "--label-column", "--feature-columns", "--classes", "--model",
+        })
+        {
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        }
+    }
 }

@@ -103,6 +103,20 @@ public sealed class TableFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_parquet_value_is_refused_by_row_and_column()
+    {
+        string path = Path.Combine(_folder.Path, "gaps.parquet");
+        var rows = new[] { new Sparse { Dose = 1.5, Outcome = "well" }, new Sparse { Dose = null, Outcome = "ill" } };
+        using (var file = File.Create(path))
+        {
+            await ParquetSerializer.SerializeAsync(rows, file);
+        }
+
+        var error = Assert.Throws<DataValidationException>(() => DataSourceLoader.Load(new DataSourceOptions { Path = path, LabelColumn = "Outcome" }, DataContract.None));
+        Assert.Equal($"{path}: row 2, column 'Dose': the value is missing (null).", error.Message);
+    }
+
+    [Fact]
     public void Standardisation_fits_on_the_rows_given_and_maps_them_to_zero_mean_unit_variance()
     {
         string path = _folder.File("scale.csv", "a,b,y\n1,100,0\n3,100,1\n5,100,0\n");
@@ -115,6 +129,13 @@ public sealed class TableFormatTests : IDisposable
         Assert.Equal(1f, statistics.StdDev[1]);
         Assert.Equal(-1.2247f, data.Images[0], 3);
         Assert.Equal(0f, data.Images[1]);
+    }
+
+    private sealed class Sparse
+    {
+        public double? Dose { get; set; }
+
+        public string Outcome { get; set; } = string.Empty;
     }
 
     private sealed class Patient
