@@ -13,11 +13,12 @@ internal sealed class DataFlags
     private readonly Option<string?> _separator = new("--separator") { Description = "CSV separator: , ; | or tab (default: detected from the header)." };
     private readonly Option<double?> _maxSkipped = new("--max-skipped") { Description = "Image folders: the fraction of files that may be unreadable or of the wrong channels, skipped and counted (default 0.01); above it the data is refused." };
     private readonly Option<string?> _normalize = new("--normalize") { Description = "Images: MEAN,STD (or three means then three stds) after scaling pixels to [0, 1] (default Fashion-MNIST's for grey, ImageNet's for RGB)." };
+    private readonly Option<int?> _cacheMb = new("--cache-mb") { Description = "Image folders larger than this many MiB decoded are read on demand, keeping at most this much decoded in memory (default: everything decoded into memory at start; not with --dp-sgd)." };
     private readonly Option<string?> _split = new("--split") { Description = "A table or image folder that holds both training and test examples: keep the train part (4/5 of the examples, by a seeded hash), the test part, or all (default)." };
 
     public void AddTo(Command command, bool withSplit)
     {
-        foreach (var option in new Option[] { _format, _labelColumn, _featureColumns, _classes, _separator, _maxSkipped, _normalize })
+        foreach (var option in new Option[] { _format, _labelColumn, _featureColumns, _classes, _separator, _maxSkipped, _normalize, _cacheMb })
         {
             command.Options.Add(option);
         }
@@ -41,6 +42,7 @@ internal sealed class DataFlags
             Separator = parse.GetValue(_separator) is { } separator ? Separator(separator) : null,
             MaxSkippedFraction = parse.GetValue(_maxSkipped) ?? defaults.MaxSkippedFraction,
             Split = parse.GetValue(_split) is { } split ? Split(split) : DataSplit.All,
+            CacheBytes = parse.GetValue(_cacheMb) is { } megabytes ? (long)megabytes << 20 : null,
             SplitSeed = seed,
         };
         options.Validate();
@@ -69,6 +71,12 @@ internal sealed class DataFlags
         {
             yield return _maxSkipped.Name;
             yield return maxSkipped.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetValue(_cacheMb) is { } cacheMb)
+        {
+            yield return _cacheMb.Name;
+            yield return cacheMb.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

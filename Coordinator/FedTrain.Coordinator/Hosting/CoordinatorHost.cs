@@ -194,7 +194,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         if (options.TestDataSource is { } source)
         {
             var contract = new Core.Data.Formats.DataContract(options.Model, options.ClassNames) { Normalization = options.ImageNormalization };
-            return ModelData.Load(options.Model, source with { Limit = options.TestLimit ?? source.Limit, Train = false }, contract, cancellationToken);
+            // In memory: the coordinator scores each round's model with its parameters read in place, from a buffer.
+            return ModelData.Load(options.Model, source with { Limit = options.TestLimit ?? source.Limit, Train = false, CacheBytes = null }, contract, cancellationToken);
         }
 
         var data = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);

@@ -101,4 +101,32 @@ public sealed class ImageFolderFormatTests : IDisposable
         Assert.Equal((1, 5, 6), (loaded.Examples.Channels, loaded.Examples.Height, loaded.Examples.Width));
         Assert.Equal(DataFormat.Images, DataFormats.Detect(_folder.Path));
     }
+
+    [Fact]
+    public void A_folder_larger_than_the_cache_is_read_on_demand_with_the_same_pixels()
+    {
+        for (int i = 0; i < 12; i++)
+        {
+            TestImages.WriteGrey(Path.Combine(_folder.Path, i % 2 == 0 ? "even" : "odd", $"{i:D2}.png"), 8, 8, (x, y) => (byte)((i * 20) + x + y));
+        }
+
+        var options = new DataSourceOptions { Path = _folder.Path };
+        var eager = DataSourceLoader.Load(options, new DataContract(GreyCnn)).Examples;
+        // Three decoded 8x8 images fit: a quarter of the folder.
+        var lazy = DataSourceLoader.Load(options with { CacheBytes = 3 * 64 * 4 }, new DataContract(GreyCnn)).Examples;
+
+        Assert.False(eager.IsLazy);
+        Assert.True(lazy.IsLazy);
+        Assert.Equal(eager.Labels, lazy.Labels);
+        var pixels = new float[12 * 64];
+        long[] rows = [.. Enumerable.Range(0, 12).Select(i => (long)i)];
+        lazy.Fill(rows, pixels);
+        Assert.Equal(eager.Images, pixels);
+        // Again in another order, through the evictions of a cache a quarter of the folder's size.
+        long[] reversed = [.. rows.Reverse()];
+        var expected = new float[12 * 64];
+        eager.Fill(reversed, expected);
+        lazy.Fill(reversed, pixels);
+        Assert.Equal(expected, pixels);
+    }
 }

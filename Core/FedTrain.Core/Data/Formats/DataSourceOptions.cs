@@ -30,6 +30,12 @@ public sealed record DataSourceOptions
     /// </summary>
     public double MaxSkippedFraction { get; init; } = 0.01;
 
+    /// <summary>
+    /// Image folders: decode on demand, keeping at most this many bytes of decoded images in memory, when the whole
+    /// folder decoded would be larger; null decodes everything into memory at start.
+    /// </summary>
+    public long? CacheBytes { get; init; }
+
     /// <summary>IDX and text folders: the training files (true) or the test files.</summary>
     public bool Train { get; init; } = true;
 
@@ -49,6 +55,11 @@ public sealed record DataSourceOptions
         if (!(MaxSkippedFraction is >= 0 and < 1))
         {
             throw new ArgumentException($"--max-skipped must be a fraction in [0, 1), got {MaxSkippedFraction}.");
+        }
+
+        if (CacheBytes is <= 0)
+        {
+            throw new ArgumentException($"--cache-mb must be positive, got {CacheBytes} bytes.");
         }
 
         if (Limit is <= 0)

@@ -52,11 +52,16 @@ internal static class ImageFolderReader
         var (channels, height, width) = contract.ImageShape ?? InferShape(files);
         var normalization = contract.ImageNormalization;
         int perImage = channels * height * width;
-        var pixels = new float[(long)files.Count * perImage];
+        // Lazy when the decoded folder would not fit the cache: every file is still decoded once here, to check it,
+        // but into a per-thread scratch buffer, and read again when the trainer asks for it.
+        bool lazy = options.CacheBytes is { } cache && 4L * perImage * files.Count > cache;
+        var pixels = lazy ? [] : new float[(long)files.Count * perImage];
         var reasons = new string?[files.Count];
+        using var scratch = new ThreadLocal<float[]>(() => new float[perImage]);
         Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
-            reasons[i] = ImageDecoder.TryDecode(files[i].Path, channels, height, width, normalization, pixels.AsSpan((int)((long)i * perImage), perImage));
+            var target = lazy ? scratch.Value.AsSpan() : pixels.AsSpan((int)((long)i * perImage), perImage);
+            reasons[i] = ImageDecoder.TryDecode(files[i].Path, channels, height, width, normalization, target);
         });
 
         var skipped = new List<SkippedFile>();
@@ -75,6 +80,15 @@ internal static class ImageFolderReader
 
         RefuseTooManySkipped(root, files.Count, skipped, options.MaxSkippedFraction);
         var labels = kept.Select(i => (long)files[i].Class).ToArray();
+        if (lazy)
+        {
+            var source = new LazyImageFolder(kept.Select(i => files[i].Path).ToList(), (channels, height, width), normalization, options.CacheBytes!.Value);
+            var onDemand = new ImageDataset(source, Enumerable.Range(0, kept.Count).Select(i => (long)i).ToArray(), labels, channels, height, width, classes.Count);
+            return Finish(root, classes, onDemand, skipped, string.Create(
+                CultureInfo.InvariantCulture,
+                $"decoded on demand (at most {options.CacheBytes!.Value / (1 << 20)} MiB of decoded images cached), resized to {width}x{height} (bilinear), {channels} channel(s), scaled to [0, 1], normalised ({normalization})"));
+        }
+
         // Skipped files leave gaps: close them in place, so the folder's pixels are held once, not twice.
         for (int k = 0; k < kept.Count; k++)
         {
@@ -84,6 +98,13 @@ internal static class ImageFolderReader
         var images = skipped.Count == 0 ? pixels : pixels[..(kept.Count * perImage)];
 
         var dataset = new ImageDataset(images, labels, channels, height, width, classes.Count);
+        return Finish(root, classes, dataset, skipped, string.Create(
+            CultureInfo.InvariantCulture,
+            $"decoded, resized to {width}x{height} (bilinear), {channels} channel(s), scaled to [0, 1], normalised ({normalization})"));
+    }
+
+    private static LoadedData Finish(string root, IReadOnlyList<string> classes, ImageDataset dataset, List<SkippedFile> skipped, string preprocessing)
+    {
         var histogram = dataset.LabelHistogram();
         int empty = Array.IndexOf(histogram, 0L);
         if (empty >= 0)
@@ -92,13 +113,7 @@ internal static class ImageFolderReader
                 $"{Path.Combine(root, classes[empty])}: class '{classes[empty]}' has no readable images; every class of the run needs examples.");
         }
 
-        return new LoadedData(dataset, DataFormat.Images, classes)
-        {
-            Skipped = skipped,
-            Preprocessing = string.Create(
-                CultureInfo.InvariantCulture,
-                $"decoded, resized to {width}x{height} (bilinear), {channels} channel(s), scaled to [0, 1], normalised ({normalization})"),
-        };
+        return new LoadedData(dataset, DataFormat.Images, classes) { Skipped = skipped, Preprocessing = preprocessing };
     }
 
     private static void RefuseTooManySkipped(string root, int total, List<SkippedFile> skipped, double maxFraction)
