@@ -28,12 +28,13 @@ internal static class DemoCommand
         var attack = new Option<string?>("--attack") { Description = "Test harness: the poison, sign-flip (default), scale:K, gaussian or same-value." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP on every worker: DP-SGD with CLIP,NOISE (e.g. 1.0,1.1)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
+        var holdout = new Option<double?>("--holdout") { Description = "Fraction of each client's data held out for its local evaluation (default 0.1)." };
         var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
         var data = new Option<string?>("--data") { Description = $"The data split over the workers (default {FashionMnist.DefaultDirectory}, or {TextCorpus.FortunesDirectory} for --model lm); formats: {Core.Data.Formats.DataFormats.Summary}. A table or image folder also gives the test set (a seeded fifth) unless --test-data names one." };
         var flags = new CoordinatorFlags();
         var dataFlags = new DataFlags();
         var command = new Command("demo", "Train a CNN or ViT on Fashion-MNIST (or an image folder), an MLP on a CSV or Parquet table, or a byte-level language model on Debian's fortunes, with a local federation of worker processes.");
-        foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, threads, data })
+        foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, holdout, threads, data })
         {
             command.Options.Add(option);
         }
@@ -169,6 +170,11 @@ internal static class DemoCommand
                     if (population is { } simulated)
                     {
                         arguments.AddRange(["--population", simulated.ToString(CultureInfo.InvariantCulture)]);
+                    }
+
+                    if (parse.GetValue(holdout) is { } heldOut)
+                    {
+                        arguments.AddRange(["--holdout", heldOut.ToString(CultureInfo.InvariantCulture)]);
                     }
 
                     if (parse.GetValue(trainLimit) is { } limit)
