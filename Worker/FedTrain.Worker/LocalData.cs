@@ -81,8 +81,7 @@ public sealed record LocalData(IReadOnlyList<ClientData> Clients)
         {
             // Fitted on the training split only, so the held-out score is not flattered by its own statistics.
             var statistics = FeatureStandardization.Fit(data.Train);
-            statistics.Apply(data.Train);
-            statistics.Apply(data.Holdout);
+            data = data with { Train = statistics.Standardize(data.Train), Holdout = statistics.Standardize(data.Holdout) };
         }
 
         return data;

@@ -73,6 +73,26 @@ public sealed class DataFormatFederationTests
     }
 
     [Fact]
+    public async Task Parquet_larger_than_the_workers_cache_trains_read_on_demand()
+    {
+        string dir = RepoPaths.NewRunDirectory("parquet-lazy");
+        // 80,000 rows of 4 features: 1.2 MiB decoded, more than the 1 MiB cache.
+        var (x, y) = DataFiles.Blobs(80_000, 4, 3, seed: 6);
+        var rows = Enumerable.Range(0, y.Length).Select(i => new Row { A = x[4 * i], B = x[(4 * i) + 1], C = x[(4 * i) + 2], D = x[(4 * i) + 3], Level = $"L{y[i]}" }).ToList();
+        string path = Path.Combine(dir, "large.parquet");
+        using (var file = File.Create(path))
+        {
+            // Small row groups: a random batch decodes the group of every row it misses in the cache.
+            await ParquetSerializer.SerializeAsync(rows, file, new Parquet.ParquetOptions { RowGroupSize = 500 });
+        }
+
+        double final = await DemoAccuracy(dir, "--data", path, "--label-column", "Level", "--cache-mb", "1", "--local-steps", "60", "--rounds", "2");
+        Assert.True(final > 0.9, $"final accuracy {final}");
+        string worker = await File.ReadAllTextAsync(Path.Combine(dir, "run", "logs", "worker-1.log"));
+        Assert.Contains("read on demand (--cache-mb)", worker, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Npy_demo_trains_on_numpy_arrays()
     {
         string dir = RepoPaths.NewRunDirectory("npy");

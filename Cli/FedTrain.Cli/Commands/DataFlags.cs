@@ -13,7 +13,7 @@ internal sealed class DataFlags
     private readonly Option<string?> _separator = new("--separator") { Description = "CSV separator: , ; | or tab (default: detected from the header)." };
     private readonly Option<double?> _maxSkipped = new("--max-skipped") { Description = "Image folders: the fraction of files that may be unreadable or of the wrong channels, skipped and counted (default 0.01); above it the data is refused." };
     private readonly Option<string?> _normalize = new("--normalize") { Description = "Images: MEAN,STD (or three means then three stds) after scaling pixels to [0, 1] (default Fashion-MNIST's for grey, ImageNet's for RGB)." };
-    private readonly Option<int?> _cacheMb = new("--cache-mb") { Description = "Image folders larger than this many MiB decoded are read on demand, keeping at most this much decoded in memory (default: everything decoded into memory at start; not with --dp-sgd)." };
+    private readonly Option<int?> _cacheMb = new("--cache-mb") { Description = "Image folders and Parquet files larger than this many MiB decoded are read on demand, keeping at most this much decoded in memory (default: everything decoded into memory at start; not with --dp-sgd)." };
     private readonly Option<string?> _split = new("--split") { Description = "A table or image folder that holds both training and test examples: keep the train part (4/5 of the examples, by a seeded hash), the test part, or all (default)." };
 
     public void AddTo(Command command, bool withSplit)

@@ -77,6 +77,8 @@ internal static class DemoCommand
             var dataArguments = DemoData.Prepare(
                 options, dataFlags.Read(parse, dataDirectory, seed), contract, options.TestDataDirectory != dataDirectory, cancellationToken)
                 .Concat(dataFlags.Forward(parse)).ToList();
+            // A table switched the model to the MLP and its training preset: the training flags given still win.
+            flags.ApplyTraining(parse, options);
             options.ImageNormalization = contract.Normalization;
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database, options.DatabasePasswordFile);

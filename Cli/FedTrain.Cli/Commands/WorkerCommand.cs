@@ -100,7 +100,8 @@ internal static class WorkerCommand
             var logger = loggerFactory.CreateLogger<WorkerAgent>();
             if (localData.Source is { } source)
             {
-                DataLog.Loaded(logger, options.DataDirectory, Core.Data.Formats.DataFormats.Name(source.Format), source.Examples.Count, source.ClassNames.Count, source.Skipped.Count);
+                DataLog.Loaded(logger, options.DataDirectory, Core.Data.Formats.DataFormats.Name(source.Format), source.Examples.Count, source.ClassNames.Count, source.Skipped.Count,
+                    source.Examples.IsLazy ? "read on demand (--cache-mb)" : "held in memory");
             }
 
             try

@@ -117,6 +117,41 @@ public sealed class TableFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task A_parquet_file_larger_than_the_cache_is_read_a_row_group_at_a_time_with_the_same_rows()
+    {
+        string path = Path.Combine(_folder.Path, "many.parquet");
+        var rows = Enumerable.Range(0, 1000).Select(i => new Patient { Age = i, Dose = i * 0.25, Smoker = i % 7 == 0, Outcome = i % 3 == 0 ? "ill" : "well" }).ToList();
+        using (var file = File.Create(path))
+        {
+            await ParquetSerializer.SerializeAsync(rows, file, new ParquetOptions { RowGroupSize = 100 });
+        }
+
+        var options = new DataSourceOptions { Path = path, LabelColumn = "Outcome", Split = DataSplit.Train };
+        var eager = DataSourceLoader.Load(options, DataContract.None);
+        // Two row groups of 100 rows x 3 features fit: a fifth of the file.
+        var lazy = DataSourceLoader.Load(options with { CacheBytes = 2 * 100 * 3 * 4 }, DataContract.None);
+
+        Assert.True(lazy.Examples.IsLazy);
+        Assert.Equal(eager.Examples.Labels, lazy.Examples.Labels);
+        Assert.Equal(eager.FirstRows.Select(r => r.Features), lazy.FirstRows.Select(r => r.Features));
+        long[] order = [.. Enumerable.Range(0, lazy.Examples.Count).Select(i => (long)i).Reverse()];
+        var expected = new float[order.Length * 3];
+        var actual = new float[order.Length * 3];
+        eager.Examples.Fill(order, expected);
+        lazy.Examples.Fill(order, actual);
+        Assert.Equal(expected, actual);
+
+        // Standardised on demand exactly as in memory.
+        var statistics = FeatureStandardization.Fit(lazy.Examples);
+        Assert.Equal(FeatureStandardization.Fit(eager.Examples).Mean, statistics.Mean);
+        var standardized = statistics.Standardize(lazy.Examples);
+        statistics.Apply(eager.Examples);
+        standardized.Fill(order, actual);
+        eager.Examples.Fill(order, expected);
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void Standardisation_fits_on_the_rows_given_and_maps_them_to_zero_mean_unit_variance()
     {
         string path = _folder.File("scale.csv", "a,b,y\n1,100,0\n3,100,1\n5,100,0\n");

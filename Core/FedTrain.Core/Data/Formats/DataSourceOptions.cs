@@ -31,8 +31,8 @@ public sealed record DataSourceOptions
     public double MaxSkippedFraction { get; init; } = 0.01;
 
     /// <summary>
-    /// Image folders: decode on demand, keeping at most this many bytes of decoded images in memory, when the whole
-    /// folder decoded would be larger; null decodes everything into memory at start.
+    /// Image folders and Parquet files: decode on demand, keeping at most this many bytes of decoded images (or row
+    /// groups) in memory, when the whole data decoded would be larger; null decodes everything into memory at start.
     /// </summary>
     public long? CacheBytes { get; init; }
 

@@ -14,13 +14,24 @@ public sealed record FeatureStandardization(float[] Mean, float[] StdDev)
         int d = rows.PixelsPerImage;
         var sum = new double[d];
         var squares = new double[d];
-        for (int i = 0; i < rows.Count; i++)
+        // In chunks through Fill, so rows read on demand are fitted without holding them all.
+        const int Chunk = 4096;
+        var buffer = new float[Math.Min(Chunk, Math.Max(1, rows.Count)) * d];
+        var indices = new long[Math.Min(Chunk, Math.Max(1, rows.Count))];
+        for (int first = 0; first < rows.Count; first += Chunk)
         {
-            for (int f = 0; f < d; f++)
+            int count = Math.Min(Chunk, rows.Count - first);
+            for (int i = 0; i < count; i++)
             {
-                double v = rows.Images[((long)i * d) + f];
-                sum[f] += v;
-                squares[f] += v * v;
+                indices[i] = first + i;
+            }
+
+            rows.Fill(indices.AsSpan(0, count), buffer.AsSpan(0, count * d));
+            for (int v = 0; v < count * d; v++)
+            {
+                double value = buffer[v];
+                sum[v % d] += value;
+                squares[v % d] += value * value;
             }
         }
 
@@ -38,6 +49,22 @@ public sealed record FeatureStandardization(float[] Mean, float[] StdDev)
         return new FeatureStandardization(mean, std);
     }
 
+    /// <summary>
+    /// The standardised rows: <paramref name="rows"/> itself, standardised in place, or for rows read on demand a data
+    /// set that standardises each batch as it is read.
+    /// </summary>
+    public ImageDataset Standardize(ImageDataset rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (!rows.IsLazy)
+        {
+            Apply(rows);
+            return rows;
+        }
+
+        return new ImageDataset(new Standardized(rows, this), Enumerable.Range(0, rows.Count).Select(i => (long)i).ToArray(), rows.Labels, rows.Channels, rows.Height, rows.Width, rows.Classes);
+    }
+
     /// <summary>Standardises <paramref name="rows"/> in place.</summary>
     public void Apply(ImageDataset rows)
     {
@@ -47,6 +74,19 @@ public sealed record FeatureStandardization(float[] Mean, float[] StdDev)
         {
             int f = (int)(v % d);
             rows.Images[v] = (rows.Images[v] - Mean[f]) / StdDev[f];
+        }
+    }
+
+    private sealed class Standardized(ImageDataset rows, FeatureStandardization statistics) : IExampleSource
+    {
+        public void Fill(ReadOnlySpan<long> indices, Span<float> destination)
+        {
+            rows.Fill(indices, destination);
+            int d = statistics.Mean.Length;
+            for (int v = 0; v < destination.Length; v++)
+            {
+                destination[v] = (destination[v] - statistics.Mean[v % d]) / statistics.StdDev[v % d];
+            }
         }
     }
 }

@@ -20,7 +20,21 @@ internal static class ParquetTableReader
             DataField[] fields = reader.Schema.GetDataFields();
             var columns = fields.Select(f => f.Name).ToArray();
             var (label, features) = RawTable.Resolve(options.Path, columns, options);
-            var table = new RawTable(options.Path, features.Select(i => columns[i]).ToArray(), columns[label], "row");
+            var groupStarts = new long[reader.RowGroupCount + 1];
+            for (int group = 0; group < reader.RowGroupCount; group++)
+            {
+                using var counted = reader.OpenRowGroupReader(group);
+                groupStarts[group + 1] = groupStarts[group] + counted.RowCount;
+            }
+
+            // On demand when the decoded rows would not fit the cache: checked here as they are read, kept nowhere.
+            bool lazy = options.CacheBytes is { } cache && 4L * features.Length * groupStarts[^1] > cache;
+            var table = new RawTable(options.Path, features.Select(i => columns[i]).ToArray(), columns[label], "row") { KeepValues = !lazy };
+            if (lazy)
+            {
+                table.OnDemand = new ParquetRowSource(options.Path, table, features, groupStarts, options.CacheBytes!.Value);
+            }
+
             long first = 0;
             for (int group = 0; group < reader.RowGroupCount; group++)
             {
@@ -64,7 +78,7 @@ internal static class ParquetTableReader
     }
 
     /// <summary>One column of a row group, read in its stored type, as a value per row (null where missing).</summary>
-    private static async Task<Func<int, object?>> ReadColumnAsync(ParquetRowGroupReader rowGroup, DataField field, int rows, CancellationToken cancellationToken)
+    internal static async Task<Func<int, object?>> ReadColumnAsync(ParquetRowGroupReader rowGroup, DataField field, int rows, CancellationToken cancellationToken)
     {
         Type type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
         if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
@@ -104,7 +118,7 @@ internal static class ParquetTableReader
         return i => values[i];
     }
 
-    private static float Value(RawTable table, object? value, long rowNumber, int feature) => value switch
+    internal static float Value(RawTable table, object? value, long rowNumber, int feature) => value switch
     {
         null => throw new DataValidationException(
             $"{table.Path}: {table.Where(rowNumber)}, column '{table.FeatureNames[feature]}': the value is missing (null)."),

@@ -22,6 +22,14 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
 
     public List<float> Values { get; } = [];
 
+    /// <summary>False for a table read on demand: rows are checked as they are read but their values not kept.</summary>
+    public bool KeepValues { get; init; } = true;
+
+    /// <summary>For a table read on demand: the source of its rows, given as 0-based row indices of the file.</summary>
+    public IExampleSource? OnDemand { get; set; }
+
+    private List<float[]> Preview { get; } = [];
+
     /// <summary>Parses one feature value, refusing text and non-finite numbers with the row and column.</summary>
     public float Parse(ReadOnlySpan<char> text, long rowNumber, int feature)
     {
@@ -70,9 +78,17 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
 
         Labels.Add(label.Trim());
         RowNumbers.Add(rowNumber);
-        foreach (float value in features)
+        if (Preview.Count < PreviewRows)
         {
-            Values.Add(value);
+            Preview.Add(features.ToArray());
+        }
+
+        if (KeepValues)
+        {
+            foreach (float value in features)
+            {
+                Values.Add(value);
+            }
         }
     }
 
@@ -110,7 +126,9 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
             labels[i] = index;
         }
 
-        var dataset = new ImageDataset(Values.ToArray(), labels, 1, 1, FeatureNames.Count, classes.Count);
+        var dataset = OnDemand is { } source
+            ? new ImageDataset(source, RowNumbers.Select(r => r - 1).ToArray(), labels, 1, 1, FeatureNames.Count, classes.Count)
+            : new ImageDataset(Values.ToArray(), labels, 1, 1, FeatureNames.Count, classes.Count);
         var histogram = dataset.LabelHistogram();
         int empty = Array.IndexOf(histogram, 0L);
         if (empty >= 0)
@@ -119,17 +137,14 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
                 $"{Path}: class '{classes[empty]}' has no rows (column '{LabelColumn}'); every class of the run needs examples, or name the classes this data holds with --classes.");
         }
 
-        var preview = new List<(string, float[])>();
-        for (int i = 0; i < Math.Min(PreviewRows, Labels.Count); i++)
-        {
-            preview.Add((Labels[i], Values.Skip(i * FeatureNames.Count).Take(FeatureNames.Count).ToArray()));
-        }
+        var preview = Preview.Select((values, i) => (Labels[i], values)).ToList();
 
         return new LoadedData(dataset, format, classes)
         {
             FeatureNames = FeatureNames,
             FirstRows = preview,
-            Preprocessing = "per-feature standardisation with this worker's own statistics (computed on its training split)",
+            Preprocessing = "per-feature standardisation with this worker's own statistics (computed on its training split)"
+                + (OnDemand is null ? string.Empty : "; rows read on demand, a row group at a time"),
         };
     }
 
