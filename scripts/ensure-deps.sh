@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages FedTrain needs, once: libtorch (training), Fashion-MNIST and fortunes (data), and for
 # the tests Python grpcio (a real gRPC peer), PyTorch (TorchScript fixtures, loading exported models), Chromium (the
-# web page), Prometheus (promtool), PostgreSQL (a real database server the tests start themselves) and Node.js.
+# web page), Prometheus (promtool), PostgreSQL (a real database server the tests start themselves), Node.js, NumPy (writes
+# the .npy files the array-format tests read) and statsmodels (for the classic CSV data sets it ships, which the table
+# tests train on).
 # Safe to run repeatedly; does nothing when all are present.
 set -euo pipefail
 
 runtime=(libtorch-dev dataset-fashion-mnist fortunes cmake g++)
-testing=(python3-grpcio python3-grpc-tools python3-protobuf python3-torch chromium prometheus postgresql)
+testing=(python3-grpcio python3-grpc-tools python3-protobuf python3-torch python3-numpy python3-statsmodels chromium prometheus postgresql)
 
 wanted=("${runtime[@]}")
 if [[ "${1:-}" == "--tests" ]]; then

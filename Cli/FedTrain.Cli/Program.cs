@@ -15,6 +15,7 @@ root.Subcommands.Add(AdminCommand.Create());
 root.Subcommands.Add(CertsCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(DataCommand.Create());
 
 try
 {
@@ -24,6 +25,12 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or FileNot
 {
     // Configuration errors are the user's to fix: say what is wrong, without a stack trace.
     Console.Error.WriteLine($"fedtrain: {ex.Message}");
+    return 2;
+}
+catch (FedTrain.Core.Data.Formats.DataValidationException ex)
+{
+    // The data does not meet the run's contract; the message names the file, row or class to fix.
+    Console.Error.WriteLine($"fedtrain: data refused: {ex.Message}");
     return 2;
 }
 catch (OperationCanceledException)

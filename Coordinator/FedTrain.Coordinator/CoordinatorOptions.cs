@@ -93,6 +93,18 @@ public sealed class CoordinatorOptions
     /// <summary>Folder of the IDX test set used to evaluate the global model.</summary>
     public string TestDataDirectory { get; set; } = FashionMnist.DefaultDirectory;
 
+    /// <summary>
+    /// The test set in another format than IDX or text (an image folder, a table, arrays) and how to read it; null
+    /// reads <see cref="TestDataDirectory"/> as IDX files (or text for a language model).
+    /// </summary>
+    public Core.Data.Formats.DataSourceOptions? TestDataSource { get; set; }
+
+    /// <summary>How an image test set's pixels are normalised; null for the default of the model's channels.</summary>
+    public Core.Data.Formats.ImageNormalization? ImageNormalization { get; set; }
+
+    /// <summary>The run's class names, in index order (tables and image folders map their labels by it); null for none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; set; }
+
     /// <summary>Evaluate on the first N test images only; null for all 10,000.</summary>
     public int? TestLimit { get; set; }
 

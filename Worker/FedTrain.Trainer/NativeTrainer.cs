@@ -148,6 +148,11 @@ public sealed unsafe partial class NativeTrainer : ILocalTrainer
             InsecureTestSeed = dpSgd.InsecureTestSeed,
         };
 
+        if (data.IsLazy)
+        {
+            return TrainStreamed(data, options, dpSgd, cancellationToken);
+        }
+
         Volatile.Write(ref _cancelFlag[0], 0);
         FtTrainResult result;
         FtDpResult dpResult = default;
@@ -185,7 +190,18 @@ public sealed unsafe partial class NativeTrainer : ILocalTrainer
         return new TrainResult(result.MeanLoss, result.Accuracy, result.Steps, result.Examples, result.Seconds, report);
     }
 
-    public EvalResult Evaluate(ImageDataset data, int batchSize) => Score(data, batchSize, ReadOnlySpan<float>.Empty, borrowed: false);
+    public EvalResult Evaluate(ImageDataset data, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.IsLazy)
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            CheckGeometry(data);
+            return EvaluateStreamed(data, batchSize);
+        }
+
+        return Score(data, batchSize, ReadOnlySpan<float>.Empty, borrowed: false);
+    }
 
     /// <summary>
     /// Scores <paramref name="parameters"/> without copying them: the native model reads them in place during the

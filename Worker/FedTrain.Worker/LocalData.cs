@@ -1,5 +1,6 @@
 using System.Globalization;
 using FedTrain.Core.Data;
+using FedTrain.Core.Data.Formats;
 
 namespace FedTrain.Worker;
 
@@ -9,34 +10,42 @@ public sealed record ClientData(string ClientId, ImageDataset Train, ImageDatase
 /// <summary>The clients a worker trains for, each with its own data.</summary>
 public sealed record LocalData(IReadOnlyList<ClientData> Clients)
 {
+    /// <summary>The data as read, before it was split into clients (what <c>data inspect</c> reports); null for text.</summary>
+    public LoadedData? Source { get; init; }
+
     /// <summary>
     /// Loads the data set and keeps this worker's clients. Without a population the worker is one client (its
     /// shard, named like the worker). With a population of M clients, the data set is split into M shards and
     /// worker I of N keeps clients I, I+N, I+2N, ... so that M clients spread evenly over the worker processes.
     /// </summary>
-    public static LocalData Load(WorkerOptions options)
+    /// <exception cref="DataValidationException">The data does not meet the run's data contract (the message names the
+    /// file, row or class); nothing may be trained on it.</exception>
+    public static LocalData Load(WorkerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         // Text windows carry their file's category as label, so the partitioner splits a corpus by category.
-        var all = options.TextWindow is { } window
-            ? TextCorpus.Load(options.DataDirectory, window, train: true, options.TrainLimit)
-            : FashionMnist.Load(options.DataDirectory, train: true, options.TrainLimit);
+        var source = options.TextWindow is null
+            ? DataSourceLoader.Load(options.DataSource with { Path = options.DataDirectory, Limit = options.TrainLimit, Train = true }, options.Contract, cancellationToken)
+            : null;
+        var all = source?.Examples ?? TextCorpus.Load(options.DataDirectory, options.TextWindow!.Value, train: true, options.TrainLimit);
+        // Tables are standardised per client with that client's own training statistics: no row or statistic leaves it.
+        bool standardize = options.Contract.Model?.IsTabular == true || source?.FeatureNames is not null;
         if (options.Population is not { } population)
         {
             int[] shard = options.ShardCount == 1
                 ? Enumerable.Range(0, all.Count).ToArray()
                 : Partitioner.Partition(all.Labels, all.Classes, options.ShardCount, options.Partition, options.PartitionSeed)[options.ShardIndex];
-            return new LocalData([Split(all, options.WorkerId, shard, options, options.ShardIndex)]);
+            return new LocalData([Split(all, options.WorkerId, shard, options, options.ShardIndex, standardize)]) { Source = source };
         }
 
         var shards = Partitioner.Partition(all.Labels, all.Classes, population, options.Partition, options.PartitionSeed, minShardSize: 2);
         var clients = new List<ClientData>();
         foreach (int client in ClientIndices(population, options.ShardIndex, options.ShardCount))
         {
-            clients.Add(Split(all, ClientName(client), shards[client], options, client));
+            clients.Add(Split(all, ClientName(client), shards[client], options, client, standardize));
         }
 
-        return new LocalData(clients);
+        return new LocalData(clients) { Source = source };
     }
 
     /// <summary>
@@ -64,9 +73,17 @@ public sealed record LocalData(IReadOnlyList<ClientData> Clients)
 
     public int HoldoutExamples => Clients.Sum(c => c.Holdout.Count);
 
-    private static ClientData Split(ImageDataset all, string clientId, int[] shard, WorkerOptions options, int index)
+    private static ClientData Split(ImageDataset all, string clientId, int[] shard, WorkerOptions options, int index, bool standardize)
     {
         var (train, holdout) = Partitioner.SplitHoldout(shard, options.HoldoutFraction, options.PartitionSeed ^ (ulong)(index + 1));
-        return new ClientData(clientId, all.Subset(train), all.Subset(holdout));
+        var data = new ClientData(clientId, all.Subset(train), all.Subset(holdout));
+        if (standardize)
+        {
+            // Fitted on the training split only, so the held-out score is not flattered by its own statistics.
+            var statistics = FeatureStandardization.Fit(data.Train);
+            data = data with { Train = statistics.Standardize(data.Train), Holdout = statistics.Standardize(data.Holdout) };
+        }
+
+        return data;
     }
 }

@@ -11,8 +11,20 @@ public sealed class WorkerOptions
     /// <summary>Stable identity; defaults to host name and process id.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>Folder of IDX files (train-images/labels) holding this worker's data.</summary>
+    /// <summary>
+    /// This worker's data: a folder (IDX files, class folders of images, text files, an x.npy/y.npy pair) or a file
+    /// (CSV, TSV, Parquet, safetensors); see <see cref="DataSource"/> for how it is read.
+    /// </summary>
     public string DataDirectory { get; set; } = FashionMnist.DefaultDirectory;
+
+    /// <summary>How <see cref="DataDirectory"/> is read: its format, a table's label and feature columns, the split.</summary>
+    public Core.Data.Formats.DataSourceOptions DataSource { get; set; } = new();
+
+    /// <summary>
+    /// What the run's model takes (input shape, classes by name), checked against the data before the worker
+    /// registers; <see cref="Core.Data.Formats.DataContract.None"/> checks the data on its own.
+    /// </summary>
+    public Core.Data.Formats.DataContract Contract { get; set; } = Core.Data.Formats.DataContract.None;
 
     /// <summary>Which shard of the data set this worker holds (0-based), when one data set simulates many owners.</summary>
     public int ShardIndex { get; set; }

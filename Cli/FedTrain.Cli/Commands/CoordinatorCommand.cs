@@ -25,6 +25,8 @@ internal static class CoordinatorCommand
         }
 
         flags.AddTo(command);
+        var dataFlags = new DataFlags();
+        dataFlags.AddTo(command, withSplit: true);
         var security = new SecurityFlags();
         security.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,6 +43,7 @@ internal static class CoordinatorCommand
             options.RunDirectory = parse.GetValue(runDir) ?? options.RunDirectory;
             options.MinWorkers = parse.GetValue(minWorkers) ?? options.MinWorkers;
             flags.Apply(parse, options);
+            ApplyTestData(parse, dataFlags, options);
             security.Apply(parse, options);
             options.Validate();
 
@@ -81,5 +84,26 @@ internal static class CoordinatorCommand
             return host.Orchestrator.IsFinished && host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A test set that is not IDX or text (an image folder, a table, arrays) is read like a worker's data, with the run's
+    /// class names; the IDX and text test sets keep their own loader.
+    /// </summary>
+    private static void ApplyTestData(ParseResult parse, DataFlags dataFlags, CoordinatorOptions options)
+    {
+        options.ClassNames = dataFlags.Classes(parse) ?? options.ClassNames;
+        options.ImageNormalization = dataFlags.Normalization(parse) ?? options.ImageNormalization;
+        var source = dataFlags.Read(parse, options.TestDataDirectory, options.Seed);
+        if (source.Format is null && !Path.Exists(options.TestDataDirectory))
+        {
+            return; // the IDX loader's message names what to install or pass
+        }
+
+        var format = source.Format ?? Core.Data.Formats.DataFormats.Detect(options.TestDataDirectory, options.Model.IsLanguageModel);
+        if (format is not (Core.Data.Formats.DataFormat.Idx or Core.Data.Formats.DataFormat.Text))
+        {
+            options.TestDataSource = source with { Format = format };
+        }
     }
 }

@@ -54,6 +54,9 @@ internal sealed class CoordinatorFlags
 
     public ulong? Seed(ParseResult parse) => parse.GetValue(_seed);
 
+    /// <summary>Applies the local-training flags again, over a preset the demo chose from its data after <see cref="Apply"/>.</summary>
+    public void ApplyTraining(ParseResult parse, CoordinatorOptions options) => options.Training = _training.ApplyTraining(parse, options.Training);
+
     private void ApplyPrivacy(ParseResult parse, CoordinatorOptions options)
     {
         bool anyFlag = parse.GetValue(_noiseMultiplier) is not null || parse.GetValue(_samplingRate) is not null

@@ -28,16 +28,19 @@ internal static class DemoCommand
         var attack = new Option<string?>("--attack") { Description = "Test harness: the poison, sign-flip (default), scale:K, gaussian or same-value." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "Record-level DP on every worker: DP-SGD with CLIP,NOISE (e.g. 1.0,1.1)." };
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images (split across workers)." };
+        var holdout = new Option<double?>("--holdout") { Description = "Fraction of each client's data held out for its local evaluation (default 0.1)." };
         var threads = new Option<int?>("--threads-per-worker") { Description = "libtorch threads per worker (default: cores / workers)." };
-        var data = new Option<string?>("--data") { Description = $"Folder of the Fashion-MNIST IDX files (default {FashionMnist.DefaultDirectory}), or of text files for --model lm (default {TextCorpus.FortunesDirectory})." };
+        var data = new Option<string?>("--data") { Description = $"The data split over the workers (default {FashionMnist.DefaultDirectory}, or {TextCorpus.FortunesDirectory} for --model lm); formats: {Core.Data.Formats.DataFormats.Summary}. A table or image folder also gives the test set (a seeded fifth) unless --test-data names one." };
         var flags = new CoordinatorFlags();
-        var command = new Command("demo", "Train a CNN or ViT on Fashion-MNIST, or a byte-level language model on Debian's fortunes, with a local federation of worker processes.");
-        foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, threads, data })
+        var dataFlags = new DataFlags();
+        var command = new Command("demo", "Train a CNN or ViT on Fashion-MNIST (or an image folder), an MLP on a CSV or Parquet table, or a byte-level language model on Debian's fortunes, with a local federation of worker processes.");
+        foreach (var option in new Option[] { workers, output, partition, clients, byzantine, attack, dpSgd, trainLimit, holdout, threads, data })
         {
             command.Options.Add(option);
         }
 
         flags.AddTo(command);
+        dataFlags.AddTo(command, withSplit: false);
         command.SetAction(async (parse, cancellationToken) =>
         {
             int workerCount = parse.GetValue(workers);
@@ -69,6 +72,14 @@ internal static class DemoCommand
             }
 
             string dataDirectory = parse.GetValue(data) ?? ModelData.DefaultDirectory(options.Model);
+            ulong seed = flags.Seed(parse) ?? options.Seed;
+            var contract = new Core.Data.Formats.DataContract(null, dataFlags.Classes(parse)) { Normalization = dataFlags.Normalization(parse) };
+            var dataArguments = DemoData.Prepare(
+                options, dataFlags.Read(parse, dataDirectory, seed), contract, options.TestDataDirectory != dataDirectory, cancellationToken)
+                .Concat(dataFlags.Forward(parse)).ToList();
+            // A table switched the model to the MLP and its training preset: the training flags given still win.
+            flags.ApplyTraining(parse, options);
+            options.ImageNormalization = contract.Normalization;
             options.Validate();
             RefuseFinishedRun(options.RunDirectory, options.Database, options.DatabasePasswordFile);
             // Each worker may register exactly the clients it simulates (with --clients), or itself.
@@ -140,6 +151,7 @@ internal static class DemoCommand
                         arguments.AddRange(["--text-window", options.Model.InputShape.Width.ToString(CultureInfo.InvariantCulture)]);
                     }
 
+                    arguments.AddRange(dataArguments);
                     arguments.AddRange(enrolment[id]);
                     if (parse.GetValue(dpSgd) is { } dpSgdSpec)
                     {
@@ -160,6 +172,11 @@ internal static class DemoCommand
                     if (population is { } simulated)
                     {
                         arguments.AddRange(["--population", simulated.ToString(CultureInfo.InvariantCulture)]);
+                    }
+
+                    if (parse.GetValue(holdout) is { } heldOut)
+                    {
+                        arguments.AddRange(["--holdout", heldOut.ToString(CultureInfo.InvariantCulture)]);
                     }
 
                     if (parse.GetValue(trainLimit) is { } limit)

@@ -53,9 +53,15 @@ internal sealed class TrainingFlags
             model = model with { Hidden = hidden };
         }
 
+        return (model, ApplyTraining(parse, training));
+    }
+
+    /// <summary>The local-training flags given, over <paramref name="training"/> (a kind's preset chosen after the flags were read).</summary>
+    public TrainingConfig ApplyTraining(ParseResult parse, TrainingConfig training)
+    {
         int? steps = parse.GetValue(_localSteps);
         int? epochs = parse.GetValue(_localEpochs);
-        training = training with
+        return training with
         {
             LocalSteps = steps ?? (epochs is null ? training.LocalSteps : 0),
             LocalEpochs = epochs ?? training.LocalEpochs,
@@ -65,7 +71,6 @@ internal sealed class TrainingFlags
             Momentum = parse.GetValue(_momentum) ?? training.Momentum,
             ProximalMu = parse.GetValue(_proximalMu) ?? training.ProximalMu,
         };
-        return (model, training);
     }
 
     private static int ParseWidth(string text) =>

@@ -15,7 +15,8 @@ internal static class WorkerCommand
     {
         var coordinator = new Option<string>("--coordinator") { Description = "Coordinator gRPC address, e.g. http://127.0.0.1:50051.", Required = true };
         var workerId = new Option<string?>("--worker-id") { Description = "Stable worker identity (default: host-pid)." };
-        var data = new Option<string?>("--data") { Description = $"Folder of IDX training files (default {FashionMnist.DefaultDirectory})." };
+        var data = new Option<string?>("--data") { Description = $"This worker's data, a folder or file (default {FashionMnist.DefaultDirectory}); formats: {Core.Data.Formats.DataFormats.Summary}." };
+        var model = new Option<string?>("--model") { Description = "The run's model spec (e.g. kind=mlp;in=4;hidden=64,64;classes=3): the data is checked against its input shape and classes before the worker registers." };
         var shard = new Option<string?>("--shard") { Description = "Keep shard I of N of the data, written I/N (0-based)." };
         var partition = new Option<string?>("--partition") { Description = "How shards are split: iid or dirichlet:ALPHA." };
         var population = new Option<int?>("--population") { Description = "Simulated clients over all workers: worker I of N trains for clients I, I+N, ..." };
@@ -32,11 +33,13 @@ internal static class WorkerCommand
         var noOpTraining = new Option<bool>("--no-op-training") { Description = "Benchmarks only: skip training and send a fixed delta, to measure orchestration alone." };
         var log = new Option<string?>("--log") { Description = "Append logs to this file instead of the console." };
         var command = new Command("worker", "Run a worker: train the coordinator's model on local data.");
-        foreach (var option in new Option[] { coordinator, workerId, data, shard, partition, population, seed, trainLimit, textWindow, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, noOpTraining, log })
+        foreach (var option in new Option[] { coordinator, workerId, data, model, shard, partition, population, seed, trainLimit, textWindow, holdout, threads, device, attack, dpSgd, dpSgdDelta, stateDir, noOpTraining, log })
         {
             command.Options.Add(option);
         }
 
+        var dataFlags = new DataFlags();
+        dataFlags.AddTo(command, withSplit: true);
         var security = new WorkerSecurityFlags();
         security.AddTo(command);
         var trustedModules = new TrustedModuleFlags();
@@ -65,11 +68,16 @@ internal static class WorkerCommand
             options.TextWindow = parse.GetValue(textWindow);
             options.HoldoutFraction = parse.GetValue(holdout) ?? options.HoldoutFraction;
             options.Threads = parse.GetValue(threads) ?? options.Threads;
-            options.Attack = parse.GetValue(attack) is { } spec ? Core.Robust.ByzantineAttack.Parse(spec) : null;
+            options.Attack = parse.GetValue(attack) is { } attackSpec ? Core.Robust.ByzantineAttack.Parse(attackSpec) : null;
             options.DpSgd = parse.GetValue(dpSgd) is { } dpText ? ParseDpSgd(dpText) : null;
             options.DpSgdDelta = parse.GetValue(dpSgdDelta) ?? options.DpSgdDelta;
             options.FixedDeltaTraining = parse.GetValue(noOpTraining);
             options.TrustedModules = trustedModules.Read(parse);
+            options.DataSource = dataFlags.Read(parse, options.DataDirectory, options.PartitionSeed);
+            options.Contract = new Core.Data.Formats.DataContract(parse.GetValue(model) is { } spec ? Core.Models.ModelSpec.Parse(spec) : null, dataFlags.Classes(parse))
+            {
+                Normalization = dataFlags.Normalization(parse),
+            };
             options.StateDirectory = parse.GetValue(stateDir)
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "fedtrain", options.WorkerId);
             options.Validate();
@@ -87,8 +95,15 @@ internal static class WorkerCommand
                 }));
             // Before the data loads and the worker registers: an unusable --device cuda stops here, with the reason.
             options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
-            var localData = LocalData.Load(options);
+            // Before registering: data that fails the run's contract stops here, named, and nothing is trained on it.
+            var localData = LocalData.Load(options, cancellationToken);
             var logger = loggerFactory.CreateLogger<WorkerAgent>();
+            if (localData.Source is { } source)
+            {
+                DataLog.Loaded(logger, options.DataDirectory, Core.Data.Formats.DataFormats.Name(source.Format), source.Examples.Count, source.ClassNames.Count, source.Skipped.Count,
+                    source.Examples.IsLazy ? "read on demand (--cache-mb)" : "held in memory");
+            }
+
             try
             {
                 using var connection = await WorkerConnection.CreateAsync(options, securityOptions, logger, cancellationToken);

@@ -6,7 +6,8 @@ namespace FedTrain.Cli.Export;
 
 /// <summary>
 /// Turns a run's safetensors checkpoint into files a data scientist loads in PyTorch: always a state dict
-/// (<c>torch.load</c>) with PyTorch names; for the zoo CNN, a Python module defining the matching <c>nn.Module</c>;
+/// (<c>torch.load</c>) with PyTorch names; for the zoo CNN and MLP, a Python module defining the matching <c>nn.Module</c>
+/// and, when the run recorded it, its input preprocessing and class names (<c>FedTrainClassifier</c>, <c>load()</c>);
 /// for a TorchScript run, the module itself with the round's weights (<c>torch.jit.load</c>).
 /// </summary>
 internal static class ModelExporter
@@ -70,10 +71,17 @@ internal static class ModelExporter
 
         var written = new List<string> { output };
         trainer.SaveStateDict(output);
-        if (spec.Kind == "cnn")
+        if (spec.Kind is "cnn" or "mlp")
         {
             string module = Path.ChangeExtension(output, ".py");
-            File.WriteAllText(module, PyTorchCnnSource.Generate(spec, output));
+            string source = spec.Kind == "cnn" ? PyTorchCnnSource.Generate(spec, output) : PyTorchMlpSource.Generate(spec, output);
+            if (Core.Data.Formats.InputPreprocessing.Read(runDirectory) is { } preprocessing)
+            {
+                source += PyTorchPreprocessingSource.Generate(
+                    preprocessing, spec.Kind == "cnn" ? PyTorchCnnSource.ClassName : PyTorchMlpSource.ClassName, output);
+            }
+
+            File.WriteAllText(module, source);
             written.Add(module);
         }
         else if (spec.Kind == Core.Models.ModelSpec.TorchScriptKind)

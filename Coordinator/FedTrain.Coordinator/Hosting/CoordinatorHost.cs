@@ -81,7 +81,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
         }
 
         var time = TimeProvider.System;
-        var testSet = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
+        var (testSet, preprocessing) = LoadTestSet(options, cancellationToken);
+        // What raw inputs go through before the model, for `fedtrain export` to carry into the exported module.
+        preprocessing?.Write(options.RunDirectory);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
         var trainer = ModelLoader.Create(options.Model, new TrainerOptions("cpu", options.Threads, options.Seed), module?.Source);
         var initial = new float[trainer.ParameterCount];
@@ -182,6 +184,27 @@ public sealed class CoordinatorHost : IAsyncDisposable
         await Orchestrator.RunAsync(_stopping.Token).ConfigureAwait(false);
         // Let polling workers hear that the run is over before the ports close.
         await Task.Delay(gracePeriod, _stopping.Token).ConfigureAwait(false);
+    }
+
+    private static (Core.Data.ImageDataset Data, Core.Data.Formats.InputPreprocessing? Preprocessing) LoadTestSet(
+        CoordinatorOptions options, CancellationToken cancellationToken)
+    {
+        if (options.TestDataSource is { } source)
+        {
+            var contract = new Core.Data.Formats.DataContract(options.Model, options.ClassNames) { Normalization = options.ImageNormalization };
+            // In memory: the coordinator scores each round's model with its parameters read in place, from a buffer.
+            return ModelData.Load(options.Model, source with { Limit = options.TestLimit ?? source.Limit, Train = false, CacheBytes = null }, contract, cancellationToken);
+        }
+
+        var data = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
+        // IDX images are normalised with Fashion-MNIST's statistics; a language model's bytes are not preprocessed.
+        var preprocessing = options.Model.IsLanguageModel || options.Model.Kind == Core.Models.ModelSpec.TorchScriptKind
+            ? null
+            : Core.Data.Formats.InputPreprocessing.ForImages(
+                options.ClassNames ?? Enumerable.Range(0, data.Classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+                options.Model.InputShape,
+                options.ImageNormalization ?? Core.Data.Formats.ImageNormalization.FashionMnist);
+        return (data, preprocessing);
     }
 
     private static IAggregationStrategy CreateStrategy(CoordinatorOptions options, ICoordinatorStore store, int length)

@@ -2,10 +2,35 @@ namespace FedTrain.Core.Data;
 
 /// <summary>
 /// Labelled images held as one contiguous, normalised float32 buffer (N×C×H×W) plus int64 labels, the layout
-/// the native trainer consumes without copying.
+/// the native trainer consumes without copying; or, for data larger than memory, labels plus an
+/// <see cref="IExampleSource"/> the trainer reads batch by batch (<see cref="IsLazy"/>).
 /// </summary>
 public sealed class ImageDataset
 {
+    private readonly float[]? _images;
+    private readonly IExampleSource? _source;
+    private readonly long[]? _rows;
+
+    /// <summary>A data set read on demand: example i is row <paramref name="rows"/>[i] of <paramref name="source"/>.</summary>
+    public ImageDataset(IExampleSource source, long[] rows, long[] labels, int channels, int height, int width, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (rows.Length != labels.Length)
+        {
+            throw new ArgumentException($"{rows.Length} rows do not match {labels.Length} labels.", nameof(rows));
+        }
+
+        _source = source;
+        _rows = rows;
+        Labels = labels;
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Classes = classes;
+    }
+
     public ImageDataset(float[] images, long[] labels, int channels, int height, int width, int classes)
     {
         long perImage = (long)channels * height * width;
@@ -15,7 +40,7 @@ public sealed class ImageDataset
                 $"{images.LongLength} pixels do not make {labels.Length} images of {channels}x{height}x{width}.", nameof(images));
         }
 
-        Images = images;
+        _images = images;
         Labels = labels;
         Channels = channels;
         Height = height;
@@ -23,7 +48,11 @@ public sealed class ImageDataset
         Classes = classes;
     }
 
-    public float[] Images { get; }
+    /// <summary>The examples in memory; a lazy data set (<see cref="IsLazy"/>) has none and is read with <see cref="Fill"/>.</summary>
+    public float[] Images => _images ?? throw new InvalidOperationException("This data set is read on demand (IsLazy); read it with Fill.");
+
+    /// <summary>True when the examples are read on demand from an <see cref="IExampleSource"/>, not held in memory.</summary>
+    public bool IsLazy => _source is not null;
 
     public long[] Labels { get; }
 
@@ -39,9 +68,38 @@ public sealed class ImageDataset
 
     public int PixelsPerImage => Channels * Height * Width;
 
-    /// <summary>A new dataset holding copies of the images at <paramref name="indices"/>, in that order.</summary>
+    /// <summary>Writes the examples at <paramref name="indices"/> into <paramref name="destination"/>, in memory or from the source.</summary>
+    public void Fill(ReadOnlySpan<long> indices, Span<float> destination)
+    {
+        int pixels = PixelsPerImage;
+        if (_source is not null)
+        {
+            Span<long> rows = indices.Length <= 1024 ? stackalloc long[indices.Length] : new long[indices.Length];
+            for (int i = 0; i < indices.Length; i++)
+            {
+                rows[i] = _rows![indices[i]];
+            }
+
+            _source.Fill(rows, destination);
+            return;
+        }
+
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Images.AsSpan((int)(indices[i] * pixels), pixels).CopyTo(destination.Slice(i * pixels, pixels));
+        }
+    }
+
+    /// <summary>A new dataset holding copies of the images at <paramref name="indices"/>, in that order (a lazy one: their rows).</summary>
     public ImageDataset Subset(IReadOnlyList<int> indices)
     {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (_source is not null)
+        {
+            return new ImageDataset(
+                _source, indices.Select(i => _rows![i]).ToArray(), indices.Select(i => Labels[i]).ToArray(), Channels, Height, Width, Classes);
+        }
+
         int pixels = PixelsPerImage;
         var images = new float[(long)indices.Count * pixels];
         var labels = new long[indices.Count];

@@ -1,3 +1,4 @@
+using FedTrain.Core.Data.Formats;
 using FedTrain.Core.Models;
 
 namespace FedTrain.Core.Data;
@@ -18,6 +19,27 @@ public static class ModelData
         ModelSpecValidator.ValidateAgainstData(
             model, data.Channels, data.Height, data.Width, data.Classes, $"the {(train ? "training" : "test")} data in {directory}");
         return data;
+    }
+
+    /// <summary>
+    /// Loads a test set in any format (<see cref="DataSourceLoader"/>), checked against the model and the run's class
+    /// list, with the preprocessing it was given. A table is standardised with its own statistics, as each worker
+    /// standardises with its own.
+    /// </summary>
+    public static (ImageDataset Data, InputPreprocessing Preprocessing) Load(
+        ModelSpec model, DataSourceOptions source, DataContract contract, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(contract);
+        var loaded = DataSourceLoader.Load(source, contract with { Model = model }, cancellationToken);
+        if (!model.IsTabular)
+        {
+            return (loaded.Examples, InputPreprocessing.ForImages(loaded.ClassNames, model.InputShape, (contract with { Model = model }).ImageNormalization));
+        }
+
+        var statistics = FeatureStandardization.Fit(loaded.Examples);
+        statistics.Apply(loaded.Examples);
+        return (loaded.Examples, InputPreprocessing.ForTable(loaded.ClassNames, loaded.FeatureNames, statistics));
     }
 
     /// <summary>Where the data for a kind lives on Debian unless told otherwise.</summary>

@@ -19,8 +19,8 @@ public static class TextCorpus
     public const double TestFraction = 0.1;
 
     /// <summary>
-    /// Loads the training or test windows. Files are the folder's regular files whose names have no extension
-    /// (fortune's <c>.dat</c> indexes and <c>.u8</c> links are skipped), in name order; fortune's <c>%</c>
+    /// Loads the training or test windows. Files are the folder's regular files whose names have no extension or end in
+    /// <c>.txt</c> (fortune's <c>.dat</c> indexes and <c>.u8</c> links are skipped), in name order; fortune's <c>%</c>
     /// separator lines are dropped so the model sees the text alone.
     /// </summary>
     /// <param name="directory">Folder of text files.</param>
@@ -75,6 +75,13 @@ public static class TextCorpus
     }
 
     /// <summary>The category files, in ordinal name order (the category index is the position).</summary>
+    /// <summary>A data owner's <c>.txt</c> files, or fortune-style files without an extension (not its <c>.dat</c> indexes).</summary>
+    private static bool IsTextFile(string path)
+    {
+        string name = Path.GetFileName(path);
+        return !name.Contains('.', StringComparison.Ordinal) || (name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) && name[0] != '.');
+    }
+
     public static string[] CategoryFiles(string directory)
     {
         if (!Directory.Exists(directory))
@@ -84,7 +91,7 @@ public static class TextCorpus
         }
 
         string[] files = Directory.GetFiles(directory)
-            .Where(path => !Path.GetFileName(path).Contains('.', StringComparison.Ordinal) && new FileInfo(path).LinkTarget is null)
+            .Where(path => IsTextFile(path) && new FileInfo(path).LinkTarget is null)
             .Order(StringComparer.Ordinal)
             .ToArray();
         if (files.Length == 0)

@@ -6,13 +6,14 @@ namespace FedTrain.Core.Models;
 /// What network to build: the model zoo's kind plus its shape parameters. Serialised to a compact
 /// <c>key=value;...</c> string for the native trainer so the C ABI needs no JSON parser.
 /// </summary>
-/// <param name="Kind">Model family: <c>cnn</c>, <c>vit</c> (Vision Transformer), <c>lm</c> (causal Transformer language model)
-/// or <c>torchscript</c> (a module exported from PyTorch, see <see cref="Module"/>).</param>
-/// <param name="Channels">Input channels (1 for Fashion-MNIST); not used by <c>lm</c>.</param>
-/// <param name="Height">Input height in pixels; not used by <c>lm</c>.</param>
-/// <param name="Width">Input width in pixels; not used by <c>lm</c>.</param>
+/// <param name="Kind">Model family: <c>cnn</c>, <c>vit</c> (Vision Transformer), <c>mlp</c> (tabular rows),
+/// <c>lm</c> (causal Transformer language model) or <c>torchscript</c> (a module exported from PyTorch, see <see cref="Module"/>).</param>
+/// <param name="Channels">Input channels (1 for Fashion-MNIST); not used by <c>lm</c>; 1 for <c>mlp</c>.</param>
+/// <param name="Height">Input height in pixels; not used by <c>lm</c>; 1 for <c>mlp</c>.</param>
+/// <param name="Width">Input width in pixels; not used by <c>lm</c>; the number of features for <c>mlp</c>.</param>
 /// <param name="Classes">Number of output classes; for <c>lm</c> the vocabulary (256 for bytes).</param>
-/// <param name="ConvChannels">CNN only: output channels of each 3×3 conv block (each block halves the spatial size).</param>
+/// <param name="ConvChannels">CNN: output channels of each 3×3 conv block (each block halves the spatial size). MLP: the
+/// widths of its hidden layers (see <see cref="HiddenLayers"/>): the wire message's one list of widths carries both.</param>
 /// <param name="Hidden">CNN only: width of the fully connected hidden layer; 0 for none.</param>
 public sealed partial record ModelSpec(
     string Kind,
@@ -53,15 +54,31 @@ public sealed partial record ModelSpec(
     /// <summary>A byte-level causal LM: 64-byte context, width 64, 2 blocks of 4 heads, MLP 256; about 137k parameters.</summary>
     public static ModelSpec ByteLm { get; } = new("lm", 0, 0, 0, 256, [], 0) { Seq = 64, Dim = 64, Depth = 2, Heads = 4, Mlp = 256 };
 
-    /// <summary>Known kinds, for messages.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["cnn", "vit", "lm"];
+    /// <summary>
+    /// A tabular classifier: rows of <paramref name="features"/> standardised values, two hidden layers of 64, and
+    /// <paramref name="classes"/> outputs.
+    /// </summary>
+    public static ModelSpec TabularMlp(int features, int classes) => new("mlp", 1, 1, features, classes, [64, 64], 0);
 
-    /// <summary>The zoo's default model of a kind (<c>cnn</c>, <c>vit</c>, <c>lm</c>).</summary>
+    /// <summary>MLP only: the widths of the hidden layers (none is softmax regression).</summary>
+    public IReadOnlyList<int> HiddenLayers => Kind == "mlp" ? ConvChannels ?? [] : [];
+
+    /// <summary>True for the tabular model, whose examples are rows of standardised features.</summary>
+    public bool IsTabular => Kind == "mlp";
+
+    /// <summary>Known kinds, for messages.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["cnn", "vit", "lm", "mlp"];
+
+    /// <summary>
+    /// The zoo's default model of a kind (<c>cnn</c>, <c>vit</c>, <c>lm</c>; <c>mlp</c>'s preset has 1 feature and 2
+    /// classes: its data sets <c>in</c> and <c>classes</c>).
+    /// </summary>
     public static ModelSpec Preset(string kind) => kind switch
     {
         "cnn" => FashionMnistCnn,
         "vit" => FashionMnistVit,
         "lm" => ByteLm,
+        "mlp" => TabularMlp(1, 2),
         _ => throw new ArgumentException($"Unknown model kind '{kind}'; known kinds: {string.Join(", ", Kinds)}.", nameof(kind)),
     };
 
@@ -84,6 +101,9 @@ public sealed partial record ModelSpec(
         "vit" => string.Create(
             CultureInfo.InvariantCulture,
             $"kind=vit;in={Channels},{Height},{Width};classes={Classes};patch={Patch};dim={Dim};depth={Depth};heads={Heads};mlp={Mlp}"),
+        "mlp" => string.Create(
+            CultureInfo.InvariantCulture,
+            $"kind=mlp;in={Width};classes={Classes}{(HiddenLayers.Count > 0 ? ";hidden=" + string.Join(',', HiddenLayers) : string.Empty)}"),
         "lm" => string.Create(
             CultureInfo.InvariantCulture, $"kind=lm;vocab={Classes};seq={Seq};dim={Dim};depth={Depth};heads={Heads};mlp={Mlp}"),
         _ => string.Create(

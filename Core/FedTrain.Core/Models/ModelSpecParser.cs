@@ -14,6 +14,7 @@ public static class ModelSpecParser
         ["cnn"] = ["in", "classes", "conv", "hidden"],
         ["vit"] = ["in", "classes", "patch", "dim", "depth", "heads", "mlp"],
         ["lm"] = ["vocab", "seq", "dim", "depth", "heads", "mlp"],
+        ["mlp"] = ["in", "classes", "hidden"],
     };
 
     public static ModelSpec Parse(string text)
@@ -22,7 +23,7 @@ public static class ModelSpecParser
         string trimmed = text.Trim();
         if (trimmed.Length == 0)
         {
-            throw new ArgumentException("Model spec is empty; use cnn, vit, lm or e.g. kind=vit;patch=7;dim=64.", nameof(text));
+            throw new ArgumentException("Model spec is empty; use cnn, vit, mlp, lm or e.g. kind=vit;patch=7;dim=64.", nameof(text));
         }
 
         if (!trimmed.Contains('=', StringComparison.Ordinal))
@@ -62,6 +63,8 @@ public static class ModelSpecParser
 
             spec = key switch
             {
+                "in" when kind == "mlp" => spec with { Channels = 1, Height = 1, Width = Int(key, value) },
+                "hidden" when kind == "mlp" => spec with { ConvChannels = value.Length == 0 ? [] : Ints(key, value, 1, 8) },
                 "in" => WithInput(spec, Ints(key, value, 3, 3)),
                 "classes" or "vocab" => spec with { Classes = Int(key, value) },
                 "conv" => spec with { ConvChannels = Ints(key, value, 1, 8) },

@@ -30,6 +30,12 @@ public static class ModelSpecValidator
                     nameof(ModelSpec.Patch),
                     $"patch {spec.Patch} does not divide the {spec.Height}x{spec.Width} input");
                 break;
+            case "mlp":
+                RefuseFields("mlp", ("hidden", spec.Hidden), ("patch", spec.Patch), ("dim", spec.Dim), ("depth", spec.Depth), ("heads", spec.Heads), ("mlp", spec.Mlp), ("seq", spec.Seq));
+                Require(spec.Channels == 1 && spec.Height == 1 && spec.Width is > 0 and <= 1 << 20, nameof(ModelSpec.Width), $"mlp input must be in=D with D in [1, 2^20] features, got {spec.Channels}x{spec.Height}x{spec.Width}");
+                Require(spec.Classes is >= 2 and <= 1 << 20, nameof(ModelSpec.Classes), $"a classifier needs at least 2 classes, got {spec.Classes}");
+                Require(spec.HiddenLayers.Count <= 8 && spec.HiddenLayers.All(w => w is > 0 and <= 1 << 16), nameof(ModelSpec.ConvChannels), "mlp hidden must be at most 8 widths in [1, 65536]");
+                break;
             case "lm":
                 RefuseFields("lm", ("channels", spec.Channels), ("height", spec.Height), ("width", spec.Width), ("hidden", spec.Hidden), ("patch", spec.Patch));
                 RefuseConv(spec);
@@ -55,6 +61,8 @@ public static class ModelSpecValidator
         {
             string expected = spec.IsLanguageModel
                 ? string.Create(CultureInfo.InvariantCulture, $"windows of seq+1 = {w} bytes")
+                : spec.IsTabular
+                ? string.Create(CultureInfo.InvariantCulture, $"rows of {w} features")
                 : string.Create(CultureInfo.InvariantCulture, $"{c}x{h}x{w} inputs");
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"The model ({spec.ToNativeSpec()}) expects {expected}, but {dataDescription} holds {channels}x{height}x{width} examples."),
@@ -108,6 +116,7 @@ public static class ModelSpecValidator
     {
         "cnn" => "cnn takes channels, height, width, classes, conv_channels, hidden",
         "vit" => "vit takes channels, height, width, classes, patch, dim, depth, heads, mlp",
+        "mlp" => "mlp takes in (features), classes, hidden (widths)",
         _ => "lm takes classes (the vocabulary), seq, dim, depth, heads, mlp",
     };
 

@@ -15,8 +15,15 @@ public static class TrainingPresets
     /// <summary>Byte LM: Adam, a fixed number of steps per round so rounds stay short whatever a client holds.</summary>
     public static TrainingConfig Lm { get; } = new(LocalEpochs: 0, LocalSteps: 60, BatchSize: 32, LearningRate: 0.002f, Optimizer: "adam", Momentum: 0f, WeightDecay: 0f, Seed: 1);
 
+    /// <summary>
+    /// Tabular MLP: Adam over 5 passes of batches of 32 per round; tables are small, so a round stays short while
+    /// each client still takes enough steps to move.
+    /// </summary>
+    public static TrainingConfig Mlp { get; } = new(LocalEpochs: 5, LocalSteps: 0, BatchSize: 32, LearningRate: 0.005f, Optimizer: "adam", Momentum: 0f, WeightDecay: 0f, Seed: 1);
+
     public static TrainingConfig For(string kind) => kind switch
     {
+        "mlp" => Mlp,
         "vit" => Vit,
         "lm" => Lm,
         _ => TrainingConfig.Default,

@@ -11,7 +11,7 @@ internal static unsafe partial class NativeMethods
     internal const string LibraryName = "fedtrain_trainer";
 
     /// <summary>FT_ABI_VERSION this binding was written against.</summary>
-    internal const int ExpectedAbiVersion = 4;
+    internal const int ExpectedAbiVersion = 5;
 
     [LibraryImport(LibraryName, EntryPoint = "ft_abi_version")]
     internal static partial int AbiVersion();

@@ -31,9 +31,9 @@ extern "C" {
  * Bumped whenever a signature or struct layout below changes. 2: ft_train_dp, ft_dp_options, ft_dp_result.
  * 3: ft_train_options.proximal_mu (FedProx), in what was padding, so the struct keeps its size; the TorchScript
  * and export block at the end (ft_set_shuffle, ft_logits, ft_save_state_dict, ft_save_torchscript).
- * 4: ft_evaluate_parameters.
+ * 4: ft_evaluate_parameters. 5: ft_train_streamed, ft_evaluate_streamed, ft_fill_fn (data read lazily by the caller).
  */
-#define FT_ABI_VERSION 4
+#define FT_ABI_VERSION 5
 #define FT_MAX_INPUT_RANK 4
 
 typedef enum ft_status {
@@ -129,6 +129,7 @@ FT_API const char* ft_last_error(void);
  *   kind=cnn;in=1,28,28;classes=10;conv=32,64;hidden=128
  *   kind=vit;in=1,28,28;classes=10;patch=7;dim=64;depth=2;heads=4;mlp=128   (Vision Transformer)
  *   kind=lm;vocab=256;seq=64;dim=64;depth=2;heads=4;mlp=256                (causal Transformer language model)
+ *   kind=mlp;in=8;hidden=64,64;classes=3                                   (tabular: rows of 8 features; hidden optional)
  * A language model's "example" is a window of seq + 1 token ids stored as floats, input shape 1 x 1 x (seq + 1);
  * it predicts tokens 1..seq from the tokens before each, so its labels are not used (they must still lie in
  * [0, classes), classes being the vocabulary) and accuracy is next-token accuracy. Per-class counts of
@@ -220,6 +221,23 @@ FT_API int ft_save_torchscript(ft_trainer* t, const char* path);
 FT_API int ft_evaluate_parameters(ft_trainer* t, const float* parameters, int64_t count, const float* images,
                                   const int64_t* labels, int64_t n, int32_t batch_size, int64_t* per_class_correct,
                                   int64_t* per_class_total, ft_eval_result* out);
+
+/*
+ * Data the caller reads lazily (an image folder larger than memory): instead of a buffer of n examples, the trainer
+ * asks for each batch. fill writes the examples at `indices` (count of them, each in [0, n)) into `images`
+ * (count x the input shape, float32) and their labels into `labels`, and returns 0, or nonzero to stop the call
+ * with FT_E_INVALID_ARGUMENT (the caller keeps its own reason). It is called on the thread that called
+ * ft_train_streamed/ft_evaluate_streamed, one batch at a time. CPU trainers only; not for DP-SGD.
+ */
+typedef int32_t (*ft_fill_fn)(void* context, const int64_t* indices, int64_t count, float* images, int64_t* labels);
+
+/* ft_train over n examples that fill supplies batch by batch (same options, shuffling, results and errors). */
+FT_API int ft_train_streamed(ft_trainer* t, ft_fill_fn fill, void* context, int64_t n, const ft_train_options* options,
+                             const volatile int32_t* cancel_flag, ft_train_result* out);
+
+/* ft_evaluate over n examples that fill supplies in order, batch_size at a time. */
+FT_API int ft_evaluate_streamed(ft_trainer* t, ft_fill_fn fill, void* context, int64_t n, int32_t batch_size,
+                                int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out);
 
 #ifdef __cplusplus
 }

@@ -111,6 +111,23 @@ FT_API int ft_evaluate(ft_trainer* t, const float* images, const int64_t* labels
     });
 }
 
+FT_API int ft_train_streamed(ft_trainer* t, ft_fill_fn fill, void* context, int64_t n, const ft_train_options* options,
+                             const volatile int32_t* cancel_flag, ft_train_result* out) {
+    return guarded([&] {
+        require(options, "options");
+        require(out, "out");
+        *out = trainer(t).train_streamed(fill, context, n, *options, cancel_flag);
+    });
+}
+
+FT_API int ft_evaluate_streamed(ft_trainer* t, ft_fill_fn fill, void* context, int64_t n, int32_t batch_size,
+                                int64_t* per_class_correct, int64_t* per_class_total, ft_eval_result* out) {
+    return guarded([&] {
+        require(out, "out");
+        *out = trainer(t).evaluate_streamed(fill, context, n, batch_size, per_class_correct, per_class_total);
+    });
+}
+
 }  // extern "C"
 
 static_assert(sizeof(ft_train_options) == 40, "ft_train_options layout is part of the ABI");

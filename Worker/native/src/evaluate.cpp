@@ -4,6 +4,8 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/accumulate.h>
 
+#include <functional>
+
 #include "caching_cpu_allocator.h"
 #include "data_view.h"
 #include "error.h"
@@ -64,6 +66,46 @@ ft_eval_result Trainer::score(const float* images, const int64_t* labels, int64_
         invalid("batch size must be positive, got " + std::to_string(batch_size));
     }
     check_data(images, labels, n);
+    if (n == 0) {
+        return score_batches(0, batch_size, per_class_correct, per_class_total, {});
+    }
+    apply_threads();
+    DataView data = view_data(images, labels, n, model_->input_shape(), device_);
+    // Contiguous batches need no gather: each is a view of the caller's buffer on CPU.
+    return score_batches(n, batch_size, per_class_correct, per_class_total,
+                         [&data](int64_t begin, int64_t size, at::Tensor& x, at::Tensor& y) {
+                             x = data.images.narrow(0, begin, size);
+                             y = data.labels.narrow(0, begin, size);
+                         });
+}
+
+ft_eval_result Trainer::evaluate_streamed(ft_fill_fn fill, void* context, int64_t n, int32_t batch_size,
+                                          int64_t* per_class_correct, int64_t* per_class_total) {
+    require_parameters();
+    if (batch_size <= 0) {
+        invalid("batch size must be positive, got " + std::to_string(batch_size));
+    }
+    if (n < 0) {
+        invalid("n must be >= 0, got " + std::to_string(n));
+    }
+    apply_threads();
+    Gather gather = streamed_gather(fill, context, n);
+    const int64_t batch = std::max<int64_t>(1, std::min<int64_t>(batch_size, n));
+    std::vector<int64_t> shape{batch};
+    shape.insert(shape.end(), model_->input_shape().begin(), model_->input_shape().end());
+    at::Tensor images = at::empty(shape, at::kFloat);
+    at::Tensor labels = at::empty({batch}, at::kLong);
+    return score_batches(n, batch_size, per_class_correct, per_class_total,
+                         [&](int64_t begin, int64_t size, at::Tensor& x, at::Tensor& y) {
+                             x = images.narrow(0, 0, size);
+                             y = labels.narrow(0, 0, size);
+                             gather(at::arange(begin, begin + size, at::kLong), x, y);
+                         });
+}
+
+ft_eval_result Trainer::score_batches(
+    int64_t n, int32_t batch_size, int64_t* per_class_correct, int64_t* per_class_total,
+    const std::function<void(int64_t begin, int64_t size, at::Tensor& x, at::Tensor& y)>& next_batch) {
     const int64_t classes = info_.classes;
     ft_eval_result result{};
     if (n == 0) {
@@ -73,23 +115,21 @@ ft_eval_result Trainer::score(const float* images, const int64_t* labels, int64_
         }
         return result;
     }
-    apply_threads();
 
     // Inference mode: no autograd bookkeeping at all, and dropout/batch-norm style layers in eval behaviour.
     c10::InferenceMode inference;
     model_->set_training(false);
-    DataView data = view_data(images, labels, n, model_->input_shape(), device_);
     const int64_t batch = std::min<int64_t>(batch_size, n);
     auto on_device = at::TensorOptions().device(device_);
     at::Tensor loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
     at::Tensor correct = at::zeros({classes}, on_device.dtype(at::kLong));
     at::Tensor total = at::zeros({classes}, on_device.dtype(at::kLong));
 
-    // Contiguous batches need no gather: each is a view of the caller's buffer on CPU.
     for (int64_t begin = 0; begin < n; begin += batch) {
         int64_t size = std::min(batch, n - begin);
-        at::Tensor x = data.images.narrow(0, begin, size);
-        at::Tensor y = data.labels.narrow(0, begin, size);
+        at::Tensor x;
+        at::Tensor y;
+        next_batch(begin, size, x, y);
         // Per class means per target: the label of a classifier's example, each next token of a language model's.
         Prediction prediction = model_->predict(x, y);
         const at::Tensor& targets = prediction.targets;

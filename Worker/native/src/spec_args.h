@@ -20,6 +20,8 @@ public:
     // The raw value of a required key (e.g. a file path); empty values are refused.
     std::string take_string(const std::string& key);
     int64_t take_int_or(const std::string& key, int64_t fallback, int64_t min, int64_t max);
+    // Whether the spec names key (for optional list keys, which have no fallback value).
+    bool has(const std::string& key) { return find(key) != nullptr; }
     std::vector<int64_t> take_int_list(const std::string& key, size_t min_count, size_t max_count, int64_t min,
                                        int64_t max);
 

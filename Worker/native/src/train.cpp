@@ -15,7 +15,6 @@ namespace fedtrain {
 
 ft_train_result Trainer::train(const float* images, const int64_t* labels, int64_t n,
                                const ft_train_options& options, const volatile int32_t* cancel_flag) {
-    auto started = std::chrono::steady_clock::now();
     require_parameters();
     validate_train_options(options);
     check_data(images, labels, n);
@@ -23,8 +22,44 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
         invalid("cannot train on 0 examples");
     }
     apply_threads();
-
     DataView data = view_data(images, labels, n, model_->input_shape(), device_);
+    return train_batches(n, options, cancel_flag, [&data](const at::Tensor& index, at::Tensor& x, at::Tensor& y) {
+        at::index_select_out(x, data.images, 0, index);
+        at::index_select_out(y, data.labels, 0, index);
+    });
+}
+
+ft_train_result Trainer::train_streamed(ft_fill_fn fill, void* context, int64_t n, const ft_train_options& options,
+                                        const volatile int32_t* cancel_flag) {
+    require_parameters();
+    validate_train_options(options);
+    if (n <= 0) {
+        invalid("cannot train on " + std::to_string(n) + " examples");
+    }
+    apply_threads();
+    return train_batches(n, options, cancel_flag, streamed_gather(fill, context, n));
+}
+
+Trainer::Gather Trainer::streamed_gather(ft_fill_fn fill, void* context, int64_t n) const {
+    if (fill == nullptr) {
+        invalid("fill is null");
+    }
+    if (!device_.is_cpu()) {
+        invalid("streamed data trains on the CPU only; load the data into memory for device " + device_.str());
+    }
+    return [fill, context, n](const at::Tensor& index, at::Tensor& x, at::Tensor& y) {
+        at::Tensor indices = index.contiguous();
+        const int64_t count = indices.size(0);
+        if (fill(context, indices.data_ptr<int64_t>(), count, x.data_ptr<float>(), y.data_ptr<int64_t>()) != 0) {
+            invalid("the caller's data source failed to fill a batch of " + std::to_string(count) + " of " +
+                    std::to_string(n) + " examples");
+        }
+    };
+}
+
+ft_train_result Trainer::train_batches(int64_t n, const ft_train_options& options, const volatile int32_t* cancel_flag,
+                                       const Gather& gather) {
+    auto started = std::chrono::steady_clock::now();
     std::vector<NamedTensor> parameters = model_->parameters();
     std::unique_ptr<torch::optim::Optimizer> optimizer = make_optimizer(parameters, options);
     ProximalTerm proximal(parameters, options.proximal_mu);
@@ -67,8 +102,7 @@ ft_train_result Trainer::train(const float* images, const int64_t* labels, int64
         at::Tensor index = order.narrow(0, begin, size);
         at::Tensor x = batch_images.narrow(0, 0, size);
         at::Tensor y = batch_labels.narrow(0, 0, size);
-        at::index_select_out(x, data.images, 0, index);
-        at::index_select_out(y, data.labels, 0, index);
+        gather(index, x, y);
 
         optimizer->zero_grad();
         Prediction prediction = model_->predict(x, y);

@@ -1,9 +1,11 @@
 // One model on one device plus the round-level operations the C ABI exposes. Not thread-safe.
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +34,14 @@ public:
     // Throws Error(FT_E_CANCELLED) or Error(FT_E_NONFINITE) mid-round; the model then keeps the steps taken.
     ft_train_result train(const float* images, const int64_t* labels, int64_t n, const ft_train_options& options,
                           const volatile int32_t* cancel_flag);
+
+    // ft_train_streamed: train() over examples the caller supplies batch by batch through fill.
+    ft_train_result train_streamed(ft_fill_fn fill, void* context, int64_t n, const ft_train_options& options,
+                                   const volatile int32_t* cancel_flag);
+
+    // ft_evaluate_streamed: evaluate() over examples the caller supplies batch by batch, in order.
+    ft_eval_result evaluate_streamed(ft_fill_fn fill, void* context, int64_t n, int32_t batch_size,
+                                     int64_t* per_class_correct, int64_t* per_class_total);
 
     // DP-SGD (ft_train_dp); throws like train(). dp_result is written on success.
     ft_train_result train_dp(const float* images, const int64_t* labels, int64_t n, const ft_train_options& options,
@@ -68,6 +78,17 @@ private:
     void require_parameters() const;
     ft_eval_result score(const float* images, const int64_t* labels, int64_t n, int32_t batch_size,
                          int64_t* per_class_correct, int64_t* per_class_total);
+
+    // Writes the examples at index (a [size] int64 tensor) into x and y ([size, input...] and [size]).
+    using Gather = std::function<void(const at::Tensor& index, at::Tensor& x, at::Tensor& y)>;
+    // The training loop shared by train() and train_streamed(): n examples, each batch fetched by gather.
+    ft_train_result train_batches(int64_t n, const ft_train_options& options, const volatile int32_t* cancel_flag,
+                                  const Gather& gather);
+    // The scoring loop shared by score() and evaluate_streamed(): batches of examples [begin, begin + size).
+    ft_eval_result score_batches(int64_t n, int32_t batch_size, int64_t* per_class_correct, int64_t* per_class_total,
+                                 const std::function<void(int64_t begin, int64_t size, at::Tensor& x, at::Tensor& y)>& batch);
+    // A gather that asks the caller's fill for each batch (CPU only).
+    Gather streamed_gather(ft_fill_fn fill, void* context, int64_t n) const;
 
     // The flat buffer's tensors in order: the parameters, then the model's float buffers.
     std::vector<NamedTensor> flat_tensors() const;

@@ -1,0 +1,46 @@
+namespace FedTrain.Core.Data.Formats;
+
+/// <summary>
+/// What the run's model takes: its input shape (or, for tables, its feature names), its classes by name, and the
+/// image normalisation. A worker checks its data against it before registering, and nothing is trained on data that
+/// fails.
+/// </summary>
+/// <param name="Model">The run's model; its input shape and class count are part of the contract.</param>
+/// <param name="ClassNames">The classes in index order; null when the run names none (labels are then indices, or
+/// for image folders and tables the sorted distinct values).</param>
+public sealed record DataContract(Models.ModelSpec? Model, IReadOnlyList<string>? ClassNames = null)
+{
+    /// <summary>How pixels are normalised; null takes <see cref="ImageNormalization.For"/> the model's channels.</summary>
+    public ImageNormalization? Normalization { get; init; }
+
+    /// <summary>No model known yet: the data is checked on its own (readable, finite, labelled).</summary>
+    public static DataContract None { get; } = new((Models.ModelSpec?)null);
+
+    /// <summary>The channels, height and width images are decoded to; null when the model is not an image model.</summary>
+    public (int Channels, int Height, int Width)? ImageShape =>
+        Model is { IsLanguageModel: false, IsTabular: false, Kind: not Models.ModelSpec.TorchScriptKind } m ? (m.Channels, m.Height, m.Width) : null;
+
+    public ImageNormalization ImageNormalization => Normalization ?? ImageNormalization.For(ImageShape?.Channels ?? 1);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the class list does not fit the model.</summary>
+    public void Validate()
+    {
+        if (ClassNames is { } names)
+        {
+            if (names.Count < 2)
+            {
+                throw new ArgumentException($"--classes needs at least 2 class names, got {names.Count}.");
+            }
+
+            if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
+            {
+                throw new ArgumentException($"--classes names a class twice: {string.Join(",", names)}.");
+            }
+
+            if (Model is { IsLanguageModel: false } model && model.Classes != names.Count)
+            {
+                throw new ArgumentException($"--classes names {names.Count} classes, but the model ({model.ToNativeSpec()}) has {model.Classes}.");
+            }
+        }
+    }
+}

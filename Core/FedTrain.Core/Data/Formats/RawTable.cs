@@ -1,0 +1,180 @@
+using System.Globalization;
+
+namespace FedTrain.Core.Data.Formats;
+
+/// <summary>
+/// A table's rows as read, before labels become class indices: each row's label text, its feature values (row-major)
+/// and where it came from (a line of a CSV file, a row of a Parquet file), so a refusal can name it.
+/// </summary>
+internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, string labelColumn, string rowWord)
+{
+    private const int PreviewRows = 5;
+
+    public string Path { get; } = path;
+
+    public IReadOnlyList<string> FeatureNames { get; } = featureNames;
+
+    public string LabelColumn { get; } = labelColumn;
+
+    public List<string> Labels { get; } = [];
+
+    public List<long> RowNumbers { get; } = [];
+
+    public List<float> Values { get; } = [];
+
+    /// <summary>False for a table read on demand: rows are checked as they are read but their values not kept.</summary>
+    public bool KeepValues { get; init; } = true;
+
+    /// <summary>For a table read on demand: the source of its rows, given as 0-based row indices of the file.</summary>
+    public IExampleSource? OnDemand { get; set; }
+
+    private List<float[]> Preview { get; } = [];
+
+    /// <summary>Parses one feature value, refusing text and non-finite numbers with the row and column.</summary>
+    public float Parse(ReadOnlySpan<char> text, long rowNumber, int feature)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && !NonFinite(text, out value))
+        {
+            throw new DataValidationException(
+                $"{Path}: {Where(rowNumber)}, column '{FeatureNames[feature]}': '{text.ToString()}' is not a number; "
+                + "feature columns must be numeric (leave text columns out with --feature-columns, or encode them).");
+        }
+
+        return Finite(value, rowNumber, feature);
+    }
+
+    /// <summary>NumPy's and pandas' spellings of infinity, read so that they are refused as such, not as text.</summary>
+    private static bool NonFinite(ReadOnlySpan<char> text, out double value)
+    {
+        string word = text.ToString().ToLowerInvariant();
+        value = word switch
+        {
+            "inf" or "+inf" => double.PositiveInfinity,
+            "-inf" => double.NegativeInfinity,
+            _ => 0,
+        };
+        return value != 0;
+    }
+
+    /// <summary>Refuses NaN, infinities and values beyond float32.</summary>
+    public float Finite(double value, long rowNumber, int feature)
+    {
+        float single = (float)value;
+        if (!float.IsFinite(single))
+        {
+            throw new DataValidationException(
+                $"{Path}: {Where(rowNumber)}, column '{FeatureNames[feature]}': {value.ToString(CultureInfo.InvariantCulture)} is not a finite number.");
+        }
+
+        return single;
+    }
+
+    public void AddRow(string label, long rowNumber, ReadOnlySpan<float> features)
+    {
+        if (label.Trim().Length == 0)
+        {
+            throw new DataValidationException($"{Path}: {Where(rowNumber)}: the label column '{LabelColumn}' is empty.");
+        }
+
+        Labels.Add(label.Trim());
+        RowNumbers.Add(rowNumber);
+        if (Preview.Count < PreviewRows)
+        {
+            Preview.Add(features.ToArray());
+        }
+
+        if (KeepValues)
+        {
+            foreach (float value in features)
+            {
+                Values.Add(value);
+            }
+        }
+    }
+
+    public string Where(long rowNumber) => string.Create(CultureInfo.InvariantCulture, $"{rowWord} {rowNumber}");
+
+    /// <summary>
+    /// Maps the labels to indices by the run's class list (or the inferred one), refusing a value outside it and a
+    /// class without rows, and returns the examples as 1×1×D rows.
+    /// </summary>
+    public LoadedData ToLoadedData(DataFormat format, IReadOnlyList<string>? classNames)
+    {
+        if (Labels.Count == 0)
+        {
+            throw new DataValidationException($"{Path} holds no rows.");
+        }
+
+        var classes = classNames ?? LabelMap.Infer(Labels);
+        if (classes.Count < 2)
+        {
+            throw new DataValidationException(
+                $"{Path}: the label column '{LabelColumn}' holds only the class '{classes[0]}'; a classifier needs at least 2 classes.");
+        }
+
+        var map = new LabelMap(classes);
+        var labels = new long[Labels.Count];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int index = map.IndexOf(Labels[i]);
+            if (index < 0)
+            {
+                throw new DataValidationException(
+                    $"{Path}: {Where(RowNumbers[i])}: label '{Labels[i]}' in column '{LabelColumn}' is not one of the run's classes ({string.Join(", ", classes)}).");
+            }
+
+            labels[i] = index;
+        }
+
+        var dataset = OnDemand is { } source
+            ? new ImageDataset(source, RowNumbers.Select(r => r - 1).ToArray(), labels, 1, 1, FeatureNames.Count, classes.Count)
+            : new ImageDataset(Values.ToArray(), labels, 1, 1, FeatureNames.Count, classes.Count);
+        var histogram = dataset.LabelHistogram();
+        int empty = Array.IndexOf(histogram, 0L);
+        if (empty >= 0)
+        {
+            throw new DataValidationException(
+                $"{Path}: class '{classes[empty]}' has no rows (column '{LabelColumn}'); every class of the run needs examples, or name the classes this data holds with --classes.");
+        }
+
+        var preview = Preview.Select((values, i) => (Labels[i], values)).ToList();
+
+        return new LoadedData(dataset, format, classes)
+        {
+            FeatureNames = FeatureNames,
+            FirstRows = preview,
+            Preprocessing = "per-feature standardisation with this worker's own statistics (computed on its training split)"
+                + (OnDemand is null ? string.Empty : "; rows read on demand, a row group at a time"),
+        };
+    }
+
+    /// <summary>Resolves the label and feature columns among <paramref name="columns"/>, refusing any that is missing.</summary>
+    public static (int Label, int[] Features) Resolve(string path, IReadOnlyList<string> columns, DataSourceOptions options)
+    {
+        string label = options.LabelColumn
+            ?? throw new DataValidationException($"{path} is a table: name its label column with --label-column (its columns: {string.Join(", ", columns)}).");
+        int labelIndex = IndexOf(path, columns, label, "label");
+        var features = options.FeatureColumns is { } names
+            ? names.Select(n => IndexOf(path, columns, n, "feature")).ToArray()
+            : Enumerable.Range(0, columns.Count).Where(i => i != labelIndex).ToArray();
+        if (features.Length == 0)
+        {
+            throw new DataValidationException($"{path} has no feature columns besides the label '{label}'.");
+        }
+
+        return (labelIndex, features);
+    }
+
+    private static int IndexOf(string path, IReadOnlyList<string> columns, string name, string role)
+    {
+        for (int i = 0; i < columns.Count; i++)
+        {
+            if (string.Equals(columns[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        throw new DataValidationException($"{path} has no {role} column '{name}'; its columns: {string.Join(", ", columns)}.");
+    }
+}

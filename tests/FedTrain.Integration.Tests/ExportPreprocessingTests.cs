@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using FedTrain.Integration.Tests.Support;
+
+namespace FedTrain.Integration.Tests;
+
+/// <summary>
+/// The run's input preprocessing reaches the export: the exported zoo module, loaded in Debian's python3-torch, takes
+/// raw inputs (table rows as written, pixel values 0..255) and scores the coordinator's test set exactly as the
+/// coordinator did.
+/// </summary>
+public sealed class ExportPreprocessingTests
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task A_table_runs_export_standardises_raw_rows_and_names_the_classes()
+    {
+        string dir = RepoPaths.NewRunDirectory("export-table");
+        string[] lines = await File.ReadAllLinesAsync(DataFiles.ModeChoiceCsv);
+        string train = Path.Combine(dir, "train.csv");
+        string test = Path.Combine(dir, "test.csv");
+        await File.WriteAllLinesAsync(train, [lines[0], .. lines.Skip(1).Where((_, i) => i % 5 != 4)]);
+        await File.WriteAllLinesAsync(test, [lines[0], .. lines.Skip(1).Where((_, i) => i % 5 == 4)]);
+
+        double coordinator = await RunAndExport(
+            dir, "--data", train, "--test-data", test, "--label-column", "mode", "--feature-columns", "ttme,invc,invt,gc,hinc,psize");
+        double raw = await RawAccuracy(dir, "--csv", test, "--label-column", "mode");
+
+        Assert.True(coordinator > 0.5, $"the run learns ({coordinator})");
+        Assert.Equal(coordinator, raw, 9);
+    }
+
+    [Fact]
+    public async Task An_image_runs_export_normalises_raw_pixels_and_names_the_classes()
+    {
+        string dir = RepoPaths.NewRunDirectory("export-images");
+        var (trainImages, trainLabels) = DataFiles.FashionMnist(train: true, 1200);
+        var (testImages, testLabels) = DataFiles.FashionMnist(train: false, 300);
+        DataFiles.WritePngFolder(Path.Combine(dir, "train"), trainImages, trainLabels);
+        DataFiles.WritePngFolder(Path.Combine(dir, "test"), testImages, testLabels);
+        // The same test images as raw bytes, for PyTorch.
+        DataFiles.WriteIdx(Path.Combine(dir, "raw"), train: false, testImages, testLabels);
+
+        double coordinator = await RunAndExport(
+            dir, "--data", Path.Combine(dir, "train"), "--test-data", Path.Combine(dir, "test"), "--conv", "8,16", "--hidden", "32");
+        double raw = await RawAccuracy(
+            dir, "--idx-images", Path.Combine(dir, "raw", "t10k-images-idx3-ubyte"), "--idx-labels", Path.Combine(dir, "raw", "t10k-labels-idx1-ubyte"));
+
+        Assert.True(coordinator > 0.3, $"the run learns ({coordinator})");
+        Assert.Equal(coordinator, raw, 9);
+    }
+
+    private static async Task<double> RunAndExport(string dir, params string[] data)
+    {
+        string run = Path.Combine(dir, "run");
+        using (var demo = CliProcess.Start(["demo", "--workers", "2", "--rounds", "2", "--partition", "iid", "--seed", "3", "--out", run, .. data]))
+        {
+            Assert.True(await demo.WaitForExitAsync(RunTimeout) == 0, demo.Output);
+        }
+
+        using var export = CliProcess.Start("export", "--run", run, "--round", "2", "--out", Path.Combine(dir, "export", "global.pt"));
+        Assert.True(await export.WaitForExitAsync(TimeSpan.FromMinutes(1)) == 0, export.Output);
+        return RunSummary.Load(run).GetProperty("final").GetProperty("test_accuracy").GetDouble();
+    }
+
+    private static async Task<double> RawAccuracy(string dir, params string[] inputs)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tests", "FedTrain.Integration.Tests", "python", "check_raw_accuracy.py"));
+        start.ArgumentList.Add(Path.Combine(dir, "export", "global.py"));
+        start.ArgumentList.Add(Path.Combine(dir, "export", "global.pt"));
+        foreach (string input in inputs)
+        {
+            start.ArgumentList.Add(input);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("/usr/bin/python3 did not start.");
+        string output = await process.StandardOutput.ReadToEndAsync();
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"check_raw_accuracy.py exited {process.ExitCode}: {output}{error}");
+        string line = output.Split('\n').Single(l => l.StartsWith("accuracy=", StringComparison.Ordinal));
+        return double.Parse(line["accuracy=".Length..], CultureInfo.InvariantCulture);
+    }
+}
