@@ -53,6 +53,9 @@ public static class CoordinatorMethods
     public static Method<EvaluationReport, EvaluationAck> ReportEvaluation { get; } =
         Create(MethodType.Unary, "ReportEvaluation", EvaluationReport.Parser, EvaluationAck.Parser);
 
+    public static Method<RunSpecRequest, RunSpec> GetRunSpec { get; } =
+        Create(MethodType.Unary, "GetRunSpec", RunSpecRequest.Parser, RunSpec.Parser);
+
     public static Method<ModuleRequest, ModuleChunk> DownloadModule { get; } =
         Create(MethodType.ServerStreaming, "DownloadModule", ModuleRequest.Parser, ModuleChunk.Parser);
 

@@ -21,6 +21,7 @@ public sealed class ProtocolTests
             [CoordinatorMethods.Heartbeat.Name] = CoordinatorMethods.Heartbeat.Type,
             [CoordinatorMethods.ReportEvaluation.Name] = CoordinatorMethods.ReportEvaluation.Type,
             [CoordinatorMethods.DownloadModule.Name] = CoordinatorMethods.DownloadModule.Type,
+            [CoordinatorMethods.GetRunSpec.Name] = CoordinatorMethods.GetRunSpec.Type,
         };
         Assert.Equal(service.Methods.Select(m => m.Name).Order(), declared.Keys.Order());
         foreach (var method in service.Methods)

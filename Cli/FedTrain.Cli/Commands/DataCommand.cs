@@ -3,6 +3,7 @@ using FedTrain.Core.Data;
 using FedTrain.Core.Data.Formats;
 using FedTrain.Core.Models;
 using FedTrain.Trainer;
+using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Cli.Commands;
 
@@ -23,28 +24,45 @@ internal static class DataCommand
     {
         var data = new Option<string>("--data") { Description = $"The data, a folder or file; formats: {DataFormats.Summary}.", Required = true };
         var model = new Option<string?>("--model") { Description = "The run's model spec to check the data against (default: the zoo model that fits the data: mlp for rows, cnn for images, lm for text)." };
-        var coordinator = new Option<string?>("--coordinator") { Description = "Fetch the run's model and classes from this coordinator (not available yet: pass --model and --classes)." };
+        var coordinator = new Option<string?>("--coordinator") { Description = "Fetch the run's model, classes and normalisation from this coordinator (GetRunSpec), with the worker's credential; instead of --model and --classes." };
+        var workerId = new Option<string?>("--worker-id") { Description = "With --coordinator: the worker whose credential the call presents (default: the host name)." };
         var holdout = new Option<double?>("--holdout") { Description = "Fraction held out for local evaluation, as the worker's --holdout (default 0.1)." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "As the worker's --dp-sgd CLIP,NOISE: report what DP-SGD changes in what is sent." };
-        var command = new Command("inspect", "Print what the worker would train on (examples, classes, input, skipped files, first rows) and what leaves the machine per round; contacts no one.");
-        foreach (var option in new Option[] { data, model, coordinator, holdout, dpSgd })
+        var command = new Command("inspect", "Print what the worker would train on (examples, classes, input, skipped files, first rows) and what leaves the machine per round; contacts no one unless --coordinator is given.");
+        foreach (var option in new Option[] { data, model, coordinator, workerId, holdout, dpSgd })
         {
             command.Options.Add(option);
         }
 
         var flags = new DataFlags();
         flags.AddTo(command, withSplit: true);
-        command.SetAction((parse, cancellationToken) =>
+        var security = new WorkerSecurityFlags();
+        security.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(coordinator) is not null)
-            {
-                throw new ArgumentException(
-                    "data inspect --coordinator is not available yet: the coordinator does not serve its run's spec to unregistered callers. Pass the run's --model and --classes.");
-            }
-
             string path = parse.GetValue(data)!;
             var spec = parse.GetValue(model) is { } text ? ModelSpec.Parse(text) : null;
             var contract = new DataContract(spec, flags.Classes(parse)) { Normalization = flags.Normalization(parse) };
+            if (parse.GetValue(coordinator) is { } coordinatorText)
+            {
+                var address = Uri.TryCreate(coordinatorText, UriKind.Absolute, out var parsed)
+                    ? parsed
+                    : throw new ArgumentException($"--coordinator must be an http:// or https:// URL, got '{coordinatorText}'.");
+                if (spec is not null)
+                {
+                    throw new ArgumentException("Give either --model or --coordinator: the coordinator's run spec names the model.");
+                }
+
+                var served = await FetchContractAsync(address, parse.GetValue(workerId) ?? Environment.MachineName, security.Read(parse), cancellationToken);
+                contract = served with
+                {
+                    ClassNames = contract.ClassNames ?? served.ClassNames,
+                    Normalization = contract.Normalization ?? served.Normalization,
+                };
+                contract.Validate();
+                spec = contract.Model;
+            }
+
             var source = flags.Read(parse, path, seed: 42);
             var loaded = spec?.IsLanguageModel == true || (source.Format ?? DataFormats.Detect(path)) == DataFormat.Text
                 ? new LoadedData(TextCorpus.Load(path, (spec ?? ModelSpec.ByteLm).InputShape.Width, train: true), DataFormat.Text, ["text"])
@@ -62,9 +80,27 @@ internal static class DataCommand
                 Console.WriteLine(line);
             }
 
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
+    }
+
+    /// <summary>The run's contract from the coordinator, asked as the worker would, with its credential.</summary>
+    private static async Task<DataContract> FetchContractAsync(Uri address, string workerId, Worker.Security.WorkerSecurityOptions security, CancellationToken cancellationToken)
+    {
+        var worker = new Worker.WorkerOptions { Coordinator = address, WorkerId = workerId, ReconnectTimeout = TimeSpan.FromSeconds(20) };
+        worker.Validate();
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
+        var logger = loggers.CreateLogger("FedTrain.Data");
+        using var connection = await Worker.Security.WorkerConnection.CreateAsync(worker, security, logger, cancellationToken);
+        var contract = await Worker.RunContract.FetchAsync(worker, connection.ChannelOptions, logger, cancellationToken);
+        if (contract.Model is null)
+        {
+            throw new InvalidOperationException($"The coordinator at {address} serves no run spec (an older version): pass --model and --classes.");
+        }
+
+        Console.WriteLine($"Run spec from {address}: model {contract.Model.ToNativeSpec()}, classes {(contract.ClassNames is { } names ? string.Join(",", names) : "(unnamed)")}");
+        return contract;
     }
 
     /// <summary>The zoo model that fits data read without a model: the tabular MLP for rows, a CNN of the image's shape, the byte LM for text.</summary>

@@ -95,18 +95,32 @@ internal static class WorkerCommand
                 }));
             // Before the data loads and the worker registers: an unusable --device cuda stops here, with the reason.
             options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
-            // Before registering: data that fails the run's contract stops here, named, and nothing is trained on it.
-            var localData = LocalData.Load(options, cancellationToken);
             var logger = loggerFactory.CreateLogger<WorkerAgent>();
-            if (localData.Source is { } source)
-            {
-                DataLog.Loaded(logger, options.DataDirectory, Core.Data.Formats.DataFormats.Name(source.Format), source.Examples.Count, source.ClassNames.Count, source.Skipped.Count,
-                    source.Examples.IsLazy ? "read on demand (--cache-mb)" : "held in memory");
-            }
-
             try
             {
                 using var connection = await WorkerConnection.CreateAsync(options, securityOptions, logger, cancellationToken);
+                // Tables, image folders and arrays are read by the run's contract: without --model the worker asks the
+                // coordinator for it (flags given here still win), so the owner need not repeat the run's settings.
+                if (parse.GetValue(model) is null && options.TextWindow is null
+                    && RunContract.Interprets(options.DataSource.Format ?? Core.Data.Formats.DataFormats.Detect(options.DataDirectory)))
+                {
+                    var served = await RunContract.FetchAsync(options, connection.ChannelOptions, logger, cancellationToken);
+                    options.Contract = served with
+                    {
+                        ClassNames = options.Contract.ClassNames ?? served.ClassNames,
+                        Normalization = options.Contract.Normalization ?? served.Normalization,
+                    };
+                    options.Contract.Validate();
+                }
+
+                // Before registering: data that fails the run's contract stops here, named, and nothing is trained on it.
+                var localData = LocalData.Load(options, cancellationToken);
+                if (localData.Source is { } source)
+                {
+                    DataLog.Loaded(logger, options.DataDirectory, Core.Data.Formats.DataFormats.Name(source.Format), source.Examples.Count, source.ClassNames.Count, source.Skipped.Count,
+                        source.Examples.IsLazy ? "read on demand (--cache-mb)" : "held in memory");
+                }
+
                 using var agent = new WorkerAgent(options, localData, logger, connection.ChannelOptions);
                 // Declared after the agent so that it is disposed first: the last export still sees the agent's meter.
                 using var telemetry = TelemetryProviders.Start(

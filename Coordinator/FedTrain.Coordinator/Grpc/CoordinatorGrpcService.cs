@@ -395,6 +395,26 @@ public sealed partial class CoordinatorGrpcService
         return Task.FromResult(new EvaluationAck());
     }
 
+    /// <summary>
+    /// The run's data contract: what a worker checks its data against before it registers. The same model spec every
+    /// assignment carries, with the run's class names and image normalisation; nothing about other workers.
+    /// </summary>
+    internal Task<RunSpec> GetRunSpecAsync(RunSpecRequest request, ServerCallContext context)
+    {
+        string workerId = WorkerIdentity.Require(request.WorkerId);
+        CallerAuthorization.RequireWorker(context, workerId);
+        var model = ProtoMapping.ToProto(_options.Model);
+        model.ClassNames.AddRange(_options.ClassNames ?? []);
+        var spec = new RunSpec { RunId = _orchestrator.RunId, Model = model };
+        if (_options.ImageNormalization is { } normalization)
+        {
+            spec.NormalizeMean.AddRange(normalization.Mean);
+            spec.NormalizeStd.AddRange(normalization.StdDev);
+        }
+
+        return Task.FromResult(spec);
+    }
+
     internal Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);

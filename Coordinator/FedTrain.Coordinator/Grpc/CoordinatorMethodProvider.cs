@@ -20,6 +20,7 @@ internal sealed class CoordinatorMethodProvider(ModuleDownloadService modules) :
         context.AddUnaryMethod(CoordinatorMethods.ReportMetrics, [], (service, request, call) => service.ReportMetricsAsync(request, call));
         context.AddUnaryMethod(CoordinatorMethods.Heartbeat, [], (service, request, call) => service.HeartbeatAsync(request, call));
         context.AddUnaryMethod(CoordinatorMethods.ReportEvaluation, [], (service, request, call) => service.ReportEvaluationAsync(request, call));
+        context.AddUnaryMethod(CoordinatorMethods.GetRunSpec, [], (service, request, call) => service.GetRunSpecAsync(request, call));
         context.AddServerStreamingMethod(
             CoordinatorMethods.DownloadModule, [], (_, request, writer, call) => modules.DownloadModuleAsync(request, writer, call));
     }
