@@ -27,11 +27,25 @@ public sealed class EnrollDeadlineTests
         request.Headers.TryAddWithoutValidation("authorization", "Bearer " + coordinator.IssueEnrollmentToken("slow"));
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, release.Token);
-        await response.Content.CopyToAsync(Stream.Null, release.Token);
+        bool resetByServer = false;
+        try
+        {
+            await response.Content.CopyToAsync(Stream.Null, release.Token);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is HttpProtocolException { ErrorCode: 0x8 } && !release.IsCancellationRequested)
+        {
+            // Grpc.AspNetCore sends the status and then resets the stream whose request never finished (CANCEL); the
+            // reset can overtake the trailers on the client's side. Either way the server ended the call at its bound.
+            resetByServer = true;
+        }
+
         string? status = response.Headers.TryGetValues("grpc-status", out var h) ? h.First()
-            : response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.First() : null;
+            : !resetByServer && response.TrailingHeaders.TryGetValues("grpc-status", out var t) ? t.First() : null;
+        bool heldUntilReleased = release.IsCancellationRequested;
         await release.CancelAsync();
 
-        Assert.Equal("4", status); // DEADLINE_EXCEEDED, from the server: the client set no deadline of its own
+        Assert.False(heldUntilReleased, "the server held the call until the client gave up");
+        // DEADLINE_EXCEEDED, from the server: the client set no deadline of its own.
+        Assert.True(status == "4" || (resetByServer && status is null), $"status {status ?? "(none)"}, reset by server: {resetByServer}");
     }
 }
