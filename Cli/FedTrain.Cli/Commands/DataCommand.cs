@@ -53,13 +53,7 @@ internal static class DataCommand
                     throw new ArgumentException("Give either --model or --coordinator: the coordinator's run spec names the model.");
                 }
 
-                var served = await FetchContractAsync(address, parse.GetValue(workerId) ?? Environment.MachineName, security.Read(parse), cancellationToken);
-                contract = served with
-                {
-                    ClassNames = contract.ClassNames ?? served.ClassNames,
-                    Normalization = contract.Normalization ?? served.Normalization,
-                };
-                contract.Validate();
+                contract = contract.Over(await FetchContractAsync(address, parse.GetValue(workerId) ?? Environment.MachineName, security.Read(parse), cancellationToken));
                 spec = contract.Model;
             }
 

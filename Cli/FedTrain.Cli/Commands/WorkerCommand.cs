@@ -104,13 +104,7 @@ internal static class WorkerCommand
                 if (parse.GetValue(model) is null && options.TextWindow is null
                     && RunContract.Interprets(options.DataSource.Format ?? Core.Data.Formats.DataFormats.Detect(options.DataDirectory)))
                 {
-                    var served = await RunContract.FetchAsync(options, connection.ChannelOptions, logger, cancellationToken);
-                    options.Contract = served with
-                    {
-                        ClassNames = options.Contract.ClassNames ?? served.ClassNames,
-                        Normalization = options.Contract.Normalization ?? served.Normalization,
-                    };
-                    options.Contract.Validate();
+                    options.Contract = options.Contract.Over(await RunContract.FetchAsync(options, connection.ChannelOptions, logger, cancellationToken));
                 }
 
                 // Before registering: data that fails the run's contract stops here, named, and nothing is trained on it.

@@ -23,24 +23,9 @@ internal static class PyTorchCnnSource
             throw new ExportException($"The checkpoint's CNN spec '{spec}' needs in=C,H,W.");
         }
 
-        string convTuple = conv.Length == 1 ? $"({conv[0]},)" : $"({string.Join(", ", conv)})";
+        string convTuple = PyTorchModuleHeader.Tuple(conv);
         return string.Create(CultureInfo.InvariantCulture, $$""""
-            """FedTrain's kind=cnn model as a torch.nn.Module, written by `fedtrain export`.
-
-            Load the exported global model with:
-
-                import torch
-                from {{Path.GetFileNameWithoutExtension(stateDictFile)}} import {{ClassName}}
-                model = {{ClassName}}()
-                model.load_state_dict(torch.load("{{Path.GetFileName(stateDictFile)}}"))
-                model.eval()
-            """
-            import torch
-            import torch.nn.functional as F
-            from torch import nn
-
-
-            class {{ClassName}}(nn.Module):
+            {{PyTorchModuleHeader.Text("cnn", ClassName, stateDictFile)}}class {{ClassName}}(nn.Module):
                 def __init__(self, in_channels: int = {{input[0]}}, height: int = {{input[1]}}, width: int = {{input[2]}},
                              classes: int = {{classes}}, conv: tuple = {{convTuple}}, hidden: int = {{hidden}}) -> None:
                     super().__init__()

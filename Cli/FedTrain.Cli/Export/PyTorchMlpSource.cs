@@ -16,29 +16,9 @@ internal static class PyTorchMlpSource
         int features = int.Parse(spec["in"], CultureInfo.InvariantCulture);
         int classes = int.Parse(spec["classes"], CultureInfo.InvariantCulture);
         int[] hidden = spec.ToString().Contains("hidden=", StringComparison.Ordinal) ? spec.Integers("hidden") : [];
-        string hiddenTuple = hidden.Length switch
-        {
-            0 => "()",
-            1 => $"({hidden[0]},)",
-            _ => $"({string.Join(", ", hidden)})",
-        };
+        string hiddenTuple = PyTorchModuleHeader.Tuple(hidden);
         return string.Create(CultureInfo.InvariantCulture, $$""""
-            """FedTrain's kind=mlp model as a torch.nn.Module, written by `fedtrain export`.
-
-            Load the exported global model with:
-
-                import torch
-                from {{Path.GetFileNameWithoutExtension(stateDictFile)}} import {{ClassName}}
-                model = {{ClassName}}()
-                model.load_state_dict(torch.load("{{Path.GetFileName(stateDictFile)}}"))
-                model.eval()
-            """
-            import torch
-            import torch.nn.functional as F
-            from torch import nn
-
-
-            class {{ClassName}}(nn.Module):
+            {{PyTorchModuleHeader.Text("mlp", ClassName, stateDictFile)}}class {{ClassName}}(nn.Module):
                 def __init__(self, features: int = {{features}}, classes: int = {{classes}}, hidden: tuple = {{hiddenTuple}}) -> None:
                     super().__init__()
                     width = features

@@ -35,18 +35,6 @@ public sealed class GrpcCallBounds
         _maxWatchesPerAddress = maxWatchesPerAddress;
     }
 
-    /// <summary>Health <c>Watch</c> streams open now, over all callers.</summary>
-    public int WatchCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _watches.Where(w => w.Key.StartsWith("c:", StringComparison.Ordinal)).Sum(w => w.Value);
-            }
-        }
-    }
-
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         ArgumentNullException.ThrowIfNull(http);

@@ -22,6 +22,22 @@ public sealed record DataContract(Models.ModelSpec? Model, IReadOnlyList<string>
 
     public ImageNormalization ImageNormalization => Normalization ?? ImageNormalization.For(ImageShape?.Channels ?? 1);
 
+    /// <summary>
+    /// The run's contract <paramref name="served"/> by the coordinator, with the class names and normalisation given
+    /// here (a data owner's own flags) winning over the run's; checked with <see cref="Validate"/>.
+    /// </summary>
+    public DataContract Over(DataContract served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        var merged = served with
+        {
+            ClassNames = ClassNames ?? served.ClassNames,
+            Normalization = Normalization ?? served.Normalization,
+        };
+        merged.Validate();
+        return merged;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the class list does not fit the model.</summary>
     public void Validate()
     {
