@@ -75,14 +75,14 @@ internal static class CoordinatorGrpcEndpoints
     /// Maps the services and puts the gate, the bounds and the call spans in front of them, on the gRPC port only;
     /// the HTTP port serves no gRPC and the gRPC port nothing else.
     /// </summary>
-    public static void Map(WebApplication app, int grpcPort, CoordinatorOptions options, CoordinatorSecurity security)
+    public static void Map(WebApplication app, CoordinatorListeners listeners, CoordinatorOptions options, CoordinatorSecurity security)
     {
         var gate = security.Gate;
         var bounds = security.CallBounds();
         app.UseRouting();
-        app.Use((http, next) => OnlyOwnPort(http, next, grpcPort));
+        app.Use((http, next) => OnlyOwnPort(http, next, listeners.IsGrpc(http)));
         app.UseWhen(
-            http => http.Connection.LocalPort == grpcPort,
+            listeners.IsGrpc,
             grpc => grpc
                 .Use(next => GrpcServerTracing.Wrap(next, options.Privacy is null))
                 .Use(next => http => gate.InvokeAsync(http, next))
@@ -104,13 +104,13 @@ internal static class CoordinatorGrpcEndpoints
     /// gRPC endpoints answer only on the gRPC port, the HTTP API only on the HTTP port: the operator token guards the
     /// HTTP port, so its pages must not be reachable through the gRPC port.
     /// </summary>
-    private static Task OnlyOwnPort(HttpContext http, RequestDelegate next, int grpcPort)
+    private static Task OnlyOwnPort(HttpContext http, RequestDelegate next, bool onGrpcPort)
     {
         var endpoint = http.GetEndpoint();
         // Grpc.AspNetCore's catch-all endpoints for unknown methods carry no method metadata, only their name.
         bool grpcEndpoint = endpoint?.Metadata.GetMetadata<GrpcMethodMetadata>() is not null
             || endpoint?.DisplayName?.StartsWith("gRPC - ", StringComparison.Ordinal) == true;
-        if (http.Connection.LocalPort == grpcPort)
+        if (onGrpcPort)
         {
             if (grpcEndpoint)
             {

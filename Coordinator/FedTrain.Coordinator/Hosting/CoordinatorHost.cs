@@ -110,41 +110,42 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var telemetrySettings = FedTrain.Telemetry.TelemetrySettings.FromEnvironment();
         var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, options);
 
-        int grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
-        int httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
+        var listeners = new CoordinatorListeners();
         var address = IPAddress.Parse(options.BindAddress);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory));
-        CoordinatorTelemetry.AddPipelines(builder.Services, grpcPort, telemetrySettings);
+        CoordinatorTelemetry.AddPipelines(builder.Services, listeners.IsGrpc, telemetrySettings);
         CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
             security.ConfigureKestrel(kestrel);
-            kestrel.Listen(address, grpcPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http2;
-                security.ConfigureGrpcEndpoint(listen);
-            });
-            kestrel.Listen(address, httpPort, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1;
-                security.ConfigureHttpEndpoint(listen);
-            });
+            listeners.Listen(
+                kestrel, address, options.GrpcPort, options.HttpPort,
+                grpc =>
+                {
+                    grpc.Protocols = HttpProtocols.Http2;
+                    security.ConfigureGrpcEndpoint(grpc);
+                },
+                http =>
+                {
+                    http.Protocols = HttpProtocols.Http1;
+                    security.ConfigureHttpEndpoint(http);
+                });
         });
         var app = builder.Build();
-        CoordinatorTelemetry.ExcludeFromRequestMetrics(app, grpcPort);
-        app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
-        security.UseHttpAuthentication(app, httpPort);
-        CoordinatorGrpcEndpoints.Map(app, grpcPort, options, security);
+        CoordinatorTelemetry.ExcludeFromRequestMetrics(app, listeners.IsGrpc);
+        app.UseWhen(listeners.IsHttp, http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
+        security.UseHttpAuthentication(app, listeners.IsHttp);
+        CoordinatorGrpcEndpoints.Map(app, listeners, options, security);
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
         CoordinatorTelemetry.MapMetricsEndpoint(app);
         LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, grpcPort, httpPort)
+        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, listeners.GrpcPort, listeners.HttpPort)
         {
             _telemetry = telemetry,
             _security = security,
@@ -227,12 +228,5 @@ public sealed class CoordinatorHost : IAsyncDisposable
             ? options.Training.LearningRate / (1 - options.Training.Momentum)
             : options.Training.LearningRate;
         return StrategyFactory.Create(options.Strategy, options.MinFitClients, length, localStep, spool);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -3,6 +3,7 @@ using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Grpc;
 using FedTrain.Coordinator.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
@@ -121,7 +122,7 @@ public sealed partial class CoordinatorSecurity : IDisposable
     }
 
     /// <summary>Requires the operator token on the HTTP port; call before the HTTP endpoints are mapped.</summary>
-    public void UseHttpAuthentication(WebApplication app, int httpPort)
+    public void UseHttpAuthentication(WebApplication app, Func<HttpContext, bool> isHttpRequest)
     {
         ArgumentNullException.ThrowIfNull(app);
         if (_operatorTokenHash is null)
@@ -130,7 +131,7 @@ public sealed partial class CoordinatorSecurity : IDisposable
         }
 
         var middleware = new OperatorAuthMiddleware(_operatorTokenHash, _options.Auth.MetricsRequireToken, _loggerFactory.CreateLogger<OperatorAuthMiddleware>());
-        app.UseWhen(http => http.Connection.LocalPort == httpPort, http => http.Use(next => context => middleware.InvokeAsync(context, next)));
+        app.UseWhen(isHttpRequest, http => http.Use(next => context => middleware.InvokeAsync(context, next)));
     }
 
     private static bool IsLoopback(string bindAddress) =>

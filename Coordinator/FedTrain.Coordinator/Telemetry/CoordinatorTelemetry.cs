@@ -4,6 +4,7 @@ using FedTrain.Coordinator.Rounds;
 using FedTrain.Telemetry;
 using FedTrain.Telemetry.Prometheus;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,9 +51,9 @@ public sealed class CoordinatorTelemetry : IDisposable
 
     /// <summary>Adds the OpenTelemetry pipelines to the web host's services.</summary>
     /// <param name="services">The web host's services.</param>
-    /// <param name="grpcPort">The gRPC port, whose calls the ASP.NET Core instrumentation leaves out.</param>
+    /// <param name="isGrpcCall">Whether a request arrived on the gRPC port; the ASP.NET Core instrumentation leaves those out.</param>
     /// <param name="settings">Which OTLP exports are on.</param>
-    public static void AddPipelines(IServiceCollection services, int grpcPort, TelemetrySettings settings)
+    public static void AddPipelines(IServiceCollection services, Func<HttpContext, bool> isGrpcCall, TelemetrySettings settings)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(settings);
@@ -71,7 +72,7 @@ public sealed class CoordinatorTelemetry : IDisposable
         if (settings.ExportTraces)
         {
             telemetry.WithTracing(tracing => tracing.AddFedTrainTracing(FedTrainInstruments.CoordinatorMeter)
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => http.Connection.LocalPort != grpcPort)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => !isGrpcCall(http))
                 .AddHttpClientInstrumentation());
         }
     }
@@ -79,12 +80,12 @@ public sealed class CoordinatorTelemetry : IDisposable
     /// <summary>
     /// First in the pipeline: turns ASP.NET Core's request metrics off for the gRPC port's calls (see the remarks).
     /// </summary>
-    public static void ExcludeFromRequestMetrics(IApplicationBuilder app, int grpcPort)
+    public static void ExcludeFromRequestMetrics(IApplicationBuilder app, Func<HttpContext, bool> isGrpcCall)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(next => context =>
         {
-            if (context.Connection.LocalPort == grpcPort && context.Features.Get<IHttpMetricsTagsFeature>() is { } metrics)
+            if (isGrpcCall(context) && context.Features.Get<IHttpMetricsTagsFeature>() is { } metrics)
             {
                 metrics.MetricsDisabled = true;
             }

@@ -36,7 +36,7 @@ public sealed class EnrolmentTests
         var heartbeat = await channel.UnaryAsync(
             CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "echo" }, new CallOptions(SecureCoordinator.Bearer(enrolled.Credential)));
         Assert.False(heartbeat.Known);
-        foreach (string secret in new[] { token, enrolled.Credential }.Select(t => t.Split('_')[2]))
+        foreach (string secret in new[] { token, enrolled.Credential }.Select(SecretPart))
         {
             Assert.False(await Support.TestDatabase.ContainsAsync(coordinator.RunDirectory, secret), "a secret is stored in the clear");
         }
@@ -69,6 +69,9 @@ public sealed class EnrolmentTests
         var expired = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "golf", token));
         Assert.Equal(StatusCode.PermissionDenied, expired.StatusCode);
     }
+
+    // A token reads KIND_ID_SECRET; the secret is base64url, which may itself contain '_'.
+    private static string SecretPart(string token) => token.Split('_', 3)[2];
 
     private static Task<EnrollResponse> EnrolAsync(GrpcChannel channel, string workerId, string token) =>
         channel.UnaryAsync(EnrollmentMethods.Enroll, new EnrollRequest { WorkerId = workerId }, new CallOptions(SecureCoordinator.Bearer(token)));
