@@ -80,6 +80,12 @@ internal static class CoordinatorCommand
                 Console.Error.WriteLine($"fedtrain: the run failed: {ex.Message}");
                 return 1;
             }
+            catch (Coordinator.Storage.RunFencedException ex)
+            {
+                // Not a failure of the run: it goes on at the coordinator that took it over.
+                Console.Error.WriteLine($"fedtrain: stopped: {ex.Message} The run goes on there.");
+                return 3;
+            }
 
             return host.Orchestrator.IsFinished && host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
         });

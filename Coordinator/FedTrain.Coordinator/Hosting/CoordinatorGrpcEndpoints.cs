@@ -27,7 +27,7 @@ internal static class CoordinatorGrpcEndpoints
 
     public static void AddServices(
         IServiceCollection services, CoordinatorOptions options, CoordinatorGrpcService coordinator, ModuleDownloadService modules,
-        CoordinatorSecurity security, HealthServiceImpl health)
+        CoordinatorSecurity security, HealthServiceImpl health, Action<Storage.RunFencedException> onFenced)
     {
         int ratio = security.MaxDecompressionRatio;
         services
@@ -38,6 +38,7 @@ internal static class CoordinatorGrpcEndpoints
                 // Handler exceptions reach workers as UNKNOWN without their text; the log has it.
                 grpc.EnableDetailedErrors = false;
                 grpc.CompressionProviders = BoundedDecompression.Providers(options.MaxMessageBytes, ratio);
+                grpc.Interceptors.Add<StaleLeaderInterceptor>(onFenced);
             })
             .AddServiceOptions<HealthEndpoint>(grpc =>
             {

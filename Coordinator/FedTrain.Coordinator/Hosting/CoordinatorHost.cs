@@ -90,6 +90,10 @@ public sealed class CoordinatorHost : IAsyncDisposable
         trainer.GetParameters(initial);
 
         var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
+        // Before anything reads the run's state: from here on a coordinator that held the run before this one (a
+        // duplicate, or a paused process that wakes up) can write none of it, so what is read next is final.
+        long epoch = store.TakeLease(FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"));
+        LeaseLog.Taken(loggerFactory.CreateLogger<CoordinatorHost>(), epoch);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
         var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(
@@ -116,7 +120,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory));
         CoordinatorTelemetry.AddPipelines(builder.Services, listeners.IsGrpc, telemetrySettings);
-        CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health);
+        CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health, orchestrator.Fence);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             GrpcKestrel.ConfigureLimits(kestrel);
@@ -165,7 +169,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         {
             await Completion.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or TimeoutException or RunFencedException)
         {
             // The run's outcome was already reported through Completion; disposal only stops it.
         }

@@ -48,6 +48,8 @@ public sealed partial class RoundOrchestrator
     // Releases in the ledger, by mechanism (published: they are what ε is composed of).
     private (int Model, int Fairness) _releases;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RunFencedException? _fencedBy;
+    private CancellationTokenSource? _stopWhenFenced;
     private ModelSnapshot _model;
     private RoundState? _current;
     private EvaluationState? _evaluation;
@@ -180,7 +182,68 @@ public sealed partial class RoundOrchestrator
     }
 
     /// <summary>Runs (or resumes) the whole run. Returns when the last round is committed.</summary>
+    /// <exception cref="RunFencedException">Another coordinator took over the run; this one wrote nothing after that.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bool fencedAlready;
+        lock (_lock)
+        {
+            _stopWhenFenced = run;
+            fencedAlready = _fencedBy is not null;
+        }
+
+        try
+        {
+            if (fencedAlready)
+            {
+                await run.CancelAsync().ConfigureAwait(false);
+            }
+
+            await RunRoundsAsync(run.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_fencedBy is { } fenced && ex is OperationCanceledException or RunFencedException)
+        {
+            // Another coordinator holds the run now: it owns the status and the summary, so write neither; stop.
+            FinishReason = "stopped: " + fenced.Message;
+            IsFinished = true;
+            LogFenced(fenced.HeldEpoch, fenced.CurrentEpoch);
+            SignalChange();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fenced);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _stopWhenFenced = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports that a write of this run's state was refused because another coordinator took the run's lease (seen by
+    /// a call's handler, say an upload's journal write): the round loop stops wherever it waits.
+    /// </summary>
+    public void Fence(RunFencedException fenced)
+    {
+        ArgumentNullException.ThrowIfNull(fenced);
+        CancellationTokenSource? stop;
+        lock (_lock)
+        {
+            if (_fencedBy is not null)
+            {
+                return;
+            }
+
+            _fencedBy = fenced;
+            stop = _stopWhenFenced;
+        }
+
+        // Outside the lock: cancellation runs the waiters' continuations, which may take it.
+        stop?.Cancel();
+    }
+
+    private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
         long firstRound = ResumeOrCreateRun();
         try
@@ -227,6 +290,11 @@ public sealed partial class RoundOrchestrator
             }
 
             Finish("all rounds completed");
+        }
+        catch (RunFencedException ex)
+        {
+            Fence(ex);
+            throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -407,6 +475,9 @@ public sealed partial class RoundOrchestrator
         }
 
         var next = new ModelSnapshot(round, parameters);
+        // A coordinator that lost the run's lease must not replace the checkpoint of a round its successor committed:
+        // checked here, before the file is written (the commit is fenced again in the store).
+        _store.CheckLease();
         string checkpoint = WriteCheckpoint(round, model, next, parameters);
         FaultInjection.Reached("pending", round);
         var pending = new PendingRound(
@@ -861,7 +932,16 @@ public sealed partial class RoundOrchestrator
     {
         FinishReason = reason;
         IsFinished = true;
-        _store.FinishRun(RunId, status);
+        try
+        {
+            _store.FinishRun(RunId, status);
+        }
+        catch (RunFencedException fenced)
+        {
+            Fence(fenced);
+            throw;
+        }
+
         WriteSummary(status);
         LogRunFinished(RunId, reason);
         SignalChange();
@@ -986,6 +1066,9 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) resumes the Poisson-sampled cohort recorded before the restart; no new sample is drawn")]
     private partial void LogCohortResumed(long round, int attempt);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Another coordinator took over the run (lease epoch {CurrentEpoch} after this one's {HeldEpoch}); this coordinator stops without writing anything more")]
+    private partial void LogFenced(long heldEpoch, long currentEpoch);
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
     private partial void LogQuarantineRestored(int quarantined, int failing);

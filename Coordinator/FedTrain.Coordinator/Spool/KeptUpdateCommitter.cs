@@ -66,6 +66,16 @@ internal sealed class KeptUpdateCommitter(string directory, IUpdateJournal journ
             DirectorySync.Flush(directory);
             journal.RecordKeptUpdates(batch.Select(e => (e.RunId, e.Update)).ToList());
         }
+        catch (Storage.RunFencedException fenced)
+        {
+            // Another coordinator holds the run: none of these updates is kept here, and each upload hears why.
+            foreach (var entry in batch)
+            {
+                entry.Recorded.TrySetException(fenced);
+            }
+
+            return;
+        }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
             // One bad row must not cost the others their durability: record them one by one.

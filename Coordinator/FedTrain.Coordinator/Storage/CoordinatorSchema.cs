@@ -7,7 +7,7 @@ namespace FedTrain.Coordinator.Storage;
 /// </summary>
 internal static class CoordinatorSchema
 {
-    public static int LatestVersion => 7;
+    public static int LatestVersion => 8;
 
     public static IReadOnlyList<SchemaMigration> Migrations(SqlDialect d) =>
     [
@@ -74,6 +74,10 @@ internal static class CoordinatorSchema
         new(7, "the clients each enrolment lets its worker register (NULL: the worker's own id)", """
             ALTER TABLE enrollments ADD COLUMN clients TEXT;
             ALTER TABLE credentials ADD COLUMN clients TEXT;
+            """),
+        new(8, "the run's lease: the epoch that fences a stale coordinator's writes", $"""
+            CREATE TABLE coordinator_lease (
+                lease_key TEXT PRIMARY KEY, epoch {d.BigInteger} NOT NULL, holder TEXT NOT NULL, acquired_at TEXT NOT NULL);
             """),
     ];
 }

@@ -13,6 +13,19 @@ public interface ICoordinatorStore : IDisposable, IQuarantineStore, ICohortStore
     /// <summary>The schema version the store was migrated to when it was opened.</summary>
     int SchemaVersion { get; }
 
+    /// <summary>
+    /// Takes the run's lease for <paramref name="holder"/> (a name for the logs: host, process) and returns its new
+    /// epoch. From then on every write of the run's state through this store fails with
+    /// <see cref="RunFencedException"/> once another store has taken the lease after it.
+    /// </summary>
+    long TakeLease(string holder);
+
+    /// <summary>The epoch taken with <see cref="TakeLease"/>; null before (writes are then not fenced).</summary>
+    long? LeaseEpoch { get; }
+
+    /// <summary>Throws <see cref="RunFencedException"/> when this store no longer holds the lease; writes nothing.</summary>
+    void CheckLease();
+
     /// <summary>The run stored here, or null for a fresh store.</summary>
     RunRecord? LoadRun();
 

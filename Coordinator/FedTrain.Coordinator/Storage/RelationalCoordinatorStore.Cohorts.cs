@@ -8,9 +8,9 @@ public abstract partial class RelationalCoordinatorStore
     public void SaveCohort(string runId, SampledCohort cohort)
     {
         ArgumentNullException.ThrowIfNull(cohort);
-        Use(connection =>
+        Fenced((connection, transaction) =>
         {
-            using var command = Command(connection, null, """
+            using var command = Command(connection, transaction, """
                 INSERT INTO round_cohorts (run_id, round, attempt, model_version, clients, outcome, created_at)
                 VALUES (@run, @round, @attempt, @version, @clients, NULL, @at);
                 """);
@@ -47,9 +47,9 @@ public abstract partial class RelationalCoordinatorStore
             : null;
     });
 
-    public void CloseCohorts(string runId, long round, int attempt, string outcome) => Use(connection =>
+    public void CloseCohorts(string runId, long round, int attempt, string outcome) => Fenced((connection, transaction) =>
     {
-        using var command = Command(connection, null, """
+        using var command = Command(connection, transaction, """
             UPDATE round_cohorts SET outcome = @outcome, clients = '[]'
             WHERE run_id = @run AND round = @round AND attempt <= @attempt AND outcome IS NULL;
             """);

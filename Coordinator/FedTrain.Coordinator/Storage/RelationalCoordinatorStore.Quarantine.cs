@@ -8,9 +8,8 @@ public abstract partial class RelationalCoordinatorStore
     public void SaveQuarantine(string runId, IReadOnlyList<QuarantineEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        Use(connection =>
+        Fenced((connection, transaction) =>
         {
-            using var transaction = connection.BeginTransaction();
             using (var clear = Command(connection, transaction, "DELETE FROM worker_quarantine WHERE run_id = @run;"))
             {
                 DbParameters.Add(clear, "@run", runId);
@@ -34,7 +33,6 @@ public abstract partial class RelationalCoordinatorStore
                 insert.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             return 0;
         });
     }

@@ -6,10 +6,9 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
     public void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates)
     {
         ArgumentNullException.ThrowIfNull(updates);
-        Use(connection =>
+        // One transaction, so a batch costs one commit (one WAL fsync on SQLite, one flush on PostgreSQL).
+        Fenced((connection, transaction) =>
         {
-            // One transaction, so a batch costs one commit (one WAL fsync on SQLite, one flush on PostgreSQL).
-            using var transaction = connection.BeginTransaction();
             foreach (var (runId, update) in updates)
             {
                 using var command = Command(connection, transaction, """
@@ -27,7 +26,6 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
                 command.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             return updates.Count;
         });
     }
@@ -52,9 +50,9 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
         return (IReadOnlyList<KeptUpdate>)kept;
     });
 
-    public void DeleteKeptUpdates(string runId, long round) => Use(connection =>
+    public void DeleteKeptUpdates(string runId, long round) => Fenced((connection, transaction) =>
     {
-        using var command = Command(connection, null, "DELETE FROM kept_updates WHERE run_id = @run AND round <= @round;");
+        using var command = Command(connection, transaction, "DELETE FROM kept_updates WHERE run_id = @run AND round <= @round;");
         DbParameters.Add(command, "@run", runId);
         DbParameters.Add(command, "@round", round);
         return command.ExecuteNonQuery();

@@ -26,9 +26,9 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
     public void CreateRun(RunRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        Use(connection =>
+        Fenced((connection, transaction) =>
         {
-            using var command = Command(connection, null, "INSERT INTO runs (run_id, config_json, created_at, status) VALUES (@id, @config, @created, @status);");
+            using var command = Command(connection, transaction, "INSERT INTO runs (run_id, config_json, created_at, status) VALUES (@id, @config, @created, @status);");
             DbParameters.Add(command, "@id", run.RunId);
             DbParameters.Add(command, "@config", run.ConfigJson);
             DbParameters.Add(command, "@created", StoredValues.Time(run.CreatedAt));
@@ -37,9 +37,9 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
         });
     }
 
-    public void FinishRun(string runId, string status) => Use(connection =>
+    public void FinishRun(string runId, string status) => Fenced((connection, transaction) =>
     {
-        using var command = Command(connection, null, "UPDATE runs SET status = @status WHERE run_id = @id;");
+        using var command = Command(connection, transaction, "UPDATE runs SET status = @status WHERE run_id = @id;");
         DbParameters.Add(command, "@id", runId);
         DbParameters.Add(command, "@status", status);
         return command.ExecuteNonQuery();
@@ -48,9 +48,8 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
     public void CommitRound(string runId, RoundResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        Use(connection =>
+        Fenced((connection, transaction) =>
         {
-            using var transaction = connection.BeginTransaction();
             try
             {
                 RoundRows.InsertRound(connection, transaction, runId, result);
@@ -77,7 +76,6 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
                 command.ExecuteNonQuery();
             }
 
-            transaction.Commit();
             return 0;
         });
     }
@@ -126,7 +124,7 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
     public long RecordPrivacyRelease(string runId, PrivacyRelease release)
     {
         ArgumentNullException.ThrowIfNull(release);
-        return Use(connection => RoundRows.InsertRelease(connection, null, runId, release));
+        return Fenced((connection, transaction) => RoundRows.InsertRelease(connection, transaction, runId, release));
     }
 
     public IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId) => Use(connection =>
@@ -153,16 +151,14 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
     public void SavePendingRound(string runId, PendingRound pending, ReleaseCompletion? release)
     {
         ArgumentNullException.ThrowIfNull(pending);
-        Use(connection =>
+        Fenced((connection, transaction) =>
         {
-            using var transaction = connection.BeginTransaction();
             RoundRows.UpsertPending(connection, transaction, runId, pending, DateTimeOffset.UtcNow);
             if (release is not null)
             {
                 RoundRows.CompleteRelease(connection, transaction, release);
             }
 
-            transaction.Commit();
             return 0;
         });
     }

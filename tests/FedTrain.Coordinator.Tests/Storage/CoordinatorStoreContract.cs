@@ -16,7 +16,7 @@ public abstract class CoordinatorStoreContract
 {
     protected abstract ICoordinatorStore Open();
 
-    private static RoundResult Round(long round, double loss) => new(
+    protected static RoundResult Round(long round, double loss) => new(
         round, round, 0.5, loss, 2,
         [new ParticipantResult("c1", "w1", 10, 40) { TrainLoss = double.PositiveInfinity, HoldoutAccuracy = 0.75, RecordEpsilon = 1.5 }],
         ["c2: went silent"], 1.5, 40, [0.5, double.NaN], $"/runs/x/round-{round}.safetensors", DateTimeOffset.UnixEpoch.AddHours(round))
@@ -43,6 +43,51 @@ public abstract class CoordinatorStoreContract
         Assert.Equal(CoordinatorSchema.LatestVersion, store.SchemaVersion);
         Assert.Null(store.LoadRun());
         Assert.Empty(store.LoadWorkers());
+    }
+
+    [BackendFact]
+    public void A_coordinator_whose_lease_was_taken_over_can_write_none_of_the_runs_state()
+    {
+        using var stale = Open();
+        using var successor = Open();
+        Assert.Equal(1, stale.TakeLease("first"));
+        stale.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        stale.CommitRound("run-1", Round(1, 0.7));
+        Assert.Equal(2, successor.TakeLease("second"));
+
+        // Every write of the run's state from the stale handle is refused, names who holds the run, and changes nothing.
+        var fenced = new Action[]
+        {
+            stale.CheckLease,
+            () => stale.CommitRound("run-1", Round(2, 0.6)),
+            () => stale.RecordPrivacyRelease("run-1", new PrivacyRelease(2, 1, 0.1, 1.1, 1.0, 1.0)),
+            () => stale.SavePendingRound("run-1", Pending(2, 1), null),
+            () => stale.SaveCohort("run-1", new SampledCohort(2, 1, 1, [new CohortMember("c1", "w1", 10)])),
+            () => stale.CloseCohorts("run-1", 2, 1, PoissonCohorts.Committed),
+            () => stale.SaveQuarantine("run-1", [new QuarantineEntry("w1", 1, null, null, null)]),
+            () => stale.FinishRun("run-1", "finished"),
+        };
+        foreach (var write in fenced)
+        {
+            var error = Assert.Throws<RunFencedException>(write);
+            Assert.Equal((1L, 2L), (error.HeldEpoch, error.CurrentEpoch));
+            Assert.Contains("second", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Throws<RunFencedException>(() => ((IUpdateJournal)stale).RecordKeptUpdates([("run-1", new KeptUpdate(2, 1, "c1", "w1", 10, "f"))]));
+        Assert.Equal([1L], successor.LoadRounds("run-1").Select(r => r.Round));
+        Assert.Empty(successor.LoadPrivacyReleases("run-1"));
+        Assert.Null(successor.LoadPendingRound("run-1"));
+        Assert.Null(successor.LoadOpenCohort("run-1", 2));
+        Assert.Empty(successor.LoadQuarantine("run-1"));
+        Assert.Equal("running", successor.LoadRun()!.Status);
+
+        // The successor writes as before, and a later takeover fences it in turn.
+        successor.CommitRound("run-1", Round(2, 0.6));
+        Assert.Equal([1L, 2L], successor.LoadRounds("run-1").Select(r => r.Round));
+        using var third = Open();
+        Assert.Equal(3, third.TakeLease("third"));
+        Assert.Throws<RunFencedException>(() => successor.FinishRun("run-1", "finished"));
     }
 
     [BackendFact]

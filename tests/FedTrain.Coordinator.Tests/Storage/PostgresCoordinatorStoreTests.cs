@@ -31,6 +31,40 @@ public sealed class PostgresCoordinatorStoreTests : CoordinatorStoreContract, IR
     }
 
     [BackendFact]
+    public async Task A_takeover_in_the_middle_of_a_stream_of_commits_lets_none_through_after_it()
+    {
+        using var stale = Open();
+        using var successor = Open();
+        stale.TakeLease("stale");
+        stale.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        var committing = Task.Run(() =>
+        {
+            for (long round = 1; ; round++)
+            {
+                try
+                {
+                    stale.CommitRound("run-1", Round(round, 0.5));
+                }
+                catch (RunFencedException)
+                {
+                    return round;
+                }
+            }
+        });
+        while (successor.LoadRounds("run-1").Count < 5)
+        {
+            await Task.Delay(10);
+        }
+
+        successor.TakeLease("successor");
+        // What the successor reads once it holds the lease is final: the stale coordinator's next commit is refused.
+        int seen = successor.LoadRounds("run-1").Count;
+        long refusedRound = await committing.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(seen + 1, refusedRound);
+        Assert.Equal(Enumerable.Range(1, seen).Select(r => (long)r), successor.LoadRounds("run-1").Select(r => r.Round));
+    }
+
+    [BackendFact]
     public void The_store_factory_opens_postgres_from_a_url()
     {
         string url = PostgresServer.Require().Url(_database.Value);

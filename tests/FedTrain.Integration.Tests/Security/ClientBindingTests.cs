@@ -28,8 +28,8 @@ public sealed class ClientBindingTests
             o.FractionEvaluate = 0;
             o.RoundTimeout = TimeSpan.FromSeconds(120);
         });
-        var alpha = new Caller(coordinator, "alpha", await coordinator.EnrolAsync("alpha"));
-        var mallory = new Caller(coordinator, "mallory", await coordinator.EnrolAsync("mallory"));
+        var alpha = new HandMadeWorker(coordinator, "alpha", await coordinator.EnrolAsync("alpha"));
+        var mallory = new HandMadeWorker(coordinator, "mallory", await coordinator.EnrolAsync("mallory"));
         await alpha.RegisterAsync("alpha");
         await mallory.RegisterAsync("mallory");
         var assignment = await alpha.AssignmentAsync();
@@ -73,8 +73,8 @@ public sealed class ClientBindingTests
     public async Task A_worker_is_refused_more_clients_than_its_enrolment_grants()
     {
         await using var coordinator = await SecureCoordinator.StartAsync("binding-count");
-        var prefixed = new Caller(coordinator, "site-a", await coordinator.EnrolAsync("site-a", ClientGrant.WithPrefix("site-a.", 2)));
-        var listed = new Caller(coordinator, "site-b", await coordinator.EnrolAsync("site-b", ClientGrant.Explicit(["client-00001", "client-00003"])));
+        var prefixed = new HandMadeWorker(coordinator, "site-a", await coordinator.EnrolAsync("site-a", ClientGrant.WithPrefix("site-a.", 2)));
+        var listed = new HandMadeWorker(coordinator, "site-b", await coordinator.EnrolAsync("site-b", ClientGrant.Explicit(["client-00001", "client-00003"])));
 
         var tooMany = await Assert.ThrowsAsync<RpcException>(() => prefixed.RegisterAsync("site-a.1", "site-a.2", "site-a.3"));
         Assert.Equal(StatusCode.PermissionDenied, tooMany.StatusCode);
@@ -96,7 +96,7 @@ public sealed class ClientBindingTests
     {
         await using var coordinator = await SecureCoordinator.StartAsync("binding-flood", o => o.MaxMessageBytes = 16 << 20);
         // Even an enrolment that grants them all does not lift the per-worker cap.
-        var flood = new Caller(coordinator, "flood", await coordinator.EnrolAsync("flood", ClientGrant.WithPrefix("f", 1_000_000)));
+        var flood = new HandMadeWorker(coordinator, "flood", await coordinator.EnrolAsync("flood", ClientGrant.WithPrefix("f", 1_000_000)));
         string[] invented = Enumerable.Range(0, 400_000).Select(i => "f" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => flood.RegisterAsync(invented));
@@ -124,61 +124,5 @@ public sealed class ClientBindingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return [.. document.RootElement.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("worker_id").GetString()!)];
-    }
-
-    /// <summary>A hand-made worker with its own credential.</summary>
-    private sealed class Caller(SecureCoordinator coordinator, string workerId, string credential)
-    {
-        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress(coordinator.Address);
-
-        public CallOptions Auth { get; } = new(SecureCoordinator.Bearer(credential), DateTime.UtcNow.AddSeconds(60));
-
-        /// <summary>Registers the named clients (none: the worker as its one client), 10 examples each.</summary>
-        public async Task RegisterAsync(params string[] clients)
-        {
-            var request = new RegisterRequest { WorkerId = workerId, Data = Summary(10L * Math.Max(1, clients.Length)) };
-            request.Clients.AddRange(clients.Select(c => new ClientData { ClientId = c, Data = Summary(10) }));
-            await Channel.UnaryAsync(CoordinatorMethods.Register, request, Auth);
-        }
-
-        public async Task<RoundAssignment> AssignmentAsync()
-        {
-            var response = await Channel.UnaryAsync(CoordinatorMethods.GetAssignment, new AssignmentRequest { WorkerId = workerId, WaitSeconds = 30 }, Auth);
-            Assert.Equal(AssignmentResponse.OutcomeOneofCase.Assignment, response.OutcomeCase);
-            return response.Assignment;
-        }
-
-        public Task<UploadAck> UploadAsync(RoundAssignment assignment, string clientId, float[] delta)
-        {
-            var header = new UploadHeader
-            {
-                WorkerId = workerId,
-                ClientId = clientId,
-                RunId = assignment.RunId,
-                Round = assignment.Round,
-                ModelVersion = assignment.ModelVersion,
-                ExampleCount = 10,
-                Payload = PayloadCodec.CreateHeader(delta, delta.LongLength, 1 << 20),
-            };
-            return Channel.ClientStreamingAsync(CoordinatorMethods.UploadUpdate, Chunks(header, delta), Auth);
-        }
-
-        private static DataSummary Summary(long examples)
-        {
-            var summary = new DataSummary { ExampleCount = examples };
-            summary.LabelHistogram.Add(examples);
-            return summary;
-        }
-
-        private static async IAsyncEnumerable<UpdateChunk> Chunks(UploadHeader header, float[] delta)
-        {
-            yield return new UpdateChunk { Header = header };
-            foreach (var chunk in PayloadCodec.Chunks(delta, delta.LongLength, 1 << 20))
-            {
-                yield return new UpdateChunk { Data = chunk };
-            }
-
-            await Task.CompletedTask;
-        }
     }
 }

@@ -17,10 +17,13 @@ namespace FedTrain.Integration.Tests.Security;
 /// </summary>
 internal sealed class SecureCoordinator : IAsyncDisposable
 {
-    private SecureCoordinator(CoordinatorHost host, string runDirectory, CapturedLogs logs, bool tls)
+    private readonly string? _database;
+
+    private SecureCoordinator(CoordinatorHost host, string runDirectory, string? database, CapturedLogs logs, bool tls)
     {
         Host = host;
         RunDirectory = runDirectory;
+        _database = database;
         Logs = logs;
         Address = new Uri($"{(tls ? "https" : "http")}://127.0.0.1:{host.GrpcPort}");
     }
@@ -52,11 +55,11 @@ internal sealed class SecureCoordinator : IAsyncDisposable
         var logs = new CapturedLogs();
         var factory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(minimumLevel));
         var host = await CoordinatorHost.StartAsync(options, factory, CancellationToken.None);
-        return new SecureCoordinator(host, options.RunDirectory, logs, options.Security.Tls.Enabled);
+        return new SecureCoordinator(host, options.RunDirectory, options.Database, logs, options.Security.Tls.Enabled);
     }
 
     /// <summary>A second handle on the coordinator's credentials, as <c>fedtrain admin</c> opens them.</summary>
-    public CredentialStoreHandle OpenStore() => new(Support.TestDatabase.Open(RunDirectory));
+    public CredentialStoreHandle OpenStore() => new(Coordinator.Storage.CoordinatorStoreFactory.Open(_database, RunDirectory));
 
     /// <param name="clients">The clients the worker may register; null: itself.</param>
     public string IssueEnrollmentToken(string workerId, ClientGrant? clients = null)
