@@ -29,7 +29,7 @@ public static partial class RunContract
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        using var channel = GrpcChannel.ForAddress(options.Coordinator, channelOptions);
+        using var channel = CoordinatorChannel.Open(options.Coordinators, channelOptions);
         var retry = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(logger, ex.Message, delay.TotalSeconds));
         try
         {

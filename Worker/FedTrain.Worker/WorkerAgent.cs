@@ -55,8 +55,8 @@ public sealed partial class WorkerAgent : IDisposable
         _options = options;
         _data = data;
         _logger = logger;
-        _channel = GrpcChannel.ForAddress(
-            options.Coordinator,
+        _channel = CoordinatorChannel.Open(
+            options.Coordinators,
             channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true });
         _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));

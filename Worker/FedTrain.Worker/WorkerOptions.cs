@@ -6,7 +6,18 @@ namespace FedTrain.Worker;
 /// <summary>How a worker finds its coordinator and its data. <see cref="Validate"/> names the first bad option.</summary>
 public sealed class WorkerOptions
 {
-    public Uri Coordinator { get; set; } = new("http://127.0.0.1:50051");
+    /// <summary>The coordinator's gRPC address; the first of <see cref="Coordinators"/>.</summary>
+    public Uri Coordinator
+    {
+        get => Coordinators[0];
+        set => Coordinators = [value];
+    }
+
+    /// <summary>
+    /// Every address the run's coordinator may answer at: one, or each node of a coordinator cluster (the worker
+    /// uses the node that leads the run, and finds the next one after a failover).
+    /// </summary>
+    public IReadOnlyList<Uri> Coordinators { get; set; } = [new("http://127.0.0.1:50051")];
 
     /// <summary>Stable identity; defaults to host name and process id.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
@@ -95,9 +106,22 @@ public sealed class WorkerOptions
 
     public void Validate()
     {
-        if (!Coordinator.IsAbsoluteUri || Coordinator.Scheme is not ("http" or "https"))
+        if (Coordinators.Count == 0)
         {
-            throw new ArgumentException($"Option Coordinator must be an http:// or https:// URL, got '{Coordinator}'.", nameof(Coordinator));
+            throw new ArgumentException("Option Coordinator must name at least one address.", nameof(Coordinators));
+        }
+
+        foreach (var address in Coordinators)
+        {
+            if (!address.IsAbsoluteUri || address.Scheme is not ("http" or "https"))
+            {
+                throw new ArgumentException($"Option Coordinator must be an http:// or https:// URL, got '{address}'.", nameof(Coordinator));
+            }
+        }
+
+        if (Coordinators.Select(a => a.Scheme).Distinct().Count() > 1)
+        {
+            throw new ArgumentException("The coordinator's addresses must all be http:// or all https://: the nodes of one cluster serve workers alike.", nameof(Coordinators));
         }
 
         if (ShardCount < 1 || ShardIndex < 0 || ShardIndex >= ShardCount)

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using FedTrain.Coordinator;
 using FedTrain.Cli.Logging;
+using FedTrain.Coordinator.Cluster;
 using FedTrain.Coordinator.Hosting;
+using FedTrain.Coordinator.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Cli.Commands;
@@ -17,9 +19,16 @@ internal static class CoordinatorCommand
         var config = new Option<FileInfo?>("--config") { Description = "JSON configuration file; flags override it." };
         var runDir = new Option<string?>("--run-dir") { Description = "Folder for the database, checkpoints and summary.json." };
         var minWorkers = new Option<int?>("--min-workers") { Description = "Workers to wait for before round 1." };
+        var clusterMembership = new Option<string?>("--cluster")
+        {
+            Description = "PostgreSQL database (postgres://...) where coordinator nodes find each other and form one cluster; the run is led by one node and resumes on another when it dies. Needs --database postgres://... too. Default: a cluster of one.",
+        };
+        var clusterId = new Option<string?>("--cluster-id") { Description = "Names the cluster in its database (default fedtrain)." };
+        var siloPort = new Option<int?>("--silo-port") { Description = "Port the nodes of a cluster talk to each other on (default 11111)." };
+        var siloAddress = new Option<string?>("--silo-address") { Description = "Address the other nodes reach this one at (default: --bind, or this host's IPv4 address)." };
         var flags = new CoordinatorFlags();
         var command = new Command("coordinator", "Run a coordinator that trains a global model with the workers that connect.");
-        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers })
+        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress })
         {
             command.Options.Add(option);
         }
@@ -46,50 +55,89 @@ internal static class CoordinatorCommand
             ApplyTestData(parse, dataFlags, options);
             security.Apply(parse, options);
             options.Validate();
+            var cluster = new ClusterSettings
+            {
+                Membership = parse.GetValue(clusterMembership),
+                ClusterId = parse.GetValue(clusterId) ?? "fedtrain",
+                SiloPort = parse.GetValue(siloPort),
+                AdvertisedAddress = parse.GetValue(siloAddress),
+            };
+            cluster.Validate(options);
 
             using var loggerFactory = LoggerFactory.Create(builder => builder.AddFedTrainDefaults().AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             }));
-            await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
-            Console.WriteLine($"Coordinator listening: gRPC {options.BindAddress}:{host.GrpcPort}, HTTP {options.BindAddress}:{host.HttpPort}; run {host.Orchestrator.RunId} in {options.RunDirectory}");
-            if (options.Privacy is { } privacy)
-            {
-                foreach (string line in PrivacyPlan.Describe(privacy, host.Orchestrator.Manifest.TotalElements, options.FractionEvaluate > 0, options.Rounds))
-                {
-                    Console.WriteLine(line);
-                }
-            }
-
-            if (host.OperatorTokenPath is { } tokenPath)
-            {
-                Console.WriteLine($"Operator token for the HTTP API: {tokenPath}");
-            }
-
+            await using var node = await CoordinatorNode.StartAsync(options, cluster, loggerFactory, cancellationToken);
             try
             {
-                await host.Completion.WaitAsync(cancellationToken);
+                // A cluster of one leads at once; a node of a larger cluster may stand by until the leader goes.
+                if (await Task.WhenAny(node.Leadership.Started, node.Completion).WaitAsync(cancellationToken) == node.Leadership.Started)
+                {
+                    Announce(await node.Leadership.Started, options);
+                }
+
+                var outcome = await node.Completion.WaitAsync(cancellationToken);
+                return Outcome(node, outcome);
             }
             catch (OperationCanceledException)
             {
                 Console.WriteLine("Stopping; committed rounds are kept and the run resumes on restart.");
+                return node.Leadership.Host?.Orchestrator is { IsFinished: true } orchestrator
+                    && orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
             }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
-            {
-                Console.Error.WriteLine($"fedtrain: the run failed: {ex.Message}");
-                return 1;
-            }
-            catch (Coordinator.Storage.RunFencedException ex)
-            {
-                // Not a failure of the run: it goes on at the coordinator that took it over.
-                Console.Error.WriteLine($"fedtrain: stopped: {ex.Message} The run goes on there.");
-                return 3;
-            }
-
-            return host.Orchestrator.IsFinished && host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
         });
         return command;
+    }
+
+    private static void Announce(CoordinatorHost host, CoordinatorOptions options)
+    {
+        Console.WriteLine($"Coordinator listening: gRPC {options.BindAddress}:{host.GrpcPort}, HTTP {options.BindAddress}:{host.HttpPort}; run {host.Orchestrator.RunId} in {options.RunDirectory}");
+        if (options.Privacy is { } privacy)
+        {
+            foreach (string line in PrivacyPlan.Describe(privacy, host.Orchestrator.Manifest.TotalElements, options.FractionEvaluate > 0, options.Rounds))
+            {
+                Console.WriteLine(line);
+            }
+        }
+
+        if (host.OperatorTokenPath is { } tokenPath)
+        {
+            Console.WriteLine($"Operator token for the HTTP API: {tokenPath}");
+        }
+    }
+
+    /// <summary>The exit code: 0 for a run that ended well, here or on another node; 3 for a node that lost the run to another; 1 otherwise.</summary>
+    private static int Outcome(CoordinatorNode node, RunLeadershipState outcome)
+    {
+        switch (node.Leadership.Failure)
+        {
+            case { } startFailure when node.Leadership.FailedToStart:
+                // Reported as any start error (bad options or data, a port in use), by the command line's handler.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(startFailure);
+                return 1;
+            case RunFencedException fenced:
+                // Not a failure of the run: it goes on at the node that took it over.
+                Console.Error.WriteLine($"fedtrain: stopped: {fenced.Message} The run goes on there.");
+                return 3;
+            case { } failure:
+                Console.Error.WriteLine($"fedtrain: the run failed: {failure.Message}");
+                return 1;
+        }
+
+        if (node.Leadership.Interrupted)
+        {
+            Console.WriteLine("Stopping; committed rounds are kept and the run resumes on restart.");
+            return 1;
+        }
+
+        if (node.Leadership.Host is null)
+        {
+            Console.WriteLine("The run finished on another node.");
+        }
+
+        return outcome == RunLeadershipState.Finished ? 0 : 1;
     }
 
     /// <summary>

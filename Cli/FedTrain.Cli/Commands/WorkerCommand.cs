@@ -13,7 +13,11 @@ internal static class WorkerCommand
 {
     public static Command Create()
     {
-        var coordinator = new Option<string>("--coordinator") { Description = "Coordinator gRPC address, e.g. http://127.0.0.1:50051.", Required = true };
+        var coordinator = new Option<string>("--coordinator")
+        {
+            Description = "Coordinator gRPC address, e.g. http://127.0.0.1:50051; for a coordinator cluster, every node's address, comma-separated (the worker uses the node that leads the run).",
+            Required = true,
+        };
         var workerId = new Option<string?>("--worker-id") { Description = "Stable worker identity (default: host-pid)." };
         var data = new Option<string?>("--data") { Description = $"This worker's data, a folder or file (default {FashionMnist.DefaultDirectory}); formats: {Core.Data.Formats.DataFormats.Summary}." };
         var model = new Option<string?>("--model") { Description = "The run's model spec (e.g. kind=mlp;in=4;hidden=64,64;classes=3): the data is checked against its input shape and classes before the worker registers." };
@@ -47,12 +51,12 @@ internal static class WorkerCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string address = parse.GetValue(coordinator)!;
             var options = new WorkerOptions
             {
-                Coordinator = Uri.TryCreate(address, UriKind.Absolute, out var uri)
-                    ? uri
-                    : throw new ArgumentException($"--coordinator must be a URL such as http://127.0.0.1:50051, got '{address}'."),
+                Coordinators = [.. parse.GetValue(coordinator)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(address =>
+                    Uri.TryCreate(address, UriKind.Absolute, out var uri)
+                        ? uri
+                        : throw new ArgumentException($"--coordinator must be a URL such as http://127.0.0.1:50051 (or several, comma-separated), got '{address}'."))],
             };
             options.WorkerId = parse.GetValue(workerId) ?? options.WorkerId;
             options.DataDirectory = parse.GetValue(data) ?? options.DataDirectory;
@@ -84,7 +88,10 @@ internal static class WorkerCommand
             // Before the data loads: a worker that would send its secret in clear text stops here, naming --insecure.
             var securityOptions = security.Read(parse);
             securityOptions.Validate();
-            securityOptions.RequireSafeTransport(options.Coordinator);
+            foreach (var address in options.Coordinators)
+            {
+                securityOptions.RequireSafeTransport(address);
+            }
 
             using var loggerFactory = parse.GetValue(log) is { } logPath
                 ? LoggerFactory.Create(b => b.AddFedTrainDefaults().AddProvider(new Logging.FileLoggerProvider(logPath, LogLevel.Information)))

@@ -7,14 +7,20 @@ namespace FedTrain.Coordinator.Hosting;
 /// Warning up. At Information it logs every non-OK status with its detail ("Error status code ... raised"), a second
 /// line for each refusal the coordinator already logs itself, and one that names clients, which under DP no log may
 /// do (the coordinator's own client events are withheld there). Kept in the host, not in a command's log settings, so
-/// that every embedding of the coordinator gets it.
+/// that every embedding of the coordinator gets it. The cluster's silo logs through it too, with Orleans' categories
+/// (<c>Orleans.*</c>) added: at Information they narrate every membership and directory step.
 /// </summary>
-internal sealed class TransportLogFilter(ILoggerFactory inner) : ILoggerFactory
+/// <param name="inner">The factory the lines go to; the caller owns it.</param>
+/// <param name="quietPrefixes">Categories kept from Warning up; Grpc.AspNetCore's when none are given.</param>
+internal sealed class TransportLogFilter(ILoggerFactory inner, params string[] quietPrefixes) : ILoggerFactory
 {
-    private const string TransportPrefix = "Grpc.";
+    private readonly string[] _quietPrefixes = quietPrefixes.Length == 0 ? ["Grpc."] : quietPrefixes;
+
+    /// <summary>Orleans' start-up note that the server GC is off: it is, on purpose (see the command line's project file).</summary>
+    private static readonly EventId ServerGcNote = new(100405);
 
     public ILogger CreateLogger(string categoryName) =>
-        categoryName.StartsWith(TransportPrefix, StringComparison.Ordinal)
+        _quietPrefixes.Any(prefix => categoryName.StartsWith(prefix, StringComparison.Ordinal))
             ? new WarningsAndAbove(inner.CreateLogger(categoryName))
             : inner.CreateLogger(categoryName);
 
@@ -34,7 +40,7 @@ internal sealed class TransportLogFilter(ILoggerFactory inner) : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel))
+            if (IsEnabled(logLevel) && eventId.Id != ServerGcNote.Id)
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
             }

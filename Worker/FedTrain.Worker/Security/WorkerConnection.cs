@@ -26,12 +26,16 @@ public sealed class WorkerConnection : IDisposable
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(security);
         security.Validate();
-        security.RequireSafeTransport(worker.Coordinator);
+        foreach (var address in worker.Coordinators)
+        {
+            security.RequireSafeTransport(address);
+        }
+
         var handler = WorkerTls.CreateHandler(security, logger);
         try
         {
             string? credential;
-            using (var enrolment = GrpcChannel.ForAddress(worker.Coordinator, new GrpcChannelOptions { HttpHandler = handler }))
+            using (var enrolment = CoordinatorChannel.Open(worker.Coordinators, new GrpcChannelOptions { HttpHandler = handler }))
             {
                 credential = await WorkerCredentials.ObtainAsync(security, worker.WorkerId, enrolment, logger, cancellationToken).ConfigureAwait(false);
             }

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using FedTrain.Coordinator.Storage;
+
+namespace FedTrain.Coordinator.Cluster;
+
+/// <summary>
+/// How a coordinator node joins its cluster. Without <see cref="Membership"/> the node is a cluster of one
+/// (Orleans' localhost clustering, in memory): the default of <c>fedtrain coordinator</c> and <c>fedtrain demo</c>.
+/// </summary>
+public sealed class ClusterSettings
+{
+    /// <summary>Silo-to-silo port when several nodes form a cluster.</summary>
+    public const int DefaultSiloPort = 11111;
+
+    /// <summary>
+    /// The PostgreSQL database (<c>postgres://...</c> or <c>Host=...</c>) where the nodes find each other (Orleans'
+    /// ADO.NET membership; the tables are created by the first node). Null: a cluster of one.
+    /// </summary>
+    public string? Membership { get; set; }
+
+    /// <summary>Names the cluster in the membership table: nodes with the same id and database form one cluster.</summary>
+    public string ClusterId { get; set; } = "fedtrain";
+
+    /// <summary>Silo-to-silo port; null: <see cref="DefaultSiloPort"/> in a cluster, a free port for a cluster of one.</summary>
+    public int? SiloPort { get; set; }
+
+    /// <summary>The address the other nodes reach this one at; null: the coordinator's bind address, or this host's first IPv4 address when that is 0.0.0.0.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>How often each node calls the run grain (and so how soon after a node's death the run is led again).</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public bool IsSingleNode => Membership is null;
+
+    /// <summary>Refuses settings a node cannot start with, naming the setting.</summary>
+    public void Validate(CoordinatorOptions coordinator)
+    {
+        ArgumentNullException.ThrowIfNull(coordinator);
+        if (Membership is { } membership && !PostgresConnectionString.IsPostgres(membership))
+        {
+            throw new ArgumentException("--cluster must name a PostgreSQL database (postgres://user@host:port/database): the nodes find each other there.");
+        }
+
+        if (Membership is not null && (coordinator.Database is not { } database || !PostgresConnectionString.IsPostgres(database)))
+        {
+            throw new ArgumentException("A cluster of several nodes keeps the run's state in PostgreSQL: give --database postgres://... as well (an SQLite file cannot be shared between nodes).");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            throw new ArgumentException("--cluster-id must not be blank.");
+        }
+
+        if (SiloPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"--silo-port must be a port number (1-65535), got {SiloPort}.");
+        }
+
+        if (AdvertisedAddress is { } address && (!IPAddress.TryParse(address, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
+        {
+            throw new ArgumentException($"--silo-address must be an IP address the other nodes can reach, got '{address}'.");
+        }
+
+        if (KeepAliveInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The keep-alive interval must be positive.");
+        }
+    }
+
+    internal IPAddress Advertised(CoordinatorOptions coordinator)
+    {
+        if (AdvertisedAddress is { } address)
+        {
+            return IPAddress.Parse(address);
+        }
+
+        var bind = IPAddress.Parse(coordinator.BindAddress);
+        if (IsSingleNode || !bind.Equals(IPAddress.Any))
+        {
+            return IsSingleNode ? IPAddress.Loopback : bind;
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new ArgumentException("This host has no IPv4 address for the other nodes to reach: give --silo-address.");
+    }
+}

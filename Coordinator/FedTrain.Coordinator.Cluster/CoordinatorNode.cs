@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Sockets;
+using FedTrain.Coordinator.Hosting;
+using FedTrain.Coordinator.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace FedTrain.Coordinator.Cluster;
+
+/// <summary>
+/// A coordinator process as a node of the coordinator cluster: an Orleans silo, and the run's leadership when the run
+/// grain is active on it. Every node calls the run grain once per <see cref="ClusterSettings.KeepAliveInterval"/>, so
+/// that when the leading node dies the grain is activated on a live one (within a membership probe cycle plus one
+/// interval) and the run resumes there from the database, with no worker call needed.
+/// </summary>
+/// <remarks>
+/// Standby nodes open no worker-facing port: workers given every node's address reach the one that leads, and on
+/// Kubernetes only the leader is ready. Model bytes never travel in Orleans messages; the grain calls carry a status.
+/// </remarks>
+public sealed partial class CoordinatorNode : IAsyncDisposable
+{
+    private readonly IHost _silo;
+    private readonly RunLeadership _leadership;
+    private readonly IGrainFactory _grains;
+    private readonly ClusterSettings _cluster;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<RunLeadershipState> _finishedElsewhere = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _keepAlive = Task.CompletedTask;
+
+    private CoordinatorNode(IHost silo, RunLeadership leadership, ClusterSettings cluster, ILogger logger)
+    {
+        _silo = silo;
+        _leadership = leadership;
+        _grains = silo.Services.GetRequiredService<IGrainFactory>();
+        _cluster = cluster;
+        _logger = logger;
+    }
+
+    /// <summary>This node's leadership of the run: its coordinator while it leads.</summary>
+    public RunLeadership Leadership => _leadership;
+
+    /// <summary>
+    /// Completes when this node is done: it led the run to its end (<see cref="RunLeadershipState.Finished"/>), it stopped
+    /// leading (<see cref="RunLeadershipState.Stopped"/>: fenced, failed; see <see cref="RunLeadership.Failure"/>), or it
+    /// stood by and heard that the run finished on another node (<see cref="RunLeadershipState.Finished"/>).
+    /// </summary>
+    public Task<RunLeadershipState> Completion { get; private set; } = Task.FromResult(RunLeadershipState.Standby);
+
+    /// <summary>Starts the silo, joins the cluster, and starts calling the run grain.</summary>
+    public static async Task<CoordinatorNode> StartAsync(
+        CoordinatorOptions options, ClusterSettings cluster, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        options.Validate();
+        cluster.Validate(options);
+        if (cluster.Membership is { } membership)
+        {
+            await OrleansPostgresSchema.EnsureAsync(PostgresConnectionString.Parse(membership), cancellationToken).ConfigureAwait(false);
+        }
+
+        var advertised = cluster.Advertised(options);
+        int siloPort = cluster.SiloPort ?? (cluster.IsSingleNode ? FreePort(advertised) : ClusterSettings.DefaultSiloPort);
+        var leadership = new RunLeadership(options, loggerFactory, FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory, "Orleans.", "Microsoft.Orleans.", "Polly", "Microsoft.Hosting.Lifetime"));
+        builder.Services.AddSingleton(leadership);
+        builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            await leadership.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
+        node.LogJoined(leadership.NodeName, cluster.IsSingleNode ? "a cluster of one" : $"cluster {cluster.ClusterId}", FormattableString.Invariant($"{advertised}:{siloPort}"));
+        node.Completion = Task.WhenAny(node.LeadingEndedAsync(), node._finishedElsewhere.Task).Unwrap();
+        node._keepAlive = node.KeepAliveAsync();
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _keepAlive.ConfigureAwait(false);
+        // The coordinator first (its workers hear UNAVAILABLE and its round loop stops), then the silo leaves the cluster.
+        await _leadership.DisposeAsync().ConfigureAwait(false);
+        using (var stopWithin = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await _silo.StopAsync(stopWithin.Token).ConfigureAwait(false);
+        }
+
+        _silo.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster, IPAddress advertised, int siloPort)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = "fedtrain";
+        });
+        if (cluster.Membership is not { } membership)
+        {
+            // No gateway (port 0): nothing outside the process calls grains.
+            silo.UseLocalhostClustering(siloPort: siloPort, gatewayPort: 0, serviceId: "fedtrain", clusterId: cluster.ClusterId);
+            return;
+        }
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = PostgresConnectionString.Parse(membership);
+        });
+        silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: true);
+        // A dead node is declared dead after two missed one-second probes, on one node's vote: the run is led again a
+        // few seconds after a node dies. The price: a node that stalls for two seconds (a long GC pause, a starved
+        // CPU) is declared dead too, stops, and must be restarted; the run's lease keeps that from costing a round.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+        });
+    }
+
+    /// <summary>
+    /// When this node led the run to its end, it stays in the cluster for a few keep-alive intervals: the standby
+    /// nodes hear that the run finished and stop, instead of finding the grain gone and resuming a finished run.
+    /// </summary>
+    private async Task<RunLeadershipState> LeadingEndedAsync()
+    {
+        var outcome = await _leadership.Ended.ConfigureAwait(false);
+        if (outcome == RunLeadershipState.Finished && !_cluster.IsSingleNode)
+        {
+            try
+            {
+                await Task.Delay(3 * _cluster.KeepAliveInterval, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped meanwhile: nothing more to wait for.
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task KeepAliveAsync()
+    {
+        await Task.Yield();
+        var run = _grains.GetGrain<IRunGrain>(IRunGrain.Key);
+        string? lastLeader = null;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var status = await run.KeepLeadingAsync().WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
+                if (status.Leader != lastLeader)
+                {
+                    lastLeader = status.Leader;
+                    LogLeader(status.Leader, status.State);
+                }
+
+                if (status.State == RunLeadershipState.Finished && _leadership.State == RunLeadershipState.Standby)
+                {
+                    _finishedElsewhere.TrySetResult(RunLeadershipState.Finished);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException or OperationCanceledException)
+            {
+                // The leading node died and the cluster has not declared it dead yet: try again next interval.
+                LogKeepAliveFailed(ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(_cluster.KeepAliveInterval, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A free port for a cluster of one: no other node needs to know it, and Orleans cannot bind port 0 itself.</summary>
+    private static int FreePort(IPAddress address)
+    {
+        using var listener = new TcpListener(address, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Node {Node} joined {Cluster} (silo {Endpoint})")]
+    private partial void LogJoined(string node, string cluster, string endpoint);
+
+    [LoggerMessage(EventId = 711, Level = LogLevel.Information, Message = "The run is led by {Leader} ({State})")]
+    private partial void LogLeader(string leader, RunLeadershipState state);
+
+    [LoggerMessage(EventId = 712, Level = LogLevel.Debug, Message = "Run grain not reachable yet: {Reason}")]
+    private partial void LogKeepAliveFailed(string reason);
+}

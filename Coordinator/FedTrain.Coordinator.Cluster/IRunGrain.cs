@@ -1,0 +1,18 @@
+namespace FedTrain.Coordinator.Cluster;
+
+/// <summary>
+/// The run, as one grain of the cluster (key <see cref="Key"/>). Where it is active is where the run is led: its
+/// activation makes its silo's node start the coordinator (the lease, the round loop, the gRPC and HTTP ports).
+/// Orleans keeps one activation in a healthy cluster; the run's lease fences a duplicate during a partition.
+/// </summary>
+public interface IRunGrain : IGrainWithStringKey
+{
+    /// <summary>The one key: a cluster serves one run, whose state is in its database.</summary>
+    const string Key = "run";
+
+    /// <summary>
+    /// Called by every node's keep-alive: activates the grain (so the run is led) if no live silo holds it, and
+    /// answers who leads and how far the run is.
+    /// </summary>
+    Task<RunLeaderStatus> KeepLeadingAsync();
+}

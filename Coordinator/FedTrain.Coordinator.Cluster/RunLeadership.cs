@@ -1,0 +1,135 @@
+using FedTrain.Coordinator.Hosting;
+using FedTrain.Coordinator.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Cluster;
+
+/// <summary>
+/// One node's side of leading the run: when the run grain activates on this node's silo, it starts the coordinator
+/// here (<see cref="CoordinatorHost"/>: the lease, the resume from the database, the round loop, the gRPC and HTTP
+/// ports) and runs it until the run is over or another node takes the run's lease. A node leads at most once: one
+/// that lost the lease stops, and its process is restarted as a fresh standby (as Kubernetes does).
+/// </summary>
+/// <remarks>
+/// The coordinator starts on the thread pool, not on the grain's scheduler: loading the test set and resuming the
+/// run take seconds, and the grain must keep answering the keep-alive calls of the other nodes meanwhile.
+/// </remarks>
+public sealed partial class RunLeadership : IAsyncDisposable
+{
+    private readonly CoordinatorOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<RunLeadershipState> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<CoordinatorHost> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lock = new();
+    private Task? _leading;
+
+    public RunLeadership(CoordinatorOptions options, ILoggerFactory loggerFactory, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<RunLeadership>();
+        NodeName = nodeName;
+    }
+
+    /// <summary>This node, as the other nodes' logs name it.</summary>
+    public string NodeName { get; }
+
+    public RunLeadershipState State { get; private set; } = RunLeadershipState.Standby;
+
+    /// <summary>The coordinator this node runs while it leads; null on a standby node.</summary>
+    public CoordinatorHost? Host { get; private set; }
+
+    /// <summary>Why leading ended (the run's failure, the fencing, a start that failed); null otherwise.</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Whether the coordinator was stopped from outside (SIGTERM, the node shutting down) before the run ended.</summary>
+    public bool Interrupted { get; private set; }
+
+    /// <summary>Whether <see cref="Failure"/> stopped the coordinator before it listened.</summary>
+    public bool FailedToStart { get; private set; }
+
+    /// <summary>Completes with this node's coordinator once it leads and listens; never on a node that stands by.</summary>
+    public Task<CoordinatorHost> Started => _started.Task;
+
+    /// <summary>Completes with <see cref="RunLeadershipState.Finished"/> or <see cref="RunLeadershipState.Stopped"/> once this node led and stopped.</summary>
+    public Task<RunLeadershipState> Ended => _ended.Task;
+
+    /// <summary>What this node tells the keep-alive callers.</summary>
+    public RunLeaderStatus Status => new(
+        Host is { } host ? FormattableString.Invariant($"{NodeName} (gRPC port {host.GrpcPort})") : NodeName, State);
+
+    /// <summary>Starts leading the run on this node, once; later calls do nothing.</summary>
+    public void Lead()
+    {
+        lock (_lock)
+        {
+            if (_leading is not null)
+            {
+                return;
+            }
+
+            State = RunLeadershipState.Starting;
+            LogLeading(NodeName);
+            _leading = Task.Run(LeadAsync);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_leading is { } leading)
+        {
+            await leading.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task LeadAsync()
+    {
+        var outcome = RunLeadershipState.Stopped;
+        try
+        {
+            var host = await CoordinatorHost.StartAsync(_options, _loggerFactory, _stopping.Token).ConfigureAwait(false);
+            await using (host.ConfigureAwait(false))
+            {
+                Host = host;
+                State = RunLeadershipState.Leading;
+                _started.TrySetResult(host);
+                await host.Completion.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                outcome = host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) == true
+                    ? RunLeadershipState.Stopped
+                    : RunLeadershipState.Finished;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is shutting down (disposed, or its web host heard SIGTERM): not a failure of the run, which
+            // resumes wherever the grain activates next.
+            Interrupted = true;
+        }
+        catch (Exception ex)
+        {
+            // Kept for the node's owner to report: a start that failed (bad data, a port in use) as the start error
+            // it is, a run that failed or lost its lease as such.
+            Failure = ex;
+            FailedToStart = Host is null;
+            LogStopped(NodeName, ex.Message);
+        }
+        finally
+        {
+            State = outcome;
+            _ended.TrySetResult(outcome);
+        }
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Node {Node} leads the run: starting the coordinator here")]
+    private partial void LogLeading(string node);
+
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Node {Node} stopped leading the run: {Reason}")]
+    private partial void LogStopped(string node, string reason);
+}
