@@ -55,6 +55,26 @@ public sealed partial class RunLeadership : IAsyncDisposable
     /// <summary>Completes with this node's coordinator once it leads and listens; never on a node that stands by.</summary>
     public Task<CoordinatorHost> Started => _started.Task;
 
+    /// <summary>
+    /// This node's coordinator once it leads; for a cluster of one, which leads at once. A start that failed (bad
+    /// options or data, a port in use) is thrown here as it was thrown by the coordinator.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This node stopped without leading and without an error.</exception>
+    public async Task<CoordinatorHost> WhenLeadingAsync(CancellationToken cancellationToken)
+    {
+        if (await Task.WhenAny(Started, Ended).WaitAsync(cancellationToken).ConfigureAwait(false) == Started)
+        {
+            return await Started.ConfigureAwait(false);
+        }
+
+        if (Failure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        throw new InvalidOperationException($"Node {NodeName} stopped before it led the run.");
+    }
+
     /// <summary>Completes with <see cref="RunLeadershipState.Finished"/> or <see cref="RunLeadershipState.Stopped"/> once this node led and stopped.</summary>
     public Task<RunLeadershipState> Ended => _ended.Task;
 

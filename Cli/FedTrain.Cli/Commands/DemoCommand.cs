@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FedTrain.Cli.Logging;
 using FedTrain.Coordinator;
+using FedTrain.Coordinator.Cluster;
 using FedTrain.Coordinator.Hosting;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Security;
@@ -103,7 +104,9 @@ internal static class DemoCommand
                 builder.AddFedTrainDefaults().AddProvider(fileLogs);
                 builder.AddSimpleConsole(o => o.SingleLine = true).AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
             });
-            await using var host = await CoordinatorHost.StartAsync(options, loggerFactory, cancellationToken);
+            // One node with localhost clustering: the run grain activates here at once and this node leads.
+            await using var node = await CoordinatorNode.StartAsync(options, new ClusterSettings(), loggerFactory, cancellationToken);
+            var host = await node.Leadership.WhenLeadingAsync(cancellationToken);
             AnsiConsole.MarkupLine(
                 $"[bold]FedTrain demo[/]: {workerCount} workers, {options.Rounds} rounds, partition {scheme}, model {options.Model.ToNativeSpec().EscapeMarkup()}");
             AnsiConsole.MarkupLine($"Strategy {(options.Privacy?.Describe() ?? host.Orchestrator.StrategyDescription).EscapeMarkup()}"
