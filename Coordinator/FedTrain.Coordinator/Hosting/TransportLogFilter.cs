@@ -19,6 +19,12 @@ internal sealed class TransportLogFilter(ILoggerFactory inner, params string[] q
     /// <summary>Orleans' start-up note that the server GC is off: it is, on purpose (see the command line's project file).</summary>
     private static readonly EventId ServerGcNote = new(100405);
 
+    /// <summary>When the first coordinator logger factory was made: early in the process, before any silo starts.</summary>
+    private static readonly long Created = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Orleans' watchdog warning that its component check thread stalled for a given time.</summary>
+    private static readonly EventId ComponentCheckStalled = new(100150);
+
     public ILogger CreateLogger(string categoryName) =>
         _quietPrefixes.Any(prefix => categoryName.StartsWith(prefix, StringComparison.Ordinal))
             ? new WarningsAndAbove(inner.CreateLogger(categoryName))
@@ -33,6 +39,16 @@ internal sealed class TransportLogFilter(ILoggerFactory inner, params string[] q
 
     private sealed class WarningsAndAbove(ILogger inner) : ILogger
     {
+        /// <summary>
+        /// Orleans' watchdog can read its component stopwatch before starting it, once, as the silo starts, and then
+        /// reports a "stall" as long as the machine's uptime. A stall longer than the coordinator has been logging is
+        /// that race, not a stall; real ones are still logged.
+        /// </summary>
+        private static bool IsStartupRaceStall<TState>(EventId eventId, TState state) =>
+            eventId.Id == ComponentCheckStalled.Id
+            && state is IReadOnlyList<KeyValuePair<string, object?>> values
+            && values.Any(v => v.Value is TimeSpan stalled && stalled > System.Diagnostics.Stopwatch.GetElapsedTime(Created));
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => inner.BeginScope(state);
 
@@ -40,7 +56,7 @@ internal sealed class TransportLogFilter(ILoggerFactory inner, params string[] q
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel) && eventId.Id != ServerGcNote.Id)
+            if (IsEnabled(logLevel) && eventId.Id != ServerGcNote.Id && !IsStartupRaceStall(eventId, state))
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
             }

@@ -11,27 +11,41 @@ namespace FedTrain.Integration.Tests.Cluster;
 /// <summary>
 /// Three coordinator processes form one cluster on a real PostgreSQL (Orleans membership, the run's state, one run
 /// directory as the shared storage), four worker processes are given all three addresses. The node that leads the
-/// run is killed with SIGKILL just after it acknowledged an update: another node takes the run over from the
-/// database, the workers find it by themselves, and the run completes with its rounds contiguous, its checkpoints
-/// chained, and the acknowledged update counted once.
+/// run is killed with SIGKILL just after a worker heard its update of round 2 acknowledged: another node takes the
+/// run over from the database, the workers find it by themselves, and the run completes with its rounds contiguous,
+/// its checkpoints chained, and the acknowledged update counted once; under DP, with ε exactly what the ledger's
+/// releases give.
 /// </summary>
 [Collection(Faults.FaultRun.Collection)]
 public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresPostgres
 {
-    private const int Nodes = 3, Workers = 4, Rounds = 3;
+    private const int Nodes = 3, Workers = 4, Rounds = 3, ClientsPerWorker = 4;
+    private const double SamplingRate = 0.5, NoiseMultiplier = 1.0, Delta = 1e-5;
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(4);
 
     [BackendFact]
-    public async Task Killing_the_leading_node_mid_round_moves_the_run_to_a_survivor_without_losing_an_acknowledged_update()
+    public Task Killing_the_leading_node_mid_round_moves_the_run_to_a_survivor_without_losing_an_acknowledged_update() =>
+        KillTheLeaderAsync(privacy: false);
+
+    [BackendFact]
+    public Task Under_DP_a_failover_mid_round_keeps_epsilon_exactly_what_the_ledger_gives() =>
+        KillTheLeaderAsync(privacy: true);
+
+    private async Task KillTheLeaderAsync(bool privacy)
     {
         var server = PostgresServer.Require();
         string database = server.Url(server.CreateDatabase("cluster"));
-        string directory = RepoPaths.NewRunDirectory("cluster-kill");
+        string directory = RepoPaths.NewRunDirectory(privacy ? "cluster-kill-dp" : "cluster-kill");
         string config = Path.Combine(directory, "coordinator.json");
-        await File.WriteAllTextAsync(config, """
+        // Under DP there is no quorum: every round is one release whatever the number of updates.
+        await File.WriteAllTextAsync(config, $$"""
             { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 8, "round_timeout_seconds": 120,
-              "fraction_evaluate": 0, "test_limit": 200, "min_fit_clients": 4, "quorum_fraction": 0.5 }
+              "fraction_evaluate": 0, "test_limit": 200, "min_fit_clients": 4{{(privacy ? "" : ", \"quorum_fraction\": 0.5")}} }
             """);
+        string[] dp = privacy
+            ? ["--noise-multiplier", "1", "--sampling-rate", "0.5", "--clip-norm", "1", "--target-epsilon", "1000", "--delta", "1e-5",
+                "--population-size", (Workers * ClientsPerWorker).ToString(CultureInfo.InvariantCulture)]
+            : [];
         int[] grpcPorts = [.. Enumerable.Range(0, Nodes).Select(_ => FederationTests.FreePort())];
         var nodes = new List<CliProcess>();
         var workers = new List<CliProcess>();
@@ -45,23 +59,24 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
                     "--min-workers", Workers.ToString(CultureInfo.InvariantCulture), "--insecure-no-auth",
                     "--local-steps", "30", "--batch-size", "32",
                     "--database", database, "--cluster", database, "--cluster-id", "kill-test",
-                    "--silo-port", FederationTests.FreePort().ToString(CultureInfo.InvariantCulture)));
+                    "--silo-port", FederationTests.FreePort().ToString(CultureInfo.InvariantCulture), .. dp));
             }
 
             string addresses = string.Join(',', grpcPorts.Select(p => $"http://127.0.0.1:{p}"));
             for (int i = 0; i < Workers; i++)
             {
+                string[] population = privacy ? ["--population", (Workers * ClientsPerWorker).ToString(CultureInfo.InvariantCulture)] : [];
                 workers.Add(CliProcess.Start(
                     "worker", "--coordinator", addresses, "--worker-id", $"worker-{i + 1}", "--shard", $"{i}/{Workers}",
-                    "--partition", "iid", "--train-limit", "800", "--threads", "1"));
+                    "--partition", "iid", "--train-limit", "800", "--threads", "1", .. population));
             }
 
             // Exactly one node leads; the others stand by with no worker-facing port.
             var leader = await OneLeaderAsync(nodes, TimeSpan.FromSeconds(120));
-            await leader.WaitForOutputAsync("Round 2: accepted update for client", Generous);
+            // Under DP the coordinator logs no client's update; the worker says when its update was acknowledged.
+            string acknowledged = await FirstAcknowledgedAsync(workers, round: 2, Generous);
             leader.Signal("KILL");
             var killed = Stopwatch.StartNew();
-            string acknowledged = AcceptedClients(leader.Output, 2).First();
 
             var survivors = nodes.Where(n => n != leader).ToList();
             var successor = await OneLeaderAsync(survivors, TimeSpan.FromSeconds(60));
@@ -86,10 +101,24 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
             var rounds = store.LoadRounds(run.RunId);
             Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
             // The update the dead node acknowledged in round 2 was kept (spool file and journal on shared storage) and
-            // counts once in the round the successor committed.
-            var round2 = rounds[1].Participants.Select(p => p.ClientId).ToList();
-            Assert.Equal(round2.Distinct().Count(), round2.Count);
-            Assert.Contains(acknowledged, round2);
+            // counts once in the round the successor committed (under DP the store keeps no per-client rows: the
+            // successor says it resumed the round with the kept updates instead).
+            Assert.Contains("Round 2 resumes with", successor.Output, StringComparison.Ordinal);
+            if (privacy)
+            {
+                // Every release in the ledger counts, the one a dead node recorded included: ε is what they give.
+                var releases = store.LoadPrivacyReleases(run.RunId);
+                Assert.InRange(releases.Count, Rounds, Rounds + 1);
+                double expected = FedTrain.Privacy.NoiseCalibration.Epsilon(SamplingRate, NoiseMultiplier, releases.Count, Delta);
+                Assert.Equal(expected, rounds[^1].Epsilon!.Value, 12);
+            }
+            else
+            {
+                var round2 = rounds[1].Participants.Select(p => p.ClientId).ToList();
+                Assert.Equal(round2.Distinct().Count(), round2.Count);
+                Assert.Contains(acknowledged, round2);
+            }
+
             string? parent = null;
             foreach (var round in rounds)
             {
@@ -130,9 +159,26 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
         throw new TimeoutException("No node led the run:\n" + string.Join("\n---\n", nodes.Select(n => n.Output)));
     }
 
-    private static IEnumerable<string> AcceptedClients(string log, int round) =>
-        AcceptedUpdate().Matches(log).Where(m => m.Groups[1].Value == round.ToString(CultureInfo.InvariantCulture)).Select(m => m.Groups[2].Value);
+    /// <summary>Waits until a worker says the coordinator acknowledged its update of <paramref name="round"/>; returns the client.</summary>
+    private static async Task<string> FirstAcknowledgedAsync(IReadOnlyList<CliProcess> workers, int round, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            foreach (var worker in workers)
+            {
+                if (Acknowledged().Matches(worker.Output).FirstOrDefault(m => m.Groups[1].Value == round.ToString(CultureInfo.InvariantCulture)) is { } match)
+                {
+                    return match.Groups[2].Value;
+                }
+            }
 
-    [GeneratedRegex(@"Round (\d+): accepted update for client (\S+) from")]
-    private static partial Regex AcceptedUpdate();
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No worker had an update of round {round} acknowledged:\n" + string.Join("\n---\n", workers.Select(w => w.Output)));
+    }
+
+    [GeneratedRegex(@"Round (\d+), (\S+): train loss .* accepted True")]
+    private static partial Regex Acknowledged();
 }
