@@ -28,6 +28,13 @@ public sealed class ClusterSettings
     /// <summary>The address the other nodes reach this one at; null: the coordinator's bind address, or this host's first IPv4 address when that is 0.0.0.0.</summary>
     public string? AdvertisedAddress { get; set; }
 
+    /// <summary>
+    /// The node runs in a Kubernetes pod (<c>--kubernetes</c>, with <see cref="Membership"/> only): Orleans' Kubernetes
+    /// hosting names the silo after the pod, advertises the pod's IP and watches the coordinator pods; see
+    /// <see cref="KubernetesClusterHosting"/>.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>How often each node calls the run grain (and so how soon after a node's death the run is led again).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -62,6 +69,11 @@ public sealed class ClusterSettings
             throw new ArgumentException($"--silo-address must be an IP address the other nodes can reach, got '{address}'.");
         }
 
+        if (Kubernetes)
+        {
+            KubernetesClusterHosting.Validate(this, Environment.GetEnvironmentVariable);
+        }
+
         if (KeepAliveInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("The keep-alive interval must be positive.");
@@ -73,6 +85,11 @@ public sealed class ClusterSettings
         if (AdvertisedAddress is { } address)
         {
             return IPAddress.Parse(address);
+        }
+
+        if (Kubernetes && KubernetesClusterHosting.PodAddress(Environment.GetEnvironmentVariable) is { } pod)
+        {
+            return pod;
         }
 
         var bind = IPAddress.Parse(coordinator.BindAddress);

@@ -20,7 +20,8 @@ public sealed class ManifestSchemaTests
         Assert.Contains($"{objects.Length} objects checked, 0 invalid", result.Output, StringComparison.Ordinal);
         var kinds = objects.Select(o => o.GetProperty("kind").GetString()).ToHashSet();
         Assert.Superset(
-            new HashSet<string?> { "Namespace", "StatefulSet", "Deployment", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim", "PodDisruptionBudget", "NetworkPolicy" },
+            new HashSet<string?> { "Namespace", "StatefulSet", "Deployment", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim", "PodDisruptionBudget", "NetworkPolicy",
+                "ServiceAccount", "Role", "RoleBinding" },
             kinds);
     }
 

@@ -26,12 +26,15 @@ internal static class CoordinatorCommand
         var clusterId = new Option<string?>("--cluster-id") { Description = "Names the cluster in its database (default fedtrain)." };
         var siloPort = new Option<int?>("--silo-port") { Description = "Port the nodes of a cluster talk to each other on (default 11111)." };
         var siloAddress = new Option<string?>("--silo-address") { Description = "Address the other nodes reach this one at (default: --bind, or this host's IPv4 address)." };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "This node runs in a Kubernetes pod (with --cluster): name the silo after the pod, advertise POD_IP and watch the coordinator pods (see docs/deployment.md)." };
         var flags = new CoordinatorFlags();
         var command = new Command("coordinator", "Run a coordinator that trains a global model with the workers that connect.");
         foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress })
         {
             command.Options.Add(option);
         }
+
+        command.Options.Add(kubernetes);
 
         flags.AddTo(command);
         var dataFlags = new DataFlags();
@@ -61,6 +64,7 @@ internal static class CoordinatorCommand
                 ClusterId = parse.GetValue(clusterId) ?? "fedtrain",
                 SiloPort = parse.GetValue(siloPort),
                 AdvertisedAddress = parse.GetValue(siloAddress),
+                Kubernetes = parse.GetValue(kubernetes),
             };
             cluster.Validate(options);
 

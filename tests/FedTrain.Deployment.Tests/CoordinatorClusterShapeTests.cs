@@ -1,0 +1,203 @@
+using System.Text.Json;
+using FedTrain.Deployment.Tests.Support;
+
+namespace FedTrain.Deployment.Tests;
+
+/// <summary>
+/// The coordinator as a three-node Orleans cluster on Kubernetes (docs/deployment.md, "The coordinator cluster"):
+/// the flags and pod environment of <c>--kubernetes</c>, pod discovery RBAC, the silo port and the policy that opens
+/// it between nodes only, probes that keep standby nodes alive, and one run directory shared by every node.
+/// </summary>
+public sealed class CoordinatorClusterShapeTests
+{
+    private const int SiloPort = 11111;
+    private const int GrpcPort = 50051;
+
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Three_nodes_start_together_with_the_cluster_flags_from_the_database_secret(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var spec = coordinator.GetProperty("spec");
+        var container = Container(coordinator);
+
+        Assert.Equal(3, spec.GetProperty("replicas").GetInt32());
+        // OrderedReady (and a rolling update) would wait for each pod to be ready, which a standby node never is.
+        Assert.Equal("Parallel", spec.GetProperty("podManagementPolicy").GetString());
+        Assert.Equal("OnDelete", spec.GetProperty("updateStrategy").GetProperty("type").GetString());
+
+        string[] args = [.. container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!)];
+        Assert.Equal("coordinator", args[0]);
+        Assert.Contains("--kubernetes", args);
+        Assert.Equal(SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), After(args, "--silo-port"));
+        var env = Env(container);
+        foreach (var (flag, key) in new[] { ("--database", "database"), ("--cluster", "cluster") })
+        {
+            string value = After(args, flag);
+            Assert.StartsWith("$(", value, StringComparison.Ordinal);
+            var secret = env[value[2..^1]].GetProperty("valueFrom").GetProperty("secretKeyRef");
+            Assert.StartsWith("fedtrain-database", secret.GetProperty("name").GetString(), StringComparison.Ordinal);
+            Assert.Equal(key, secret.GetProperty("key").GetString());
+        }
+
+        // The password reaches Npgsql (store and membership) as PGPASSWORD, never on the command line.
+        Assert.Equal("password", env["PGPASSWORD"].GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("key").GetString());
+        Assert.Contains(Manifests.OfKind(objects, "Secret"), s => s.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("fedtrain-database", StringComparison.Ordinal)
+            && new[] { "database", "cluster", "password" }.All(k => Data(s).TryGetProperty(k, out _)));
+    }
+
+    [Fact]
+    public async Task Each_node_knows_its_pod_from_the_downward_api_and_carries_the_orleans_labels()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var env = Env(Container(coordinator));
+
+        Assert.Equal("metadata.name", FieldRef(env["POD_NAME"]));
+        Assert.Equal("metadata.namespace", FieldRef(env["POD_NAMESPACE"]));
+        Assert.Equal("status.podIP", FieldRef(env["POD_IP"]));
+        var labels = coordinator.GetProperty("spec").GetProperty("template").GetProperty("metadata").GetProperty("labels");
+        Assert.Equal("fedtrain", labels.GetProperty("orleans/serviceId").GetString());
+        Assert.Equal("fedtrain", labels.GetProperty("orleans/clusterId").GetString());
+    }
+
+    [Fact]
+    public async Task The_nodes_service_account_may_read_watch_and_label_pods_and_nothing_else()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var pod = Manifests.PodSpec(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator"));
+
+        Assert.Equal("fedtrain-coordinator", pod.GetProperty("serviceAccountName").GetString());
+        Assert.True(pod.GetProperty("automountServiceAccountToken").GetBoolean(), "the nodes call the API server");
+        Manifests.Single(objects, "ServiceAccount", "fedtrain-coordinator");
+        var rule = Assert.Single(Manifests.Single(objects, "Role", "fedtrain-coordinator").GetProperty("rules").EnumerateArray());
+        Assert.Equal([""], rule.GetProperty("apiGroups").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal(["pods"], rule.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["get", "list", "patch", "watch"], rule.GetProperty("verbs").EnumerateArray().Select(v => v.GetString()).Order(StringComparer.Ordinal));
+
+        var binding = Manifests.Single(objects, "RoleBinding", "fedtrain-coordinator");
+        Assert.Equal("Role", binding.GetProperty("roleRef").GetProperty("kind").GetString());
+        Assert.Equal("fedtrain-coordinator", binding.GetProperty("roleRef").GetProperty("name").GetString());
+        var subject = Assert.Single(binding.GetProperty("subjects").EnumerateArray());
+        Assert.Equal("ServiceAccount", subject.GetProperty("kind").GetString());
+        Assert.Equal("fedtrain-coordinator", subject.GetProperty("name").GetString());
+        // The workers, which hold private data, keep no token.
+        Assert.All(Manifests.OfKind(objects, "StatefulSet").Where(Manifests.IsWorker), w =>
+            Assert.False(Manifests.PodSpec(w).GetProperty("automountServiceAccountToken").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task Only_the_leader_is_ready_and_standby_nodes_stay_alive_on_the_silo_port()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var container = Container(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator"));
+
+        Assert.Contains(container.GetProperty("ports").EnumerateArray(), p => p.GetProperty("name").GetString() == "silo" && p.GetProperty("containerPort").GetInt32() == SiloPort);
+        // Standby nodes open no gRPC or HTTP port: a probe there would restart them.
+        foreach (string probe in new[] { "livenessProbe", "startupProbe" })
+        {
+            var check = container.GetProperty(probe);
+            Assert.False(check.TryGetProperty("grpc", out _), probe);
+            Assert.False(check.TryGetProperty("httpGet", out _), probe);
+            Assert.Equal(SiloPort, check.GetProperty("tcpSocket").GetProperty("port").GetInt32());
+        }
+
+        var readiness = container.GetProperty("readinessProbe").GetProperty("grpc");
+        Assert.Equal(GrpcPort, readiness.GetProperty("port").GetInt32());
+        Assert.Equal("fedtrain.v1.Coordinator", readiness.GetProperty("service").GetString());
+    }
+
+    [Fact]
+    public async Task Silo_traffic_is_allowed_between_coordinator_pods_only_beside_the_worker_and_scrape_rules()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var ingress = Manifests.Single(objects, "NetworkPolicy", "fedtrain-coordinator").GetProperty("spec").GetProperty("ingress").EnumerateArray().ToList();
+
+        var silo = Assert.Single(ingress, r => Ports(r).Contains(SiloPort));
+        Assert.Equal([SiloPort], Ports(silo));
+        var from = Assert.Single(silo.GetProperty("from").EnumerateArray());
+        Assert.False(from.TryGetProperty("namespaceSelector", out _));
+        Assert.Equal("coordinator", from.GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
+        var grpc = Assert.Single(ingress, r => Ports(r).Contains(GrpcPort));
+        Assert.Equal("worker", grpc.GetProperty("from")[0].GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
+        Assert.Single(ingress, r => Ports(r).Contains(8080));
+    }
+
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Every_node_mounts_one_shared_read_write_many_claim_at_the_run_directory(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+
+        Assert.False(coordinator.GetProperty("spec").TryGetProperty("volumeClaimTemplates", out _), "a claim per pod would give each node its own run directory");
+        var volume = Manifests.PodSpec(coordinator).GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "run");
+        string claimName = volume.GetProperty("persistentVolumeClaim").GetProperty("claimName").GetString()!;
+        var claim = Manifests.Single(objects, "PersistentVolumeClaim", claimName);
+        Assert.Equal(["ReadWriteMany"], claim.GetProperty("spec").GetProperty("accessModes").EnumerateArray().Select(m => m.GetString()));
+
+        string mountPath = Container(coordinator).GetProperty("volumeMounts").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "run").GetProperty("mountPath").GetString()!;
+        string configMap = Manifests.PodSpec(coordinator).GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "config").GetProperty("configMap").GetProperty("name").GetString()!;
+        using var config = JsonDocument.Parse(Manifests.Single(objects, "ConfigMap", configMap).GetProperty("data").GetProperty("coordinator.json").GetString()!);
+        string runDirectory = config.RootElement.GetProperty("run_dir").GetString()!;
+        Assert.StartsWith(mountPath.TrimEnd('/') + "/", runDirectory, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Standby_nodes_may_be_evicted_and_the_budget_counts_one_node()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var budget = Manifests.Single(objects, "PodDisruptionBudget", "fedtrain-coordinator").GetProperty("spec");
+
+        Assert.Equal(1, budget.GetProperty("maxUnavailable").GetInt32());
+        Assert.False(budget.TryGetProperty("minAvailable", out _));
+        Assert.Equal("AlwaysAllow", budget.GetProperty("unhealthyPodEvictionPolicy").GetString());
+    }
+
+    [Fact]
+    public async Task Dev_overlay_brings_the_postgresql_its_database_secret_names()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var secret = Manifests.OfKind(objects, "Secret").Single(s => s.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("fedtrain-database", StringComparison.Ordinal));
+
+        foreach (string key in new[] { "database", "cluster" })
+        {
+            var url = new Uri(Decoded(secret, key));
+            Assert.Equal("postgres", url.Scheme);
+            Assert.Empty(url.UserInfo.Split(':').Skip(1));
+            Manifests.Single(objects, "Service", url.Host);
+        }
+
+        Assert.NotEmpty(Decoded(secret, "password"));
+        Assert.Contains(Manifests.OfKind(objects, "StatefulSet"), s => s.GetProperty("metadata").GetProperty("name").GetString() == "fedtrain-postgres");
+    }
+
+    private static JsonElement Container(JsonElement workload) => Manifests.PodSpec(workload).GetProperty("containers")[0];
+
+    private static Dictionary<string, JsonElement> Env(JsonElement container) =>
+        container.GetProperty("env").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!, StringComparer.Ordinal);
+
+    private static string FieldRef(JsonElement variable) => variable.GetProperty("valueFrom").GetProperty("fieldRef").GetProperty("fieldPath").GetString()!;
+
+    private static string After(string[] args, string flag) => args[Array.IndexOf(args, flag) + 1];
+
+    private static int[] Ports(JsonElement rule) => [.. rule.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("port").GetInt32())];
+
+    private static JsonElement Data(JsonElement secret) =>
+        secret.TryGetProperty("stringData", out var stringData) ? stringData : secret.GetProperty("data");
+
+    private static string Decoded(JsonElement secret, string key) =>
+        secret.TryGetProperty("stringData", out var stringData)
+            ? stringData.GetProperty(key).GetString()!
+            : System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(secret.GetProperty("data").GetProperty(key).GetString()!));
+
+    private static async Task<JsonElement[]> RenderAsync(string overlay)
+    {
+        var (result, objects) = await Kustomize.RenderAndValidateAsync(overlay);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return objects;
+    }
+}
