@@ -82,6 +82,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         var time = TimeProvider.System;
         var (testSet, preprocessing) = LoadTestSet(options, cancellationToken);
+        // A table test set names the run's features (by --feature-columns, or its columns but the label): workers then
+        // read their tables by these names, in this order.
+        options.FeatureNames ??= preprocessing?.FeatureNames;
         // What raw inputs go through before the model, for `fedtrain export` to carry into the exported module.
         preprocessing?.Write(options.RunDirectory);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);

@@ -10,7 +10,7 @@ namespace FedTrain.Core.Data.Formats;
 /// </summary>
 internal static class ParquetTableReader
 {
-    public static async Task<RawTable> ReadAsync(DataSourceOptions options, CancellationToken cancellationToken)
+    public static async Task<RawTable> ReadAsync(DataSourceOptions options, IReadOnlyList<string>? runFeatures, CancellationToken cancellationToken)
     {
         var stream = File.OpenRead(options.Path);
         await using (stream.ConfigureAwait(false))
@@ -19,7 +19,7 @@ internal static class ParquetTableReader
             await using var readerScope = reader.ConfigureAwait(false);
             DataField[] fields = reader.Schema.GetDataFields();
             var columns = fields.Select(f => f.Name).ToArray();
-            var (label, features) = RawTable.Resolve(options.Path, columns, options);
+            var (label, features) = TableColumns.Resolve(options.Path, columns, options, runFeatures);
             var groupStarts = new long[reader.RowGroupCount + 1];
             for (int group = 0; group < reader.RowGroupCount; group++)
             {

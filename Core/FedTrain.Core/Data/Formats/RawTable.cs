@@ -147,34 +147,4 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
                 + (OnDemand is null ? string.Empty : "; rows read on demand, a row group at a time"),
         };
     }
-
-    /// <summary>Resolves the label and feature columns among <paramref name="columns"/>, refusing any that is missing.</summary>
-    public static (int Label, int[] Features) Resolve(string path, IReadOnlyList<string> columns, DataSourceOptions options)
-    {
-        string label = options.LabelColumn
-            ?? throw new DataValidationException($"{path} is a table: name its label column with --label-column (its columns: {string.Join(", ", columns)}).");
-        int labelIndex = IndexOf(path, columns, label, "label");
-        var features = options.FeatureColumns is { } names
-            ? names.Select(n => IndexOf(path, columns, n, "feature")).ToArray()
-            : Enumerable.Range(0, columns.Count).Where(i => i != labelIndex).ToArray();
-        if (features.Length == 0)
-        {
-            throw new DataValidationException($"{path} has no feature columns besides the label '{label}'.");
-        }
-
-        return (labelIndex, features);
-    }
-
-    private static int IndexOf(string path, IReadOnlyList<string> columns, string name, string role)
-    {
-        for (int i = 0; i < columns.Count; i++)
-        {
-            if (string.Equals(columns[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        throw new DataValidationException($"{path} has no {role} column '{name}'; its columns: {string.Join(", ", columns)}.");
-    }
 }
