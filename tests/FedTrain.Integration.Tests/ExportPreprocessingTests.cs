@@ -8,7 +8,7 @@ namespace FedTrain.Integration.Tests;
 /// The run's input preprocessing reaches the export: the exported zoo module, loaded in Debian's python3-torch, takes
 /// raw inputs (table rows as written, pixel values 0..255) and scores the coordinator's test set exactly as the
 /// coordinator did; so does the TorchScript archive of <c>--format torchscript</c>, read with <c>torch.jit.load</c>
-/// alone, which carries the run's class names.
+/// alone, which carries the run's class names: for the zoo's cnn and mlp, and for a run of its own TorchScript module.
 /// </summary>
 public sealed class ExportPreprocessingTests
 {
@@ -47,6 +47,26 @@ public sealed class ExportPreprocessingTests
 
         double coordinator = await RunAndExport(
             dir, "--data", Path.Combine(dir, "train"), "--test-data", Path.Combine(dir, "test"), "--conv", "8,16", "--hidden", "32");
+        string[] rawImages = ["--idx-images", Path.Combine(dir, "raw", "t10k-images-idx3-ubyte"), "--idx-labels", Path.Combine(dir, "raw", "t10k-labels-idx1-ubyte")];
+        double raw = await RawAccuracy(dir, false, rawImages);
+        double scripted = await RawAccuracy(dir, true, rawImages);
+
+        Assert.True(coordinator > 0.3, $"the run learns ({coordinator})");
+        Assert.Equal(coordinator, raw, 9);
+        Assert.Equal(coordinator, scripted, 9);
+    }
+
+    [Fact]
+    public async Task A_torchscript_runs_export_wraps_its_own_module_in_the_runs_preprocessing()
+    {
+        string dir = RepoPaths.NewRunDirectory("export-torchscript");
+        // The run's test set is the first 300 Fashion-MNIST test images (IDX); the same images as raw bytes, for PyTorch.
+        var (testImages, testLabels) = DataFiles.FashionMnist(train: false, 300);
+        DataFiles.WriteIdx(Path.Combine(dir, "raw"), train: false, testImages, testLabels);
+
+        double coordinator = await RunAndExport(
+            dir, "--torchscript", Path.Combine(RepoPaths.Root, "tests", "fixtures", "torchscript", "small_cnn.pt"),
+            "--train-limit", "1000", "--test-limit", "300", "--local-steps", "20");
         string[] rawImages = ["--idx-images", Path.Combine(dir, "raw", "t10k-images-idx3-ubyte"), "--idx-labels", Path.Combine(dir, "raw", "t10k-labels-idx1-ubyte")];
         double raw = await RawAccuracy(dir, false, rawImages);
         double scripted = await RawAccuracy(dir, true, rawImages);

@@ -57,11 +57,12 @@ internal static class ModelExporter
             spec = spec.With("module", LocateModule(runDirectory, spec["module"]));
         }
 
-        if (torchScript && (spec.Kind is not ("cnn" or "mlp") || preprocessing is null))
+        bool classifier = spec.Kind is "cnn" or "mlp" or Core.Models.ModelSpec.TorchScriptKind;
+        if (torchScript && (!classifier || preprocessing is null))
         {
-            throw new ExportException(spec.Kind is "cnn" or "mlp"
+            throw new ExportException(classifier
                 ? $"--format torchscript carries the run's input preprocessing, but '{runDirectory}' recorded none ({Core.Data.Formats.InputPreprocessing.FileName}; runs before it was recorded)."
-                : $"--format torchscript exports the zoo cnn and mlp with their preprocessing; this run's model is {spec.Kind}.");
+                : $"--format torchscript exports classifiers (cnn, mlp, a TorchScript module) with their preprocessing; this run's model is {spec.Kind}.");
         }
 
         string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
@@ -101,6 +102,17 @@ internal static class ModelExporter
                 TorchScriptClassifier.Write(python, module, output, input, Path.Combine(runDirectory, Core.Data.Formats.InputPreprocessing.FileName), scripted);
                 written.Add(scripted);
             }
+        }
+        else if (spec.Kind == Core.Models.ModelSpec.TorchScriptKind && torchScript)
+        {
+            // The run's own module with the round's weights, then the classifier around it, scripted like the zoo's.
+            string network = Path.ChangeExtension(output, ".network.pt");
+            trainer.SaveTorchScript(network);
+            string module = Path.ChangeExtension(output, ".py");
+            File.WriteAllText(module, PyTorchTorchScriptRunSource.Generate(preprocessing!, network, output));
+            string scripted = Path.ChangeExtension(output, ".torchscript.pt");
+            TorchScriptClassifier.Write(python, module, output, spec.Integers("in"), Path.Combine(runDirectory, Core.Data.Formats.InputPreprocessing.FileName), scripted);
+            written.AddRange([network, module, scripted]);
         }
         else if (spec.Kind == Core.Models.ModelSpec.TorchScriptKind)
         {

@@ -201,8 +201,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
         }
 
         var data = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
-        // IDX images are normalised with Fashion-MNIST's statistics; a language model's bytes are not preprocessed.
-        var preprocessing = options.Model.IsLanguageModel || options.Model.Kind == Core.Models.ModelSpec.TorchScriptKind
+        // IDX images are normalised with Fashion-MNIST's statistics, for a TorchScript module as for the zoo; a language
+        // model's bytes are not preprocessed.
+        var preprocessing = options.Model.IsLanguageModel
             ? null
             : Core.Data.Formats.InputPreprocessing.ForImages(
                 options.ClassNames ?? Enumerable.Range(0, data.Classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),
