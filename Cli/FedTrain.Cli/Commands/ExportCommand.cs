@@ -17,7 +17,7 @@ internal static class ExportCommand
         var output = new Option<string>("--out") { Description = "State dict to write, e.g. model.pt (torch.load reads it).", Required = true };
         var format = new Option<string>("--format")
         {
-            Description = "pytorch (default): the state dict and the module source; torchscript: also NAME.torchscript.pt, the classifier with the run's preprocessing and class names, scripted (zoo cnn and mlp; needs Python 3 with PyTorch).",
+            Description = "pytorch (default): the state dict and the module source; torchscript: also NAME.torchscript.pt, the classifier with the run's preprocessing and class names, scripted (zoo cnn and mlp, and TorchScript runs; needs Python 3 with PyTorch).",
             DefaultValueFactory = _ => "pytorch",
         };
         format.AcceptOnlyFromAmong("pytorch", "torchscript");

@@ -9,14 +9,15 @@ namespace FedTrain.Cli.Export;
 /// (<c>torch.load</c>) with PyTorch names; for the zoo CNN and MLP, a Python module defining the matching <c>nn.Module</c>
 /// and, when the run recorded it, its input preprocessing and class names (<c>FedTrainClassifier</c>, <c>load()</c>),
 /// which <c>--format torchscript</c> also scripts into an archive (<see cref="TorchScriptClassifier"/>); for a
-/// TorchScript run, the module itself with the round's weights (<c>torch.jit.load</c>).
+/// TorchScript run, the module itself with the round's weights (<c>torch.jit.load</c>), or with <c>--format
+/// torchscript</c> that module behind the run's preprocessing.
 /// </summary>
 internal static class ModelExporter
 {
     /// <summary>Writes the export of round <paramref name="round"/> and returns the paths written.</summary>
     /// <exception cref="ExportException">No such run directory or round, or a checkpoint that cannot be read.</exception>
     /// <param name="torchScript">Also script the classifier (preprocessing, network, class names) into
-    /// <c>NAME.torchscript.pt</c>, with <paramref name="python"/>'s PyTorch; zoo <c>cnn</c> and <c>mlp</c> runs that recorded their preprocessing.</param>
+    /// <c>NAME.torchscript.pt</c>, with <paramref name="python"/>'s PyTorch; zoo <c>cnn</c>, <c>mlp</c> and TorchScript runs that recorded their preprocessing.</param>
     public static IReadOnlyList<string> Export(string runDirectory, int round, string output, bool torchScript = false, string python = "python3")
     {
         if (!Directory.Exists(runDirectory))
