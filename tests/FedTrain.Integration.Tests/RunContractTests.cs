@@ -104,10 +104,13 @@ public sealed class RunContractTests
     private static async Task<string> TrainOneRoundAsync(string runDirectory, string test, string data)
     {
         using var run = await TabularRun.StartAsync(runDirectory, test);
-        using var worker = run.Worker("owner", data, runDirectory + "-state");
+        // One libtorch thread: the two runs' training then sums in the same order whatever the machine's cores.
+        using var worker = run.Worker("owner", data, runDirectory + "-state", "--threads", "1");
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, worker.Output);
         Assert.Contains("features age,weight", worker.Output, StringComparison.Ordinal);
         Assert.Equal(0, await run.Coordinator.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        // The worker's update was taken into the round's model, which is then what the two runs compare.
+        Assert.Equal(1, Assert.Single(RunSummary.Rounds(RunSummary.Load(runDirectory))).GetProperty("participants").GetInt32());
         return Path.Combine(runDirectory, "checkpoints", "round-0001.safetensors");
     }
 
@@ -148,8 +151,8 @@ public sealed class RunContractTests
             return new TabularRun(coordinator, $"http://127.0.0.1:{port}");
         }
 
-        public CliProcess Worker(string id, string data, string stateDirectory) => CliProcess.Start(
-            "worker", "--coordinator", Address, "--worker-id", id, "--data", data, "--label-column", "outcome", "--state-dir", stateDirectory);
+        public CliProcess Worker(string id, string data, string stateDirectory, params string[] extra) => CliProcess.Start(
+            ["worker", "--coordinator", Address, "--worker-id", id, "--data", data, "--label-column", "outcome", "--state-dir", stateDirectory, .. extra]);
 
         public void Dispose() => Coordinator.Dispose();
     }
