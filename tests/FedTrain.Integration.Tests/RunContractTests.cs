@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using FedTrain.Integration.Tests.Support;
 
 namespace FedTrain.Integration.Tests;
@@ -141,13 +142,14 @@ public sealed class RunContractTests
 
         public static async Task<TabularRun> StartAsync(string runDirectory, string test)
         {
-            int port = FederationTests.FreePort();
+            // Port 0: the coordinator binds a free port itself and prints it, so runs started side by side cannot collide.
             var coordinator = CliProcess.Start(
-                "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
+                "coordinator", "--grpc-port", "0", "--http-port", "0", "--bind", "127.0.0.1",
                 "--run-dir", runDirectory, "--insecure-no-auth", "--min-workers", "1", "--min-fit-clients", "1", "--rounds", "1",
                 "--model", "kind=mlp;in=2;hidden=8;classes=2", "--classes", "well,ill", "--test-data", test, "--label-column", "outcome",
                 "--local-steps", "5", "--batch-size", "8");
             await coordinator.WaitForOutputAsync("Coordinator listening", TimeSpan.FromSeconds(60));
+            string port = Regex.Match(coordinator.Output, @"Coordinator listening: gRPC 127\.0\.0\.1:(\d+)").Groups[1].Value;
             return new TabularRun(coordinator, $"http://127.0.0.1:{port}");
         }
 
