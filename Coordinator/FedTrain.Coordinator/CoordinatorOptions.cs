@@ -105,6 +105,12 @@ public sealed class CoordinatorOptions
     /// <summary>The run's class names, in index order (tables and image folders map their labels by it); null for none.</summary>
     public IReadOnlyList<string>? ClassNames { get; set; }
 
+    /// <summary>
+    /// The run's feature columns in the model's input order (<c>--feature-columns</c>, or a table test set's columns),
+    /// served to workers so that they read their tables by name; null when the run names none.
+    /// </summary>
+    public IReadOnlyList<string>? FeatureNames { get; set; }
+
     /// <summary>Evaluate on the first N test images only; null for all 10,000.</summary>
     public int? TestLimit { get; set; }
 
@@ -168,6 +174,12 @@ public sealed class CoordinatorOptions
         Require(Enum.IsDefined(UpdateCompression), nameof(UpdateCompression), "must be one of " + Core.Compression.UpdateCompression.Choices);
         Require(UpdateCompression != UpdateEncoding.TopK || UpdateTopKFraction is > 0 and <= 1, nameof(UpdateTopKFraction), "must be in (0, 1]");
         Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
+        if (FeatureNames is not null)
+        {
+            Require(Model.IsTabular || Model.Kind == ModelSpec.TorchScriptKind, nameof(FeatureNames), $"(--feature-columns) names a table's columns, but the model ({Model.Kind}) does not read tables");
+            new Core.Data.Formats.DataContract(Model) { FeatureNames = FeatureNames }.Validate();
+        }
+
         Security.Validate();
         if (Privacy is { } privacy)
         {

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace FedTrain.Worker;
 
 /// <summary>
-/// The run's data contract as the coordinator serves it (<c>GetRunSpec</c>): the model, its class names and the
-/// image normalisation. A worker fetches it before it loads its data, so that data which does not fit the run is
+/// The run's data contract as the coordinator serves it (<c>GetRunSpec</c>): the model, its class names, a table's
+/// feature names and the image normalisation. A worker fetches it before it loads its data, so that data which does not fit the run is
 /// refused, named, before the worker registers, without the owner repeating the run's settings.
 /// </summary>
 public static partial class RunContract
@@ -40,7 +40,9 @@ public static partial class RunContract
                     new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: token)).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
             var contract = ToContract(spec);
-            LogFetched(logger, spec.RunId, contract.Model!.ToNativeSpec(), contract.ClassNames is { } names ? string.Join(",", names) : "(unnamed)");
+            LogFetched(
+                logger, spec.RunId, contract.Model!.ToNativeSpec(), contract.ClassNames is { } names ? string.Join(",", names) : "(unnamed)",
+                contract.FeatureNames is { } features ? string.Join(",", features) : "(unnamed)");
             return contract;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
@@ -58,13 +60,14 @@ public static partial class RunContract
         var contract = new DataContract(model, spec.Model.ClassNames.Count > 0 ? [.. spec.Model.ClassNames] : null)
         {
             Normalization = spec.NormalizeMean.Count > 0 ? new ImageNormalization([.. spec.NormalizeMean], [.. spec.NormalizeStd]) : null,
+            FeatureNames = spec.Model.FeatureNames.Count > 0 ? [.. spec.Model.FeatureNames] : null,
         };
         contract.Validate();
         return contract;
     }
 
-    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Run {RunId}: the data is checked against its model {Model} and classes {Classes}")]
-    private static partial void LogFetched(ILogger logger, string runId, string model, string classes);
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Run {RunId}: the data is checked against its model {Model}, classes {Classes} and features {Features}")]
+    private static partial void LogFetched(ILogger logger, string runId, string model, string classes, string features);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Warning, Message = "The coordinator serves no run spec (an older version): the data is checked on its own; pass --model and --classes to check it against the run")]
     private static partial void LogNotServed(ILogger logger);

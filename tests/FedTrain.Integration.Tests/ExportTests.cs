@@ -51,6 +51,32 @@ public sealed class ExportTests(ITestOutputHelper output)
         Assert.Contains($"Run directory '{dir}' does not exist", export.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_torchscript_export_of_a_run_without_recorded_preprocessing_is_refused()
+    {
+        string dir = WriteRun(round: 2);
+
+        using var export = CliProcess.Start("export", "--run", dir, "--round", "2", "--out", Path.Combine(dir, "x.pt"), "--format", "torchscript");
+
+        Assert.Equal(1, await export.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"--format torchscript carries the run's input preprocessing, but '{dir}' recorded none (input-preprocessing.json", export.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "x.torchscript.pt")));
+    }
+
+    [Fact]
+    public async Task A_torchscript_export_without_a_python_interpreter_names_the_flag_to_give()
+    {
+        string dir = WriteRun(round: 2);
+        Core.Data.Formats.InputPreprocessing.ForImages(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], (1, 28, 28), Core.Data.Formats.ImageNormalization.FashionMnist).Write(dir);
+        string python = Path.Combine(dir, "no-such-python3");
+
+        using var export = CliProcess.Start("export", "--run", dir, "--round", "2", "--out", Path.Combine(dir, "x.pt"), "--format", "torchscript", "--python", python);
+
+        Assert.Equal(1, await export.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"--format torchscript scripts the exported module in PyTorch, but '{python}' cannot be run", export.Output, StringComparison.Ordinal);
+        Assert.Contains("--python", export.Output, StringComparison.Ordinal);
+    }
+
     // A run directory as the coordinator leaves it: a checkpoint written the way RoundOrchestrator writes it.
     private static string WriteRun(int round)
     {

@@ -34,23 +34,14 @@ public sealed class LazyImageFolderMemoryTests(ITestOutputHelper output)
         Assert.True(eager >= lazy + (100L << 20), $"eager peak {eager >> 20} MiB vs lazy {lazy >> 20} MiB");
     }
 
-    private static async Task<long> WorkerPeak(string name, string train, string test, params string[] extra)
-    {
-        string run = RepoPaths.NewRunDirectory("lazy-" + name);
-        using var demo = CliProcess.Start(
+    private static Task<long> WorkerPeak(string name, string train, string test, params string[] extra) => WorkerPeakMemory.MeasureAsync(
+        name,
         [
-            "demo", "--workers", "1", "--rounds", "1", "--out", run, "--data", train, "--test-data", test, "--model", Model,
+            "--data", train, "--test-data", test, "--model", Model,
             "--local-steps", "20", "--batch-size", "32", "--fraction-evaluate", "0", "--threads-per-worker", "1",
             // A small held-out share keeps the evaluation batch as small as the baseline's, so the runs differ by the data alone.
             "--holdout", "0.02", .. extra,
         ]);
-        var exited = demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
-        // The worker's command line names its log file inside this run's folder.
-        long peak = await PeakMemory.WatchAsync(Path.Combine(run, "logs", "worker-1.log"), exited);
-        Assert.True(await exited == 0, demo.Output);
-        Assert.True(peak > 0, "the worker process was never seen");
-        return peak;
-    }
 
     private static void WriteFolder(string root, int count)
     {

@@ -153,6 +153,7 @@ internal static class CoordinatorCommand
         options.ClassNames = dataFlags.Classes(parse) ?? options.ClassNames;
         options.ImageNormalization = dataFlags.Normalization(parse) ?? options.ImageNormalization;
         var source = dataFlags.Read(parse, options.TestDataDirectory, options.Seed);
+        options.FeatureNames = source.FeatureColumns ?? options.FeatureNames;
         if (source.Format is null && !Path.Exists(options.TestDataDirectory))
         {
             return; // the IDX loader's message names what to install or pass

@@ -24,7 +24,7 @@ internal static class DataCommand
     {
         var data = new Option<string>("--data") { Description = $"The data, a folder or file; formats: {DataFormats.Summary}.", Required = true };
         var model = new Option<string?>("--model") { Description = "The run's model spec to check the data against (default: the zoo model that fits the data: mlp for rows, cnn for images, lm for text)." };
-        var coordinator = new Option<string?>("--coordinator") { Description = "Fetch the run's model, classes and normalisation from this coordinator (GetRunSpec), with the worker's credential; instead of --model and --classes." };
+        var coordinator = new Option<string?>("--coordinator") { Description = "Fetch the run's model, classes, feature names and normalisation from this coordinator (GetRunSpec), with the worker's credential; instead of --model and --classes." };
         var workerId = new Option<string?>("--worker-id") { Description = "With --coordinator: the worker whose credential the call presents (default: the host name)." };
         var holdout = new Option<double?>("--holdout") { Description = "Fraction held out for local evaluation, as the worker's --holdout (default 0.1)." };
         var dpSgd = new Option<string?>("--dp-sgd") { Description = "As the worker's --dp-sgd CLIP,NOISE: report what DP-SGD changes in what is sent." };
@@ -93,7 +93,8 @@ internal static class DataCommand
             throw new InvalidOperationException($"The coordinator at {address} serves no run spec (an older version): pass --model and --classes.");
         }
 
-        Console.WriteLine($"Run spec from {address}: model {contract.Model.ToNativeSpec()}, classes {(contract.ClassNames is { } names ? string.Join(",", names) : "(unnamed)")}");
+        Console.WriteLine($"Run spec from {address}: model {contract.Model.ToNativeSpec()}, classes {(contract.ClassNames is { } names ? string.Join(",", names) : "(unnamed)")}"
+            + (contract.FeatureNames is { } features ? $", features {string.Join(",", features)} (read by name, in this order)" : string.Empty));
         return contract;
     }
 

@@ -25,7 +25,8 @@ internal static class PyTorchPreprocessingSource
 
                     def __init__(self) -> None:
                         super().__init__()
-                        self.size = ({{height}}, {{width}})
+                        self.height = {{height}}
+                        self.width = {{width}}
                         self.channels = {{channels}}
                         self.register_buffer("mean", torch.tensor({{List(preprocessing.PixelMean!)}}).view(1, -1, 1, 1))
                         self.register_buffer("std", torch.tensor({{List(preprocessing.PixelStd!)}}).view(1, -1, 1, 1))
@@ -36,14 +37,11 @@ internal static class PyTorchPreprocessingSource
                             x = x.unsqueeze(1)
                         if x.shape[1] == 1 and self.channels == 3:
                             x = x.expand(-1, 3, -1, -1)
-                        if tuple(x.shape[-2:]) != self.size:
-                            x = F.interpolate(x, size=self.size, mode="bilinear", align_corners=False)
+                        if x.shape[2] != self.height or x.shape[3] != self.width:
+                            x = F.interpolate(x, size=[self.height, self.width], mode="bilinear", align_corners=False)
                         return (x / 255.0 - self.mean) / self.std
                 """")
             : F($$""""
-                FEATURE_NAMES = {{Names(preprocessing.FeatureNames ?? [])}}
-
-
                 class FedTrainPreprocess(nn.Module):
                     """Raw table rows [N, features] (columns in FEATURE_NAMES order) to the model's input: standardised with the
                     statistics the coordinator scored its test set with."""
@@ -60,8 +58,13 @@ internal static class PyTorchPreprocessingSource
         return F($$""""
 
 
-            # The run's input preprocessing and class names: FedTrainClassifier takes raw inputs.
+            # The run's input preprocessing and class names: FedTrainClassifier takes raw inputs. It is TorchScript as
+            # well: `fedtrain export --format torchscript` scripts it, so that torch.jit.load gives the same classifier.
+            from typing import List
+
             CLASS_NAMES = {{Names(preprocessing.ClassNames)}}
+            # Tables: the columns a raw row holds, in order; empty for images.
+            FEATURE_NAMES = {{Names(preprocessing.FeatureNames ?? [])}}
 
 
             {{preprocess.TrimEnd()}}
@@ -70,16 +73,24 @@ internal static class PyTorchPreprocessingSource
             class FedTrainClassifier(nn.Module):
                 """Raw inputs to logits: the run's preprocessing, then the trained {{modelClass}}."""
 
+                # Declared on the class so that TorchScript keeps them, an empty list included.
+                class_names: List[str]
+                feature_names: List[str]
+
                 def __init__(self) -> None:
                     super().__init__()
                     self.preprocess = FedTrainPreprocess()
                     self.model = {{modelClass}}()
+                    self.class_names = list(CLASS_NAMES)
+                    self.feature_names = list(FEATURE_NAMES)
 
                 def forward(self, raw: torch.Tensor) -> torch.Tensor:
                     return self.model(self.preprocess(raw))
 
-                def predict(self, raw: torch.Tensor) -> list:
-                    return [CLASS_NAMES[i] for i in self.forward(raw).argmax(1).tolist()]
+                @torch.jit.export
+                def predict(self, raw: torch.Tensor) -> List[str]:
+                    indices: List[int] = self.forward(raw).argmax(1).tolist()
+                    return [self.class_names[i] for i in indices]
 
 
             def load(state_dict: str = "{{Path.GetFileName(stateDictFile)}}") -> FedTrainClassifier:

@@ -397,7 +397,7 @@ public sealed partial class CoordinatorGrpcService
 
     /// <summary>
     /// The run's data contract: what a worker checks its data against before it registers. The same model spec every
-    /// assignment carries, with the run's class names and image normalisation; nothing about other workers.
+    /// assignment carries, with the run's class names, feature names and image normalisation; nothing about other workers.
     /// </summary>
     internal Task<RunSpec> GetRunSpecAsync(RunSpecRequest request, ServerCallContext context)
     {
@@ -405,6 +405,7 @@ public sealed partial class CoordinatorGrpcService
         CallerAuthorization.RequireWorker(context, workerId);
         var model = ProtoMapping.ToProto(_options.Model);
         model.ClassNames.AddRange(_options.ClassNames ?? []);
+        model.FeatureNames.AddRange(_options.FeatureNames ?? []);
         var spec = new RunSpec { RunId = _orchestrator.RunId, Model = model };
         if (_options.ImageNormalization is { } normalization)
         {

@@ -82,6 +82,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         var time = TimeProvider.System;
         var (testSet, preprocessing) = LoadTestSet(options, cancellationToken);
+        // A table test set names the run's features (by --feature-columns, or its columns but the label): workers then
+        // read their tables by these names, in this order.
+        options.FeatureNames ??= preprocessing?.FeatureNames;
         // What raw inputs go through before the model, for `fedtrain export` to carry into the exported module.
         preprocessing?.Write(options.RunDirectory);
         (var module, options.Model) = TorchScriptModule.Prepare(options.Model, options.RunDirectory);
@@ -202,8 +205,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
         }
 
         var data = ModelData.Load(options.Model, options.TestDataDirectory, train: false, options.TestLimit);
-        // IDX images are normalised with Fashion-MNIST's statistics; a language model's bytes are not preprocessed.
-        var preprocessing = options.Model.IsLanguageModel || options.Model.Kind == Core.Models.ModelSpec.TorchScriptKind
+        // IDX images are normalised with Fashion-MNIST's statistics, for a TorchScript module as for the zoo; a language
+        // model's bytes are not preprocessed.
+        var preprocessing = options.Model.IsLanguageModel
             ? null
             : Core.Data.Formats.InputPreprocessing.ForImages(
                 options.ClassNames ?? Enumerable.Range(0, data.Classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),

@@ -90,6 +90,27 @@ public sealed class ImageDataset
         }
     }
 
+    /// <summary>
+    /// The positions 0..Count-1 in the order their examples lie in the source: by row for a data set read on demand,
+    /// as they are otherwise. A pass over every example whose result does not depend on the order (a sum) reads each
+    /// part of the source once this way, where the data set's own, shuffled order would read every part again and again.
+    /// </summary>
+    public long[] InSourceOrder()
+    {
+        var order = new long[Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        if (_rows is not null)
+        {
+            Array.Sort(_rows.ToArray(), order);
+        }
+
+        return order;
+    }
+
     /// <summary>A new dataset holding copies of the images at <paramref name="indices"/>, in that order (a lazy one: their rows).</summary>
     public ImageDataset Subset(IReadOnlyList<int> indices)
     {

@@ -32,7 +32,8 @@ public static class ModelData
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(contract);
         var loaded = DataSourceLoader.Load(source, contract with { Model = model }, cancellationToken);
-        if (!model.IsTabular)
+        // Rows are standardised for any model that takes them (a TorchScript module too), as the workers standardise theirs.
+        if (!model.IsTabular && loaded.FeatureNames is null)
         {
             return (loaded.Examples, InputPreprocessing.ForImages(loaded.ClassNames, model.InputShape, (contract with { Model = model }).ImageNormalization));
         }

@@ -166,6 +166,22 @@ public sealed class TableFormatTests : IDisposable
         Assert.Equal(0f, data.Images[1]);
     }
 
+    [Fact]
+    public void A_table_test_set_is_standardised_for_a_TorchScript_module_as_for_the_mlp()
+    {
+        string path = _folder.File("test.csv", "a,b,y\n1,10,0\n3,30,1\n5,20,0\n");
+        var source = new DataSourceOptions { Path = path, LabelColumn = "y" };
+
+        var (data, preprocessing) = Data.ModelData.Load(ModelSpec.TorchScript("module.pt", 1, 1, 2, 2), source, DataContract.None);
+
+        // Workers standardise the rows they hold whatever the model; so does the coordinator's test set, and the
+        // export carries the statistics.
+        Assert.Equal([3f, 20f], preprocessing.FeatureMean);
+        Assert.Equal(["a", "b"], preprocessing.FeatureNames);
+        Assert.Null(preprocessing.ImageShape);
+        Assert.Equal(-1.2247f, data.Images[0], 3);
+    }
+
     private sealed class Sparse
     {
         public double? Dose { get; set; }

@@ -8,12 +8,12 @@ namespace FedTrain.Core.Data.Formats;
 /// </summary>
 internal static class CsvTableReader
 {
-    public static RawTable Read(DataSourceOptions options, CancellationToken cancellationToken)
+    public static RawTable Read(DataSourceOptions options, IReadOnlyList<string>? runFeatures, CancellationToken cancellationToken)
     {
         var sepOptions = new SepReaderOptions(options.Separator is { } c ? new Sep(c) : null) { Unescape = true, Trim = SepTrim.All };
         using var reader = sepOptions.FromFile(options.Path);
         var columns = reader.Header.ColNames;
-        var (label, features) = RawTable.Resolve(options.Path, columns, options);
+        var (label, features) = TableColumns.Resolve(options.Path, columns, options, runFeatures);
         var table = new RawTable(options.Path, features.Select(i => columns[i]).ToArray(), columns[label], "line");
         var values = new float[features.Length];
         long index = -1;

@@ -13,6 +13,13 @@ public sealed record DataContract(Models.ModelSpec? Model, IReadOnlyList<string>
     /// <summary>How pixels are normalised; null takes <see cref="ImageNormalization.For"/> the model's channels.</summary>
     public ImageNormalization? Normalization { get; init; }
 
+    /// <summary>
+    /// Tables: the run's feature columns, in the model's input order. A table is read by these names, whatever the
+    /// order of its columns, and one that lacks any is refused; null when the run names none (the columns are then
+    /// the owner's <c>--feature-columns</c>, or every column but the label, checked by count only).
+    /// </summary>
+    public IReadOnlyList<string>? FeatureNames { get; init; }
+
     /// <summary>No model known yet: the data is checked on its own (readable, finite, labelled).</summary>
     public static DataContract None { get; } = new((Models.ModelSpec?)null);
 
@@ -38,9 +45,23 @@ public sealed record DataContract(Models.ModelSpec? Model, IReadOnlyList<string>
         return merged;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when the class list does not fit the model.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> when the class list or the feature names do not fit the model.</summary>
     public void Validate()
     {
+        if (FeatureNames is { } features)
+        {
+            if (features.Count == 0 || features.Any(string.IsNullOrWhiteSpace) || features.Distinct(StringComparer.Ordinal).Count() != features.Count)
+            {
+                throw new ArgumentException($"The run's feature names must be distinct and non-empty, got '{string.Join(",", features)}'.");
+            }
+
+            if (Model is { IsTabular: true } tabular && tabular.InputShape.Width != features.Count)
+            {
+                throw new ArgumentException(
+                    $"The run names {features.Count} feature columns ({string.Join(", ", features)}), but its model ({tabular.ToNativeSpec()}) takes {tabular.InputShape.Width}.");
+            }
+        }
+
         if (ClassNames is { } names)
         {
             if (names.Count < 2)

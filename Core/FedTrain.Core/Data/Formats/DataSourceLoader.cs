@@ -30,9 +30,9 @@ public static class DataSourceLoader
             DataFormat.Text => new LoadedData(
                 TextCorpus.Load(options.Path, (model?.InputShape.Width) ?? 65, options.Train, options.Limit), format, ["text"]),
             DataFormat.Images => ImageFolderReader.Read(options, contract, cancellationToken),
-            DataFormat.Csv => CsvTableReader.Read(options, cancellationToken).ToLoadedData(format, contract.ClassNames),
+            DataFormat.Csv => CsvTableReader.Read(options, contract.FeatureNames, cancellationToken).ToLoadedData(format, contract.ClassNames),
             // Parquet.Net only reads asynchronously; loading is a one-off at start, on a thread that waits anyway.
-            DataFormat.Parquet => ParquetTableReader.ReadAsync(options, cancellationToken).GetAwaiter().GetResult().ToLoadedData(format, contract.ClassNames),
+            DataFormat.Parquet => ParquetTableReader.ReadAsync(options, contract.FeatureNames, cancellationToken).GetAwaiter().GetResult().ToLoadedData(format, contract.ClassNames),
             DataFormat.Npy => NpyReader.ReadPair(options, contract),
             DataFormat.Safetensors => SafetensorsArrayReader.Read(options, contract),
             _ => throw new ArgumentOutOfRangeException(nameof(options), format, "Unknown data format."),

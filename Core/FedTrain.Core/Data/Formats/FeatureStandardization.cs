@@ -14,19 +14,15 @@ public sealed record FeatureStandardization(float[] Mean, float[] StdDev)
         int d = rows.PixelsPerImage;
         var sum = new double[d];
         var squares = new double[d];
-        // In chunks through Fill, so rows read on demand are fitted without holding them all.
+        // In chunks through Fill, so rows read on demand are fitted without holding them all; in the source's order, so
+        // that each chunk reads a few neighbouring row groups rather than a random row of every group in the file.
         const int Chunk = 4096;
         var buffer = new float[Math.Min(Chunk, Math.Max(1, rows.Count)) * d];
-        var indices = new long[Math.Min(Chunk, Math.Max(1, rows.Count))];
+        long[] order = rows.InSourceOrder();
         for (int first = 0; first < rows.Count; first += Chunk)
         {
             int count = Math.Min(Chunk, rows.Count - first);
-            for (int i = 0; i < count; i++)
-            {
-                indices[i] = first + i;
-            }
-
-            rows.Fill(indices.AsSpan(0, count), buffer.AsSpan(0, count * d));
+            rows.Fill(order.AsSpan(first, count), buffer.AsSpan(0, count * d));
             for (int v = 0; v < count * d; v++)
             {
                 double value = buffer[v];

@@ -99,10 +99,10 @@ internal sealed class ParquetRowSource : IExampleSource, IDisposable
         var values = new float[rows * width];
         for (int f = 0; f < width; f++)
         {
-            var column = await ParquetTableReader.ReadColumnAsync(rowGroup, _fields![_features[f]], rows, CancellationToken.None).ConfigureAwait(false);
+            var column = await ParquetColumn.ReadAsync(rowGroup, _fields![_features[f]], rows, CancellationToken.None).ConfigureAwait(false);
             for (int r = 0; r < rows; r++)
             {
-                values[(r * width) + f] = ParquetTableReader.Value(_messages, column(r), _groupStarts[group] + r + 1, f);
+                values[(r * width) + f] = column.Number(r, _messages, _groupStarts[group] + r + 1, f);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 
@@ -10,7 +9,7 @@ namespace FedTrain.Core.Data.Formats;
 /// </summary>
 internal static class ParquetTableReader
 {
-    public static async Task<RawTable> ReadAsync(DataSourceOptions options, CancellationToken cancellationToken)
+    public static async Task<RawTable> ReadAsync(DataSourceOptions options, IReadOnlyList<string>? runFeatures, CancellationToken cancellationToken)
     {
         var stream = File.OpenRead(options.Path);
         await using (stream.ConfigureAwait(false))
@@ -19,7 +18,7 @@ internal static class ParquetTableReader
             await using var readerScope = reader.ConfigureAwait(false);
             DataField[] fields = reader.Schema.GetDataFields();
             var columns = fields.Select(f => f.Name).ToArray();
-            var (label, features) = RawTable.Resolve(options.Path, columns, options);
+            var (label, features) = TableColumns.Resolve(options.Path, columns, options, runFeatures);
             var groupStarts = new long[reader.RowGroupCount + 1];
             for (int group = 0; group < reader.RowGroupCount; group++)
             {
@@ -40,11 +39,11 @@ internal static class ParquetTableReader
             {
                 using var rowGroup = reader.OpenRowGroupReader(group);
                 int rows = checked((int)rowGroup.RowCount);
-                var labels = await ReadColumnAsync(rowGroup, fields[label], rows, cancellationToken).ConfigureAwait(false);
-                var featureData = new Func<int, object?>[features.Length];
+                var labels = await ParquetColumn.ReadAsync(rowGroup, fields[label], rows, cancellationToken).ConfigureAwait(false);
+                var featureData = new ParquetColumn[features.Length];
                 for (int f = 0; f < features.Length; f++)
                 {
-                    featureData[f] = await ReadColumnAsync(rowGroup, fields[features[f]], rows, cancellationToken).ConfigureAwait(false);
+                    featureData[f] = await ParquetColumn.ReadAsync(rowGroup, fields[features[f]], rows, cancellationToken).ConfigureAwait(false);
                 }
 
                 var values = new float[features.Length];
@@ -60,10 +59,10 @@ internal static class ParquetTableReader
                     long rowNumber = index + 1;
                     for (int f = 0; f < features.Length; f++)
                     {
-                        values[f] = Value(table, featureData[f](r), rowNumber, f);
+                        values[f] = featureData[f].Number(r, table, rowNumber, f);
                     }
 
-                    table.AddRow(Convert.ToString(labels(r), CultureInfo.InvariantCulture) ?? string.Empty, rowNumber, values);
+                    table.AddRow(labels.Text(r) ?? string.Empty, rowNumber, values);
                     if (table.Labels.Count == options.Limit)
                     {
                         return table;
@@ -76,56 +75,4 @@ internal static class ParquetTableReader
             return table;
         }
     }
-
-    /// <summary>One column of a row group, read in its stored type, as a value per row (null where missing).</summary>
-    internal static async Task<Func<int, object?>> ReadColumnAsync(ParquetRowGroupReader rowGroup, DataField field, int rows, CancellationToken cancellationToken)
-    {
-        Type type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
-        {
-            var text = new string?[rows];
-            await rowGroup.ReadAsync(field, text.AsMemory(), null, cancellationToken).ConfigureAwait(false);
-            return i => text[i];
-        }
-
-        return type switch
-        {
-            _ when type == typeof(double) => await ReadAsync<double>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(float) => await ReadAsync<float>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(long) => await ReadAsync<long>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(int) => await ReadAsync<int>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(short) => await ReadAsync<short>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(byte) => await ReadAsync<byte>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(sbyte) => await ReadAsync<sbyte>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(bool) => await ReadAsync<bool>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ when type == typeof(decimal) => await ReadAsync<decimal>(rowGroup, field, rows, cancellationToken).ConfigureAwait(false),
-            _ => throw new DataValidationException($"{field.Name}: Parquet columns of {type.Name} cannot be read as numbers or labels."),
-        };
-    }
-
-    private static async Task<Func<int, object?>> ReadAsync<T>(ParquetRowGroupReader rowGroup, DataField field, int rows, CancellationToken cancellationToken)
-        where T : struct
-    {
-        if (field.IsNullable)
-        {
-            var nullable = new T?[rows];
-            await rowGroup.ReadAsync<T>(field, nullable.AsMemory(), null, cancellationToken).ConfigureAwait(false);
-            return i => nullable[i];
-        }
-
-        var values = new T[rows];
-        await rowGroup.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
-        return i => values[i];
-    }
-
-    internal static float Value(RawTable table, object? value, long rowNumber, int feature) => value switch
-    {
-        null => throw new DataValidationException(
-            $"{table.Path}: {table.Where(rowNumber)}, column '{table.FeatureNames[feature]}': the value is missing (null)."),
-        string text => table.Parse(text, rowNumber, feature),
-        bool flag => flag ? 1f : 0f,
-        IConvertible number when value is not (DateTime or char) => table.Finite(number.ToDouble(CultureInfo.InvariantCulture), rowNumber, feature),
-        _ => throw new DataValidationException(
-            $"{table.Path}: {table.Where(rowNumber)}, column '{table.FeatureNames[feature]}': a {value.GetType().Name} is not a number."),
-    };
 }

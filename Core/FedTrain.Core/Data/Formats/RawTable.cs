@@ -28,6 +28,8 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
     /// <summary>For a table read on demand: the source of its rows, given as 0-based row indices of the file.</summary>
     public IExampleSource? OnDemand { get; set; }
 
+    private readonly Dictionary<string, string> _labelTexts = new(StringComparer.Ordinal);
+
     private List<float[]> Preview { get; } = [];
 
     /// <summary>Parses one feature value, refusing text and non-finite numbers with the row and column.</summary>
@@ -76,7 +78,15 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
             throw new DataValidationException($"{Path}: {Where(rowNumber)}: the label column '{LabelColumn}' is empty.");
         }
 
-        Labels.Add(label.Trim());
+        // One string per distinct label: a table read on demand keeps only its labels and row numbers in memory, and
+        // those are usually a few classes over many rows.
+        string text = label.Trim();
+        if (!_labelTexts.TryGetValue(text, out string? shared))
+        {
+            _labelTexts[text] = shared = text;
+        }
+
+        Labels.Add(shared);
         RowNumbers.Add(rowNumber);
         if (Preview.Count < PreviewRows)
         {
@@ -138,6 +148,15 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
         }
 
         var preview = Preview.Select((values, i) => (Labels[i], values)).ToList();
+        if (OnDemand is not null)
+        {
+            // The row source names rows and columns through this table for as long as the worker trains; the data set
+            // now holds the labels and row indices, so the per-row lists are let go rather than kept alongside.
+            Labels.Clear();
+            Labels.TrimExcess();
+            RowNumbers.Clear();
+            RowNumbers.TrimExcess();
+        }
 
         return new LoadedData(dataset, format, classes)
         {
@@ -146,35 +165,5 @@ internal sealed class RawTable(string path, IReadOnlyList<string> featureNames, 
             Preprocessing = "per-feature standardisation with this worker's own statistics (computed on its training split)"
                 + (OnDemand is null ? string.Empty : "; rows read on demand, a row group at a time"),
         };
-    }
-
-    /// <summary>Resolves the label and feature columns among <paramref name="columns"/>, refusing any that is missing.</summary>
-    public static (int Label, int[] Features) Resolve(string path, IReadOnlyList<string> columns, DataSourceOptions options)
-    {
-        string label = options.LabelColumn
-            ?? throw new DataValidationException($"{path} is a table: name its label column with --label-column (its columns: {string.Join(", ", columns)}).");
-        int labelIndex = IndexOf(path, columns, label, "label");
-        var features = options.FeatureColumns is { } names
-            ? names.Select(n => IndexOf(path, columns, n, "feature")).ToArray()
-            : Enumerable.Range(0, columns.Count).Where(i => i != labelIndex).ToArray();
-        if (features.Length == 0)
-        {
-            throw new DataValidationException($"{path} has no feature columns besides the label '{label}'.");
-        }
-
-        return (labelIndex, features);
-    }
-
-    private static int IndexOf(string path, IReadOnlyList<string> columns, string name, string role)
-    {
-        for (int i = 0; i < columns.Count; i++)
-        {
-            if (string.Equals(columns[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        throw new DataValidationException($"{path} has no {role} column '{name}'; its columns: {string.Join(", ", columns)}.");
     }
 }
