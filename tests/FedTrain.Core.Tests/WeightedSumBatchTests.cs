@@ -165,6 +165,133 @@ public sealed class WeightedSumBatchTests : IDisposable
         Assert.Throws<ArgumentException>(() => FoldKernels.MultiplyAdd(x, w, y.AsSpan(1), kernel));
     }
 
+    [Fact]
+    public void Multi_update_and_non_temporal_kernels_give_the_bits_of_one_update_at_a_time_in_place_and_from_zero()
+    {
+        const int length = 1003; // vector steps, single vectors and a scalar tail
+        var x = Enumerable.Range(40, 4).Select(seed => Vector(seed).AsSpan(0, length + 1).ToArray()).ToArray();
+        var y = Vector(44).AsSpan(0, length + 1).ToArray();
+        float[] w = [0.37f, 1000f, 3.5e-4f, 17f];
+
+        // −0 everywhere in the four updates at a peeled, a vectorised and a tail position: only a fold from +0 gives +0.
+        foreach (int i in new[] { 2, 100, 513, length - 1 })
+        {
+            foreach (var update in x)
+            {
+                update[i] = -0f;
+            }
+        }
+
+        // Offset 0 and 1: an aligned and a misaligned start, so the peel and the vector loop both run.
+        foreach (int offset in new[] { 0, 1 })
+        {
+            var xs = x.Select(u => u.AsSpan(offset, length).ToArray()).ToArray();
+            var ys = y.AsSpan(offset, length).ToArray();
+
+            var two = ys.ToArray();
+            var four = ys.ToArray();
+            FoldKernels.MultiplyAdd(xs[0], w[0], two, two);
+            FoldKernels.MultiplyAdd(xs[1], w[1], two, two);
+            FoldKernels.MultiplyAdd(xs[0], w[0], four, four);
+            FoldKernels.MultiplyAdd(xs[1], w[1], four, four);
+            FoldKernels.MultiplyAdd(xs[2], w[2], four, four);
+            FoldKernels.MultiplyAdd(xs[3], w[3], four, four);
+
+            var twoZero = new float[length];
+            var fourZero = new float[length];
+            FoldKernels.MultiplyAddZero(xs[0], w[0], twoZero);
+            FoldKernels.MultiplyAdd(xs[1], w[1], twoZero, twoZero);
+            FoldKernels.MultiplyAddZero(xs[0], w[0], fourZero);
+            FoldKernels.MultiplyAdd(xs[1], w[1], fourZero, fourZero);
+            FoldKernels.MultiplyAdd(xs[2], w[2], fourZero, fourZero);
+            FoldKernels.MultiplyAdd(xs[3], w[3], fourZero, fourZero);
+
+            var twoInto = new float[length];
+            FoldKernels.MultiplyAdd2(xs[0], w[0], xs[1], w[1], ys, twoInto);
+            var twoInPlace = ys.ToArray();
+            FoldKernels.MultiplyAdd2(xs[0], w[0], xs[1], w[1], twoInPlace, twoInPlace);
+            var fourInto = new float[length];
+            FoldKernels.MultiplyAdd4(xs[0], w[0], xs[1], w[1], xs[2], w[2], xs[3], w[3], ys, fourInto);
+            var fourInPlace = ys.ToArray();
+            FoldKernels.MultiplyAdd4(xs[0], w[0], xs[1], w[1], xs[2], w[2], xs[3], w[3], fourInPlace, fourInPlace);
+            var twoFromZero = Enumerable.Repeat(float.NaN, length).ToArray(); // never read
+            FoldKernels.MultiplyAdd2Zero(xs[0], w[0], xs[1], w[1], twoFromZero);
+            var fourFromZero = Enumerable.Repeat(float.NaN, length).ToArray();
+            FoldKernels.MultiplyAdd4Zero(xs[0], w[0], xs[1], w[1], xs[2], w[2], xs[3], w[3], fourFromZero);
+
+            var one = ys.ToArray();
+            FoldKernels.MultiplyAdd(xs[0], w[0], one, one);
+            var nonTemporal = new float[length];
+            FoldKernels.MultiplyAddNonTemporal(xs[0], w[0], ys, nonTemporal.AsSpan());
+            var nonTemporalInPlace = xs[0].ToArray();
+            FoldKernels.MultiplyAddNonTemporal(nonTemporalInPlace, w[0], ys, nonTemporalInPlace);
+
+            AssertBits(one, nonTemporal);
+            AssertBits(one, nonTemporalInPlace);
+            AssertBits(two, twoInto);
+            AssertBits(two, twoInPlace);
+            AssertBits(four, fourInto);
+            AssertBits(four, fourInPlace);
+            AssertBits(twoZero, twoFromZero);
+            AssertBits(fourZero, fourFromZero);
+            foreach (int i in new[] { 100, 513 })
+            {
+                Assert.Equal(0, BitConverter.SingleToInt32Bits(fourFromZero[i - offset])); // −0 · w + … + 0 is +0
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => FoldKernels.MultiplyAdd2(x[0], w[0], x[1].AsSpan(1), w[1], y, new float[length + 1]));
+        Assert.Throws<ArgumentException>(() => FoldKernels.MultiplyAdd4Zero(x[0], w[0], x[1], w[1], x[2], w[2], x[3].AsSpan(1), w[3], new float[length + 1]));
+    }
+
+    [Theory]
+    [InlineData(7)] // a group of four, one of two, one update alone
+    [InlineData(11)] // two groups of four, then two and one
+    public void Folding_updates_in_groups_gives_the_bits_of_adding_them_one_by_one(int count)
+    {
+        var model = Vector(60);
+        var updates = Enumerable.Range(61, count).Select(Vector).ToArray();
+        var weights = Enumerable.Range(0, count).Select(k => 1.5 + (k * 97.0)).ToArray();
+        var files = updates.Select((u, k) => SpooledUpdate.Open(Write(k, u), Length)).ToArray();
+        try
+        {
+            var oneByOne = new WeightedSum(Length);
+            for (int k = 0; k < count; k++)
+            {
+                oneByOne.Add(updates[k], weights[k]);
+            }
+
+            var expected = new float[Length];
+            oneByOne.ApplyMean(model, expected);
+
+            // Arrays and spool files mixed within each group; a batch, then the last batch with the mean.
+            var sources = updates.Select((u, k) => (k % 3 == 1 ? (IUpdateSource)files[k] : new ArrayUpdate(u), weights[k])).ToList();
+            var batched = new WeightedSum(Length);
+            batched.AddBatch(sources);
+            AssertBits(oneByOne.Sum.ToArray(), batched.Sum.ToArray());
+
+            var fused = new WeightedSum(Length);
+            fused.AddBatch(sources.GetRange(0, 5));
+            var destination = new float[Length];
+            fused.AddBatchAndApplyMean(sources.GetRange(5, count - 5), model, destination);
+            AssertBits(expected, destination);
+
+            var fromZero = new WeightedSum(Length);
+            fromZero.AddBatchAndApplyMean(sources, model, destination);
+            AssertBits(expected, destination);
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Dispose();
+            }
+        }
+    }
+
+    private static void AssertBits(float[] expected, float[] actual) =>
+        Assert.True(MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())));
+
     private static float[] Vector(int seed)
     {
         var rng = new Random(seed);
