@@ -47,51 +47,48 @@ internal static class OrleansPostgresSchema
             PRIMARY KEY (DeploymentId, Address, Port, Generation));
         """;
 
-    private const string Functions = """
-        CREATE OR REPLACE FUNCTION fedtrain_orleans_join(
-            deployment text, silo_address text, silo_port integer, silo_generation integer, silo_name text, host_name text,
-            silo_status integer, proxy_port integer, start_time timestamptz, alive_time timestamptz, read_version integer)
-        RETURNS integer LANGUAGE plpgsql AS $$
+    /// <summary>
+    /// The body of a membership change: bump the version the silo read (or answer 0 when it moved on), make the change,
+    /// and answer 1; a change that finds nothing to change raises, which undoes the whole block, the bump included.
+    /// </summary>
+    private static string MembershipChange(string change, string refusal) => $"""
         BEGIN
             UPDATE OrleansMembershipVersionTable SET Version = Version + 1, Timestamp = now()
             WHERE DeploymentId = deployment AND Version = read_version;
             IF NOT FOUND THEN
                 RETURN 0;
             END IF;
-            INSERT INTO OrleansMembershipTable (
-                DeploymentId, Address, Port, Generation, SiloName, HostName, Status, ProxyPort, StartTime, IAmAliveTime)
-            VALUES (deployment, silo_address, silo_port, silo_generation, silo_name, host_name, silo_status, proxy_port,
-                start_time, alive_time)
-            ON CONFLICT DO NOTHING;
+        {change}
             IF NOT FOUND THEN
-                RAISE EXCEPTION 'the silo is already a member';
+                RAISE EXCEPTION '{refusal}';
             END IF;
             RETURN 1;
         EXCEPTION WHEN raise_exception THEN
-            -- Undoes the whole block, the version bump included.
             RETURN 0;
-        END $$;
+        END
+        """;
+
+    private static readonly string Functions = $"""
+        CREATE OR REPLACE FUNCTION fedtrain_orleans_join(
+            deployment text, silo_address text, silo_port integer, silo_generation integer, silo_name text, host_name text,
+            silo_status integer, proxy_port integer, start_time timestamptz, alive_time timestamptz, read_version integer)
+        RETURNS integer LANGUAGE plpgsql AS $$
+        {MembershipChange("""
+                INSERT INTO OrleansMembershipTable (
+                    DeploymentId, Address, Port, Generation, SiloName, HostName, Status, ProxyPort, StartTime, IAmAliveTime)
+                VALUES (deployment, silo_address, silo_port, silo_generation, silo_name, host_name, silo_status, proxy_port,
+                    start_time, alive_time)
+                ON CONFLICT DO NOTHING;
+            """, "the silo is already a member")} $$;
 
         CREATE OR REPLACE FUNCTION fedtrain_orleans_update(
             deployment text, silo_address text, silo_port integer, silo_generation integer, silo_status integer,
             suspect_times text, alive_time timestamptz, read_version integer)
         RETURNS integer LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE OrleansMembershipVersionTable SET Version = Version + 1, Timestamp = now()
-            WHERE DeploymentId = deployment AND Version = read_version;
-            IF NOT FOUND THEN
-                RETURN 0;
-            END IF;
-            UPDATE OrleansMembershipTable SET Status = silo_status, SuspectTimes = suspect_times, IAmAliveTime = alive_time
-            WHERE DeploymentId = deployment AND Address = silo_address AND Port = silo_port AND Generation = silo_generation;
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'the silo is not a member';
-            END IF;
-            RETURN 1;
-        EXCEPTION WHEN raise_exception THEN
-            -- Undoes the whole block, the version bump included.
-            RETURN 0;
-        END $$;
+        {MembershipChange("""
+                UPDATE OrleansMembershipTable SET Status = silo_status, SuspectTimes = suspect_times, IAmAliveTime = alive_time
+                WHERE DeploymentId = deployment AND Address = silo_address AND Port = silo_port AND Generation = silo_generation;
+            """, "the silo is not a member")} $$;
         """;
 
     private const string MemberColumns = """
