@@ -38,6 +38,18 @@ public sealed class ClusterSettings
     /// <summary>How often each node calls the run grain (and so how soon after a node's death the run is led again).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// This node's certificate (PEM) for mutual TLS between the nodes, valid for server and client authentication
+    /// (<c>fedtrain certs dev</c> writes <c>node.crt</c>); null: the nodes talk in plain TCP.
+    /// </summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The key of <see cref="TlsCertificateFile"/> (PEM).</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>The CA every node's certificate must chain to (PEM); only it is trusted.</summary>
+    public string? TlsCaFile { get; set; }
+
     public bool IsSingleNode => Membership is null;
 
     /// <summary>Refuses settings a node cannot start with, naming the setting.</summary>
@@ -67,6 +79,25 @@ public sealed class ClusterSettings
         if (AdvertisedAddress is { } address && (!IPAddress.TryParse(address, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
         {
             throw new ArgumentException($"--silo-address must be an IP address the other nodes can reach, got '{address}'.");
+        }
+
+        string?[] tls = [TlsCertificateFile, TlsKeyFile, TlsCaFile];
+        if (tls.Any(f => f is not null))
+        {
+            if (tls.Any(f => f is null))
+            {
+                throw new ArgumentException("TLS between the nodes needs --silo-tls-cert, --silo-tls-key and --silo-tls-ca together.");
+            }
+
+            if (IsSingleNode)
+            {
+                throw new ArgumentException("--silo-tls-* secure the traffic between the nodes of a cluster: give --cluster as well (a cluster of one has no such traffic).");
+            }
+
+            if (tls.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+            {
+                throw new ArgumentException($"TLS between the nodes: the file {missing} does not exist.");
+            }
         }
 
         if (Kubernetes)

@@ -126,6 +126,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         });
         silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: true);
         silo.UseKubernetesHostingWhenAsked(cluster);
+        silo.UseSiloTlsWhenAsked(cluster);
         // A dead node is declared dead after two missed one-second probes, on one node's vote: the run is led again a
         // few seconds after a node dies. The price: a node that stalls for two seconds (a long GC pause, a starved
         // CPU) is declared dead too, stops, and must be restarted; the run's lease keeps that from costing a round.

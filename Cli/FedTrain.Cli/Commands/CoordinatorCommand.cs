@@ -27,6 +27,9 @@ internal static class CoordinatorCommand
         var siloPort = new Option<int?>("--silo-port") { Description = "Port the nodes of a cluster talk to each other on (default 11111)." };
         var siloAddress = new Option<string?>("--silo-address") { Description = "Address the other nodes reach this one at (default: --bind, or this host's IPv4 address)." };
         var kubernetes = new Option<bool>("--kubernetes") { Description = "This node runs in a Kubernetes pod (with --cluster): name the silo after the pod, advertise POD_IP and watch the coordinator pods (see docs/deployment.md)." };
+        var siloTlsCert = new Option<string?>("--silo-tls-cert") { Description = "This node's certificate (PEM, server and client authentication) for mutual TLS between the nodes of a cluster." };
+        var siloTlsKey = new Option<string?>("--silo-tls-key") { Description = "The key of --silo-tls-cert (PEM)." };
+        var siloTlsCa = new Option<string?>("--silo-tls-ca") { Description = "The CA every node's certificate must chain to (PEM); only it is trusted." };
         var flags = new CoordinatorFlags();
         var command = new Command("coordinator", "Run a coordinator that trains a global model with the workers that connect.");
         foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress })
@@ -35,6 +38,10 @@ internal static class CoordinatorCommand
         }
 
         command.Options.Add(kubernetes);
+        foreach (var option in new Option[] { siloTlsCert, siloTlsKey, siloTlsCa })
+        {
+            command.Options.Add(option);
+        }
 
         flags.AddTo(command);
         var dataFlags = new DataFlags();
@@ -65,6 +72,9 @@ internal static class CoordinatorCommand
                 SiloPort = parse.GetValue(siloPort),
                 AdvertisedAddress = parse.GetValue(siloAddress),
                 Kubernetes = parse.GetValue(kubernetes),
+                TlsCertificateFile = parse.GetValue(siloTlsCert),
+                TlsKeyFile = parse.GetValue(siloTlsKey),
+                TlsCaFile = parse.GetValue(siloTlsCa),
             };
             cluster.Validate(options);
 

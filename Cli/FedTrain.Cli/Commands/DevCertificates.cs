@@ -45,25 +45,27 @@ internal static class DevCertificates
             }
         }
 
-        written.Add(Issue(directory, "server", "CN=localhost", ServerAuthentication, san.Build(), ca, notBefore, notAfter));
+        written.Add(Issue(directory, "server", "CN=localhost", [ServerAuthentication], san.Build(), ca, notBefore, notAfter));
+        // The coordinator nodes' certificate for TLS between them: each node is both a server and a client there.
+        written.Add(Issue(directory, "node", "CN=fedtrain-node", [ServerAuthentication, ClientAuthentication], null, ca, notBefore, notAfter));
         foreach (string client in clients)
         {
             var identity = new SubjectAlternativeNameBuilder();
             identity.AddUri(WorkerCertificateIdentity.UriFor(client));
-            written.Add(Issue(directory, "client-" + client, "CN=" + client, ClientAuthentication, identity.Build(), ca, notBefore, notAfter));
+            written.Add(Issue(directory, "client-" + client, "CN=" + client, [ClientAuthentication], identity.Build(), ca, notBefore, notAfter));
         }
 
         return written;
     }
 
     private static string Issue(
-        string directory, string name, string subject, Oid usage, X509Extension? san, X509Certificate2 ca, DateTimeOffset notBefore, DateTimeOffset notAfter)
+        string directory, string name, string subject, Oid[] usages, X509Extension? san, X509Certificate2 ca, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. usages], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         if (san is not null)
         {
