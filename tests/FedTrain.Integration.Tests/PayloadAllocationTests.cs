@@ -36,15 +36,12 @@ public sealed class PayloadAllocationTests(ITestOutputHelper output)
             delta[i] = (delta[i] is var v && float.IsFinite(v) && Math.Abs(v) < 1) ? v : 0.001f;
         }
 
-        // The first upload warms up every path (JIT, pools, HTTP/2 connection); the least of the next three counts
-        // (the coordinator's own timers allocate meanwhile too).
+        // The first upload warms up every path (JIT, pools, HTTP/2 connection); the least of the next three counts.
         Assert.True((await UploadAsync(coordinator, "a", delta)).Accepted);
         long allocated = long.MaxValue;
         foreach (string worker in new[] { "b", "c", "d" })
         {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            Assert.True((await UploadAsync(coordinator, worker, delta)).Accepted);
-            allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - before);
+            allocated = Math.Min(allocated, await OwnAllocationAsync(async () => Assert.True((await UploadAsync(coordinator, worker, delta)).Accepted)));
         }
 
         long payload = parameters * sizeof(float);
@@ -62,18 +59,31 @@ public sealed class PayloadAllocationTests(ITestOutputHelper output)
 
         await DownloadAsync(coordinator, "a", model);
         long allocated = long.MaxValue;
-        // The least of several: anything else in the process that allocates meanwhile (the tail of an earlier test's
-        // child process output, a timer) adds to one download's count, rarely to all of them.
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < 3; i++)
         {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            await DownloadAsync(coordinator, "b", model);
-            allocated = Math.Min(allocated, GC.GetTotalAllocatedBytes(precise: true) - before);
+            allocated = Math.Min(allocated, await OwnAllocationAsync(() => DownloadAsync(coordinator, "b", model)));
         }
 
         long payload = model.LongLength * sizeof(float);
         output.WriteLine($"{payload / 1e6:F1} MB download: {allocated / 1e6:F2} MB allocated");
         Assert.True(allocated < payload / 8, $"{allocated} bytes allocated to download {payload} bytes");
+    }
+
+    /// <summary>
+    /// The managed bytes the process allocates while <paramref name="operation"/> runs, less what it allocates in an
+    /// idle wait of the same length right after: late in a full test run something else in the process (another
+    /// test's leftovers, timers) allocates a few MB a second, which is not the payload path's.
+    /// </summary>
+    private static async Task<long> OwnAllocationAsync(Func<Task> operation)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await operation();
+        var elapsed = watch.Elapsed;
+        long during = GC.GetTotalAllocatedBytes(precise: true) - before;
+        long idleStart = GC.GetTotalAllocatedBytes(precise: true);
+        await Task.Delay(elapsed);
+        return during - (GC.GetTotalAllocatedBytes(precise: true) - idleStart);
     }
 
     /// <summary>Downloads the round's model as a worker does, checking its SHA-256.</summary>
