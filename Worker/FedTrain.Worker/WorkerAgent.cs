@@ -118,7 +118,12 @@ public sealed partial class WorkerAgent : IDisposable
             switch (response.OutcomeCase)
             {
                 case AssignmentResponse.OutcomeOneofCase.Finished:
-                    LogRunFinished(response.Finished.RunId, response.Finished.Reason);
+                    // The peak tells a data owner what the worker needed of this machine for the whole run.
+                    using (var self = System.Diagnostics.Process.GetCurrentProcess())
+                    {
+                        LogRunFinished(response.Finished.RunId, response.Finished.Reason, self.PeakWorkingSet64 >> 20);
+                    }
+
                     return true;
                 case AssignmentResponse.OutcomeOneofCase.Assignment:
                 {
@@ -716,8 +721,8 @@ public sealed partial class WorkerAgent : IDisposable
     [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Coordinator unreachable ({Reason}); retrying in {Seconds:F1} s")]
     private partial void LogRetrying(string reason, double seconds);
 
-    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}")]
-    private partial void LogRunFinished(string runId, string reason);
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Run {RunId} finished: {Reason}; this worker's peak resident set was {PeakMiB} MiB")]
+    private partial void LogRunFinished(string runId, string reason, long peakMiB);
 
     [LoggerMessage(EventId = 308, Level = LogLevel.Warning, Message = "Evaluation of round {Round} abandoned: {Reason}")]
     private partial void LogEvaluationAbandoned(long round, string reason);
