@@ -475,6 +475,8 @@ public sealed partial class RoundOrchestrator
         }
 
         var next = new ModelSnapshot(round, parameters);
+        // The central evaluation only reads the new model: it runs while the checkpoint is written and synced.
+        var centralEvaluation = StartCentralEvaluation(parameters);
         // A coordinator that lost the run's lease must not replace the checkpoint of a round its successor committed:
         // checked here, before the file is written (the commit is fenced again in the store).
         _store.CheckLease();
@@ -498,18 +500,29 @@ public sealed partial class RoundOrchestrator
             _store.SavePendingRound(RunId, pending, releaseId is { } id && outcome.Privacy is { } noised ? new ReleaseCompletion(id, noised.NextClipNorm) : null);
         }
 
-        return await CompleteRoundAsync(pending, next, parameters, cancellationToken).ConfigureAwait(false);
+        return await CompleteRoundAsync(pending, next, centralEvaluation, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Evaluates an aggregated round's model (centrally and on clients), then commits the round.</summary>
-    private async Task<RoundResult> CompleteRoundAsync(PendingRound pending, ModelSnapshot next, float[] parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Scores <paramref name="parameters"/> on the central test set off the round loop, so that the caller can write
+    /// the checkpoint meanwhile; the array must not change until the task completes.
+    /// </summary>
+    private Task<(Trainer.EvalResult Result, IReadOnlyList<double> PerClassAccuracy)> StartCentralEvaluation(float[] parameters) => Task.Run(() =>
+    {
+        // A child of the round's span: the execution context, and with it the current activity, flows into the task.
+        using var span = CoordinatorActivities.Start(CoordinatorActivities.Evaluation);
+        var evaluation = _evaluator.Evaluate(parameters);
+        span?.SetTag("fedtrain.test_accuracy", evaluation.Result.Accuracy);
+        return evaluation;
+    });
+
+    /// <summary>Awaits the round model's central evaluation, evaluates it on clients, then commits the round.</summary>
+    private async Task<RoundResult> CompleteRoundAsync(
+        PendingRound pending, ModelSnapshot next, Task<(Trainer.EvalResult Result, IReadOnlyList<double> PerClassAccuracy)> centralEvaluation, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var evaluationSpan = CoordinatorActivities.Start(CoordinatorActivities.Evaluation);
-        var (evaluation, perClass) = _evaluator.Evaluate(parameters);
-        evaluationSpan?.SetTag("fedtrain.test_accuracy", evaluation.Accuracy);
+        var (evaluation, perClass) = await centralEvaluation.ConfigureAwait(false);
         var clientEvaluations = await EvaluateOnClientsAsync(next, pending.Attempt, cancellationToken).ConfigureAwait(false);
-        evaluationSpan?.Dispose();
         var fairness = clientEvaluations is null ? null
             : _options.Privacy is { } privacy ? ReleaseFairness(privacy, pending.Round, pending.Attempt, clientEvaluations)
             : clientEvaluations.Count == 0 ? null
@@ -653,7 +666,7 @@ public sealed partial class RoundOrchestrator
         }
 
         LogPendingResumed(pending.Round, pending.Attempt, _disclosesClients ? pending.Participants.Count.ToString(CultureInfo.InvariantCulture) : "withheld under DP");
-        return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), parameters, cancellationToken).ConfigureAwait(false);
+        return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), StartCentralEvaluation(parameters), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>What one round of this DP run releases: the model, and the fairness histogram when clients evaluate.</summary>
