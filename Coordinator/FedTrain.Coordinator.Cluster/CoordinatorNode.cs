@@ -70,8 +70,9 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory, "Orleans.", "Microsoft.Orleans.", "Polly", "Microsoft.Hosting.Lifetime"));
         builder.Services.AddSingleton(leadership);
-        builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort));
+        builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort, leadership.NodeName));
         var host = builder.Build();
+        leadership.Cluster = new SiloCluster(host.Services, leadership.NodeName);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -105,13 +106,15 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster, IPAddress advertised, int siloPort)
+    private static void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster, IPAddress advertised, int siloPort, string nodeName)
     {
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;
             o.ServiceId = "fedtrain";
         });
+        // The membership table and the leader's node list then name nodes as their logs do.
+        silo.Configure<SiloOptions>(o => o.SiloName = nodeName);
         if (cluster.Membership is not { } membership)
         {
             // No gateway (port 0): nothing outside the process calls grains.

@@ -40,6 +40,9 @@ public sealed partial class RunLeadership : IAsyncDisposable
 
     public RunLeadershipState State { get; private set; } = RunLeadershipState.Standby;
 
+    /// <summary>The cluster as the coordinator's host shows it (nodes, Orleans meters); set by the node before it can lead.</summary>
+    public ICoordinatorCluster? Cluster { get; set; }
+
     /// <summary>The coordinator this node runs while it leads; null on a standby node.</summary>
     public CoordinatorHost? Host { get; private set; }
 
@@ -114,7 +117,7 @@ public sealed partial class RunLeadership : IAsyncDisposable
         var outcome = RunLeadershipState.Stopped;
         try
         {
-            var host = await CoordinatorHost.StartAsync(_options, _loggerFactory, _stopping.Token).ConfigureAwait(false);
+            var host = await CoordinatorHost.StartAsync(_options, _loggerFactory, _stopping.Token, Cluster).ConfigureAwait(false);
             await using (host.ConfigureAwait(false))
             {
                 Host = host;

@@ -102,6 +102,9 @@ public static class FedTrainInstruments
     public static readonly InstrumentDefinition ClientsLive = Coordinator(
         "fedtrain.clients.live", InstrumentKind.Gauge, "{client}", "Clients held by live workers.");
 
+    public static readonly InstrumentDefinition ClusterNodes = Coordinator(
+        "fedtrain.cluster.nodes", InstrumentKind.Gauge, "{node}", "Coordinator nodes active in the cluster, as the leading node's membership view has them.");
+
     public static readonly InstrumentDefinition CoordinatorCpuUtilization = Coordinator(
         ProcessCpuName, InstrumentKind.Gauge, "1", ProcessCpuDescription);
 
@@ -140,7 +143,7 @@ public static class FedTrainInstruments
         RoundsStarted, RoundsCompleted, RoundsFailed, RoundDuration, CurrentRound, RoundSelected, RoundParticipants, Stragglers, Dropouts,
         ModelTransfer, UpdatesAccepted, UpdatesRejected, ModelAccuracy, ModelLoss, EpsilonSpent, EpsilonBudget, PrivacyDelta,
         FairnessMean, FairnessMin, FairnessP10, FairnessJain, FairnessGini, ClientsEvaluated, AggregationDuration, AggregationThroughput,
-        ClientStepDuration, WorkersLive, ClientsLive, CoordinatorCpuUtilization, CoordinatorCpuTime,
+        ClientStepDuration, WorkersLive, ClientsLive, ClusterNodes, CoordinatorCpuUtilization, CoordinatorCpuTime,
         WorkerRounds, WorkerTrainDuration, WorkerStepDuration, WorkerExamples, WorkerTransfer, WorkerCpuUtilization, WorkerCpuTime,
     ];
 

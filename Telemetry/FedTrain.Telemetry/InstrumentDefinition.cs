@@ -1,8 +1,8 @@
 namespace FedTrain.Telemetry;
 
 /// <summary>One metric FedTrain exports: its OpenTelemetry name, unit and labels, and what it means.</summary>
-/// <param name="Meter">The meter that owns it: <see cref="FedTrainInstruments.CoordinatorMeter"/> or <see cref="FedTrainInstruments.WorkerMeter"/>.</param>
-/// <param name="Name">The OpenTelemetry instrument name, dotted, starting with <c>fedtrain.</c>.</param>
+/// <param name="Meter">The meter that owns it: <see cref="FedTrainInstruments.CoordinatorMeter"/>, <see cref="FedTrainInstruments.WorkerMeter"/> or <see cref="KeptOrleansInstruments.Meter"/>.</param>
+/// <param name="Name">The OpenTelemetry instrument name: dotted, starting with <c>fedtrain.</c>, for FedTrain's own.</param>
 /// <param name="Kind">The instrument kind.</param>
 /// <param name="Unit">UCUM unit (<c>s</c>, <c>By</c>, <c>1</c> for ratios), or empty for a plain number.</param>
 /// <param name="Description">What one point means; the Prometheus HELP text.</param>

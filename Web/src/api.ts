@@ -66,10 +66,25 @@ export interface WorkersReport {
   workers: WorkerRow[];
 }
 
+export interface ClusterNode {
+  name: string;
+  /** The node's silo endpoint. */
+  address: string;
+  status: "joining" | "active" | "shutting_down";
+  /** Whether it leads the run (the node serving this page). */
+  leads: boolean;
+}
+
+export interface ClusterReport {
+  nodes: ClusterNode[];
+  active: number;
+}
+
 export interface Snapshot {
   rounds: RoundsReport;
   clients: ClientsReport;
   workers: WorkersReport;
+  cluster: ClusterReport;
 }
 
 /** Thrown when the coordinator wants an operator token (HTTP 401/403). */
@@ -87,10 +102,11 @@ export async function fetchSnapshot(token: string | null, signal: AbortSignal): 
     }
     return (await response.json()) as T;
   };
-  const [rounds, clients, workers] = await Promise.all([
+  const [rounds, clients, workers, cluster] = await Promise.all([
     get<RoundsReport>("api/rounds"),
     get<ClientsReport>("api/clients"),
     get<WorkersReport>("api/workers"),
+    get<ClusterReport>("api/cluster"),
   ]);
-  return { rounds, clients, workers };
+  return { rounds, clients, workers, cluster };
 }

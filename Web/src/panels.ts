@@ -1,6 +1,6 @@
 // Turns a snapshot of the coordinator's state into the page: status line, learning curves, privacy budget,
-// fairness distribution and the worker table.
-import type { Snapshot, WorkerRow } from "./api";
+// fairness distribution, the worker table and the coordinator nodes.
+import type { ClusterNode, Snapshot, WorkerRow } from "./api";
 import { Chart } from "./chart";
 import { ago, fixed, percent } from "./format";
 
@@ -46,7 +46,7 @@ export class Panels {
   });
 
   render(snapshot: Snapshot): void {
-    const { rounds, clients, workers } = snapshot;
+    const { rounds, clients, workers, cluster } = snapshot;
     const points = rounds.rounds;
     const xs = points.map((r) => r.round);
     document.body.dataset.rounds = String(points.length);
@@ -106,6 +106,8 @@ export class Panels {
       : "No round has been evaluated on the clients yet.";
 
     this.workerTable(workers.workers);
+    byId("coordinator-nodes").textContent = String(cluster.active);
+    this.nodeTable(cluster.nodes);
   }
 
   /** Shown when the coordinator cannot be reached: the last data stays on screen. */
@@ -117,6 +119,23 @@ export class Panels {
     const element = byId("run-status");
     element.dataset.state = state;
     element.textContent = detail ? `${state}: ${detail}` : state;
+  }
+
+  private nodeTable(nodes: ClusterNode[]): void {
+    const body = byId<HTMLTableSectionElement>("nodes-body");
+    body.replaceChildren(
+      ...nodes.map((n) => {
+        const row = document.createElement("tr");
+        row.dataset.status = n.status;
+        row.dataset.leads = String(n.leads);
+        for (const text of [n.name, n.leads ? "leads the run" : "standby", n.status.replace("_", " "), n.address]) {
+          const cell = document.createElement("td");
+          cell.textContent = text;
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
   }
 
   private workerTable(rows: WorkerRow[]): void {

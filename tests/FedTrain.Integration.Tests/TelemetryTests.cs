@@ -59,6 +59,21 @@ public sealed partial class TelemetryTests
         Assert.Matches(@"(?m)^fedtrain_fairness_jain_index" + Scope + @" (0\.\d+|1)$", body);
         Assert.Matches(@"(?m)^fedtrain_workers_live" + Scope + " 2$", body);
         Assert.Contains("# TYPE fedtrain_process_cpu_utilization_ratio gauge", body, StringComparison.Ordinal);
+        // The demo's coordinator is a cluster of one: one node, holding the run grain, and of Orleans' own series
+        // only the chosen ones, each with help text (promtool passed them above).
+        Assert.Matches(@"(?m)^fedtrain_cluster_nodes" + Scope + " 1$", body);
+        Assert.Matches(@"(?m)^orleans_catalog_activations\{otel_scope_name=""Microsoft.Orleans"",grain_type=""run""\} 1$", body);
+        Assert.Matches(@"(?m)^# HELP orleans_catalog_activations \S", body);
+        Assert.DoesNotMatch(@"(?m)^orleans_\w*(milliseconds|latency)", body);
+        // The API wants the demo's operator token (the metrics endpoint does not).
+        using var clusterRequest = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{httpPort}/api/cluster"));
+        clusterRequest.Headers.Authorization = new("Bearer", (await File.ReadAllTextAsync(Path.Combine(dir, "operator.token"))).Trim());
+        using var clusterResponse = await http.SendAsync(clusterRequest);
+        using var cluster = System.Text.Json.JsonDocument.Parse(await clusterResponse.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
+        var node = Assert.Single(cluster.RootElement.GetProperty("nodes").EnumerateArray());
+        Assert.True(node.GetProperty("leads").GetBoolean());
+        Assert.Equal("active", node.GetProperty("status").GetString());
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", node.GetProperty("address").GetString());
         // The instrumentation packages' series: .NET runtime, and ASP.NET Core for the HTTP port only (the gRPC
         // port is HTTP/2, the HTTP port HTTP/1.1).
         Assert.Matches(@"(?m)^dotnet_gc_collections_total\{", body);

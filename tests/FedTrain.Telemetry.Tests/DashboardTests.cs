@@ -7,7 +7,7 @@ namespace FedTrain.Telemetry.Tests;
 
 /// <summary>
 /// The files in Dashboards/ against what FedTrain exports: every series a Grafana panel queries is one the
-/// coordinator or a worker exports (from <see cref="FedTrainInstruments"/>), every query parses as PromQL, and
+/// coordinator or a worker exports (from <see cref="FedTrainInstruments"/> and <see cref="KeptOrleansInstruments"/>), every query parses as PromQL, and
 /// the Prometheus configuration passes <c>promtool check config</c>.
 /// </summary>
 public sealed partial class DashboardTests
@@ -36,7 +36,7 @@ public sealed partial class DashboardTests
     [MemberData(nameof(DashboardFiles))]
     public void Every_queried_metric_is_one_FedTrain_exports(string file)
     {
-        var exported = FedTrainInstruments.All.SelectMany(i => i.PrometheusSeriesNames).ToHashSet(StringComparer.Ordinal);
+        var exported = FedTrainInstruments.All.Concat(KeptOrleansInstruments.Kept).SelectMany(i => i.PrometheusSeriesNames).ToHashSet(StringComparer.Ordinal);
         var expressions = Expressions(file);
         Assert.NotEmpty(expressions);
         foreach (string expression in expressions)
@@ -116,7 +116,7 @@ public sealed partial class DashboardTests
     public void The_observability_guide_lists_every_metric()
     {
         string guide = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "observability.md"));
-        Assert.All(FedTrainInstruments.All, i => Assert.Contains($"`{i.PrometheusName}`", guide, StringComparison.Ordinal));
+        Assert.All(FedTrainInstruments.All.Concat(KeptOrleansInstruments.Kept), i => Assert.Contains($"`{i.PrometheusName}`", guide, StringComparison.Ordinal));
     }
 
     /// <summary>Metric names in a PromQL expression: identifiers outside strings, label matchers, groupings and ranges.</summary>

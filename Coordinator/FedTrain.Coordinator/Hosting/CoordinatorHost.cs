@@ -69,10 +69,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     /// <summary>Loads the test set, builds the initial model, binds the ports and starts the round loop.</summary>
+    /// <param name="cluster">The cluster this node leads the run in; null for a coordinator of its own (one node, this one).</param>
     public static async Task<CoordinatorHost> StartAsync(
-        CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken, ICoordinatorCluster? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        cluster ??= new StandaloneCluster();
         options.Validate();
         // The run's state (clients' updates, the model, the database) is private to the coordinator's account.
         if (!PrivateFiles.CreateDirectory(options.RunDirectory))
@@ -115,14 +117,14 @@ public sealed class CoordinatorHost : IAsyncDisposable
         health.SetStatus(Protos.CoordinatorMethods.ServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
         // Read first: a bad OTEL_* variable stops the start with its name before anything is created.
         var telemetrySettings = FedTrain.Telemetry.TelemetrySettings.FromEnvironment();
-        var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, options);
+        var telemetry = CoordinatorTelemetry.Start(orchestrator, service, registry, cluster, options);
 
         var listeners = new CoordinatorListeners();
         var address = IPAddress.Parse(options.BindAddress);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory));
-        CoordinatorTelemetry.AddPipelines(builder.Services, listeners.IsGrpc, telemetrySettings);
+        CoordinatorTelemetry.AddPipelines(builder.Services, listeners.IsGrpc, telemetrySettings, cluster);
         CoordinatorGrpcEndpoints.AddServices(builder.Services, options, service, modules, security, health, orchestrator.Fence);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -149,7 +151,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Text(orchestrator.IsFinished ? "finished" : "ok"));
         app.MapGet("/api/status", () => Results.Json(StatusReport.Build(orchestrator, registry)));
         CoordinatorTelemetry.MapMetricsEndpoint(app);
-        LiveViewEndpoints.Map(app, orchestrator, registry, options, time);
+        LiveViewEndpoints.Map(app, orchestrator, registry, cluster, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, listeners.GrpcPort, listeners.HttpPort)

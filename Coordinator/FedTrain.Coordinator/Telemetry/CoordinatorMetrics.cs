@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Hosting;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Telemetry;
@@ -32,8 +33,10 @@ public sealed class CoordinatorMetrics : IDisposable
     private volatile RoundResult? _last;
 
     /// <summary>Creates the instruments and subscribes to <paramref name="orchestrator"/> and <paramref name="service"/>.</summary>
-    public CoordinatorMetrics(RoundOrchestrator orchestrator, CoordinatorGrpcService service, WorkerRegistry registry, CoordinatorOptions options)
+    public CoordinatorMetrics(
+        RoundOrchestrator orchestrator, CoordinatorGrpcService service, WorkerRegistry registry, ICoordinatorCluster cluster, CoordinatorOptions options)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(orchestrator);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(registry);
@@ -78,6 +81,7 @@ public sealed class CoordinatorMetrics : IDisposable
 
         Gauge(FedTrainInstruments.WorkersLive, () => Some(registry.Live().Count));
         Gauge(FedTrainInstruments.ClientsLive, () => Some(registry.LiveClients().Count));
+        Gauge(FedTrainInstruments.ClusterNodes, () => Some(cluster.Nodes().Count(n => n.Status == ClusterNodeView.Active)));
         ProcessCpuInstruments.Register(_meter, FedTrainInstruments.CoordinatorCpuUtilization, FedTrainInstruments.CoordinatorCpuTime);
 
         orchestrator.RoundStarted += (_, _) => _roundsStarted.Add(1);

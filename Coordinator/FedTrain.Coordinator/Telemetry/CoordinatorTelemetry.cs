@@ -1,4 +1,5 @@
 using FedTrain.Coordinator.Grpc;
+using FedTrain.Coordinator.Hosting;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Telemetry;
@@ -46,17 +47,19 @@ public sealed class CoordinatorTelemetry : IDisposable
 
     /// <summary>Creates the metrics; the pipelines see them when the web host starts its providers.</summary>
     public static CoordinatorTelemetry Start(
-        RoundOrchestrator orchestrator, CoordinatorGrpcService service, WorkerRegistry registry, CoordinatorOptions options) =>
-        new(new CoordinatorMetrics(orchestrator, service, registry, options));
+        RoundOrchestrator orchestrator, CoordinatorGrpcService service, WorkerRegistry registry, ICoordinatorCluster cluster, CoordinatorOptions options) =>
+        new(new CoordinatorMetrics(orchestrator, service, registry, cluster, options));
 
     /// <summary>Adds the OpenTelemetry pipelines to the web host's services.</summary>
     /// <param name="services">The web host's services.</param>
     /// <param name="isGrpcCall">Whether a request arrived on the gRPC port; the ASP.NET Core instrumentation leaves those out.</param>
     /// <param name="settings">Which OTLP exports are on.</param>
-    public static void AddPipelines(IServiceCollection services, Func<HttpContext, bool> isGrpcCall, TelemetrySettings settings)
+    /// <param name="cluster">The cluster the node runs in: its runtime's meters join the node's own.</param>
+    public static void AddPipelines(IServiceCollection services, Func<HttpContext, bool> isGrpcCall, TelemetrySettings settings, ICoordinatorCluster cluster)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(cluster);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => TelemetryPipeline.ConfigureResource(r, DefaultServiceName, serviceInstanceId: null))
             .WithMetrics(metrics =>
@@ -64,6 +67,7 @@ public sealed class CoordinatorTelemetry : IDisposable
                 metrics.AddFedTrainMetrics(FedTrainInstruments.CoordinatorMeter, settings)
                     .AddAspNetCoreInstrumentation()
                     .AddFedTrainPrometheus();
+                cluster.AddMeters(metrics);
                 foreach (string instrument in DroppedInstruments)
                 {
                     metrics.AddView(instrument, MetricStreamConfiguration.Drop);

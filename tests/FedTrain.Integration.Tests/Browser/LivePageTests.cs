@@ -25,6 +25,7 @@ public sealed partial class LivePageTests
           canvases: document.querySelectorAll('canvas').length,
           workers: [...document.querySelectorAll('#workers-body tr')].map(r => r.dataset.workerId),
           workerStates: [...document.querySelectorAll('#workers-body tr')].map(r => r.dataset.state),
+          nodes: [...document.querySelectorAll('#nodes-body tr')].map(r => `${r.dataset.status} ${r.dataset.leads === 'true' ? 'leader' : 'standby'}`),
           hash: location.hash,
           storedToken: sessionStorage.getItem('fedtrain.operatorToken') ?? '',
           tokenOnDisk: localStorage.getItem('fedtrain.operatorToken') ?? '',
@@ -85,6 +86,8 @@ public sealed partial class LivePageTests
         Assert.Equal(["worker-1", "worker-2"], view.Workers);
         // Under DP a worker's round activity is withheld: it is only live (or gone).
         Assert.All(view.WorkerStates, s => Assert.Equal("live", s));
+        // The demo's coordinator is a cluster of one node, which leads the run.
+        Assert.Equal(["active leader"], view.Nodes);
         Assert.Contains(view.Status, new[] { "running", "finished" });
         // The token left the address bar (and history) for the tab's session storage, never local storage.
         Assert.Equal(string.Empty, view.Hash);
@@ -141,5 +144,5 @@ public sealed partial class LivePageTests
 
     private sealed record PageView(
         int Rounds, string Status, int Accuracy, int Loss, int Epsilon, string EpsilonState, int Fairness, int Canvases,
-        string[] Workers, string[] WorkerStates, string Hash, string StoredToken, string TokenOnDisk, int CspViolations);
+        string[] Workers, string[] WorkerStates, string[] Nodes, string Hash, string StoredToken, string TokenOnDisk, int CspViolations);
 }

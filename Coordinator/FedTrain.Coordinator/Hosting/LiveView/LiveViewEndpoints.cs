@@ -9,7 +9,7 @@ namespace FedTrain.Coordinator.Hosting.LiveView;
 
 /// <summary>
 /// The live web page on the coordinator's HTTP port: the static page at <c>/</c> and the JSON it polls,
-/// <c>/api/rounds</c>, <c>/api/clients[?round=N]</c> and <c>/api/workers</c>.
+/// <c>/api/rounds</c>, <c>/api/clients[?round=N]</c>, <c>/api/workers</c> and <c>/api/cluster</c>.
 /// </summary>
 internal static class LiveViewEndpoints
 {
@@ -19,13 +19,14 @@ internal static class LiveViewEndpoints
     };
 
     public static void Map(
-        WebApplication app, RoundOrchestrator orchestrator, WorkerRegistry registry, CoordinatorOptions options, TimeProvider time)
+        WebApplication app, RoundOrchestrator orchestrator, WorkerRegistry registry, ICoordinatorCluster cluster, CoordinatorOptions options, TimeProvider time)
     {
         var assets = WebAssets.Load(typeof(LiveViewEndpoints).Assembly);
         app.MapGet("/", (HttpContext http) => Serve(http, assets, "index.html"));
         app.MapGet("/assets/{file}", (HttpContext http, string file) => Serve(http, assets, "assets/" + file));
         app.MapGet("/api/rounds", () => Results.Json(RoundsReport.Build(orchestrator, options), Json));
         app.MapGet("/api/workers", () => Results.Json(WorkersReport.Build(registry, orchestrator, options.WorkerTimeout, time.GetUtcNow()), Json));
+        app.MapGet("/api/cluster", () => Results.Json(ClusterReport.Build(cluster), Json));
         app.MapGet("/api/clients", (HttpContext http) =>
         {
             long? round = null;

@@ -1,0 +1,17 @@
+using OpenTelemetry.Metrics;
+
+namespace FedTrain.Coordinator.Hosting;
+
+/// <summary>A coordinator started outside any cluster (embedded in a test or a tool): one node, this process, leading.</summary>
+internal sealed class StandaloneCluster : ICoordinatorCluster
+{
+    private readonly ClusterNodeView[] _self =
+        [new(FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"), "-", ClusterNodeView.Active, Leads: true)];
+
+    public IReadOnlyList<ClusterNodeView> Nodes() => _self;
+
+    public void AddMeters(MeterProviderBuilder metrics)
+    {
+        // No cluster runtime, no meters of its own.
+    }
+}
