@@ -1,10 +1,11 @@
-using FedTrain.Protos.Payloads;
+using FedTrain.Core.Models;
 
 namespace FedTrain.Coordinator.Rounds;
 
 /// <summary>
 /// One immutable version of the global model, as workers download it. Immutable so that a slow download of
-/// version v never sees the aggregation that produces v + 1.
+/// version v never sees the aggregation that produces v + 1. Plain floats: the gRPC edge encodes the download chunks,
+/// once per snapshot, over <see cref="Buffer"/> (FedTrain.Coordinator.Grpc.ModelDownloads).
 /// </summary>
 public sealed class ModelSnapshot
 {
@@ -17,7 +18,7 @@ public sealed class ModelSnapshot
         ArgumentNullException.ThrowIfNull(parameters);
         Version = version;
         _parameters = parameters;
-        Sha256 = PayloadCodec.Sha256(parameters, parameters.LongLength);
+        Sha256 = ParameterDigest.Sha256(parameters, parameters.LongLength);
     }
 
     /// <summary>0 for the initial model, then the number of the round whose aggregation produced it.</summary>
@@ -33,9 +34,9 @@ public sealed class ModelSnapshot
 
     public ReadOnlySpan<float> Parameters => _parameters;
 
-    /// <summary>The buffer itself, for reuse once this version is retired and nobody reads it any more.</summary>
+    /// <summary>
+    /// The buffer itself: for the edge's download chunks, which wrap it rather than copy it, and for reuse once this
+    /// version is retired and nobody reads it any more.
+    /// </summary>
     internal float[] Buffer => _parameters;
-
-    /// <summary>The payload as chunks for streaming; the chunks wrap the snapshot's own (immutable) buffer.</summary>
-    public IEnumerable<Google.Protobuf.ByteString> Chunks(int chunkBytes) => PayloadCodec.Chunks(_parameters, _parameters.LongLength, chunkBytes);
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using FedTrain.Coordinator.Grpc;
-using Grpc.Core;
 
 namespace FedTrain.Coordinator.Security;
 
@@ -89,13 +87,9 @@ public sealed record ClientGrant(IReadOnlyList<string> ClientIds, string? Prefix
 
     private static void RequireId(string id, string what)
     {
-        try
+        if (IdentifierRule.Problem(id, what) is { } problem)
         {
-            WorkerIdentity.Require(id);
-        }
-        catch (RpcException ex)
-        {
-            throw new ArgumentException($"Invalid {what} '{id}': {ex.Status.Detail.Replace("worker_id", what, StringComparison.Ordinal)}", ex);
+            throw new ArgumentException($"Invalid {what} '{id}': {problem}");
         }
     }
 

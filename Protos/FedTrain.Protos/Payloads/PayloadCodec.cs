@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using FedTrain.Core.Models;
 using FedTrain.Protos.V1;
 using Google.Protobuf;
@@ -15,9 +13,6 @@ public static class PayloadCodec
 {
     /// <summary>Default data chunk size: 1 MiB, well under the 4 MiB default gRPC message limit.</summary>
     public const int DefaultChunkBytes = 1 << 20;
-
-    // Hash in slices: a span of bytes cannot address more than 2 GiB.
-    private const int HashSliceElements = 1 << 26;
 
     /// <summary>Describes the first <paramref name="count"/> floats of <paramref name="values"/>, with their SHA-256.</summary>
     public static PayloadHeader CreateHeader(float[] values, long count, int chunkBytes, ParameterManifest? manifest = null)
@@ -53,18 +48,7 @@ public static class PayloadCodec
     }
 
     /// <summary>SHA-256 of the first <paramref name="count"/> floats as little-endian bytes.</summary>
-    public static byte[] Sha256(float[] values, long count)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (long start = 0; start < count; start += HashSliceElements)
-        {
-            int length = (int)Math.Min(HashSliceElements, count - start);
-            hash.AppendData(MemoryMarshal.AsBytes(values.AsSpan((int)start, length)));
-        }
-
-        return hash.GetHashAndReset();
-    }
+    public static byte[] Sha256(float[] values, long count) => ParameterDigest.Sha256(values, count);
 
     /// <summary>The first <paramref name="count"/> floats as consecutive chunks of <paramref name="chunkBytes"/>, wrapping (not copying) them.</summary>
     public static IEnumerable<ByteString> Chunks(float[] values, long count, int chunkBytes)

@@ -30,6 +30,7 @@ public sealed partial class CoordinatorGrpcService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<string> _uploadsInFlight = new(StringComparer.Ordinal);
+    private readonly ModelDownloads _downloads;
 
     public CoordinatorGrpcService(
         CoordinatorOptions options,
@@ -45,6 +46,7 @@ public sealed partial class CoordinatorGrpcService
         _store = store;
         _time = time;
         _logger = logger;
+        _downloads = new ModelDownloads(orchestrator.Manifest, options.ChunkBytes);
     }
 
     /// <summary>
@@ -177,24 +179,15 @@ public sealed partial class CoordinatorGrpcService
     internal async Task DownloadModelAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
-        var model = ModelFor(request, workerId);
-        var header = new PayloadHeader
-        {
-            TotalBytes = model.PayloadBytes,
-            ParameterCount = model.ParameterCount,
-            Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
-            ChunkBytes = _options.ChunkBytes,
-        };
-        PayloadCodec.AddManifest(header, _orchestrator.Manifest);
-
-        await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);
-        foreach (var chunk in model.Chunks(_options.ChunkBytes))
+        var download = _downloads.For(ModelFor(request, workerId));
+        await writer.WriteAsync(download.Header, context.CancellationToken).ConfigureAwait(false);
+        foreach (var chunk in download.Data)
         {
             FaultInjection.Reached("download", request.Round);
-            await writer.WriteAsync(new ModelChunk { Data = chunk }, context.CancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
         }
 
-        ModelSent?.Invoke(model.PayloadBytes);
+        ModelSent?.Invoke(download.PayloadBytes);
     }
 
     internal async Task<UploadAck> UploadUpdateAsync(IAsyncStreamReader<ReceivedChunk<UploadHeader>> chunks, ServerCallContext context)

@@ -1,0 +1,40 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Core.Models;
+using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
+using Google.Protobuf;
+
+namespace FedTrain.Coordinator.Grpc;
+
+/// <summary>
+/// The <c>DownloadModel</c> stream of one model snapshot, built once and shared by every download of that snapshot:
+/// the header message and the data messages, whose chunks wrap the snapshot's own (immutable) buffer rather than copy
+/// it. Serialising a message only reads it, so concurrent streams may send the same instances.
+/// </summary>
+internal sealed class ModelDownload
+{
+    public ModelDownload(ModelSnapshot model, ParameterManifest manifest, int chunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var header = new PayloadHeader
+        {
+            TotalBytes = model.PayloadBytes,
+            ParameterCount = model.ParameterCount,
+            Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
+            ChunkBytes = chunkBytes,
+        };
+        PayloadCodec.AddManifest(header, manifest);
+        Header = new ModelChunk { Header = header };
+        Data = [.. PayloadCodec.Chunks(model.Buffer, model.ParameterCount, chunkBytes).Select(chunk => new ModelChunk { Data = chunk })];
+        PayloadBytes = model.PayloadBytes;
+    }
+
+    /// <summary>The first message of the stream: sizes, SHA-256 and the manifest.</summary>
+    public ModelChunk Header { get; }
+
+    /// <summary>The data messages, in order.</summary>
+    public IReadOnlyList<ModelChunk> Data { get; }
+
+    /// <summary>Size of the payload, in bytes.</summary>
+    public long PayloadBytes { get; }
+}
