@@ -122,36 +122,38 @@ export class Panels {
   }
 
   private nodeTable(nodes: ClusterNode[]): void {
-    const body = byId<HTMLTableSectionElement>("nodes-body");
-    body.replaceChildren(
-      ...nodes.map((n) => {
-        const row = document.createElement("tr");
-        row.dataset.status = n.status;
-        row.dataset.leads = String(n.leads);
-        for (const text of [n.name, n.leads ? "leads the run" : "standby", n.status.replace("_", " "), n.address]) {
-          const cell = document.createElement("td");
-          cell.textContent = text;
-          row.append(cell);
-        }
-        return row;
-      }),
+    fillTable(
+      "nodes-body",
+      nodes.map((n) => ({
+        data: { status: n.status, leads: String(n.leads) },
+        cells: [n.name, n.leads ? "leads the run" : "standby", n.status.replace("_", " "), n.address],
+      })),
     );
   }
 
   private workerTable(rows: WorkerRow[]): void {
-    const body = byId<HTMLTableSectionElement>("workers-body");
-    body.replaceChildren(
-      ...rows.map((w) => {
-        const row = document.createElement("tr");
-        row.dataset.workerId = w.worker_id;
-        row.dataset.state = w.state;
-        for (const text of [w.worker_id, w.state, w.device, String(w.clients), w.examples === null ? "withheld (DP)" : w.examples.toLocaleString("en"), ago(w.seconds_since_seen)]) {
-          const cell = document.createElement("td");
-          cell.textContent = text;
-          row.append(cell);
-        }
-        return row;
-      }),
+    fillTable(
+      "workers-body",
+      rows.map((w) => ({
+        data: { workerId: w.worker_id, state: w.state },
+        cells: [w.worker_id, w.state, w.device, String(w.clients), w.examples === null ? "withheld (DP)" : w.examples.toLocaleString("en"), ago(w.seconds_since_seen)],
+      })),
     );
   }
+}
+
+/** Replaces a table body's rows: each row's data attributes (what the tests read) and its cells' text. */
+function fillTable(bodyId: string, rows: { data: Record<string, string>; cells: string[] }[]): void {
+  byId<HTMLTableSectionElement>(bodyId).replaceChildren(
+    ...rows.map(({ data, cells }) => {
+      const row = document.createElement("tr");
+      Object.assign(row.dataset, data);
+      for (const text of cells) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      return row;
+    }),
+  );
 }
