@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FedTrain.Core.Security;
 using Orleans.Connections.Security;
 
 namespace FedTrain.Coordinator.Cluster;
@@ -13,8 +14,6 @@ namespace FedTrain.Coordinator.Cluster;
 /// </summary>
 internal static class SiloTls
 {
-    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
-    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
 
     /// <summary>Adds mutual TLS to the silo's connections when <paramref name="cluster"/> names a node certificate.</summary>
     public static ISiloBuilder UseSiloTlsWhenAsked(this ISiloBuilder silo, ClusterSettings cluster)
@@ -46,8 +45,8 @@ internal static class SiloTls
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(ca);
         if (peer.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority)
-            || peer.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is not { } usages
-            || !new[] { ServerAuthentication, ClientAuthentication }.All(wanted => usages.EnhancedKeyUsages.Cast<Oid>().Any(u => u.Value == wanted.Value)))
+            || !ExtendedKeyUsages.Names(peer, ExtendedKeyUsages.ServerAuthentication)
+            || !ExtendedKeyUsages.Names(peer, ExtendedKeyUsages.ClientAuthentication))
         {
             return false;
         }
@@ -56,8 +55,8 @@ internal static class SiloTls
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ServerAuthentication);
-        chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthentication);
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ExtendedKeyUsages.ServerAuthentication));
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ExtendedKeyUsages.ClientAuthentication));
         return chain.Build(peer);
     }
 }

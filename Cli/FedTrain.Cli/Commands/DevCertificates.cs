@@ -13,8 +13,8 @@ namespace FedTrain.Cli.Commands;
 /// </summary>
 internal static class DevCertificates
 {
-    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
-    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
+    private static readonly Oid ServerAuthentication = new(Core.Security.ExtendedKeyUsages.ServerAuthentication);
+    private static readonly Oid ClientAuthentication = new(Core.Security.ExtendedKeyUsages.ClientAuthentication);
     private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "::1"];
 
     public static IReadOnlyList<string> Generate(string directory, IEnumerable<string> serverNames, IEnumerable<string> clients, TimeSpan validity)

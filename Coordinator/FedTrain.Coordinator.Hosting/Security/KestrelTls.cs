@@ -8,7 +8,6 @@ namespace FedTrain.Coordinator.Security;
 /// <summary>Puts TLS (and, with a client CA, mTLS) on a Kestrel endpoint; ALPN then offers h2.</summary>
 public static class KestrelTls
 {
-    private const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
 
     public static void Apply(ListenOptions listen, TlsOptions tls)
     {
@@ -62,7 +61,7 @@ public static class KestrelTls
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(ClientAuthenticationOid));
+        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(Core.Security.ExtendedKeyUsages.ClientAuthentication));
         return chain.Build(certificate);
     }
 }

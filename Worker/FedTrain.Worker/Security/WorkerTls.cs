@@ -13,7 +13,6 @@ namespace FedTrain.Worker.Security;
 public static partial class WorkerTls
 {
     /// <summary>The extended key usage that says a certificate may authenticate a TLS server (id-kp-serverAuth).</summary>
-    public const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
 
     /// <param name="options">The worker's TLS settings.</param>
     /// <param name="logger">Receives the reason each time the coordinator's certificate is refused; null logs nothing.</param>
@@ -39,7 +38,7 @@ public static partial class WorkerTls
             string? problem = ca is null ? ProblemWithSystemTrust(errors) : ProblemWithCustomTrust(server, ca, errors);
             problem ??= HasServerAuthentication(server)
                 ? null
-                : $"it lacks the serverAuth extended key usage ({ServerAuthenticationOid}), so it was not issued for a TLS server; "
+                : $"it lacks the serverAuth extended key usage ({Core.Security.ExtendedKeyUsages.ServerAuthentication}), so it was not issued for a TLS server; "
                     + "reissue it with that usage (fedtrain certs dev does)";
             return problem is null || Refuse(logger, server.Subject, problem);
         };
@@ -53,9 +52,7 @@ public static partial class WorkerTls
     /// </summary>
     public static bool HasServerAuthentication(X509Certificate2 certificate)
     {
-        ArgumentNullException.ThrowIfNull(certificate);
-        return certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>()
-            .Any(e => e.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == ServerAuthenticationOid));
+        return Core.Security.ExtendedKeyUsages.Names(certificate, Core.Security.ExtendedKeyUsages.ServerAuthentication);
     }
 
     private static string? ProblemWithSystemTrust(SslPolicyErrors errors) =>

@@ -7,8 +7,8 @@ namespace FedTrain.Coordinator.Tests.Cluster;
 /// <summary>Which certificates a node accepts from a peer over the TLS between the nodes.</summary>
 public sealed class SiloTlsTests
 {
-    private static readonly Oid Server = new("1.3.6.1.5.5.7.3.1");
-    private static readonly Oid Client = new("1.3.6.1.5.5.7.3.2");
+    private static readonly Oid Server = new(Core.Security.ExtendedKeyUsages.ServerAuthentication);
+    private static readonly Oid Client = new(Core.Security.ExtendedKeyUsages.ClientAuthentication);
 
     [Fact]
     public void A_peer_is_a_member_only_with_a_node_certificate_of_the_clusters_own_CA()

@@ -13,7 +13,7 @@ namespace FedTrain.Integration.Tests.Security;
 /// </summary>
 public sealed class WorkerTransportTests
 {
-    private static readonly Oid ServerAuthentication = new(WorkerTls.ServerAuthenticationOid);
+    private static readonly Oid ServerAuthentication = new(Core.Security.ExtendedKeyUsages.ServerAuthentication);
 
     [Fact]
     public async Task A_coordinator_certificate_without_serverAuth_is_refused_with_the_reason()
