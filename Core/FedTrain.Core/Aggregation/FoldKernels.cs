@@ -23,10 +23,7 @@ public static class FoldKernels
     public static void MultiplyAdd(ReadOnlySpan<float> x, float w, ReadOnlySpan<float> addend, Span<float> destination)
     {
         int n = destination.Length;
-        if (x.Length != n || addend.Length != n)
-        {
-            throw new ArgumentException($"Spans of {x.Length}, {addend.Length} and {n} elements; they must be equal.", nameof(destination));
-        }
+        RequireEqualLengths(x, addend, destination);
 
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(addend);
@@ -101,10 +98,7 @@ public static class FoldKernels
     public static void MultiplyAddNonTemporal(ReadOnlySpan<float> x, float w, ReadOnlySpan<float> addend, Span<float> destination)
     {
         int n = destination.Length;
-        if (x.Length != n || addend.Length != n)
-        {
-            throw new ArgumentException($"Spans of {x.Length}, {addend.Length} and {n} elements; they must be equal.", nameof(destination));
-        }
+        RequireEqualLengths(x, addend, destination);
 
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(addend);
@@ -343,4 +337,13 @@ public static class FoldKernels
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector<float> value, ref float start, int index) => value.StoreUnsafe(ref start, (nuint)index);
+
+    private static void RequireEqualLengths(ReadOnlySpan<float> x, ReadOnlySpan<float> addend, Span<float> destination)
+    {
+        if (x.Length != destination.Length || addend.Length != destination.Length)
+        {
+            throw new ArgumentException(
+                $"Spans of {x.Length}, {addend.Length} and {destination.Length} elements; they must be equal.", nameof(destination));
+        }
+    }
 }
