@@ -113,6 +113,7 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
             var survivors = nodes.Where(n => n != leader && !n.HasExited).ToList();
             var successor = await OneLeaderAsync(survivors, TimeSpan.FromSeconds(60));
             var listening = killed.Elapsed;
+            await AssertClusterViewAsync(successor, leader, survivors);
             if (privacy)
             {
                 // Under DP the coordinator logs no worker's registration or update.
@@ -201,6 +202,24 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
         throw new TimeoutException($"Not exactly one node led the run ({leading.Count} did):\n" + string.Join("\n---\n", nodes.Select(n => n.Output)));
     }
 
+    /// <summary>
+    /// The successor's <c>/api/cluster</c> (what the live page shows): it leads, the killed node is gone from the
+    /// membership (it had to be declared dead for the run to move), and every node listed is one still running.
+    /// </summary>
+    private static async Task AssertClusterViewAsync(CliProcess successor, CliProcess killed, IReadOnlyList<CliProcess> survivors)
+    {
+        int httpPort = int.Parse(HttpPort().Match(successor.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+        using var http = new HttpClient();
+        using var cluster = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/api/cluster")));
+        var nodes = cluster.RootElement.GetProperty("nodes").EnumerateArray()
+            .Select(n => (Name: n.GetProperty("name").GetString()!, Leads: n.GetProperty("leads").GetBoolean(), Status: n.GetProperty("status").GetString()))
+            .ToList();
+        Assert.Equal($"{Environment.MachineName} pid {successor.Id}", Assert.Single(nodes, n => n.Leads).Name);
+        Assert.DoesNotContain(nodes, n => n.Name.EndsWith($" pid {killed.Id}", StringComparison.Ordinal));
+        var running = survivors.Where(n => !n.HasExited).Select(n => $"{Environment.MachineName} pid {n.Id}").ToHashSet(StringComparer.Ordinal);
+        Assert.All(nodes, n => Assert.Contains(n.Name, running));
+    }
+
     /// <summary>The certificate a node's silo port presents to a TLS client (which has none to offer, so is then refused).</summary>
     private static async Task<X509Certificate2?> SiloCertificateAsync(int port)
     {
@@ -247,4 +266,7 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
 
     [GeneratedRegex(@"Round (\d+), (\S+): train loss .* accepted True")]
     private static partial Regex Acknowledged();
+
+    [GeneratedRegex(@"Coordinator listening: gRPC \S+, HTTP [^:]+:(\d+);")]
+    private static partial Regex HttpPort();
 }
