@@ -51,6 +51,8 @@ public sealed class RunGrainTests
         }
 
         var survivors = cluster.Nodes;
+        Assert.Equal(2, survivors.Count);
+        Assert.DoesNotContain(survivors, node => node.Name == lost.Name);
         // Only the survivors' keep-alive calls reach the grain from here on: nothing else asks for the run.
         var answers = await RunGrainCluster.KeepLeadingUntilAsync(
             Callers(survivors), answers => AllLeading(answers) && !answers[0].Leader.StartsWith(lost.Name + " ", StringComparison.Ordinal));
