@@ -21,8 +21,12 @@ internal sealed class RunGrainCluster : IAsyncDisposable
     /// <summary>The most a step of a test may take before it fails: a guard against hanging, not a measurement.</summary>
     public static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
 
+    /// <summary>How often each node's keep-alive calls the grain: once a second in production, faster here to keep the tests short.</summary>
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly InProcessTestCluster _cluster;
     private readonly List<InProcessSiloHandle> _removed = [];
+    private readonly Dictionary<string, RunKeepAlive> _keepAlives = [];
 
     private RunGrainCluster(InProcessTestCluster cluster) => _cluster = cluster;
 
@@ -63,6 +67,26 @@ internal sealed class RunGrainCluster : IAsyncDisposable
         }
 
         return new RunGrainCluster(cluster);
+    }
+
+    /// <summary>Starts every node's keep-alive, as <see cref="CoordinatorNode"/> does once it joined the cluster.</summary>
+    public void StartKeepAlives()
+    {
+        foreach (var node in Nodes)
+        {
+            _keepAlives.Add(node.Name, new RunKeepAlive(
+                node.Silo.ServiceProvider.GetRequiredService<IGrainFactory>(), node.Leadership, KeepAliveInterval, NullLogger.Instance));
+        }
+    }
+
+    /// <summary>The keep-alive <see cref="StartKeepAlives"/> started on a node.</summary>
+    public RunKeepAlive KeepAlive(RunGrainNode node) => _keepAlives[node.Name];
+
+    /// <summary>The first of <paramref name="nodes"/> whose coordinator starts: the one the run grain made lead.</summary>
+    public static async Task<RunGrainNode> FirstToLeadAsync(IReadOnlyList<RunGrainNode> nodes)
+    {
+        var started = await Task.WhenAny(nodes.Select(node => node.Starter.Started)).WaitAsync(Guard);
+        return nodes.Single(node => node.Starter.Started == started);
     }
 
     /// <summary>The node whose silo holds the run grain's activation; null when no silo does.</summary>
@@ -113,6 +137,7 @@ internal sealed class RunGrainCluster : IAsyncDisposable
     /// </summary>
     public async Task CrashAsync(RunGrainNode node)
     {
+        await StopKeepAliveAsync(node);
         _removed.Add(node.Silo);
         node.Silo.ServiceProvider.GetRequiredService<MembershipTableLink>().Cut();
         // The silo still tries to record its way out (stopping, then dead) as it stops, and retries a failed write for
@@ -125,16 +150,30 @@ internal sealed class RunGrainCluster : IAsyncDisposable
     /// <summary>Stops a node's silo gracefully: it deactivates its grains and leaves the cluster.</summary>
     public async Task StopAsync(RunGrainNode node)
     {
+        await StopKeepAliveAsync(node);
         _removed.Add(node.Silo);
         await _cluster.StopSiloAsync(node.Silo);
     }
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var keepAlive in _keepAlives.Values)
+        {
+            await keepAlive.DisposeAsync();
+        }
+
         await _cluster.DisposeAsync();
         foreach (var silo in _removed)
         {
             await silo.DisposeAsync();
+        }
+    }
+
+    private async Task StopKeepAliveAsync(RunGrainNode node)
+    {
+        if (_keepAlives.Remove(node.Name, out var keepAlive))
+        {
+            await keepAlive.DisposeAsync();
         }
     }
 }
