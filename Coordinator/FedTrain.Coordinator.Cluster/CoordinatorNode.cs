@@ -11,9 +11,9 @@ namespace FedTrain.Coordinator.Cluster;
 
 /// <summary>
 /// A coordinator process as a node of the coordinator cluster: an Orleans silo, and the run's leadership when the run
-/// grain is active on it. Every node calls the run grain once per <see cref="ClusterSettings.KeepAliveInterval"/>, so
-/// that when the leading node dies the grain is activated on a live one (within a membership probe cycle plus one
-/// interval) and the run resumes there from the database, with no worker call needed.
+/// grain is active on it. Every node calls the run grain once per <see cref="ClusterSettings.KeepAliveInterval"/>
+/// (<see cref="RunKeepAlive"/>), so that when the leading node dies the grain is activated on a live one (within a
+/// membership probe cycle plus one interval) and the run resumes there from the database, with no worker call needed.
 /// </summary>
 /// <remarks>
 /// Standby nodes open no worker-facing port: workers given every node's address reach the one that leads, and on
@@ -27,8 +27,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     private readonly ClusterSettings _cluster;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly TaskCompletionSource<RunLeadershipState> _finishedElsewhere = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _keepAlive = Task.CompletedTask;
+    private RunKeepAlive? _keepAlive;
 
     private CoordinatorNode(IHost silo, RunLeadership leadership, ClusterSettings cluster, ILogger logger)
     {
@@ -86,15 +85,19 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         node.LogJoined(leadership.NodeName, cluster.IsSingleNode ? "a cluster of one" : $"cluster {cluster.ClusterId}", FormattableString.Invariant($"{advertised}:{siloPort}"));
-        node.Completion = Task.WhenAny(node.LeadingEndedAsync(), node._finishedElsewhere.Task).Unwrap();
-        node._keepAlive = node.KeepAliveAsync();
+        node._keepAlive = new RunKeepAlive(node._grains, leadership, cluster.KeepAliveInterval, node._logger);
+        node.Completion = Task.WhenAny(node.LeadingEndedAsync(), node._keepAlive.FinishedElsewhere).Unwrap();
         return node;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _keepAlive.ConfigureAwait(false);
+        if (_keepAlive is { } keepAlive)
+        {
+            await keepAlive.DisposeAsync().ConfigureAwait(false);
+        }
+
         // The coordinator first (its workers hear UNAVAILABLE and its round loop stops), then the silo leaves the cluster.
         await _leadership.DisposeAsync().ConfigureAwait(false);
         using (var stopWithin = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
@@ -163,49 +166,6 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         return outcome;
     }
 
-    private async Task KeepAliveAsync()
-    {
-        await Task.Yield();
-        var run = _grains.GetGrain<IRunGrain>(IRunGrain.Key);
-        string? lastLeader = null;
-        while (!_stopping.IsCancellationRequested)
-        {
-            try
-            {
-                var status = await run.KeepLeadingAsync().WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
-                if (status.Leader != lastLeader)
-                {
-                    lastLeader = status.Leader;
-                    LogLeader(status.Leader, status.State);
-                }
-
-                if (status.State == RunLeadershipState.Finished && _leadership.State == RunLeadershipState.Standby)
-                {
-                    _finishedElsewhere.TrySetResult(RunLeadershipState.Finished);
-                    return;
-                }
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is TimeoutException or OrleansException or SiloUnavailableException or OperationCanceledException)
-            {
-                // The leading node died and the cluster has not declared it dead yet: try again next interval.
-                LogKeepAliveFailed(ex.Message);
-            }
-
-            try
-            {
-                await Task.Delay(_cluster.KeepAliveInterval, _stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
     /// <summary>A free port for a cluster of one: no other node needs to know it, and Orleans cannot bind port 0 itself.</summary>
     private static int FreePort(IPAddress address)
     {
@@ -216,10 +176,4 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
     [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Node {Node} joined {Cluster} (silo {Endpoint})")]
     private partial void LogJoined(string node, string cluster, string endpoint);
-
-    [LoggerMessage(EventId = 711, Level = LogLevel.Information, Message = "The run is led by {Leader} ({State})")]
-    private partial void LogLeader(string leader, RunLeadershipState state);
-
-    [LoggerMessage(EventId = 712, Level = LogLevel.Debug, Message = "Run grain not reachable yet: {Reason}")]
-    private partial void LogKeepAliveFailed(string reason);
 }

@@ -16,21 +16,34 @@ namespace FedTrain.Coordinator.Cluster;
 /// </remarks>
 public sealed partial class RunLeadership : IAsyncDisposable
 {
-    private readonly CoordinatorOptions _options;
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly Func<CancellationToken, Task<ILeadingCoordinator>> _startCoordinator;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<RunLeadershipState> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<CoordinatorHost> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
+    private ILeadingCoordinator? _coordinator;
     private Task? _leading;
 
     public RunLeadership(CoordinatorOptions options, ILoggerFactory loggerFactory, string nodeName)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _options = options;
-        _loggerFactory = loggerFactory;
+        // Cluster is read when the node starts leading: the node sets it after this is built.
+        _startCoordinator = cancellationToken => LeadingCoordinatorHost.StartAsync(options, loggerFactory, Cluster, cancellationToken);
+        _logger = loggerFactory.CreateLogger<RunLeadership>();
+        NodeName = nodeName;
+    }
+
+    /// <summary>
+    /// A node whose leadership starts the coordinator that <paramref name="startCoordinator"/> returns: the seam that
+    /// lets the grain layer be tested in an in-process cluster without a model, a database or ports.
+    /// </summary>
+    internal RunLeadership(Func<CancellationToken, Task<ILeadingCoordinator>> startCoordinator, ILoggerFactory loggerFactory, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(startCoordinator);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _startCoordinator = startCoordinator;
         _logger = loggerFactory.CreateLogger<RunLeadership>();
         NodeName = nodeName;
     }
@@ -43,8 +56,8 @@ public sealed partial class RunLeadership : IAsyncDisposable
     /// <summary>The cluster as the coordinator's host shows it (nodes, Orleans meters); set by the node before it can lead.</summary>
     public ICoordinatorCluster? Cluster { get; set; }
 
-    /// <summary>The coordinator this node runs while it leads; null on a standby node.</summary>
-    public CoordinatorHost? Host { get; private set; }
+    /// <summary>The coordinator this node runs while it leads; null on a standby node (and where the coordinator is a test's stand-in).</summary>
+    public CoordinatorHost? Host => (_coordinator as LeadingCoordinatorHost)?.Host;
 
     /// <summary>Why leading ended (the run's failure, the fencing, a start that failed); null otherwise.</summary>
     public Exception? Failure { get; private set; }
@@ -55,7 +68,10 @@ public sealed partial class RunLeadership : IAsyncDisposable
     /// <summary>Whether <see cref="Failure"/> stopped the coordinator before it listened.</summary>
     public bool FailedToStart { get; private set; }
 
-    /// <summary>Completes with this node's coordinator once it leads and listens; never on a node that stands by.</summary>
+    /// <summary>
+    /// Completes with this node's coordinator once it leads and listens; never on a node that stands by (nor where the
+    /// coordinator is a test's stand-in: <see cref="State"/> says <see cref="RunLeadershipState.Leading"/> there).
+    /// </summary>
     public Task<CoordinatorHost> Started => _started.Task;
 
     /// <summary>
@@ -83,7 +99,7 @@ public sealed partial class RunLeadership : IAsyncDisposable
 
     /// <summary>What this node tells the keep-alive callers.</summary>
     public RunLeaderStatus Status => new(
-        Host is { } host ? FormattableString.Invariant($"{NodeName} (gRPC port {host.GrpcPort})") : NodeName, State);
+        _coordinator is { } coordinator ? FormattableString.Invariant($"{NodeName} (gRPC port {coordinator.GrpcPort})") : NodeName, State);
 
     /// <summary>Starts leading the run on this node, once; later calls do nothing.</summary>
     public void Lead()
@@ -117,16 +133,17 @@ public sealed partial class RunLeadership : IAsyncDisposable
         var outcome = RunLeadershipState.Stopped;
         try
         {
-            var host = await CoordinatorHost.StartAsync(_options, _loggerFactory, _stopping.Token, Cluster).ConfigureAwait(false);
-            await using (host.ConfigureAwait(false))
+            var coordinator = await _startCoordinator(_stopping.Token).ConfigureAwait(false);
+            await using (coordinator.ConfigureAwait(false))
             {
-                Host = host;
+                _coordinator = coordinator;
                 State = RunLeadershipState.Leading;
-                _started.TrySetResult(host);
-                await host.Completion.WaitAsync(_stopping.Token).ConfigureAwait(false);
-                outcome = host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) == true
-                    ? RunLeadershipState.Stopped
-                    : RunLeadershipState.Finished;
+                if (coordinator is LeadingCoordinatorHost { Host: var host })
+                {
+                    _started.TrySetResult(host);
+                }
+
+                outcome = await coordinator.WhenEndedAsync(_stopping.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -140,7 +157,7 @@ public sealed partial class RunLeadership : IAsyncDisposable
             // Kept for the node's owner to report: a start that failed (bad data, a port in use) as the start error
             // it is, a run that failed or lost its lease as such.
             Failure = ex;
-            FailedToStart = Host is null;
+            FailedToStart = _coordinator is null;
             LogStopped(NodeName, ex.Message);
         }
         finally
