@@ -26,6 +26,7 @@ internal sealed partial class FailoverTrial
     // When each node's "Coordinator listening" line reached this process (its console shows seconds only), in ticks.
     private readonly long[] _listeningTicks = new long[Nodes];
     private readonly int[] _stoppedLeading = new int[Nodes];
+    private int _keptUpdates;
 
     public FailoverTrial(BenchContext context, PostgresServer server, int trial)
     {
@@ -103,7 +104,7 @@ internal sealed partial class FailoverTrial
             }
 
             return new FailoverTimes(
-                next.Round, (listening - killed).TotalSeconds, (upload - killed).TotalSeconds, (next.At - killed).TotalSeconds);
+                next.Round, Volatile.Read(ref _keptUpdates), (listening - killed).TotalSeconds, (upload - killed).TotalSeconds, (next.At - killed).TotalSeconds);
         }
         finally
         {
@@ -128,6 +129,10 @@ internal sealed partial class FailoverTrial
         else if (line.Contains("stopped leading the run", StringComparison.Ordinal))
         {
             Interlocked.Exchange(ref _stoppedLeading[node], 1);
+        }
+        else if (ResumedLine().Match(line) is { Success: true } resumed)
+        {
+            Volatile.Write(ref _keptUpdates, int.Parse(resumed.Groups[1].Value, CultureInfo.InvariantCulture));
         }
     }
 
@@ -219,4 +224,7 @@ internal sealed partial class FailoverTrial
     // The worker's file log: "2026-12-07T15:20:01.123Z Information WorkerAgent: Round 2, client-3: train loss ... accepted True".
     [GeneratedRegex(@"^(\S+Z) .*Round (\d+), \S+: train loss .* accepted True")]
     private static partial Regex AcceptedLine();
+
+    [GeneratedRegex(@"Round \d+ resumes with (\d+) updates kept")]
+    private static partial Regex ResumedLine();
 }

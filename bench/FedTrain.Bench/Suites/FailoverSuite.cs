@@ -32,7 +32,7 @@ public sealed class FailoverSuite : IBenchSuite
             {
                 var measured = await new FailoverTrial(context, server, trial).RunAsync(cancellationToken).ConfigureAwait(false);
                 context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  trial {trial}/{trials}: killed in round {measured.KilledInRound}; successor listening {measured.ListeningSeconds:F3} s, next accepted upload {measured.UploadSeconds:F3} s, next committed round {measured.CommitSeconds:F3} s"));
+                    $"  trial {trial}/{trials}: killed in round {measured.KilledInRound} ({measured.KeptUpdates} of its updates kept); successor listening {measured.ListeningSeconds:F3} s, next accepted upload {measured.UploadSeconds:F3} s, next committed round {measured.CommitSeconds:F3} s"));
                 times.Add(measured);
             }
         }
