@@ -140,8 +140,6 @@ internal sealed record FederationOutcome(IReadOnlyList<JsonObject> Rounds, long 
     public double MedianRoundSeconds()
     {
         var steady = Rounds.Skip(Rounds.Count > 1 ? 1 : 0).Select(r => (double)r["duration_seconds"]!).Order().ToList();
-        return steady.Count == 0 ? double.NaN
-            : steady.Count % 2 == 1 ? steady[steady.Count / 2]
-            : (steady[(steady.Count / 2) - 1] + steady[steady.Count / 2]) / 2;
+        return BenchStatistics.Median(steady);
     }
 }

@@ -46,11 +46,8 @@ public sealed class FailoverSuite : IBenchSuite
         })
         {
             var values = times.Select(select).Order().ToList();
-            yield return BenchRow.LowerIsBetter(Name, $"{metric} (median {over})", Median(values), "s", TargetSeconds, "s (upload target)");
+            yield return BenchRow.LowerIsBetter(Name, $"{metric} (median {over})", BenchStatistics.Median(values), "s", TargetSeconds, "s (upload target)");
             yield return BenchRow.LowerIsBetter(Name, $"{metric} (max {over})", values[^1], "s", TargetSeconds, "s (upload target)");
         }
     }
-
-    private static double Median(List<double> sorted) =>
-        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
