@@ -15,4 +15,7 @@ public sealed record BenchContext(bool Quick, TextWriter Log, string ScratchDire
 
     /// <summary>The round-overhead suite's cases as (parameters, workers); null for its full grid.</summary>
     public IReadOnlyList<(long Parameters, int Workers)>? RoundCases { get; init; }
+
+    /// <summary>The failover suite's number of trials; null for its default (5; <see cref="Quick"/> runs 1).</summary>
+    public int? FailoverTrials { get; init; }
 }

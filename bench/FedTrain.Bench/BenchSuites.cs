@@ -13,6 +13,7 @@ public static class BenchSuites
         new RoundOverheadSuite(),
         new TrainStepSuite(),
         new ScaleSuite(),
+        new FailoverSuite(),
     ];
 
     /// <summary>The suites named, or all of them for <c>all</c>; an unknown name throws, listing the known ones.</summary>

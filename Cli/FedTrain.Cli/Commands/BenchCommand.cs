@@ -31,23 +31,30 @@ internal static class BenchCommand
         {
             Description = "Only these round-overhead cases, as PARAMETERS:WORKERS pairs, e.g. 1M:2,10M:4,25M:4 (default: the full grid).",
         };
+        var failoverTrials = new Option<int?>("--failover-trials") { Description = "Trials of the failover suite (default 5; --quick 1)." };
         var command = new Command("bench", "Measure FedTrain against physical and plain-library references.")
         {
-            suites, json, quick, resultsDir, memoryParameters, memoryClients, roundCases,
+            suites, json, quick, resultsDir, memoryParameters, memoryClients, roundCases, failoverTrials,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir),
-            new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), ParseRoundCases(parse.GetValue(roundCases)), cancellationToken));
+            new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), ParseRoundCases(parse.GetValue(roundCases)),
+            parse.GetValue(failoverTrials), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
         string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, MemorySizes memory,
-        IReadOnlyList<(long Parameters, int Workers)>? roundCases, CancellationToken cancellationToken)
+        IReadOnlyList<(long Parameters, int Workers)>? roundCases, int? failoverTrials, CancellationToken cancellationToken)
     {
         if (memory.Parameters is <= 0 || memory.Clients is <= 0)
         {
             throw new ArgumentException("--memory-parameters and --memory-clients must be positive.");
+        }
+
+        if (failoverTrials is <= 0)
+        {
+            throw new ArgumentException("--failover-trials must be positive.");
         }
 
         var selected = BenchSuites.Select(names);
@@ -65,6 +72,7 @@ internal static class BenchCommand
                     MemoryParameters = memory.Parameters,
                     MemoryClients = memory.Clients,
                     RoundCases = roundCases,
+                    FailoverTrials = failoverTrials,
                 };
                 var rows = new List<BenchRow>();
                 await foreach (var row in suite.RunAsync(context, cancellationToken).ConfigureAwait(false))

@@ -94,55 +94,8 @@ internal sealed class LocalFederation
         }
     }
 
-    private Process Start(string name, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(_context.FedtrainExecutable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (Path.GetFileNameWithoutExtension(_context.FedtrainExecutable) == "dotnet")
-        {
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedtrain.dll"));
-        }
-
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the benchmark {name}.");
-        var log = new StreamWriter(Path.Combine(_runDirectory, $"{name}.log")) { AutoFlush = true };
-        var gate = new object();
-        process.OutputDataReceived += (_, e) => Append(log, gate, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(log, gate, e.Data);
-        process.Exited += (_, _) => { lock (gate) { log.Dispose(); } };
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Append(StreamWriter log, object gate, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (gate)
-        {
-            try
-            {
-                log.WriteLine(line);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The process exited while a last line was in flight.
-            }
-        }
-    }
+    private Process Start(string name, IEnumerable<string> arguments) =>
+        FedtrainProcess.Start(_context, Path.Combine(_runDirectory, $"{name}.log"), arguments);
 
     /// <summary>VmHWM, the process's peak resident set so far, in bytes; 0 once the process is gone.</summary>
     internal static long PeakResidentBytes(int pid)
@@ -167,7 +120,7 @@ internal sealed class LocalFederation
         return 0;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -187,8 +140,6 @@ internal sealed record FederationOutcome(IReadOnlyList<JsonObject> Rounds, long 
     public double MedianRoundSeconds()
     {
         var steady = Rounds.Skip(Rounds.Count > 1 ? 1 : 0).Select(r => (double)r["duration_seconds"]!).Order().ToList();
-        return steady.Count == 0 ? double.NaN
-            : steady.Count % 2 == 1 ? steady[steady.Count / 2]
-            : (steady[(steady.Count / 2) - 1] + steady[steady.Count / 2]) / 2;
+        return BenchStatistics.Median(steady);
     }
 }

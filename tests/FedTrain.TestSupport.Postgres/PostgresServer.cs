@@ -7,8 +7,9 @@ namespace FedTrain.TestSupport;
 
 /// <summary>
 /// A throwaway PostgreSQL server from Debian's binaries (<c>initdb</c> + <c>pg_ctl</c>) in a temporary folder, on a
-/// free loopback port, started once per test process and stopped when it exits. initdb refuses to run as root,
-/// so as root the server runs as the <c>postgres</c> user that Debian's package creates.
+/// free loopback port. Tests share one per process (<see cref="Shared"/>, stopped when the process exits); a
+/// benchmark starts its own with <see cref="Start"/> and disposes it. initdb refuses to run as root, so as root the
+/// server runs as the <c>postgres</c> user that Debian's package creates.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -91,7 +92,11 @@ public sealed class PostgresServer : IDisposable
         }
     }
 
-    private static PostgresServer Start()
+    /// <summary>
+    /// Starts a new server that the caller owns: <see cref="Dispose"/> stops it and deletes its folder. Throws
+    /// <see cref="InvalidOperationException"/> when Debian's PostgreSQL binaries are missing or do not start.
+    /// </summary>
+    public static PostgresServer Start()
     {
         string binaries = FindBinaries()
             ?? throw new InvalidOperationException("initdb was not found under /usr/lib/postgresql/*/bin");
