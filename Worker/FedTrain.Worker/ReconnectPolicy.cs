@@ -20,7 +20,10 @@ internal static class ReconnectPolicy
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(250),
-                MaxDelay = TimeSpan.FromSeconds(5),
+                // A coordinator node takes over from a dead one within 2-3 s (docs/cluster.md); a longer cap would keep
+                // its workers away for seconds after it listens (a 5 s cap cost up to 5 s more per failover). A
+                // refused connection is cheap, and the jitter spreads a fleet's attempts.
+                MaxDelay = TimeSpan.FromSeconds(2),
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
