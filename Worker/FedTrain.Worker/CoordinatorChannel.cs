@@ -28,9 +28,11 @@ internal static class CoordinatorChannel
         options.ServiceProvider = balancer.BuildServiceProvider();
         options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new PickFirstConfig() } };
         // The node that takes the run over listens within seconds of the leader's death; the default back-off between
-        // connection attempts grows to two minutes, far longer than a failover takes.
+        // connection attempts grows to two minutes, far longer than a failover takes. A call made while the channel
+        // waits out this back-off fails at once and waits the worker's own retry delay (ReconnectPolicy) on top, so
+        // the two are kept short: a refused connection to a standby node costs next to nothing.
         options.InitialReconnectBackoff = TimeSpan.FromMilliseconds(250);
-        options.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
+        options.MaxReconnectBackoff = TimeSpan.FromSeconds(1);
         // A static:// address says nothing about TLS: the nodes' own scheme does (WorkerOptions checks they agree).
         options.Credentials ??= addresses[0].Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
         return GrpcChannel.ForAddress("static:///coordinator", options);
