@@ -246,6 +246,13 @@ public sealed partial class RoundOrchestrator
     private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
         long firstRound = ResumeOrCreateRun();
+        // Half-written checkpoints of a crashed (or fenced) coordinator: this one holds the run's lease now, so no
+        // writer of them may publish them any more.
+        if (AtomicFile.RemoveLeftovers(Path.Combine(_options.RunDirectory, "checkpoints")) is > 0 and int leftovers)
+        {
+            LogCheckpointLeftovers(leftovers);
+        }
+
         try
         {
             if (firstRound > _options.Rounds)
@@ -729,7 +736,10 @@ public sealed partial class RoundOrchestrator
                 ["parent_version"] = parent.Version.ToString(CultureInfo.InvariantCulture),
                 ["parent_sha256"] = Convert.ToHexStringLower(parent.Sha256),
             },
-            () => FaultInjection.Reached("checkpoint", round));
+            () => FaultInjection.Reached("checkpoint", round),
+            // A file already there is an uncommitted attempt's (this round is not committed), or the checkpoint of a
+            // successor that took the lease since the check before this write: only the lease holder may replace it.
+            _store.CheckLease);
         return checkpoint;
     }
 
@@ -1085,4 +1095,7 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
     private partial void LogQuarantineRestored(int quarantined, int failing);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Removed {Count} half-written checkpoint files that an earlier coordinator left behind")]
+    private partial void LogCheckpointLeftovers(int count);
 }

@@ -22,8 +22,10 @@ public static partial class SafetensorsFile
     /// <param name="parameters">The flat parameters, in manifest order.</param>
     /// <param name="metadata">Strings stored in the header's <c>__metadata__</c>.</param>
     /// <param name="beforeRename">Called once the temporary file is durable, before it replaces <paramref name="path"/>.</param>
+    /// <param name="beforeReplacing">When given, called before an existing <paramref name="path"/> is replaced; it may throw to refuse (see <see cref="AtomicFile.Write"/>).</param>
     public static void Write(
-        string path, ParameterManifest manifest, float[] parameters, IReadOnlyDictionary<string, string>? metadata = null, Action? beforeRename = null)
+        string path, ParameterManifest manifest, float[] parameters, IReadOnlyDictionary<string, string>? metadata = null,
+        Action? beforeRename = null, Action? beforeReplacing = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -49,7 +51,7 @@ public static partial class SafetensorsFile
             {
                 file.Write(MemoryMarshal.AsBytes(parameters.AsSpan(start, Math.Min(SliceElements, parameters.Length - start))));
             }
-        }, beforeRename);
+        }, beforeRename, beforeReplacing);
     }
 
     /// <summary>Reads a checkpoint into a flat buffer ordered by <paramref name="manifest"/>.</summary>
