@@ -64,7 +64,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         var advertised = cluster.Advertised(options);
         int siloPort = cluster.SiloPort ?? (cluster.IsSingleNode ? FreePort(advertised) : ClusterSettings.DefaultSiloPort);
-        var leadership = new RunLeadership(options, loggerFactory, FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"));
+        var leadership = new RunLeadership(options, loggerFactory, CoordinatorProcess.Name);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(new TransportLogFilter(loggerFactory, "Orleans.", "Microsoft.Orleans.", "Polly", "Microsoft.Hosting.Lifetime"));

@@ -97,7 +97,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
         // Before anything reads the run's state: from here on a coordinator that held the run before this one (a
         // duplicate, or a paused process that wakes up) can write none of it, so what is read next is final.
-        long epoch = store.TakeLease(FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"));
+        long epoch = store.TakeLease(CoordinatorProcess.Name);
         LeaseLog.Taken(loggerFactory.CreateLogger<CoordinatorHost>(), epoch);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
         var strategy = CreateStrategy(options, store, initial.Length);

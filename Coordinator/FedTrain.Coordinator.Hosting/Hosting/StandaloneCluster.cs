@@ -6,7 +6,7 @@ namespace FedTrain.Coordinator.Hosting;
 internal sealed class StandaloneCluster : ICoordinatorCluster
 {
     private readonly ClusterNodeView[] _self =
-        [new(FormattableString.Invariant($"{Environment.MachineName} pid {Environment.ProcessId}"), "-", ClusterNodeView.Active, Leads: true)];
+        [new(CoordinatorProcess.Name, "-", ClusterNodeView.Active, Leads: true)];
 
     public IReadOnlyList<ClusterNodeView> Nodes() => _self;
 

@@ -484,8 +484,8 @@ public sealed partial class RoundOrchestrator
         var next = new ModelSnapshot(round, parameters);
         // The central evaluation only reads the new model: it runs while the checkpoint is written and synced.
         var centralEvaluation = StartCentralEvaluation(parameters);
-        // A coordinator that lost the run's lease must not replace the checkpoint of a round its successor committed:
-        // checked here, before the file is written (the commit is fenced again in the store).
+        // A coordinator that already lost the run's lease writes no checkpoint at all; one that loses it while writing
+        // is refused when it would replace an existing file (WriteCheckpoint), and its commit is fenced in the store.
         _store.CheckLease();
         string checkpoint = WriteCheckpoint(round, model, next, parameters);
         FaultInjection.Reached("pending", round);
