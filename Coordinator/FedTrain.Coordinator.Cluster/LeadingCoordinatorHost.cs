@@ -21,8 +21,8 @@ internal sealed class LeadingCoordinatorHost : ILeadingCoordinator
     public async Task<RunLeadershipState> WhenEndedAsync(CancellationToken cancellationToken)
     {
         await Host.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        // A run that ended as failed (its finish reason says so) did not finish: the node reports it stopped.
-        return Host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) == true
+        // A run that ended as failed did not finish: the node reports it stopped.
+        return Host.Orchestrator.HasFailed
             ? RunLeadershipState.Stopped
             : RunLeadershipState.Finished;
     }

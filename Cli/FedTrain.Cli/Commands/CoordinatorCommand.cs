@@ -32,13 +32,7 @@ internal static class CoordinatorCommand
         var siloTlsCa = new Option<string?>("--silo-tls-ca") { Description = "The CA every node's certificate must chain to (PEM); only it is trusted." };
         var flags = new CoordinatorFlags();
         var command = new Command("coordinator", "Run a coordinator that trains a global model with the workers that connect.");
-        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress })
-        {
-            command.Options.Add(option);
-        }
-
-        command.Options.Add(kubernetes);
-        foreach (var option in new Option[] { siloTlsCert, siloTlsKey, siloTlsCa })
+        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress, kubernetes, siloTlsCert, siloTlsKey, siloTlsCa })
         {
             command.Options.Add(option);
         }
@@ -98,8 +92,7 @@ internal static class CoordinatorCommand
             catch (OperationCanceledException)
             {
                 Console.WriteLine("Stopping; committed rounds are kept and the run resumes on restart.");
-                return node.Leadership.Host?.Orchestrator is { IsFinished: true } orchestrator
-                    && orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != true ? 0 : 1;
+                return node.Leadership.Host?.Orchestrator is { IsFinished: true, HasFailed: false } ? 0 : 1;
             }
         });
         return command;

@@ -228,7 +228,7 @@ internal static class DemoCommand
                 AnsiConsole.MarkupLine($"Stopped early: {why.EscapeMarkup()}");
             }
 
-            bool failed = host.Orchestrator.FinishReason?.StartsWith("failed", StringComparison.Ordinal) != false;
+            bool failed = !host.Orchestrator.IsFinished || host.Orchestrator.HasFailed;
             return committed.Count > 0 && !failed ? 0 : 1;
         });
         return command;

@@ -161,6 +161,9 @@ public sealed partial class RoundOrchestrator
 
     public string? FinishReason { get; private set; }
 
+    /// <summary>Whether the run ended because it failed (its status is <c>failed</c>), not because it was done or stopped.</summary>
+    public bool HasFailed { get; private set; }
+
     public IReadOnlyList<RoundResult> CommittedRounds
     {
         get
@@ -954,6 +957,7 @@ public sealed partial class RoundOrchestrator
     private void Finish(string reason, string status = "finished")
     {
         FinishReason = reason;
+        HasFailed = status == "failed";
         IsFinished = true;
         try
         {
