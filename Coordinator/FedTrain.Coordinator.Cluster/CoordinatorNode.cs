@@ -71,7 +71,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         builder.Services.AddSingleton(leadership);
         builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort, leadership.NodeName));
         var host = builder.Build();
-        leadership.Cluster = new SiloCluster(host.Services, leadership.NodeName);
+        leadership.Cluster = new SiloCluster(host.Services);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

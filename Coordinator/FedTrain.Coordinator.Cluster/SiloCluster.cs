@@ -8,22 +8,19 @@ namespace FedTrain.Coordinator.Cluster;
 /// The coordinator cluster as the leading node's host sees it: the silos of this node's membership view, and the
 /// Orleans instruments of <see cref="FedTrain.Telemetry.KeptOrleansInstruments.Kept"/>.
 /// </summary>
-internal sealed class SiloCluster(IServiceProvider silo, string nodeName) : ICoordinatorCluster
+internal sealed class SiloCluster(IServiceProvider silo) : ICoordinatorCluster
 {
     private readonly IClusterMembershipService _membership = silo.GetRequiredService<IClusterMembershipService>();
     private readonly ILocalSiloDetails _local = silo.GetRequiredService<ILocalSiloDetails>();
 
+    // A silo is named after its node (CoordinatorNode sets the silo name), so the membership's names are the nodes'.
     public IReadOnlyList<ClusterNodeView> Nodes() =>
     [
-        .. _membership.CurrentSnapshot.Members.Values
-            .Select(member => (member, status: Status(member.Status)))
-            .Where(m => m.status is not null)
-            .Select(m => new ClusterNodeView(
-                // This node's silo name is its node name; the others' too, once they are of this version.
-                m.member.SiloAddress.Equals(_local.SiloAddress) ? nodeName : m.member.Name,
-                m.member.SiloAddress.Endpoint.ToString(),
-                m.status!,
-                Leads: m.member.SiloAddress.Equals(_local.SiloAddress))),
+        .. from member in _membership.CurrentSnapshot.Members.Values
+           let status = Status(member.Status)
+           where status is not null
+           let self = member.SiloAddress.Equals(_local.SiloAddress)
+           select new ClusterNodeView(member.Name, member.SiloAddress.Endpoint.ToString(), status, Leads: self),
     ];
 
     public void AddMeters(MeterProviderBuilder metrics) => OrleansMetrics.Add(metrics);
