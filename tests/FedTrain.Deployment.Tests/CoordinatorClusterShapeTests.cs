@@ -1,4 +1,7 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using FedTrain.Cli.Commands;
 using FedTrain.Deployment.Tests.Support;
 
 namespace FedTrain.Deployment.Tests;
@@ -6,12 +9,18 @@ namespace FedTrain.Deployment.Tests;
 /// <summary>
 /// The coordinator as a three-node Orleans cluster on Kubernetes (docs/deployment.md, "The coordinator cluster"):
 /// the flags and pod environment of <c>--kubernetes</c>, pod discovery RBAC, the silo port and the policy that opens
-/// it between nodes only, probes that keep standby nodes alive, and one run directory shared by every node.
+/// it between nodes only, mutual TLS between the nodes from the node certificate Secret, probes that keep standby
+/// nodes alive, and one run directory shared by every node.
 /// </summary>
-public sealed class CoordinatorClusterShapeTests
+public sealed partial class CoordinatorClusterShapeTests
 {
     private const int SiloPort = 11111;
     private const int GrpcPort = 50051;
+    private const string NodeTlsSecret = "fedtrain-node-tls";
+
+    /// <summary>Each <c>--silo-tls-*</c> flag and the Secret key its file must come from: the names <c>fedtrain certs dev</c> writes.</summary>
+    private static readonly (string Flag, string Key)[] NodeTlsFlags =
+        [("--silo-tls-cert", "node.crt"), ("--silo-tls-key", "node.key"), ("--silo-tls-ca", "ca.crt")];
 
     [Theory]
     [InlineData("k8s/overlays/dev")]
@@ -46,6 +55,98 @@ public sealed class CoordinatorClusterShapeTests
         Assert.Equal("password", env["PGPASSWORD"].GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("key").GetString());
         Assert.Contains(Manifests.OfKind(objects, "Secret"), s => s.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("fedtrain-database", StringComparison.Ordinal)
             && new[] { "database", "cluster", "password" }.All(k => Data(s).TryGetProperty(k, out _)));
+    }
+
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Nodes_talk_mutual_tls_with_files_from_the_node_certificate_secret_mounted_read_only(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var pod = Manifests.PodSpec(coordinator);
+        string[] args = Args(Container(coordinator));
+
+        // The flags need --cluster (a cluster of one has no node traffic), and all three are given, once each.
+        Assert.Contains("--cluster", args);
+        var files = NodeTlsFlags.Select(f => NodeTlsFile(coordinator, f.Flag)).ToList();
+
+        // All three files come from one read-only mount of the node certificate Secret, each from the key it names.
+        var volume = Assert.Single(files.Select(f => f.Volume.GetProperty("name").GetString()).Distinct());
+        Assert.All(files, f =>
+        {
+            Assert.Equal(volume, f.Mount.GetProperty("name").GetString());
+            Assert.True(f.Mount.TryGetProperty("readOnly", out var readOnly) && readOnly.GetBoolean(), $"{f.Path} is mounted read-only");
+            Assert.False(f.Mount.TryGetProperty("subPath", out _), "a subPath mount would not see a renewed Secret");
+            var secret = f.Volume.GetProperty("secret");
+            Assert.Equal(NodeTlsSecret, secret.GetProperty("secretName").GetString());
+            // A missing Secret must keep the pod from starting, not start a node without its files.
+            Assert.False(secret.TryGetProperty("optional", out var optional) && optional.GetBoolean(), "the node certificate is not optional");
+        });
+        Assert.Equal(NodeTlsFlags.Select(f => f.Key), files.Select(f => f.Key));
+
+        // The private key is readable by its owner only (0400); the kubelet gives the pod's fsGroup read access on
+        // top, which is how the non-root node process reads it.
+        var key = files[Array.FindIndex(NodeTlsFlags, f => f.Flag == "--silo-tls-key")];
+        Assert.Equal(Convert.ToInt32("400", 8), key.Item!.Value.GetProperty("mode").GetInt32());
+        var security = pod.GetProperty("securityContext");
+        Assert.True(security.GetProperty("runAsNonRoot").GetBoolean());
+        Assert.NotEqual(0, security.GetProperty("runAsUser").GetInt64());
+        Assert.True(security.TryGetProperty("fsGroup", out _), "without fsGroup a 0400 key owned by root is unreadable by the node");
+    }
+
+    [Fact]
+    public async Task Node_certificate_secret_has_exactly_the_keys_the_flags_read_and_certs_dev_writes_them()
+    {
+        var objects = await RenderAsync("k8s/overlays/gpu");
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var secret = Manifests.Single(objects, "Secret", NodeTlsSecret);
+
+        string[] keys = [.. Data(secret).EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+        string[] read = [.. NodeTlsFlags.Select(f => NodeTlsFile(coordinator, f.Flag).Key).Order(StringComparer.Ordinal)];
+        Assert.Equal(read, keys);
+        // kubernetes.io/tls would demand tls.crt and tls.key; the keys here are certs dev's file names.
+        Assert.Equal("Opaque", secret.GetProperty("type").GetString());
+
+        // `fedtrain certs dev` writes a file under each key's name: the node certificate with its key, issued by the CA.
+        string directory = Path.Combine(Path.GetTempPath(), $"fedtrain-node-tls-{Guid.NewGuid():N}");
+        try
+        {
+            DevCertificates.Generate(directory, [], ["worker"], TimeSpan.FromDays(1));
+            Assert.All(keys, k => Assert.True(File.Exists(Path.Combine(directory, k)), $"certs dev writes {k}"));
+            using var node = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "node.crt"), Path.Combine(directory, "node.key"));
+            using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(directory, "ca.crt"));
+            Assert.True(node.HasPrivateKey);
+            Assert.Equal(ca.Subject, node.Issuer);
+            Assert.Contains(ca.Extensions.OfType<X509BasicConstraintsExtension>(), b => b.CertificateAuthority);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Dev_overlay_leaves_the_node_certificate_secret_to_the_kubectl_command_the_docs_give()
+    {
+        var objects = await RenderAsync("k8s/overlays/dev");
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+
+        // No private key is committed, and an empty placeholder applied over the created Secret would break the nodes.
+        Assert.DoesNotContain(Manifests.OfKind(objects, "Secret"), s => s.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith(NodeTlsSecret, StringComparison.Ordinal));
+
+        // docs/deployment.md creates it with one key per flag, in the overlay's namespace.
+        string[] read = [.. NodeTlsFlags.Select(f => NodeTlsFile(coordinator, f.Flag).Key).Order(StringComparer.Ordinal)];
+        string docs = (await File.ReadAllTextAsync(RepoPaths.Combine("docs", "deployment.md"))).Replace("\\\n", " ", StringComparison.Ordinal);
+        var commands = docs.Split('\n').Where(l => l.Contains("create secret generic " + NodeTlsSecret, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(commands);
+        Assert.All(commands, command =>
+        {
+            string[] created = [.. FromFile().Matches(command).Select(m => m.Groups["key"].Success ? m.Groups["key"].Value : Path.GetFileName(m.Groups["path"].Value)).Order(StringComparer.Ordinal)];
+            Assert.Equal(read, created);
+        });
+        string ns = coordinator.GetProperty("metadata").GetProperty("namespace").GetString()!;
+        Assert.Contains(commands, c => c.Contains($"-n {ns} ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -176,6 +277,37 @@ public sealed class CoordinatorClusterShapeTests
     }
 
     private static JsonElement Container(JsonElement workload) => Manifests.PodSpec(workload).GetProperty("containers")[0];
+
+    private static string[] Args(JsonElement container) => [.. container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!)];
+
+    /// <summary>
+    /// Where the coordinator's <paramref name="flag"/> reads its file: the one volume mount that holds the path, its
+    /// Secret volume, and the Secret key projected at that path (with its item, when the volume lists items).
+    /// </summary>
+    private static (string Path, JsonElement Mount, JsonElement Volume, string Key, JsonElement? Item) NodeTlsFile(JsonElement coordinator, string flag)
+    {
+        string[] args = Args(Container(coordinator));
+        Assert.Single(args, a => a == flag);
+        string path = After(args, flag);
+        Assert.StartsWith("/", path, StringComparison.Ordinal);
+        var mount = Assert.Single(
+            Container(coordinator).GetProperty("volumeMounts").EnumerateArray(),
+            m => path.StartsWith(m.GetProperty("mountPath").GetString()!.TrimEnd('/') + "/", StringComparison.Ordinal));
+        string relative = path[(mount.GetProperty("mountPath").GetString()!.TrimEnd('/').Length + 1)..];
+        var volume = Manifests.PodSpec(coordinator).GetProperty("volumes").EnumerateArray().Single(v => v.GetProperty("name").GetString() == mount.GetProperty("name").GetString());
+        Assert.True(volume.TryGetProperty("secret", out var secret), $"{flag} {path} comes from a Secret volume");
+        if (!secret.TryGetProperty("items", out var items))
+        {
+            return (path, mount, volume, relative, null);
+        }
+
+        var item = Assert.Single(items.EnumerateArray(), i => i.GetProperty("path").GetString() == relative);
+        return (path, mount, volume, item.GetProperty("key").GetString()!, item);
+    }
+
+    /// <summary>A <c>--from-file=[KEY=]PATH</c> argument of <c>kubectl create secret generic</c>.</summary>
+    [GeneratedRegex(@"--from-file=(?:(?<key>[^=\s]+)=)?(?<path>\S+)")]
+    private static partial Regex FromFile();
 
     private static Dictionary<string, JsonElement> Env(JsonElement container) =>
         container.GetProperty("env").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!, StringComparer.Ordinal);

@@ -35,6 +35,64 @@ public sealed class DeploymentShapeTests
         }
     }
 
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Every_secret_a_workload_reads_is_rendered_with_the_keys_it_reads(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        // The dev overlay leaves the node certificate to `kubectl create secret` (docs/deployment.md): no key is committed.
+        string[] createdWithKubectl = overlay == "k8s/overlays/dev" ? ["fedtrain-node-tls"] : [];
+        var secrets = Manifests.OfKind(objects, "Secret").ToDictionary(s => s.GetProperty("metadata").GetProperty("name").GetString()!, StringComparer.Ordinal);
+        var workloads = Manifests.OfKind(objects, "StatefulSet").Concat(Manifests.OfKind(objects, "Deployment")).ToList();
+
+        var references = new List<(string Workload, string Secret, string? Key)>();
+        foreach (var workload in workloads)
+        {
+            string name = workload.GetProperty("metadata").GetProperty("name").GetString()!;
+            var pod = Manifests.PodSpec(workload);
+            foreach (var volume in pod.TryGetProperty("volumes", out var volumes) ? volumes.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            {
+                if (!volume.TryGetProperty("secret", out var secret))
+                {
+                    continue;
+                }
+
+                string secretName = secret.GetProperty("secretName").GetString()!;
+                if (secret.TryGetProperty("items", out var items))
+                {
+                    references.AddRange(items.EnumerateArray().Select(i => (name, secretName, (string?)i.GetProperty("key").GetString())));
+                }
+                else
+                {
+                    references.Add((name, secretName, null));
+                }
+            }
+
+            foreach (var variable in pod.GetProperty("containers").EnumerateArray().SelectMany(c => c.TryGetProperty("env", out var env) ? env.EnumerateArray() : Enumerable.Empty<JsonElement>()))
+            {
+                if (variable.TryGetProperty("valueFrom", out var from) && from.TryGetProperty("secretKeyRef", out var reference))
+                {
+                    references.Add((name, reference.GetProperty("name").GetString()!, reference.GetProperty("key").GetString()));
+                }
+            }
+        }
+
+        Assert.Contains(references, r => r.Workload == "fedtrain-coordinator" && r.Secret == "fedtrain-node-tls");
+        foreach (var (workload, secretName, key) in references)
+        {
+            if (createdWithKubectl.Contains(secretName))
+            {
+                Assert.False(secrets.ContainsKey(secretName), $"{overlay} renders {secretName}, which it leaves to kubectl");
+                continue;
+            }
+
+            Assert.True(secrets.TryGetValue(secretName, out var secret), $"{workload} reads Secret {secretName}, which {overlay} does not render");
+            var data = secret.TryGetProperty("stringData", out var stringData) ? stringData : secret.GetProperty("data");
+            Assert.True(key is null || data.TryGetProperty(key, out _), $"{workload} reads key {key} of {secretName}, which it lacks");
+        }
+    }
+
     [Fact]
     public async Task Gpu_overlay_gives_every_worker_a_gpu_on_a_gpu_node_and_the_cuda_image()
     {

@@ -62,6 +62,24 @@ public sealed class ManifestSchemaTests
     }
 
     [Fact]
+    public async Task Quoted_file_mode_of_the_node_key_is_rejected()
+    {
+        var objects = (await Kustomize.RenderAndValidateAsync("k8s/overlays/dev")).Objects;
+        var coordinator = JsonNode.Parse(Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator").GetRawText())!;
+        var nodeTls = coordinator["spec"]!["template"]!["spec"]!["volumes"]!.AsArray().Single(v => (string?)v!["name"] == "node-tls")!;
+        var key = nodeTls["secret"]!["items"]!.AsArray().Single(i => (string?)i!["key"] == "node.key")!;
+        Assert.Equal(256, (int)key["mode"]!);
+        // `mode: "0400"` in YAML is a string, which the API server refuses; unquoted 0400 is the octal number 256.
+        key["mode"] = "0400";
+
+        var (result, _) = await Kustomize.ValidateAsync(coordinator.ToJsonString());
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("INVALID apps/v1 StatefulSet/fedtrain-coordinator", result.Output, StringComparison.Ordinal);
+        Assert.Contains("mode must be integer", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Object_of_a_kind_without_a_schema_is_rejected()
     {
         var (result, _) = await Kustomize.ValidateAsync("apiVersion: apps/v1\nkind: StatefulSett\nmetadata:\n  name: typo\n");
