@@ -50,6 +50,20 @@ public sealed class ClusterSettings
     /// <summary>The CA every node's certificate must chain to (PEM); only it is trusted.</summary>
     public string? TlsCaFile { get; set; }
 
+    /// <summary>
+    /// This node's intake port (<c>--intake-port</c>): where it receives uploads for the leading node, which spreads a
+    /// round's workers over the nodes that have one and collects each node's partial sum at the round's close. Null:
+    /// this node receives none (every upload goes to the leader's worker port). 0: a free port.
+    /// </summary>
+    public int? IntakePort { get; set; }
+
+    /// <summary>
+    /// The address workers upload to on this node (<c>--intake-address</c>, e.g. <c>https://node-b.example:50061</c>);
+    /// null: the coordinator's scheme, <see cref="AdvertisedAddress"/> and the intake port. The server certificate must
+    /// name it, as it names the worker-facing address.
+    /// </summary>
+    public string? IntakeAddress { get; set; }
+
     public bool IsSingleNode => Membership is null;
 
     /// <summary>Refuses settings a node cannot start with, naming the setting.</summary>
@@ -105,11 +119,39 @@ public sealed class ClusterSettings
             KubernetesClusterHosting.Validate(this, Environment.GetEnvironmentVariable);
         }
 
+        if (IntakePort is < 0 or > 65535)
+        {
+            throw new ArgumentException($"--intake-port must be a port number (1-65535, or 0 for a free one), got {IntakePort}.");
+        }
+
+        if (IntakePort is not null && IsSingleNode)
+        {
+            throw new ArgumentException("--intake-port spreads a round's uploads over the nodes of a cluster: give --cluster as well (a cluster of one receives every upload on its worker port).");
+        }
+
+        if (IntakeAddress is { } intake)
+        {
+            if (IntakePort is null)
+            {
+                throw new ArgumentException("--intake-address names where workers reach this node's intake port: give --intake-port as well.");
+            }
+
+            if (!Uri.TryCreate(intake, UriKind.Absolute, out var uri) || uri.Scheme != (coordinator.Security.Tls.Enabled ? Uri.UriSchemeHttps : Uri.UriSchemeHttp))
+            {
+                throw new ArgumentException(
+                    $"--intake-address must be an {(coordinator.Security.Tls.Enabled ? "https" : "http")}:// address (the scheme of the coordinator's worker port), got '{intake}'.");
+            }
+        }
+
         if (KeepAliveInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("The keep-alive interval must be positive.");
         }
     }
+
+    /// <summary>Where workers upload to this node's intake port, bound at <paramref name="port"/>.</summary>
+    internal string IntakeEndpoint(CoordinatorOptions coordinator, int port) =>
+        IntakeAddress ?? new UriBuilder(coordinator.Security.Tls.Enabled ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, Advertised(coordinator).ToString(), port).Uri.ToString().TrimEnd('/');
 
     internal IPAddress Advertised(CoordinatorOptions coordinator)
     {

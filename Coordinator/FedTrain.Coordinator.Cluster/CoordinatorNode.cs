@@ -28,6 +28,10 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private RunKeepAlive? _keepAlive;
+    private IntakeHost? _intake;
+
+    // Orleans holds an observer's object weakly: this reference keeps it (and so the leader's calls to it) alive.
+    private IntakeNodeObserver? _intakeObserver;
 
     private CoordinatorNode(IHost silo, RunLeadership leadership, ClusterSettings cluster, ILogger logger)
     {
@@ -71,7 +75,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         builder.Services.AddSingleton(leadership);
         builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort, leadership.NodeName));
         var host = builder.Build();
-        leadership.Cluster = new SiloCluster(host.Services);
+        leadership.Cluster = new SiloCluster(host.Services, leadership.IntakeNodes);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -85,7 +89,21 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         node.LogJoined(leadership.NodeName, cluster.IsSingleNode ? "a cluster of one" : $"cluster {cluster.ClusterId}", FormattableString.Invariant($"{advertised}:{siloPort}"));
-        node._keepAlive = new RunKeepAlive(node._grains, leadership, cluster.KeepAliveInterval, node._logger);
+        IntakeAdvert? intake = null;
+        if (cluster.IntakePort is { } intakePort)
+        {
+            try
+            {
+                intake = await node.StartIntakeAsync(options, intakePort, loggerFactory, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        node._keepAlive = new RunKeepAlive(node._grains, leadership, cluster.KeepAliveInterval, node._logger, intake);
         node.Completion = Task.WhenAny(node.LeadingEndedAsync(), node._keepAlive.FinishedElsewhere).Unwrap();
         return node;
     }
@@ -100,6 +118,11 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         // The coordinator first (its workers hear UNAVAILABLE and its round loop stops), then the silo leaves the cluster.
         await _leadership.DisposeAsync().ConfigureAwait(false);
+        if (_intake is { } intake)
+        {
+            await intake.DisposeAsync().ConfigureAwait(false);
+        }
+
         using (var stopWithin = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
             await _silo.StopAsync(stopWithin.Token).ConfigureAwait(false);
@@ -107,6 +130,21 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         _silo.Dispose();
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Opens this node's intake port and the object the leader asks for its partial sums; returns what the keep-alive
+    /// advertises to the leader.
+    /// </summary>
+    private async Task<IntakeAdvert> StartIntakeAsync(CoordinatorOptions options, int port, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        _intake = await IntakeHost.StartAsync(
+            options, port, _leadership.NodeName, new IntakeLeaderLink(_grains), loggerFactory, cancellationToken).ConfigureAwait(false);
+        _intakeObserver = new IntakeNodeObserver(_intake.Reception);
+        var reference = _grains.CreateObjectReference<IIntakeNodeObserver>(_intakeObserver);
+        string endpoint = _cluster.IntakeEndpoint(options, _intake.Port);
+        LogIntakeOpen(endpoint);
+        return new IntakeAdvert(_leadership.NodeName, endpoint, reference);
     }
 
     private static void ConfigureSilo(ISiloBuilder silo, ClusterSettings cluster, IPAddress advertised, int siloPort, string nodeName)
@@ -176,4 +214,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
     [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Node {Node} joined {Cluster} (silo {Endpoint})")]
     private partial void LogJoined(string node, string cluster, string endpoint);
+
+    [LoggerMessage(EventId = 713, Level = LogLevel.Information, Message = "Receiving uploads for the leading node at {Endpoint}")]
+    private partial void LogIntakeOpen(string endpoint);
 }

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace FedTrain.Coordinator.Cluster;
 
 /// <summary>
@@ -15,4 +17,19 @@ public interface IRunGrain : IGrainWithStringKey
     /// answers who leads and how far the run is.
     /// </summary>
     Task<RunLeaderStatus> KeepLeadingAsync();
+
+    /// <summary>A node that receives uploads introduces itself (with each keep-alive) to the leader.</summary>
+    [AlwaysInterleave]
+    Task AdvertiseIntakeAsync(IntakeAdvert advert);
+
+    /// <summary>The open round's ticket for a node receiving its uploads; null when <paramref name="round"/> is not open.</summary>
+    [AlwaysInterleave]
+    Task<IntakeTicketMessage?> GetIntakeTicketAsync(long round);
+
+    /// <summary>
+    /// Counts an update <paramref name="node"/> kept in the shared spool and records it in the journal; completes once
+    /// the record is durable. Interleaved, so that records from many uploads share the journal's commits.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<IntakeRecordOutcome> RecordIntakeAsync(string node, KeptUpdateMessage update);
 }

@@ -18,15 +18,22 @@ internal sealed partial class RunKeepAlive : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<RunLeadershipState> _finishedElsewhere = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IntakeAdvert? _intake;
     private readonly Task _calling;
 
     /// <summary>Starts calling the run grain through <paramref name="grains"/> (this node's silo).</summary>
-    public RunKeepAlive(IGrainFactory grains, RunLeadership leadership, TimeSpan interval, ILogger logger)
+    /// <param name="grains">This node's silo's grain factory.</param>
+    /// <param name="leadership">This node's leadership of the run.</param>
+    /// <param name="interval">How often to call.</param>
+    /// <param name="logger">Where changes of leader are logged.</param>
+    /// <param name="intake">This node's intake port, advertised to the leader with each call; null when it has none.</param>
+    public RunKeepAlive(IGrainFactory grains, RunLeadership leadership, TimeSpan interval, ILogger logger, IntakeAdvert? intake = null)
     {
         _grains = grains;
         _leadership = leadership;
         _interval = interval;
         _logger = logger;
+        _intake = intake;
         _calling = CallAsync();
     }
 
@@ -63,6 +70,12 @@ internal sealed partial class RunKeepAlive : IAsyncDisposable
                 {
                     _finishedElsewhere.TrySetResult(RunLeadershipState.Finished);
                     return;
+                }
+
+                if (_intake is { } intake)
+                {
+                    // Each interval, so that a leader that took over hears of this node within one.
+                    await run.AdvertiseIntakeAsync(intake).WaitAsync(TimeSpan.FromSeconds(5), _stopping.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -33,6 +33,7 @@ public sealed partial class RunLeadership : IAsyncDisposable
         _startCoordinator = cancellationToken => LeadingCoordinatorHost.StartAsync(options, loggerFactory, Cluster, cancellationToken);
         _logger = loggerFactory.CreateLogger<RunLeadership>();
         NodeName = nodeName;
+        IntakeNodes = new IntakeNodeDirectory(nodeName, IntakeAdvertLifetime, TimeProvider.System);
     }
 
     /// <summary>
@@ -46,10 +47,20 @@ public sealed partial class RunLeadership : IAsyncDisposable
         _startCoordinator = startCoordinator;
         _logger = loggerFactory.CreateLogger<RunLeadership>();
         NodeName = nodeName;
+        IntakeNodes = new IntakeNodeDirectory(nodeName, IntakeAdvertLifetime, TimeProvider.System);
     }
+
+    /// <summary>A node's intake advert counts for three keep-alive intervals of a second: a node silent longer is given no more workers.</summary>
+    private static readonly TimeSpan IntakeAdvertLifetime = TimeSpan.FromSeconds(3);
 
     /// <summary>This node, as the other nodes' logs name it.</summary>
     public string NodeName { get; }
+
+    /// <summary>
+    /// The nodes that receive uploads, as their adverts reach this node; used while this node leads (the round loop's
+    /// <see cref="Intake.IIntakeNodes"/>).
+    /// </summary>
+    internal IntakeNodeDirectory IntakeNodes { get; }
 
     public RunLeadershipState State { get; private set; } = RunLeadershipState.Standby;
 

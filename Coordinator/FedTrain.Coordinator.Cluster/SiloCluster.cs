@@ -6,9 +6,9 @@ namespace FedTrain.Coordinator.Cluster;
 
 /// <summary>
 /// The coordinator cluster as the leading node's host sees it: the silos of this node's membership view, and the
-/// Orleans instruments of <see cref="FedTrain.Telemetry.KeptOrleansInstruments.Kept"/>.
+/// Orleans instruments of <see cref="FedTrain.Telemetry.KeptOrleansInstruments.Kept"/>, and the nodes that receive uploads.
 /// </summary>
-internal sealed class SiloCluster(IServiceProvider silo) : ICoordinatorCluster
+internal sealed class SiloCluster(IServiceProvider silo, IntakeNodeDirectory intakeNodes) : ICoordinatorCluster
 {
     private readonly IClusterMembershipService _membership = silo.GetRequiredService<IClusterMembershipService>();
     private readonly ILocalSiloDetails _local = silo.GetRequiredService<ILocalSiloDetails>();
@@ -24,6 +24,8 @@ internal sealed class SiloCluster(IServiceProvider silo) : ICoordinatorCluster
     ];
 
     public void AddMeters(MeterProviderBuilder metrics) => OrleansMetrics.Add(metrics);
+
+    public Intake.IIntakeNodes IntakeNodes => intakeNodes;
 
     /// <summary>The node states the page and the gauge show; null for a silo that is gone or not yet started.</summary>
     private static string? Status(SiloStatus status) => status switch

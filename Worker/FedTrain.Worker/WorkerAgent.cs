@@ -32,6 +32,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly WorkerOptions _options;
     private readonly LocalData _data;
     private readonly GrpcChannel _channel;
+    private readonly UploadEndpoints _uploadEndpoints;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
     private readonly ResiliencePipeline _register;
@@ -55,9 +56,9 @@ public sealed partial class WorkerAgent : IDisposable
         _options = options;
         _data = data;
         _logger = logger;
-        _channel = CoordinatorChannel.Open(
-            options.Coordinators,
-            channelOptions ?? new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true });
+        channelOptions ??= new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true };
+        _channel = CoordinatorChannel.Open(options.Coordinators, channelOptions);
+        _uploadEndpoints = new UploadEndpoints(options.Coordinator, channelOptions);
         _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
         _register = ReconnectPolicy.Create(
@@ -102,6 +103,7 @@ public sealed partial class WorkerAgent : IDisposable
     public void Dispose()
     {
         _trainer?.Dispose();
+        _uploadEndpoints.Dispose();
         _channel.Dispose();
         _instrumentation.Dispose();
     }
@@ -571,8 +573,27 @@ public sealed partial class WorkerAgent : IDisposable
         };
         using var span = WorkerActivities.StartChild(WorkerActivities.Upload, ActivityKind.Client);
         span?.SetTag("fedtrain.client_id", client.ClientId);
-        var ack = await _channel.ClientStreamingAsync(
-            CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var node = _uploadEndpoints.For(assignment.UploadEndpoint, out string? refusal);
+        if (refusal is not null)
+        {
+            LogUploadEndpointRefused(assignment.UploadEndpoint, refusal);
+        }
+
+        UploadAck ack;
+        try
+        {
+            ack = await (node ?? _channel).ClientStreamingAsync(
+                CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (node is not null && ReconnectPolicy.IsTransient(ex))
+        {
+            // The node named for uploads is gone (or not up yet): the coordinator itself takes the same update, so
+            // this attempt goes there rather than waiting for the node.
+            LogUploadEndpointUnreachable(assignment.UploadEndpoint, ex.Status.Detail);
+            ack = await _channel.ClientStreamingAsync(
+                CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
         _instrumentation.Uploaded(payload.TotalBytes);
         return ack;
     }
@@ -747,4 +768,10 @@ public sealed partial class WorkerAgent : IDisposable
 
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Round {Round}: handed again the assignment given up {Count} times; waiting {Seconds:F1} s first")]
     private partial void LogPacing(long round, int count, double seconds);
+
+    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Upload endpoint {Endpoint} not used ({Reason}); uploading to the coordinator")]
+    private partial void LogUploadEndpointRefused(string endpoint, string reason);
+
+    [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Upload endpoint {Endpoint} unreachable ({Detail}); uploading to the coordinator instead")]
+    private partial void LogUploadEndpointUnreachable(string endpoint, string detail);
 }

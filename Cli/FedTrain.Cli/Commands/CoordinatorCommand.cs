@@ -30,9 +30,14 @@ internal static class CoordinatorCommand
         var siloTlsCert = new Option<string?>("--silo-tls-cert") { Description = "This node's certificate (PEM, server and client authentication) for mutual TLS between the nodes of a cluster." };
         var siloTlsKey = new Option<string?>("--silo-tls-key") { Description = "The key of --silo-tls-cert (PEM)." };
         var siloTlsCa = new Option<string?>("--silo-tls-ca") { Description = "The CA every node's certificate must chain to (PEM); only it is trusted." };
+        var intakePort = new Option<int?>("--intake-port")
+        {
+            Description = "In a cluster, receive uploads for the leading node on this port (0: a free one): the leader spreads each round's workers over the nodes with an intake port and collects each node's partial sum at the round's close. Default: none.",
+        };
+        var intakeAddress = new Option<string?>("--intake-address") { Description = "Where workers reach this node's intake port (default: the worker port's scheme, --silo-address and --intake-port)." };
         var flags = new CoordinatorFlags();
         var command = new Command("coordinator", "Run a coordinator that trains a global model with the workers that connect.");
-        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress, kubernetes, siloTlsCert, siloTlsKey, siloTlsCa })
+        foreach (var option in new Option[] { grpcPort, httpPort, bind, config, runDir, minWorkers, clusterMembership, clusterId, siloPort, siloAddress, kubernetes, siloTlsCert, siloTlsKey, siloTlsCa, intakePort, intakeAddress })
         {
             command.Options.Add(option);
         }
@@ -69,6 +74,8 @@ internal static class CoordinatorCommand
                 TlsCertificateFile = parse.GetValue(siloTlsCert),
                 TlsKeyFile = parse.GetValue(siloTlsKey),
                 TlsCaFile = parse.GetValue(siloTlsCa),
+                IntakePort = parse.GetValue(intakePort),
+                IntakeAddress = parse.GetValue(intakeAddress),
             };
             cluster.Validate(options);
 

@@ -202,19 +202,7 @@ public sealed partial class CoordinatorGrpcService
             // buffer (ReceivedChunk), so the coordinator's memory does not grow with the uploads in flight.
             var token = context.CancellationToken;
             var limit = new UploadStreamLimit(_options.Security.Limits.MaxStreamBytes);
-            if (!await chunks.MoveNext(token).ConfigureAwait(false))
-            {
-                throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
-            }
-
-            UploadHeader header;
-            using (var first = chunks.Current)
-            {
-                limit.Add(first);
-                header = first is { Content: ChunkContent.Header, Header: { } h }
-                    ? h
-                    : throw new UpdateRejectedException(RejectionKind.Malformed, "An upload must start with a header chunk.");
-            }
+            var header = await UploadStream.ReadHeaderAsync(chunks, limit, token).ConfigureAwait(false);
 
             workerId = RequireKnownWorker(header.WorkerId, context);
             clientId = RequireOwnClient(workerId, header.ClientId);
@@ -235,20 +223,7 @@ public sealed partial class CoordinatorGrpcService
             {
                 using (var writer = new PayloadFileWriter(header.Payload, upload.File, round.EncodedUpdateBytes))
                 {
-                    while (await chunks.MoveNext(token).ConfigureAwait(false))
-                    {
-                        using var chunk = chunks.Current;
-                        limit.Add(chunk);
-                        if (chunk.Content != ChunkContent.Data)
-                        {
-                            throw new UpdateRejectedException(RejectionKind.Malformed, "Only the first chunk of an upload may be a header.");
-                        }
-
-                        writer.Append(chunk.Data);
-                        FaultInjection.Reached("upload", roundNumber);
-                    }
-
-                    writer.Complete();
+                    await UploadStream.ReceiveAsync(chunks, limit, writer, roundNumber, token).ConfigureAwait(false);
                 }
 
                 // Before the round's lock, so that concurrent uploads' fsyncs overlap.
@@ -605,6 +580,8 @@ public sealed partial class CoordinatorGrpcService
     private RoundAssignment ToAssignment(RoundState round, string workerId, IReadOnlyList<string> clients)
     {
         var assignment = ToAssignment(round);
+        // In a cluster the leading node spreads the round's uploads over the nodes that receive them.
+        assignment.UploadEndpoint = _orchestrator.IntakeNodes?.UploadEndpointFor(workerId) ?? string.Empty;
         // A single-client worker's client carries the worker's name; it gets the legacy, client-less form.
         if (clients.Count != 1 || clients[0] != workerId)
         {

@@ -12,9 +12,15 @@ namespace FedTrain.Coordinator.Grpc;
 /// </summary>
 internal static class UpdateEncodingCheck
 {
-    public static void Require(PayloadHeader payload, RoundState round)
+    public static void Require(PayloadHeader payload, RoundState round) =>
+        Require(payload, round.Encoding, round.TopKFraction, round.Model.ParameterCount);
+
+    /// <param name="payload">The upload's payload description.</param>
+    /// <param name="roundEncoding">The round's encoding.</param>
+    /// <param name="topKFraction">With top-k, the fraction of values each block keeps.</param>
+    /// <param name="parameterCount">The model's parameters.</param>
+    public static void Require(PayloadHeader payload, UpdateEncoding roundEncoding, double topKFraction, long parameterCount)
     {
-        var roundEncoding = round.Encoding;
         UpdateEncoding encoding;
         try
         {
@@ -29,7 +35,7 @@ internal static class UpdateEncodingCheck
         {
             throw new UpdateRejectedException(
                 RejectionKind.WrongEncoding,
-                $"Update is encoded {UpdateCompression.FormatName(encoding)}; this run takes {UpdateCompression.FormatName(roundEncoding)} updates (coordinator option --update-compression {UpdateCompression.Describe(roundEncoding, round.TopKFraction)}).");
+                $"Update is encoded {UpdateCompression.FormatName(encoding)}; this run takes {UpdateCompression.FormatName(roundEncoding)} updates (coordinator option --update-compression {UpdateCompression.Describe(roundEncoding, topKFraction)}).");
         }
 
         // A float32 size mismatch is left to the payload writer, which refuses it as it always has (wrong shape). The
@@ -39,10 +45,12 @@ internal static class UpdateEncodingCheck
             return;
         }
 
-        long expected = round.EncodedUpdateBytes;
+        long expected = EncodedLayout.EncodedBytesOfChoice(encoding, parameterCount, topKFraction);
         if (payload.TotalBytes != expected)
         {
-            string kept = encoding == UpdateEncoding.TopK ? $" keeping {round.TopKKeptPerBlock} values per block of {EncodedLayout.TopKBlockSize}" : string.Empty;
+            string kept = encoding == UpdateEncoding.TopK
+                ? $" keeping {EncodedLayout.TopKKeptPerBlock(parameterCount, topKFraction)} values per block of {EncodedLayout.TopKBlockSize}"
+                : string.Empty;
             throw new UpdateRejectedException(
                 RejectionKind.WrongEncoding,
                 $"Update announces {payload.TotalBytes} bytes; {payload.ParameterCount} parameters in {UpdateCompression.FormatName(encoding)} encoding{kept} take {expected}.");

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FedTrain.Coordinator.Evaluation;
 using FedTrain.Coordinator.Grpc;
 using FedTrain.Coordinator.Hosting.LiveView;
+using FedTrain.Coordinator.Intake;
 using FedTrain.Coordinator.Models;
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
@@ -39,7 +40,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     private CoordinatorHost(
         WebApplication app, RoundOrchestrator orchestrator, CoordinatorGrpcService service, HealthServiceImpl health,
-        ICoordinatorStore store, NativeTrainer trainer, int grpcPort, int httpPort)
+        ICoordinatorStore store, NativeTrainer trainer, int grpcPort, int httpPort, ILogger logger)
     {
         _app = app;
         Orchestrator = orchestrator;
@@ -49,6 +50,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         _trainer = trainer;
         GrpcPort = grpcPort;
         HttpPort = httpPort;
+        IntakeDesk = new IntakeDesk(orchestrator, logger);
     }
 
     public RoundOrchestrator Orchestrator { get; }
@@ -59,6 +61,9 @@ public sealed class CoordinatorHost : IAsyncDisposable
     public HealthServiceImpl Health { get; }
 
     public int GrpcPort { get; }
+
+    /// <summary>The round loop's door for the uploads other nodes of the cluster receive (their tickets and records).</summary>
+    public IntakeDesk IntakeDesk { get; }
 
     public int HttpPort { get; }
 
@@ -103,14 +108,17 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var strategy = CreateStrategy(options, store, initial.Length);
         var orchestrator = new RoundOrchestrator(
             options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, strategy, time,
-            loggerFactory.CreateLogger<RoundOrchestrator>());
+            loggerFactory.CreateLogger<RoundOrchestrator>())
+        {
+            IntakeNodes = cluster.IntakeNodes,
+        };
         // Under DP the service's per-client events (accepted, refused, failed updates; registrations with example counts)
         // are not logged at all: they would name the sampled clients.
         ILogger<CoordinatorGrpcService> serviceLogger = loggerFactory.CreateLogger<CoordinatorGrpcService>();
         var service = new CoordinatorGrpcService(
             options, orchestrator, registry, store, time,
             options.Privacy is null ? serviceLogger : new WithheldEventsLogger<CoordinatorGrpcService>(serviceLogger, CoordinatorGrpcService.ClientEventIds));
-        var security = CoordinatorSecurity.Create(options, store, orchestrator, time, loggerFactory);
+        var security = CoordinatorSecurity.Create(options, store, () => orchestrator.RunId, time, loggerFactory);
         var modules = new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes);
         var health = new HealthServiceImpl();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
@@ -154,7 +162,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         LiveViewEndpoints.Map(app, orchestrator, registry, cluster, options, time);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
-        var host = new CoordinatorHost(app, orchestrator, service, health, store, trainer, listeners.GrpcPort, listeners.HttpPort)
+        var host = new CoordinatorHost(
+            app, orchestrator, service, health, store, trainer, listeners.GrpcPort, listeners.HttpPort, loggerFactory.CreateLogger<IntakeDesk>())
         {
             _telemetry = telemetry,
             _security = security,

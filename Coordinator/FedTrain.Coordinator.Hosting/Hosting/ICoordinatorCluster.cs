@@ -14,4 +14,7 @@ public interface ICoordinatorCluster
 
     /// <summary>Adds the cluster runtime's meters (those worth a dashboard, each with its help text) to the host's metrics.</summary>
     void AddMeters(MeterProviderBuilder metrics);
+
+    /// <summary>The other nodes that receive uploads for the leading node; null where every upload comes to it.</summary>
+    Intake.IIntakeNodes? IntakeNodes { get; }
 }

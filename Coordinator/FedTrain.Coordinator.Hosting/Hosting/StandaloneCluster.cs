@@ -14,4 +14,7 @@ internal sealed class StandaloneCluster : ICoordinatorCluster
     {
         // No cluster runtime, no meters of its own.
     }
+
+    /// <summary>No other node: every upload comes to this one.</summary>
+    public Intake.IIntakeNodes? IntakeNodes => null;
 }

@@ -41,8 +41,13 @@ public sealed partial class CoordinatorSecurity : IDisposable
     /// <summary>Where the operator token of the HTTP API is kept; null when authentication is off.</summary>
     public string? OperatorTokenPath { get; }
 
+    /// <param name="options">The coordinator's options.</param>
+    /// <param name="store">Where credentials and the run are kept.</param>
+    /// <param name="newRun">The id of the run this coordinator would create, until one is stored (the orchestrator's).</param>
+    /// <param name="time">The clock of rate limits and token expiry.</param>
+    /// <param name="loggerFactory">Where refusals are logged.</param>
     public static CoordinatorSecurity Create(
-        CoordinatorOptions options, ICoordinatorStore store, RoundOrchestrator orchestrator, TimeProvider time, ILoggerFactory loggerFactory)
+        CoordinatorOptions options, ICoordinatorStore store, Func<string> newRun, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -63,7 +68,7 @@ public sealed partial class CoordinatorSecurity : IDisposable
 
         var credentials = store as ICredentialStore
             ?? throw new InvalidOperationException($"The coordinator store {store.GetType().Name} keeps no credentials; authentication needs one that does.");
-        var runs = new RunIdentity(store, orchestrator);
+        var runs = new RunIdentity(store, newRun);
         var authenticator = new WorkerAuthenticator(credentials, runs.Current, security.Limits, refusals, time, loggerFactory.CreateLogger<WorkerAuthenticator>());
         var certificateBinding = security.Tls.RequireClientCertificate ? new WorkerCertificateBinding(loggerFactory.CreateLogger<WorkerCertificateBinding>()) : null;
         string tokenPath = OperatorToken.PathFor(security.Auth, options.RunDirectory);

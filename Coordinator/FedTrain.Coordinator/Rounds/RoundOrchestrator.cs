@@ -405,9 +405,10 @@ public sealed partial class RoundOrchestrator
             state.AllAnswered, state.Deadline, state.Pending,
             client => state.Fail(client.ClientId, $"worker {client.WorkerId} went silent (no heartbeat)"),
             cancellationToken).ConfigureAwait(false);
-        var (accepted, failures) = state.Close();
+        var closed = state.Close();
         int diverged = state.DivergedCount;
         await state.RecordsSettled.ConfigureAwait(false);
+        var (accepted, failures) = RoundState.WithLost(closed, await FoldRemoteUpdatesAsync(state, aggregator, cancellationToken).ConfigureAwait(false));
         lock (_lock)
         {
             _current = null;

@@ -29,6 +29,7 @@ public sealed class RoundState
     private readonly IRoundAggregator _aggregator;
     private readonly TaskCompletionSource _allAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _records = [];
+    private readonly List<(string Node, KeptUpdate Update)> _remote = [];
     private bool _closed;
 
     /// <param name="runId">The run.</param>
@@ -158,6 +159,83 @@ public sealed class RoundState
     }
 
     /// <summary>
+    /// Counts an update another node of the cluster received, checked and kept in the shared spool
+    /// (<c>Intake.IntakeDesk</c>): it is recorded in the journal like one received here, but folded only when the round
+    /// closes, from that node's partial sum or from its spool file (<see cref="RemoteUpdates"/>). The returned task
+    /// completes once the record is durable; the node acknowledges the upload only then.
+    /// </summary>
+    public Task AcceptRemote(string node, KeptUpdate update, RoundUpdateSpool spool, Action<Exception> journalFailed)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(spool);
+        ArgumentNullException.ThrowIfNull(journalFailed);
+        lock (_lock)
+        {
+            ThrowIfCannotAccept(update.WorkerId, update.ClientId);
+            if (update.Round != Round || update.ModelVersion != Model.Version)
+            {
+                throw new UpdateRejectedException(
+                    RejectionKind.StaleModel, $"Update is for round {update.Round} from model version {update.ModelVersion}; round {Round} trains version {Model.Version}.");
+            }
+
+            if (!File.Exists(Path.Combine(spool.Directory, update.FileName)))
+            {
+                // The nodes must share the run directory; a node that kept the file elsewhere has not kept it at all.
+                throw new InvalidOperationException(
+                    $"Node {node} kept update {update.FileName}, but it is not in this node's spool ({spool.Directory}): the run directory must be shared by every node.");
+            }
+
+            _remote.Add((node, update));
+            _accepted[update.ClientId] = new ParticipantResult(update.ClientId, update.WorkerId, update.ExampleCount, EncodedUpdateBytes);
+            CompleteIfAllAnswered();
+            var recorded = Recorded(spool.RecordAsync(RunId, update), journalFailed);
+            _records.Add(recorded);
+            return recorded;
+        }
+    }
+
+    /// <summary>The updates other nodes received for this round, by node: read them once the round is closed.</summary>
+    public IReadOnlyList<(string Node, IReadOnlyList<KeptUpdate> Updates)> RemoteUpdates()
+    {
+        lock (_lock)
+        {
+            return _remote.GroupBy(r => r.Node, StringComparer.Ordinal)
+                .Select(g => (g.Key, (IReadOnlyList<KeptUpdate>)g.Select(r => r.Update).OrderBy(u => u.ClientId, StringComparer.Ordinal).ToList()))
+                .ToList();
+        }
+    }
+
+    /// <summary>Whether another node may fold this round's updates into a partial sum for it (see <see cref="IPartialSumAggregator"/>).</summary>
+    public bool SumsPartials => _aggregator is IPartialSumAggregator;
+
+    /// <summary>The selected clients with the worker that trains each and the examples each registered.</summary>
+    public IReadOnlyList<ClientInfo> SelectedClients()
+    {
+        lock (_lock)
+        {
+            return _selected.Values.OrderBy(c => c.ClientId, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Takes back the acceptance of updates whose files could not be read when the round closed (another node's
+    /// share, lost with the shared storage): they are counted as failures, not as participants.
+    /// </summary>
+    public static (IReadOnlyList<ParticipantResult> Accepted, IReadOnlyList<string> Failures) WithLost(
+        (IReadOnlyList<ParticipantResult> Accepted, IReadOnlyList<string> Failures) closed, IReadOnlyDictionary<string, string> lost)
+    {
+        ArgumentNullException.ThrowIfNull(lost);
+        if (lost.Count == 0)
+        {
+            return closed;
+        }
+
+        return (
+            closed.Accepted.Where(p => !lost.ContainsKey(p.ClientId)).ToList(),
+            closed.Failures.Concat(lost.Select(l => $"{l.Key}: update lost: {l.Value}")).Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
     /// Completes when every accepted upload's journal record has committed or failed; the round commits (and
     /// discards its kept updates) only after that, so no record of this round is written behind it.
     /// </summary>
@@ -255,6 +333,15 @@ public sealed class RoundState
         ArgumentNullException.ThrowIfNull(workerFailure);
         return workerFailure.StartsWith(DivergedPrefix, StringComparison.Ordinal)
             || workerFailure.StartsWith("local training diverged", StringComparison.Ordinal);
+    }
+
+    /// <summary>What <paramref name="clientId"/>'s worker reported before uploading, if anything.</summary>
+    public WorkerMetrics? MetricsOf(string clientId)
+    {
+        lock (_lock)
+        {
+            return _metrics.GetValueOrDefault(clientId);
+        }
     }
 
     /// <summary>Keeps a selected client's reported metrics; they join its result if its update is accepted.</summary>

@@ -1,4 +1,3 @@
-using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
 
 namespace FedTrain.Coordinator.Security;
@@ -10,19 +9,21 @@ namespace FedTrain.Coordinator.Security;
 public sealed class RunIdentity
 {
     private readonly ICoordinatorStore _store;
-    private readonly RoundOrchestrator _orchestrator;
+    private readonly Func<string> _newRun;
     private string? _stored;
 
-    public RunIdentity(ICoordinatorStore store, RoundOrchestrator orchestrator)
+    /// <param name="store">Where a created or resumed run is recorded.</param>
+    /// <param name="newRun">The id of the run this coordinator would create (the orchestrator's), until one is stored.</param>
+    public RunIdentity(ICoordinatorStore store, Func<string> newRun)
     {
         _store = store;
-        _orchestrator = orchestrator;
+        _newRun = newRun;
     }
 
     public string Current()
     {
         // A stored run never changes, so it is read once; until then each call looks again.
         _stored ??= _store.LoadRun()?.RunId;
-        return _stored ?? _orchestrator.RunId;
+        return _stored ?? _newRun();
     }
 }

@@ -20,21 +20,27 @@ public sealed class RoundUpdateSpool
 
     private readonly IUpdateJournal? _journal;
     private readonly KeptUpdateCommitter? _committer;
+    private readonly bool _durable;
 
     /// <param name="directory">The spool directory, created if missing.</param>
     /// <param name="journal">Where kept updates are recorded; null keeps no record.</param>
-    public RoundUpdateSpool(string directory, IUpdateJournal? journal)
+    /// <param name="durableFiles">
+    /// Flush kept files to disk even without a journal: a node that receives uploads for the leading node keeps them
+    /// in the shared spool, and the leader records them in its journal.
+    /// </param>
+    public RoundUpdateSpool(string directory, IUpdateJournal? journal, bool durableFiles = false)
     {
         PrivateFiles.CreateDirectory(directory);
         Directory = Path.GetFullPath(directory);
         _journal = journal;
         _committer = journal is null ? null : new KeptUpdateCommitter(Directory, journal);
+        _durable = journal is not null || durableFiles;
     }
 
     public string Directory { get; }
 
     /// <summary>Whether kept updates survive a crash.</summary>
-    public bool IsDurable => _journal is not null;
+    public bool IsDurable => _durable;
 
     /// <summary>Opens a fresh temporary file for one upload.</summary>
     public PendingUpload Begin(long round, string clientId)
@@ -58,7 +64,7 @@ public sealed class RoundUpdateSpool
     public void Flush(PendingUpload upload)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        if (_journal is not null && !upload.Flushed)
+        if (_durable && !upload.Flushed)
         {
             RandomAccess.FlushToDisk(upload.File);
             upload.Flushed = true;
@@ -91,6 +97,25 @@ public sealed class RoundUpdateSpool
         ArgumentNullException.ThrowIfNull(update);
         return _committer is null ? Task.CompletedTask : _committer.RecordAsync(runId, update);
     }
+
+    /// <summary>Makes the renames into the spool durable (where it is): before another node records what is kept here.</summary>
+    public void SyncDirectory()
+    {
+        if (_durable)
+        {
+            DirectorySync.Flush(Directory);
+        }
+    }
+
+    /// <summary>
+    /// A spool file name of a client's update received by another node: unique per upload, so that a second upload for
+    /// the same client (a retry after a lost acknowledgement) never replaces the one the leader counted.
+    /// </summary>
+    public static string UniqueFileNameFor(long round, string clientId) => $"round-{round:D6}-{clientId}-{Guid.NewGuid():N}{KeptSuffix}";
+
+    /// <summary>The file of a node's partial sum of a round (discarded with the round's updates).</summary>
+    public static string PartialSumFileNameFor(long round, string node) =>
+        $"round-{round:D6}-partial-{string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'))}.sum";
 
     /// <summary>Deletes a stored update that was not accepted after all.</summary>
     public void Remove(string fileName) => File.Delete(Path.Combine(Directory, fileName));

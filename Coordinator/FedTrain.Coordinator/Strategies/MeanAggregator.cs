@@ -14,7 +14,7 @@ namespace FedTrain.Coordinator.Strategies;
 /// process's memory). The last batch is folded in the same pass that writes the new model, so the sum is not written
 /// out and read back at the end of the round. The result is the same, bit for bit, as folding each on arrival.
 /// </remarks>
-internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator, IOwnedResultAggregator
+internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimizer) : IRoundAggregator, IOwnedResultAggregator, IPartialSumAggregator
 {
     /// <summary>Updates folded together: the sum's share of the memory traffic is 2 / (batch + 2).</summary>
     internal const int FoldBatch = 16;
@@ -33,6 +33,22 @@ internal sealed class MeanAggregator(WeightedSum sum, IServerOptimizer? optimize
         if (_pending.Count >= FoldBatch)
         {
             FoldPending();
+        }
+    }
+
+    public void AddPartial(IUpdateSource partial, double totalWeight, int count)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        using (partial as IDisposable)
+        {
+            if (partial.Length != sum.Length)
+            {
+                throw new ArgumentException($"A partial sum has {partial.Length} parameters; the model has {sum.Length}.", nameof(partial));
+            }
+
+            // The updates received here so far first, so that the partial is added to the sum as it stands.
+            FoldPending();
+            sum.AddPartial(partial, totalWeight, count);
         }
     }
 

@@ -114,6 +114,23 @@ public sealed class WeightedSum
     public void Add(IUpdateSource update, double weight) => AddBatch([(update, weight)]);
 
     /// <summary>
+    /// Adds another sum of updates, made elsewhere the same way (another coordinator node's share of a round):
+    /// sum += partial, with its total weight and its count of updates. Reads it range by range like an update.
+    /// </summary>
+    /// <param name="partial">Σ wᵢ·Δᵢ over the other sum's updates.</param>
+    /// <param name="totalWeight">Σ wᵢ.</param>
+    /// <param name="count">How many updates it holds (at least one).</param>
+    public void AddPartial(IUpdateSource partial, double totalWeight, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        CheckWeight(totalWeight);
+        // Weight 1 multiplies exactly: the partial is added as it is.
+        AddBatch([(partial, 1.0)]);
+        TotalWeight += totalWeight - 1.0;
+        Count += count - 1;
+    }
+
+    /// <summary>
     /// Folds several updates at once, range-major: each range of the sum stays in cache while every update's range
     /// is added to it, so memory traffic is the updates' bytes plus one pass over the sum, not one per update.
     /// Element by element the additions happen in list order, so the result equals adding them one by one.

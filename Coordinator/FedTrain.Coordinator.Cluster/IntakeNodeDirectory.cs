@@ -1,0 +1,77 @@
+using FedTrain.Coordinator.Intake;
+
+namespace FedTrain.Coordinator.Cluster;
+
+/// <summary>
+/// The nodes that receive uploads, as the leading node knows them from their keep-alive adverts: which worker uploads
+/// where, and how a node's partial sum is asked for. A node not heard from for <see cref="StaleAfter"/> is given no
+/// more workers (its keep-alive stopped: it died or left), though its share of an open round is still asked for.
+/// </summary>
+/// <param name="self">This node: while it leads, its share of the workers upload to its worker port, not its intake port.</param>
+/// <param name="staleAfter">How long a node's advert counts.</param>
+/// <param name="time">The clock adverts are dated by.</param>
+internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, TimeProvider time) : IIntakeNodes
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, (IntakeAdvert Advert, DateTimeOffset Seen)> _nodes = new(StringComparer.Ordinal);
+    private uint _next;
+
+    public TimeSpan StaleAfter => staleAfter;
+
+    /// <summary>Records a node's advert (called for each keep-alive it sends).</summary>
+    public void Advertise(IntakeAdvert advert)
+    {
+        ArgumentNullException.ThrowIfNull(advert);
+        lock (_lock)
+        {
+            _nodes[advert.Node] = (advert, time.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// Deals the round's assignments over the leading node and the live nodes in turn, so that each receives an even
+    /// share of every round's uploads whatever the workers' ids. Null: upload to the leader's own worker port.
+    /// </summary>
+    public string? UploadEndpointFor(string workerId)
+    {
+        ArgumentNullException.ThrowIfNull(workerId);
+        var live = LiveEndpoints();
+        if (live.Count == 0)
+        {
+            return null;
+        }
+
+        // The leader is one of the places to upload to: slot 0.
+        uint slot = Interlocked.Increment(ref _next) % (uint)(live.Count + 1);
+        return slot == 0 ? null : live[(int)slot - 1];
+    }
+
+    public async Task<PartialSum?> SealAsync(string node, long round, IReadOnlyList<string> clients, CancellationToken cancellationToken)
+    {
+        IIntakeNodeObserver observer;
+        lock (_lock)
+        {
+            if (!_nodes.TryGetValue(node, out var entry))
+            {
+                return null;
+            }
+
+            observer = entry.Advert.Observer;
+        }
+
+        var sum = await observer.SealAsync(round, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return sum?.ToSum();
+    }
+
+    private List<string> LiveEndpoints()
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            return _nodes.Values.Where(n => n.Advert.Node != self && now - n.Seen <= staleAfter)
+                .OrderBy(n => n.Advert.Node, StringComparer.Ordinal)
+                .Select(n => n.Advert.Endpoint)
+                .ToList();
+        }
+    }
+}

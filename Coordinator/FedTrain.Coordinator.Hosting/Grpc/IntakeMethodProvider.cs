@@ -1,0 +1,14 @@
+using FedTrain.Protos;
+using Grpc.AspNetCore.Server.Model;
+
+namespace FedTrain.Coordinator.Grpc;
+
+/// <summary>
+/// Binds UploadUpdate, and only it, on a node's intake port, through the same marshaller as the leader's
+/// (<see cref="CoordinatorMethods.ReceiveUpdate"/>): every other method of the service answers UNIMPLEMENTED there.
+/// </summary>
+internal sealed class IntakeMethodProvider : IServiceMethodProvider<IntakeGrpcService>
+{
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<IntakeGrpcService> context) =>
+        context.AddClientStreamingMethod(CoordinatorMethods.ReceiveUpdate, [], (service, chunks, call) => service.UploadUpdateAsync(chunks, call));
+}

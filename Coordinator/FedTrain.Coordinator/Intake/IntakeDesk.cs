@@ -1,0 +1,42 @@
+using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Intake;
+
+/// <summary>
+/// The leading node's side of the uploads other nodes receive: the open round's ticket they check uploads against, and
+/// the counting of each update they kept (<see cref="RoundState.AcceptRemote"/>).
+/// </summary>
+public sealed partial class IntakeDesk(RoundOrchestrator orchestrator, ILogger logger)
+{
+    /// <summary>The ticket of <paramref name="round"/> if it is the open round; null otherwise.</summary>
+    public IntakeTicket? TicketFor(long round)
+    {
+        if (orchestrator.CurrentRound is not { } open || open.Round != round)
+        {
+            return null;
+        }
+
+        return new IntakeTicket(
+            open.RunId, open.Round, open.Model.Version, open.Model.ParameterCount, open.Encoding, open.TopKFraction, orchestrator.Manifest,
+            open.SelectedClients().Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
+            open.SumsPartials);
+    }
+
+    /// <summary>Counts and records an update <paramref name="node"/> kept; completes once the record is durable.</summary>
+    /// <exception cref="UpdateRejectedException">The round does not take it.</exception>
+    public Task RecordAsync(string node, KeptUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (orchestrator.CurrentRound is not { } open || open.Round != update.Round)
+        {
+            throw new UpdateRejectedException(RejectionKind.RoundClosed, $"Round {update.Round} is closed; the update came too late.");
+        }
+
+        return open.AcceptRemote(node, update, orchestrator.UpdateSpool, ex => LogNotDurable(update.Round, node, ex.Message));
+    }
+
+    [LoggerMessage(EventId = 140, Level = LogLevel.Error, Message = "Round {Round}: an update kept by node {Node} is counted but its journal record failed: {Reason}")]
+    private partial void LogNotDurable(long round, string node, string reason);
+}

@@ -1,0 +1,28 @@
+using FedTrain.Core.Compression;
+using FedTrain.Core.Models;
+
+namespace FedTrain.Coordinator.Intake;
+
+/// <summary>
+/// What a coordinator node needs to know of the open round to receive its uploads on behalf of the node leading the
+/// run: which run, round and model version an update must be trained from, its shape and encoding, and who may send
+/// what. Small (no model bytes); the leader hands it out once per round and node (<see cref="IntakeDesk"/>).
+/// </summary>
+/// <param name="SumsPartials">
+/// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers);
+/// otherwise it keeps the updates in the shared spool and the leader reads each one (robust rules, q-FedAvg, DP).
+/// </param>
+public sealed record IntakeTicket(
+    string RunId,
+    long Round,
+    long ModelVersion,
+    long ParameterCount,
+    UpdateEncoding Encoding,
+    double TopKFraction,
+    ParameterManifest Manifest,
+    IReadOnlyList<IntakeClient> Clients,
+    bool SumsPartials)
+{
+    /// <summary>Bytes of one update in the round's encoding.</summary>
+    public long EncodedUpdateBytes => EncodedLayout.EncodedBytesOfChoice(Encoding, ParameterCount, TopKFraction);
+}

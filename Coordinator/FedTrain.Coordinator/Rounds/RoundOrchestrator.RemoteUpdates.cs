@@ -1,0 +1,110 @@
+using FedTrain.Coordinator.Intake;
+using FedTrain.Coordinator.Storage;
+using FedTrain.Coordinator.Strategies;
+using FedTrain.Core.Aggregation;
+using Microsoft.Extensions.Logging;
+
+namespace FedTrain.Coordinator.Rounds;
+
+/// <summary>The round loop's part in uploads that other nodes of the cluster received for it.</summary>
+public sealed partial class RoundOrchestrator
+{
+    /// <summary>How long the round waits for a node to write its partial sum before reading that node's updates itself.</summary>
+    private static readonly TimeSpan PartialSumWait = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The other nodes that receive uploads for this coordinator (a cluster's leading node); null for a coordinator of
+    /// its own, where every upload arrives here.
+    /// </summary>
+    public IIntakeNodes? IntakeNodes { get; set; }
+
+    /// <summary>
+    /// Folds the updates other nodes received for a closed round: each node's partial sum where the rule is a
+    /// weighted sum and the node gives exactly the updates counted for it, each update from the shared spool otherwise.
+    /// Returns the clients whose update could not be read after all, with the reason.
+    /// </summary>
+    private async Task<Dictionary<string, string>> FoldRemoteUpdatesAsync(RoundState state, IRoundAggregator aggregator, CancellationToken cancellationToken)
+    {
+        var lost = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (node, updates) in state.RemoteUpdates())
+        {
+            if (aggregator is IPartialSumAggregator partials && IntakeNodes is { } nodes
+                && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial)
+            {
+                partials.AddPartial(partial, updates.Sum(u => (double)u.ExampleCount), updates.Count);
+                LogPartialSumFolded(state.Round, node, _disclosesClients ? updates.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "withheld under DP");
+                continue;
+            }
+
+            foreach (var update in updates)
+            {
+                try
+                {
+                    var file = SpooledUpdate.Open(Path.Combine(_updateSpool.Directory, update.FileName), state.Model.ParameterCount, state.Encoding);
+                    // The aggregator owns the file from here on, even if it refuses it.
+                    aggregator.Add(update.ClientId, file, update.ExampleCount, state.MetricsOf(update.ClientId));
+                }
+                catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+                {
+                    lost[update.ClientId] = ex.Message;
+                    LogRemoteUpdateLost(state.Round, node, Disclosed(update.ClientId), ex.Message);
+                }
+            }
+        }
+
+        return lost;
+    }
+
+    /// <summary>The partial sum <paramref name="node"/> gives for exactly <paramref name="updates"/>, opened; null to read them one by one.</summary>
+    private async Task<SpooledUpdate?> CollectPartialSumAsync(
+        IIntakeNodes nodes, string node, RoundState state, IReadOnlyList<KeptUpdate> updates, CancellationToken cancellationToken)
+    {
+        var clients = updates.Select(u => u.ClientId).ToList();
+        PartialSum? partial;
+        try
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(PartialSumWait);
+            partial = await nodes.SealAsync(node, state.Round, clients, wait.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A node that died with the round's sum, or does not answer: its updates are in the shared spool.
+            LogPartialSumUnavailable(state.Round, node, ex.Message);
+            return null;
+        }
+
+        if (partial is null)
+        {
+            LogPartialSumUnavailable(state.Round, node, "it holds no sum of exactly the updates counted for it");
+            return null;
+        }
+
+        double weight = updates.Sum(u => (double)u.ExampleCount);
+        if (partial.Round != state.Round || !partial.Clients.SequenceEqual(clients, StringComparer.Ordinal) || partial.TotalWeight != weight)
+        {
+            LogPartialSumUnavailable(state.Round, node, "its sum does not hold exactly the updates counted for it");
+            return null;
+        }
+
+        try
+        {
+            // Checks the file's size against the model: a short or long file is not this round's sum.
+            return SpooledUpdate.Open(partial.Path, state.Model.ParameterCount);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            LogPartialSumUnavailable(state.Round, node, ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Round {Round}: folded node {Node}'s partial sum of {Updates} updates")]
+    private partial void LogPartialSumFolded(long round, string node, string updates);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Round {Round}: no partial sum from node {Node} ({Reason}); reading its updates from the shared spool")]
+    private partial void LogPartialSumUnavailable(long round, string node, string reason);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "Round {Round}: the update of {ClientId} kept by node {Node} cannot be read ({Reason}); it is counted as failed")]
+    private partial void LogRemoteUpdateLost(long round, string node, string clientId, string reason);
+}
