@@ -578,6 +578,10 @@ public sealed partial class WorkerAgent : IDisposable
         {
             LogUploadEndpointRefused(assignment.UploadEndpoint, refusal);
         }
+        else if (node is not null)
+        {
+            LogUploadingToNode(assignment.Round, client.ClientId, assignment.UploadEndpoint);
+        }
 
         UploadAck ack;
         try
@@ -771,6 +775,9 @@ public sealed partial class WorkerAgent : IDisposable
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Upload endpoint {Endpoint} not used ({Reason}); uploading to the coordinator")]
     private partial void LogUploadEndpointRefused(string endpoint, string reason);
+
+    [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: uploading to node {Endpoint}, which receives uploads for the coordinator")]
+    private partial void LogUploadingToNode(long round, string clientId, string endpoint);
 
     [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Upload endpoint {Endpoint} unreachable ({Detail}); uploading to the coordinator instead")]
     private partial void LogUploadEndpointUnreachable(string endpoint, string detail);

@@ -1,5 +1,7 @@
 using FedTrain.Coordinator.Registry;
 using FedTrain.Coordinator.Rounds;
+using FedTrain.Coordinator.Spool;
+using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 
 namespace FedTrain.Coordinator.Tests;
@@ -77,5 +79,48 @@ public sealed class RoundStateTests
         Assert.Equal(0.75, result.HoldoutAccuracy);
         Assert.Equal(0.5, result.TrainLoss);
         Assert.Equal(8, result.UpdateBytes);
+    }
+
+    [Fact]
+    public void An_update_another_node_kept_is_counted_once_and_listed_by_node_for_the_close()
+    {
+        string spoolDirectory = Directory.CreateTempSubdirectory("fedtrain-remote-").FullName;
+        try
+        {
+            var spool = new RoundUpdateSpool(spoolDirectory, journal: null);
+            var round = NewRound("a", "b", "c");
+            KeptUpdate Kept(string client, string file)
+            {
+                File.WriteAllBytes(Path.Combine(spoolDirectory, file), new byte[8]);
+                return new KeptUpdate(3, 2, client, client, 10, file);
+            }
+
+            var journalFailures = new List<Exception>();
+            Assert.True(round.AcceptRemote("node-b", Kept("a", "round-000003-a-1.update"), spool, journalFailures.Add).IsCompletedSuccessfully);
+            _ = round.AcceptRemote("node-c", Kept("b", "round-000003-b-1.update"), spool, journalFailures.Add);
+            Assert.Equal(RejectionKind.Duplicate, Assert.Throws<UpdateRejectedException>(
+                () => { _ = round.AcceptRemote("node-c", Kept("a", "round-000003-a-2.update"), spool, journalFailures.Add); }).Kind);
+            Assert.Equal(RejectionKind.StaleModel, Assert.Throws<UpdateRejectedException>(
+                () => { _ = round.AcceptRemote("node-b", new KeptUpdate(3, 1, "c", "c", 10, "round-000003-b-1.update"), spool, journalFailures.Add); }).Kind);
+            // A node that kept the file where this node cannot see it has not kept it at all.
+            Assert.Throws<InvalidOperationException>(
+                () => { _ = round.AcceptRemote("node-b", new KeptUpdate(3, 2, "c", "c", 10, "round-000003-c-9.update"), spool, journalFailures.Add); });
+            round.Accept("c", "c", [1, 1], 10);
+
+            Assert.True(round.AllAnswered.IsCompleted);
+            Assert.Equal(["a", "b", "c"], round.Close().Accepted.Select(p => p.ClientId));
+            var remote = round.RemoteUpdates();
+            Assert.Equal(["node-b", "node-c"], remote.Select(r => r.Node).Order());
+            Assert.Equal(["a"], remote.Single(r => r.Node == "node-b").Updates.Select(u => u.ClientId));
+            Assert.Empty(journalFailures);
+
+            var (accepted, failures) = RoundState.WithLost(round.Close(), new Dictionary<string, string> { ["b"] = "file gone" });
+            Assert.Equal(["a", "c"], accepted.Select(p => p.ClientId));
+            Assert.Contains("b: update lost: file gone", failures);
+        }
+        finally
+        {
+            Directory.Delete(spoolDirectory, recursive: true);
+        }
     }
 }

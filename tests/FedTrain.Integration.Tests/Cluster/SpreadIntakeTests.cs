@@ -10,79 +10,39 @@ namespace FedTrain.Integration.Tests.Cluster;
 /// <summary>
 /// Three coordinator processes on a real PostgreSQL, each with an intake port, and four worker processes: the leading
 /// node deals each round's uploads over itself and the other two nodes, which check and keep the updates in the shared
-/// spool, have the leader count them, and sum them; at each round's close the leader folds each node's partial sum.
-/// One node is armed to die (SIGKILL) when the leader asks for its round-2 sum, after it acknowledged updates of that
-/// round: the leader reads that node's updates from the shared spool instead, and the run completes with every
-/// acknowledged update counted once.
+/// spool, have the leader count them, and (FedAvg) sum them; at each round's close the leader folds each node's
+/// partial sum. One node is armed to die (SIGKILL) when the leader asks for its round-2 sum, after it acknowledged
+/// updates of that round: the leader reads that node's updates from the shared spool instead, and the run completes
+/// with every acknowledged update counted once. Under DP, over TLS with worker credentials, the nodes authenticate
+/// every upload as the leader does, name no client in their logs, and ε is exactly what the ledger's releases give.
 /// </summary>
 [Collection(Faults.FaultRun.Collection)]
 public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequiresPostgres
 {
-    private const int Workers = 4, Rounds = 3;
+    private const int WorkerCount = 4, Rounds = 3, ClientsPerWorker = 4;
+    private const double SamplingRate = 0.5, NoiseMultiplier = 0.1, Delta = 1e-5;
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(4);
 
     [BackendFact]
     public async Task Uploads_are_spread_over_the_nodes_and_summed_there_and_a_node_dying_with_its_sum_loses_no_acknowledged_update()
     {
-        var server = PostgresServer.Require();
-        string database = server.Url(server.CreateDatabase("intake"));
-        string directory = RepoPaths.NewRunDirectory("cluster-intake");
-        string config = Path.Combine(directory, "coordinator.json");
-        await File.WriteAllTextAsync(config, """
-            { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 8, "round_timeout_seconds": 120,
-              "fraction_evaluate": 0, "test_limit": 200, "min_fit_clients": 4, "quorum_fraction": 0.5 }
-            """);
-        var nodes = new List<CliProcess>();
-        var workers = new List<CliProcess>();
-        try
+        await using var federation = await IntakeFederation.StartAsync("cluster-intake", privacy: false, secure: false, dyingNodeFault: "seal:2");
+        var (leader, dying, surviving) = (federation.Nodes[0], federation.Nodes[1], federation.Nodes[2]);
+        Assert.Equal(0, await leader.WaitForExitAsync(Generous));
+        Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(dying.HasExited);
+        Assert.Contains("fault injected: seal of round 2", dying.Output, StringComparison.Ordinal);
+
+        // Each standby node received uploads for the leader, and the leader folded a node's sum in place of its updates.
+        var receivedByDying = Received().Matches(dying.Output).Select(m => (Round: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Client: m.Groups[1].Value)).ToList();
+        Assert.NotEmpty(Received().Matches(surviving.Output));
+        Assert.Contains(receivedByDying, r => r.Round == 2);
+        Assert.Matches(@"Round 1: folded node \S+ pid \d+'s partial sum of \d+ updates", leader.Output);
+        Assert.Contains($"Round 2: no partial sum from node {Environment.MachineName} pid {dying.Id}", leader.Output, StringComparison.Ordinal);
+
+        var (store, run, rounds) = federation.Finished();
+        using (store)
         {
-            int[] grpcPorts = [.. Enumerable.Range(0, 3).Select(_ => FederationTests.FreePort())];
-            CliProcess StartNode(int i, params string[] environment) => CliProcess.Start(environment, [
-                "coordinator", "--config", config, "--grpc-port", grpcPorts[i].ToString(CultureInfo.InvariantCulture), "--http-port", "0",
-                "--bind", "127.0.0.1", "--run-dir", directory, "--rounds", Rounds.ToString(CultureInfo.InvariantCulture),
-                "--min-workers", Workers.ToString(CultureInfo.InvariantCulture), "--insecure-no-auth", "--local-steps", "20", "--batch-size", "32",
-                "--database", database, "--cluster", database, "--cluster-id", "intake-test",
-                "--silo-port", FederationTests.FreePort().ToString(CultureInfo.InvariantCulture), "--intake-port", "0"]);
-
-            // The first node leads (it is alone when it activates the run grain); the other two join as standby nodes
-            // that receive uploads. The second is armed to die when asked for its round-2 sum.
-            var leader = StartNode(0);
-            nodes.Add(leader);
-            await leader.WaitForOutputAsync("Coordinator listening", TimeSpan.FromSeconds(90));
-            var dying = StartNode(1, "FEDTRAIN_FAULT=seal:2");
-            var surviving = StartNode(2);
-            nodes.Add(dying);
-            nodes.Add(surviving);
-            foreach (var standby in new[] { dying, surviving })
-            {
-                await standby.WaitForOutputAsync("Receiving uploads for the leading node at http://127.0.0.1:", TimeSpan.FromSeconds(90));
-            }
-
-            string addresses = string.Join(',', grpcPorts.Select(p => $"http://127.0.0.1:{p}"));
-            for (int i = 0; i < Workers; i++)
-            {
-                workers.Add(CliProcess.Start(
-                    "worker", "--coordinator", addresses, "--worker-id", $"worker-{i + 1}", "--shard", $"{i}/{Workers}",
-                    "--partition", "iid", "--train-limit", "600", "--threads", "1"));
-            }
-
-            Assert.Equal(0, await leader.WaitForExitAsync(Generous));
-            Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-            Assert.True(dying.HasExited);
-            Assert.Contains("fault injected: seal of round 2", dying.Output, StringComparison.Ordinal);
-
-            // Each standby node received uploads for the leader, and the leader folded a node's sum in place of its updates.
-            var receivedByDying = Received().Matches(dying.Output).Select(m => (Round: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Client: m.Groups[1].Value)).ToList();
-            Assert.NotEmpty(Received().Matches(surviving.Output));
-            Assert.Contains(receivedByDying, r => r.Round == 2);
-            Assert.Matches(@"Round 1: folded node \S+ pid \d+'s partial sum of \d+ updates", leader.Output);
-            Assert.Contains($"Round 2: no partial sum from node {Environment.MachineName} pid {dying.Id}", leader.Output, StringComparison.Ordinal);
-
-            using var store = CoordinatorStoreFactory.Open(database, directory);
-            var run = store.LoadRun()!;
-            Assert.Equal("finished", run.Status);
-            var rounds = store.LoadRounds(run.RunId);
-            Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
             foreach (var round in rounds)
             {
                 var clients = round.Participants.Select(p => p.ClientId).ToList();
@@ -90,7 +50,88 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
                 // Every update the dying node acknowledged is counted, once, in its round.
                 Assert.All(receivedByDying.Where(r => r.Round == round.Round), r => Assert.Contains(r.Client, clients));
             }
+        }
 
+        output.WriteLine(string.Join('\n', leader.Output.Split('\n').Where(l => l.Contains("partial sum", StringComparison.Ordinal))));
+    }
+
+    [BackendFact]
+    public async Task Under_DP_over_TLS_with_worker_credentials_the_nodes_authenticate_uploads_name_no_client_and_keep_epsilon_exact()
+    {
+        await using var federation = await IntakeFederation.StartAsync("cluster-intake-dp", privacy: true, secure: true, dyingNodeFault: null);
+        var nodes = federation.Nodes;
+        Assert.Equal(0, await nodes[0].WaitForExitAsync(Generous));
+        Assert.Equal(0, await nodes[1].WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, await nodes[2].WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        // Workers were sent to the other nodes' intake ports (https, authenticated with their credentials) and heard
+        // their updates acknowledged there.
+        string[] intake = [.. nodes.Skip(1).Select(n => Regex.Match(n.Output, @"Receiving uploads for the leading node at (https://\S+)").Groups[1].Value)];
+        Assert.All(intake, e => Assert.StartsWith("https://127.0.0.1:", e, StringComparison.Ordinal));
+        string workers = string.Concat(federation.Workers.Select(w => w.Output));
+        Assert.Contains(intake, e => workers.Contains($"uploading to node {e}", StringComparison.Ordinal));
+        Assert.DoesNotContain("not used", workers, StringComparison.Ordinal);
+        // Under DP a node names no worker or client: not one id appears in the standby nodes' logs.
+        foreach (var node in nodes.Skip(1))
+        {
+            Assert.DoesNotContain("worker-", node.Output, StringComparison.Ordinal);
+        }
+
+        var (store, run, rounds) = federation.Finished();
+        using (store)
+        {
+            // The leader folded the other nodes' updates one by one from the spool (DP clips each), noised once per round.
+            var releases = store.LoadPrivacyReleases(run.RunId);
+            Assert.Equal(Rounds, releases.Count);
+            Assert.Equal(NoiseCalibrationEpsilon(releases.Count), rounds[^1].Epsilon!.Value, 12);
+        }
+    }
+
+    private static double NoiseCalibrationEpsilon(int releases) => FedTrain.Privacy.NoiseCalibration.Epsilon(SamplingRate, NoiseMultiplier, releases, Delta);
+
+    [GeneratedRegex(@"Received (\S+)'s update \(worker \S+\) for round (\d+)")]
+    private static partial Regex Received();
+
+    /// <summary>The three nodes (the first leads) and four workers of one run; disposing it saves their logs in the run directory.</summary>
+    private sealed class IntakeFederation : IAsyncDisposable
+    {
+        private readonly string _directory;
+        private readonly string _database;
+
+        private IntakeFederation(string directory, string database)
+        {
+            _directory = directory;
+            _database = database;
+        }
+
+        public List<CliProcess> Nodes { get; } = [];
+
+        public List<CliProcess> Workers { get; } = [];
+
+        public static async Task<IntakeFederation> StartAsync(string name, bool privacy, bool secure, string? dyingNodeFault)
+        {
+            var server = PostgresServer.Require();
+            var federation = new IntakeFederation(RepoPaths.NewRunDirectory(name), server.Url(server.CreateDatabase("intake")));
+            try
+            {
+                await federation.StartNodesAndWorkersAsync(privacy, secure, dyingNodeFault);
+                return federation;
+            }
+            catch
+            {
+                await federation.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>The finished run's store, run and rounds: rounds 1 to 3, committed once each, their checkpoints chained.</summary>
+        public (ICoordinatorStore Store, RunRecord Run, IReadOnlyList<Coordinator.Rounds.RoundResult> Rounds) Finished()
+        {
+            var store = CoordinatorStoreFactory.Open(_database, _directory);
+            var run = store.LoadRun()!;
+            Assert.Equal("finished", run.Status);
+            var rounds = store.LoadRounds(run.RunId);
+            Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
             string? parent = null;
             foreach (var round in rounds)
             {
@@ -99,20 +140,75 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
                 parent = checkpoint.Metadata["sha256"];
             }
 
-            output.WriteLine(string.Join('\n', leader.Output.Split('\n').Where(l => l.Contains("partial sum", StringComparison.Ordinal))));
+            return (store, run, rounds);
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            string logs = Path.Combine(directory, "logs");
+            string logs = Path.Combine(_directory, "logs");
             Directory.CreateDirectory(logs);
-            foreach (var (process, name) in nodes.Select((n, i) => (n, $"node-{i + 1}")).Concat(workers.Select((w, i) => (w, $"worker-{i + 1}"))))
+            foreach (var (process, name) in Nodes.Select((n, i) => (n, $"node-{i + 1}")).Concat(Workers.Select((w, i) => (w, $"worker-{i + 1}"))))
             {
                 process.Dispose();
                 await File.WriteAllTextAsync(Path.Combine(logs, name + ".log"), process.Output);
             }
         }
-    }
 
-    [GeneratedRegex(@"Received (\S+)'s update \(worker \S+\) for round (\d+)")]
-    private static partial Regex Received();
+        private async Task StartNodesAndWorkersAsync(bool privacy, bool secure, string? dyingNodeFault)
+        {
+            string config = Path.Combine(_directory, "coordinator.json");
+            // Under DP there is no quorum: every round is one release whatever the number of updates.
+            await File.WriteAllTextAsync(config, $$"""
+                { "heartbeat_interval_seconds": 1, "worker_timeout_seconds": 8, "round_timeout_seconds": 120,
+                  "fraction_evaluate": 0, "test_limit": 200, "min_fit_clients": 4{{(privacy ? "" : ", \"quorum_fraction\": 0.5")}} }
+                """);
+            string population = (WorkerCount * ClientsPerWorker).ToString(CultureInfo.InvariantCulture);
+            string[] dp = privacy
+                ? ["--noise-multiplier", "0.1", "--sampling-rate", "0.5", "--clip-norm", "0.1", "--target-epsilon", "1000", "--delta", "1e-5", "--population-size", population]
+                : [];
+            string certificates = Path.Combine(_directory, "certs");
+            string[] security = ["--insecure-no-auth"];
+            IReadOnlyDictionary<string, string[]>? credentials = null;
+            if (secure)
+            {
+                using var generate = CliProcess.Start("certs", "dev", "--out", certificates);
+                Assert.Equal(0, await generate.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+                security = ["--tls-cert", Path.Combine(certificates, "server.crt"), "--tls-key", Path.Combine(certificates, "server.key")];
+                // Under DP each worker speaks for its share of the population (client-00000 ...).
+                var grant = privacy ? Coordinator.Security.ClientGrant.WithPrefix("client-", ClientsPerWorker) : null;
+                credentials = WorkerEnrolment.PrepareIn(_database, _directory, grant, [.. Enumerable.Range(1, WorkerCount).Select(i => $"worker-{i}")]);
+            }
+
+            int[] grpcPorts = [.. Enumerable.Range(0, 3).Select(_ => FederationTests.FreePort())];
+            CliProcess StartNode(int i, params string[] environment) => CliProcess.Start(environment, [
+                "coordinator", "--config", config, "--grpc-port", grpcPorts[i].ToString(CultureInfo.InvariantCulture), "--http-port", "0",
+                "--bind", "127.0.0.1", "--run-dir", _directory, "--rounds", Rounds.ToString(CultureInfo.InvariantCulture),
+                "--min-workers", WorkerCount.ToString(CultureInfo.InvariantCulture), "--local-steps", "20", "--batch-size", "32",
+                "--database", _database, "--cluster", _database, "--cluster-id", "intake-test",
+                "--silo-port", FederationTests.FreePort().ToString(CultureInfo.InvariantCulture), "--intake-port", "0", .. security, .. dp]);
+
+            // The first node leads (it is alone when it activates the run grain); the other two join as standby nodes
+            // that receive uploads. The second may be armed to die at a given point.
+            Nodes.Add(StartNode(0));
+            await Nodes[0].WaitForOutputAsync("Coordinator listening", TimeSpan.FromSeconds(90));
+            Nodes.Add(dyingNodeFault is null ? StartNode(1) : StartNode(1, $"FEDTRAIN_FAULT={dyingNodeFault}"));
+            Nodes.Add(StartNode(2));
+            foreach (var standby in Nodes.Skip(1))
+            {
+                await standby.WaitForOutputAsync("Receiving uploads for the leading node at http", TimeSpan.FromSeconds(90));
+            }
+
+            string scheme = secure ? "https" : "http";
+            string addresses = string.Join(',', grpcPorts.Select(p => $"{scheme}://127.0.0.1:{p}"));
+            for (int i = 0; i < WorkerCount; i++)
+            {
+                string id = $"worker-{i + 1}";
+                string[] trust = secure ? ["--ca", Path.Combine(certificates, "ca.crt"), .. credentials![id]] : [];
+                string[] clients = privacy ? ["--population", population] : [];
+                Workers.Add(CliProcess.Start([
+                    "worker", "--coordinator", addresses, "--worker-id", id, "--shard", $"{i}/{WorkerCount}",
+                    "--partition", "iid", "--train-limit", "600", "--threads", "1", .. trust, .. clients]));
+            }
+        }
+    }
 }

@@ -11,7 +11,11 @@ internal static class WorkerEnrolment
         PrepareIn(TestDatabase.For(runDirectory), runDirectory, workerIds);
 
     /// <summary>Enrols the workers in the coordinator's store: <paramref name="database"/>, or SQLite in the run directory.</summary>
-    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, params string[] workerIds)
+    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, params string[] workerIds) =>
+        PrepareIn(database, runDirectory, null, workerIds);
+
+    /// <summary>As <see cref="PrepareIn(string?, string, string[])"/>, each worker granted <paramref name="clients"/> (null: its own id).</summary>
+    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, ClientGrant? clients, params string[] workerIds)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Directory.CreateDirectory(secrets);
@@ -21,7 +25,7 @@ internal static class WorkerEnrolment
         foreach (string id in workerIds)
         {
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System).Token);
+            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients).Token);
             flags[id] = ["--enrollment-token-file", token, "--credential-file", Path.Combine(secrets, id + ".credential")];
         }
 

@@ -1,0 +1,55 @@
+using FedTrain.Coordinator.Cluster;
+
+namespace FedTrain.Coordinator.Tests.Cluster;
+
+/// <summary>How the leading node deals a round's uploads over the nodes that advertised an intake port.</summary>
+public sealed class IntakeNodeDirectoryTests
+{
+    private sealed class SilentNode : IIntakeNodeObserver
+    {
+        public Task<PartialSumMessage?> SealAsync(long round, IReadOnlyList<string> clients) => Task.FromResult<PartialSumMessage?>(null);
+    }
+
+    private static IntakeAdvert Advert(string node) => new(node, $"http://127.0.0.1:{5000 + node[^1]}", new SilentNode());
+
+    [Fact]
+    public void Without_other_nodes_every_worker_uploads_to_the_leader()
+    {
+        var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
+        Assert.Null(directory.UploadEndpointFor("w1"));
+        // The leader's own advert (it has an intake port too) does not count: its share goes to its worker port.
+        directory.Advertise(Advert("leader"));
+        Assert.Null(directory.UploadEndpointFor("w1"));
+        Assert.Null(directory.UploadEndpointFor("w2"));
+    }
+
+    [Fact]
+    public void Deals_uploads_in_turn_over_the_leader_and_the_live_nodes()
+    {
+        var clock = new ManualClock();
+        var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), clock);
+        directory.Advertise(Advert("node-b"));
+        directory.Advertise(Advert("node-a"));
+        directory.Advertise(Advert("leader"));
+        var dealt = Enumerable.Range(0, 9).Select(i => directory.UploadEndpointFor($"w{i}")).ToList();
+        Assert.Equal(3, dealt.Count(e => e is null));
+        Assert.Equal(3, dealt.Count(e => e == Advert("node-a").Endpoint));
+        Assert.Equal(3, dealt.Count(e => e == Advert("node-b").Endpoint));
+
+        // node-a stops advertising (it died): after three seconds it is dealt no more uploads.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        directory.Advertise(Advert("node-b"));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var later = Enumerable.Range(0, 6).Select(i => directory.UploadEndpointFor($"w{i}")).ToList();
+        Assert.DoesNotContain(Advert("node-a").Endpoint, later);
+        Assert.Equal(3, later.Count(e => e is null));
+        Assert.Equal(3, later.Count(e => e == Advert("node-b").Endpoint));
+    }
+
+    [Fact]
+    public async Task A_node_that_never_advertised_has_no_sum_to_give()
+    {
+        var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
+        Assert.Null(await directory.SealAsync("node-x", 1, ["c1"], CancellationToken.None));
+    }
+}
