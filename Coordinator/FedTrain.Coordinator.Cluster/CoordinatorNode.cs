@@ -28,7 +28,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private RunKeepAlive? _keepAlive;
-    private IntakeHost? _intake;
+    private StandbyHost? _standby;
 
     // Orleans holds an observer's object weakly: this reference keeps it (and so the leader's calls to it) alive.
     private IntakeNodeObserver? _intakeObserver;
@@ -90,11 +90,11 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         node.LogJoined(leadership.NodeName, cluster.IsSingleNode ? "a cluster of one" : $"cluster {cluster.ClusterId}", FormattableString.Invariant($"{advertised}:{siloPort}"));
         IntakeAdvert? intake = null;
-        if (cluster.IntakePort is { } intakePort)
+        if (!cluster.IsSingleNode)
         {
             try
             {
-                intake = await node.StartIntakeAsync(options, intakePort, loggerFactory, cancellationToken).ConfigureAwait(false);
+                intake = await node.StartStandbyAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -118,9 +118,9 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
         // The coordinator first (its workers hear UNAVAILABLE and its round loop stops), then the silo leaves the cluster.
         await _leadership.DisposeAsync().ConfigureAwait(false);
-        if (_intake is { } intake)
+        if (_standby is { } standby)
         {
-            await intake.DisposeAsync().ConfigureAwait(false);
+            await standby.DisposeAsync().ConfigureAwait(false);
         }
 
         using (var stopWithin = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
@@ -133,16 +133,42 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens this node's intake port and the object the leader asks for its partial sums; returns what the keep-alive
-    /// advertises to the leader.
+    /// Opens what this node serves while it stands by (<see cref="StandbyHost"/>: its metrics, and its intake port when
+    /// it has one), handed over to the coordinator when the node starts leading. Returns what the keep-alive advertises
+    /// to the leader: the intake address and the object the leader asks for partial sums; null without an intake port.
     /// </summary>
-    private async Task<IntakeAdvert> StartIntakeAsync(CoordinatorOptions options, int port, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private async Task<IntakeAdvert?> StartStandbyAsync(CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        _intake = await IntakeHost.StartAsync(
-            options, port, _leadership.NodeName, new IntakeLeaderLink(_grains), loggerFactory, cancellationToken).ConfigureAwait(false);
-        _intakeObserver = new IntakeNodeObserver(_intake.Reception);
+        var leader = new IntakeLeaderLink(_grains);
+        var cluster = _leadership.Cluster!;
+        try
+        {
+            _standby = await StandbyHost.StartAsync(
+                options, _cluster.IntakePort, _leadership.NodeName, leader, serveHttp: true, cluster, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Nodes that share a host and an --http-port: only the leader can have it. This one serves no metrics until it leads.
+            LogStandbyHttpPortTaken(options.HttpPort, ex.Message);
+            _standby = await StandbyHost.StartAsync(
+                options, _cluster.IntakePort, _leadership.NodeName, leader, serveHttp: false, cluster, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+
+        var standby = _standby;
+        _leadership.BeforeLeading = () => standby.DisposeAsync();
+        if (standby.HttpPort is { } httpPort)
+        {
+            LogStandbyMetrics(httpPort);
+        }
+
+        if (standby.Reception is not { } reception)
+        {
+            return null;
+        }
+
+        _intakeObserver = new IntakeNodeObserver(reception);
         var reference = _grains.CreateObjectReference<IIntakeNodeObserver>(_intakeObserver);
-        string endpoint = _cluster.IntakeEndpoint(options, _intake.Port);
+        string endpoint = _cluster.IntakeEndpoint(options, standby.IntakePort!.Value);
         LogIntakeOpen(endpoint);
         return new IntakeAdvert(_leadership.NodeName, endpoint, reference);
     }
@@ -217,4 +243,10 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
     [LoggerMessage(EventId = 713, Level = LogLevel.Information, Message = "Receiving uploads for the leading node at {Endpoint}")]
     private partial void LogIntakeOpen(string endpoint);
+
+    [LoggerMessage(EventId = 715, Level = LogLevel.Information, Message = "Standing by: metrics on HTTP port {Port} until this node leads")]
+    private partial void LogStandbyMetrics(int port);
+
+    [LoggerMessage(EventId = 714, Level = LogLevel.Warning, Message = "HTTP port {Port} is taken (another node on this host?): this node serves no metrics until it leads ({Reason})")]
+    private partial void LogStandbyHttpPortTaken(int port, string reason);
 }

@@ -64,6 +64,12 @@ public sealed partial class RunLeadership : IAsyncDisposable
 
     public RunLeadershipState State { get; private set; } = RunLeadershipState.Standby;
 
+    /// <summary>
+    /// Called once when this node starts leading, before its coordinator starts: the node stops what it served while
+    /// standing by (<see cref="StandbyHost"/>), whose ports the coordinator binds.
+    /// </summary>
+    public Func<ValueTask>? BeforeLeading { get; set; }
+
     /// <summary>The cluster as the coordinator's host shows it (nodes, Orleans meters); set by the node before it can lead.</summary>
     public ICoordinatorCluster? Cluster { get; set; }
 
@@ -144,6 +150,11 @@ public sealed partial class RunLeadership : IAsyncDisposable
         var outcome = RunLeadershipState.Stopped;
         try
         {
+            if (BeforeLeading is { } handOver)
+            {
+                await handOver().ConfigureAwait(false);
+            }
+
             var coordinator = await _startCoordinator(_stopping.Token).ConfigureAwait(false);
             await using (coordinator.ConfigureAwait(false))
             {

@@ -28,6 +28,9 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
     {
         await using var federation = await IntakeFederation.StartAsync("cluster-intake", privacy: false, secure: false, dyingNodeFault: "seal:2");
         var (leader, dying, surviving) = (federation.Nodes[0], federation.Nodes[1], federation.Nodes[2]);
+        // A standby node's own /metrics counts what it received for the leader, under the leader's instrument names.
+        await surviving.WaitForOutputAsync("examples, for the leading node", Generous);
+        Assert.True(await StandbyCountedAnUploadAsync(surviving), "the standby node's /metrics shows no accepted update");
         Assert.Equal(0, await leader.WaitForExitAsync(Generous));
         Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(dying.HasExited);
@@ -87,10 +90,36 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         }
     }
 
+    /// <summary>Whether the node's standby <c>/metrics</c> counts an accepted update (polled briefly: the counter follows the log line).</summary>
+    private static async Task<bool> StandbyCountedAnUploadAsync(CliProcess node)
+    {
+        int port = int.Parse(StandbyMetricsPort().Match(node.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+        using var http = new HttpClient();
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+            var accepted = AcceptedUpdates().Match(metrics);
+            if (accepted.Success && double.Parse(accepted.Groups[1].Value, CultureInfo.InvariantCulture) >= 1)
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
     private static double NoiseCalibrationEpsilon(int releases) => FedTrain.Privacy.NoiseCalibration.Epsilon(SamplingRate, NoiseMultiplier, releases, Delta);
 
     [GeneratedRegex(@"Received (\S+)'s update \(worker \S+\) for round (\d+)")]
     private static partial Regex Received();
+
+    [GeneratedRegex(@"Standing by: metrics on HTTP port (\d+)")]
+    private static partial Regex StandbyMetricsPort();
+
+    [GeneratedRegex(@"(?m)^fedtrain_updates_accepted_total(?:\{[^}]*\})? (\S+)")]
+    private static partial Regex AcceptedUpdates();
 
     /// <summary>The three nodes (the first leads) and four workers of one run; disposing it saves their logs in the run directory.</summary>
     private sealed class IntakeFederation : IAsyncDisposable
