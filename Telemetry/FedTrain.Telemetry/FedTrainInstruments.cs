@@ -105,6 +105,11 @@ public static class FedTrainInstruments
     public static readonly InstrumentDefinition ClusterNodes = Coordinator(
         "fedtrain.cluster.nodes", InstrumentKind.Gauge, "{node}", "Coordinator nodes active in the cluster, as the leading node's membership view has them.");
 
+    public static readonly InstrumentDefinition ClusterTransfer = Coordinator(
+        "fedtrain.cluster.transfer", InstrumentKind.Counter, "By",
+        "Bytes the leading node read of what other nodes received: each node's partial sum of a round (kind=partial_sum), or each update of a node that gave none (kind=update).",
+        Labels.Kind);
+
     public static readonly InstrumentDefinition CoordinatorCpuUtilization = Coordinator(
         ProcessCpuName, InstrumentKind.Gauge, "1", ProcessCpuDescription);
 
@@ -143,7 +148,7 @@ public static class FedTrainInstruments
         RoundsStarted, RoundsCompleted, RoundsFailed, RoundDuration, CurrentRound, RoundSelected, RoundParticipants, Stragglers, Dropouts,
         ModelTransfer, UpdatesAccepted, UpdatesRejected, ModelAccuracy, ModelLoss, EpsilonSpent, EpsilonBudget, PrivacyDelta,
         FairnessMean, FairnessMin, FairnessP10, FairnessJain, FairnessGini, ClientsEvaluated, AggregationDuration, AggregationThroughput,
-        ClientStepDuration, WorkersLive, ClientsLive, ClusterNodes, CoordinatorCpuUtilization, CoordinatorCpuTime,
+        ClientStepDuration, WorkersLive, ClientsLive, ClusterNodes, ClusterTransfer, CoordinatorCpuUtilization, CoordinatorCpuTime,
         WorkerRounds, WorkerTrainDuration, WorkerStepDuration, WorkerExamples, WorkerTransfer, WorkerCpuUtilization, WorkerCpuTime,
     ];
 
@@ -164,6 +169,9 @@ public static class FedTrainInstruments
 
         /// <summary><c>fold</c> or <c>finish</c>.</summary>
         public const string Stage = "stage";
+
+        /// <summary><c>partial_sum</c> or <c>update</c>: what the leading node read of another node's share of a round.</summary>
+        public const string Kind = "kind";
 
         /// <summary><c>completed</c> or <c>abandoned</c>.</summary>
         public const string Outcome = "outcome";

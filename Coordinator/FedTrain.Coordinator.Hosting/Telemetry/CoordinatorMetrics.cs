@@ -12,7 +12,7 @@ namespace FedTrain.Coordinator.Telemetry;
 /// events. Last-round figures are observable gauges over a snapshot; totals are counters. Labels take a few fixed
 /// values (rejection reason, direction, stage), never a worker or client id. Under DP the instruments that count or
 /// time what sampled clients did (selected and participating clients, accepted and refused updates, upload bytes,
-/// per-update fold times, stragglers and dropouts, client step times) never record a value: their exact values
+/// per-update fold times, stragglers and dropouts, client step times, bytes read of other nodes' shares) never record a value: their exact values
 /// would disclose the cohort. The fairness gauges then show the noised histogram's figures.
 /// </summary>
 public sealed class CoordinatorMetrics : IDisposable
@@ -30,6 +30,7 @@ public sealed class CoordinatorMetrics : IDisposable
     private readonly Histogram<double> _aggregationDuration;
     private readonly Histogram<double> _aggregationThroughput;
     private readonly Histogram<double> _clientStep;
+    private readonly Counter<long> _clusterTransfer;
     private volatile RoundResult? _last;
 
     /// <summary>Creates the instruments and subscribes to <paramref name="orchestrator"/> and <paramref name="service"/>.</summary>
@@ -53,6 +54,7 @@ public sealed class CoordinatorMetrics : IDisposable
         _aggregationDuration = Histogram(FedTrainInstruments.AggregationDuration);
         _aggregationThroughput = Histogram(FedTrainInstruments.AggregationThroughput);
         _clientStep = Histogram(FedTrainInstruments.ClientStepDuration);
+        _clusterTransfer = Counter(FedTrainInstruments.ClusterTransfer);
 
         // A resumed run reports its last committed round straight away.
         _last = orchestrator.CommittedRounds is { Count: > 0 } committed ? committed[^1] : null;
@@ -93,6 +95,8 @@ public sealed class CoordinatorMetrics : IDisposable
             service.ModelSent += bytes => _transfer.Add(bytes, Tag(FedTrainInstruments.Labels.Direction, "down"));
             service.UpdateFolded += OnUpdateFolded;
             service.UpdateRefused += kind => _rejected.Add(1, Tag(FedTrainInstruments.Labels.Reason, ReasonLabel(kind)));
+            // Under DP the updates read one by one would count the other nodes' share of the cohort.
+            orchestrator.RemoteShareRead += (bytes, partialSum) => _clusterTransfer.Add(bytes, Tag(FedTrainInstruments.Labels.Kind, partialSum ? "partial_sum" : "update"));
         }
     }
 

@@ -19,6 +19,12 @@ public sealed partial class RoundOrchestrator
     public IIntakeNodes? IntakeNodes { get; set; }
 
     /// <summary>
+    /// Raised for what the round read of another node's share: the bytes, and whether they were that node's partial
+    /// sum (one model) or one of its updates.
+    /// </summary>
+    public event Action<long, bool>? RemoteShareRead;
+
+    /// <summary>
     /// Folds the updates other nodes received for a closed round: each node's partial sum where the rule is a
     /// weighted sum and the node gives exactly the updates counted for it, each update from the shared spool otherwise.
     /// Returns the clients whose update could not be read after all, with the reason.
@@ -32,6 +38,7 @@ public sealed partial class RoundOrchestrator
                 && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial)
             {
                 partials.AddPartial(partial, updates.Sum(u => (double)u.ExampleCount), updates.Count);
+                RemoteShareRead?.Invoke(state.Model.PayloadBytes, true);
                 LogPartialSumFolded(state.Round, node, _disclosesClients ? updates.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "withheld under DP");
                 continue;
             }
@@ -42,7 +49,9 @@ public sealed partial class RoundOrchestrator
                 {
                     var file = SpooledUpdate.Open(Path.Combine(_updateSpool.Directory, update.FileName), state.Model.ParameterCount, state.Encoding);
                     // The aggregator owns the file from here on, even if it refuses it.
+                    long bytes = file.EncodedBytes;
                     aggregator.Add(update.ClientId, file, update.ExampleCount, state.MetricsOf(update.ClientId));
+                    RemoteShareRead?.Invoke(bytes, false);
                 }
                 catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
                 {

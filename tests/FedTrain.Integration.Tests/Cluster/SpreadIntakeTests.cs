@@ -30,7 +30,10 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         var (leader, dying, surviving) = (federation.Nodes[0], federation.Nodes[1], federation.Nodes[2]);
         // A standby node's own /metrics counts what it received for the leader, under the leader's instrument names.
         await surviving.WaitForOutputAsync("examples, for the leading node", Generous);
-        Assert.True(await StandbyCountedAnUploadAsync(surviving), "the standby node's /metrics shows no accepted update");
+        Assert.True(await CountedAsync(surviving, StandbyMetricsPort(), AcceptedUpdates()), "the standby node's /metrics shows no accepted update");
+        // The leader's /metrics shows the partial sums it read of the other nodes' shares once round 1 committed.
+        await leader.WaitForOutputAsync("Round 1 committed", Generous);
+        Assert.True(await CountedAsync(leader, LeaderHttpPort(), PartialSumBytes()), "the leader's /metrics shows no partial sum read");
         Assert.Equal(0, await leader.WaitForExitAsync(Generous));
         Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(dying.HasExited);
@@ -90,16 +93,19 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         }
     }
 
-    /// <summary>Whether the node's standby <c>/metrics</c> counts an accepted update (polled briefly: the counter follows the log line).</summary>
-    private static async Task<bool> StandbyCountedAnUploadAsync(CliProcess node)
+    /// <summary>
+    /// Whether the node's <c>/metrics</c> (its HTTP port as <paramref name="port"/> finds it in its log) has a positive
+    /// <paramref name="series"/>; polled briefly, since a counter follows the log line it is waited for by.
+    /// </summary>
+    private static async Task<bool> CountedAsync(CliProcess node, Regex port, Regex series)
     {
-        int port = int.Parse(StandbyMetricsPort().Match(node.Output).Groups[1].Value, CultureInfo.InvariantCulture);
+        int httpPort = int.Parse(port.Match(node.Output).Groups[1].Value, CultureInfo.InvariantCulture);
         using var http = new HttpClient();
         for (int attempt = 0; attempt < 50; attempt++)
         {
-            string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-            var accepted = AcceptedUpdates().Match(metrics);
-            if (accepted.Success && double.Parse(accepted.Groups[1].Value, CultureInfo.InvariantCulture) >= 1)
+            string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
+            var value = series.Match(metrics);
+            if (value.Success && double.Parse(value.Groups[1].Value, CultureInfo.InvariantCulture) > 0)
             {
                 return true;
             }
@@ -120,6 +126,12 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
 
     [GeneratedRegex(@"(?m)^fedtrain_updates_accepted_total(?:\{[^}]*\})? (\S+)")]
     private static partial Regex AcceptedUpdates();
+
+    [GeneratedRegex(@"Coordinator listening: gRPC \S+, HTTP [^:]+:(\d+);")]
+    private static partial Regex LeaderHttpPort();
+
+    [GeneratedRegex(@"(?m)^fedtrain_cluster_transfer_bytes_total\{[^}]*kind=""partial_sum""[^}]*\} (\S+)")]
+    private static partial Regex PartialSumBytes();
 
     /// <summary>The three nodes (the first leads) and four workers of one run; disposing it saves their logs in the run directory.</summary>
     private sealed class IntakeFederation : IAsyncDisposable
