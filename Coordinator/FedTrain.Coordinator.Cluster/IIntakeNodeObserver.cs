@@ -6,6 +6,9 @@ namespace FedTrain.Coordinator.Cluster;
 /// </summary>
 public interface IIntakeNodeObserver : IGrainObserver
 {
-    /// <summary>The node's sum of exactly <paramref name="clients"/>' updates of <paramref name="round"/>, written to the shared spool; null if it has none.</summary>
-    Task<PartialSumMessage?> SealAsync(long round, IReadOnlyList<string> clients);
+    /// <summary>
+    /// The node's sum of exactly <paramref name="clients"/>' updates of <paramref name="round"/>'s opening
+    /// <paramref name="roundKey"/>, written to the shared spool; null if it has none.
+    /// </summary>
+    Task<PartialSumMessage?> SealAsync(long round, string roundKey, IReadOnlyList<string> clients);
 }

@@ -26,10 +26,14 @@ public interface IRunGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<IntakeTicketMessage?> GetIntakeTicketAsync(long round);
 
+    /// <summary>The key of the open round's current opening; null when <paramref name="round"/> is not open.</summary>
+    [AlwaysInterleave]
+    Task<string?> GetIntakeRoundKeyAsync(long round);
+
     /// <summary>
     /// Counts an update <paramref name="node"/> kept in the shared spool and records it in the journal; completes once
     /// the record is durable. Interleaved, so that records from many uploads share the journal's commits.
     /// </summary>
     [AlwaysInterleave]
-    Task<IntakeRecordOutcome> RecordIntakeAsync(string node, KeptUpdateMessage update);
+    Task<IntakeRecordOutcome> RecordIntakeAsync(string node, string roundKey, KeptUpdateMessage update);
 }

@@ -22,9 +22,11 @@ internal sealed class IntakeLeaderLink(IGrainFactory grains) : IIntakeLeader
         return ticket?.ToTicket();
     }
 
-    public async Task RecordAsync(string node, KeptUpdate update, CancellationToken cancellationToken)
+    public Task<string?> RoundKeyAsync(long round, CancellationToken cancellationToken) => Call(Run.GetIntakeRoundKeyAsync(round), cancellationToken);
+
+    public async Task RecordAsync(string node, string roundKey, KeptUpdate update, CancellationToken cancellationToken)
     {
-        var outcome = await Call(Run.RecordIntakeAsync(node, KeptUpdateMessage.From(update)), cancellationToken).ConfigureAwait(false);
+        var outcome = await Call(Run.RecordIntakeAsync(node, roundKey, KeptUpdateMessage.From(update)), cancellationToken).ConfigureAwait(false);
         if (outcome.RefusedAs is { } kind)
         {
             throw new UpdateRejectedException((RejectionKind)kind, outcome.Reason);

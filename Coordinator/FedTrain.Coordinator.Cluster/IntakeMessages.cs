@@ -21,7 +21,8 @@ public sealed record IntakeTicketMessage(
     [property: Id(5)] double TopKFraction,
     [property: Id(6)] IReadOnlyList<TensorShapeMessage> Tensors,
     [property: Id(7)] IReadOnlyList<IntakeClientMessage> Clients,
-    [property: Id(8)] bool SumsPartials)
+    [property: Id(8)] bool SumsPartials,
+    [property: Id(9)] string RoundKey)
 {
     public static IntakeTicketMessage From(IntakeTicket ticket)
     {
@@ -30,7 +31,7 @@ public sealed record IntakeTicketMessage(
             ticket.RunId, ticket.Round, ticket.ModelVersion, ticket.ParameterCount, (int)ticket.Encoding, ticket.TopKFraction,
             ticket.Manifest.Tensors.Select(t => new TensorShapeMessage(t.Name, t.Shape.ToArray())).ToList(),
             ticket.Clients.Select(c => new IntakeClientMessage(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
-            ticket.SumsPartials);
+            ticket.SumsPartials, ticket.RoundKey);
     }
 
     public IntakeTicket ToTicket()
@@ -45,7 +46,7 @@ public sealed record IntakeTicketMessage(
         }
 
         return new IntakeTicket(
-            RunId, Round, ModelVersion, ParameterCount, (UpdateEncoding)Encoding, TopKFraction, new ParameterManifest(tensors),
+            RunId, Round, RoundKey, ModelVersion, ParameterCount, (UpdateEncoding)Encoding, TopKFraction, new ParameterManifest(tensors),
             Clients.Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(), SumsPartials);
     }
 }

@@ -46,7 +46,7 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
         return slot == 0 ? null : live[(int)slot - 1];
     }
 
-    public async Task<PartialSum?> SealAsync(string node, long round, IReadOnlyList<string> clients, CancellationToken cancellationToken)
+    public async Task<PartialSum?> SealAsync(string node, long round, string roundKey, IReadOnlyList<string> clients, CancellationToken cancellationToken)
     {
         IIntakeNodeObserver observer;
         lock (_lock)
@@ -59,7 +59,7 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
             observer = entry.Advert.Observer;
         }
 
-        var sum = await observer.SealAsync(round, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sum = await observer.SealAsync(round, roundKey, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
         return sum?.ToSum();
     }
 

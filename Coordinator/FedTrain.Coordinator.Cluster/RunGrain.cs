@@ -27,12 +27,14 @@ internal sealed class RunGrain(RunLeadership leadership) : Grain, IRunGrain
     public Task<IntakeTicketMessage?> GetIntakeTicketAsync(long round) =>
         Task.FromResult(Desk().TicketFor(round) is { } ticket ? IntakeTicketMessage.From(ticket) : null);
 
-    public async Task<IntakeRecordOutcome> RecordIntakeAsync(string node, KeptUpdateMessage update)
+    public Task<string?> GetIntakeRoundKeyAsync(long round) => Task.FromResult(Desk().RoundKey(round));
+
+    public async Task<IntakeRecordOutcome> RecordIntakeAsync(string node, string roundKey, KeptUpdateMessage update)
     {
         ArgumentNullException.ThrowIfNull(update);
         try
         {
-            await Desk().RecordAsync(node, update.ToUpdate()).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await Desk().RecordAsync(node, roundKey, update.ToUpdate()).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
             return IntakeRecordOutcome.Counted;
         }
         catch (UpdateRejectedException rejection)

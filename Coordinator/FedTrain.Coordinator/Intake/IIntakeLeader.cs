@@ -9,9 +9,15 @@ public interface IIntakeLeader
     Task<IntakeTicket?> TicketAsync(long round, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The key of the open round's opening if <paramref name="round"/> is open; null otherwise. A small call, made for
+    /// each upload, so that a ticket of an earlier attempt of the round is never used.
+    /// </summary>
+    Task<string?> RoundKeyAsync(long round, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Has the leader count an update this node kept in the shared spool: the leader checks the round still takes it,
     /// counts it and records it in the journal; once this completes the update may be acknowledged.
     /// </summary>
-    /// <exception cref="Rounds.UpdateRejectedException">The round refused it (closed, duplicate, not selected).</exception>
-    Task RecordAsync(string node, KeptUpdate update, CancellationToken cancellationToken);
+    /// <exception cref="Rounds.UpdateRejectedException">The round refused it (closed or opened again, duplicate, not selected).</exception>
+    Task RecordAsync(string node, string roundKey, KeptUpdate update, CancellationToken cancellationToken);
 }

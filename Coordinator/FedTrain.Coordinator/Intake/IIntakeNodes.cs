@@ -11,9 +11,9 @@ public interface IIntakeNodes
     string? UploadEndpointFor(string workerId);
 
     /// <summary>
-    /// Asks <paramref name="node"/> to write the sum of the updates it received for <paramref name="round"/>. Null
-    /// when the node is gone or cannot give exactly <paramref name="clients"/>' updates; the leader then reads those
-    /// updates from the shared spool itself.
+    /// Asks <paramref name="node"/> to write the sum of the updates it received for <paramref name="round"/>'s opening
+    /// <paramref name="roundKey"/>. Null when the node is gone or cannot give exactly <paramref name="clients"/>'
+    /// updates of that opening; the leader then reads those updates from the shared spool itself.
     /// </summary>
-    Task<PartialSum?> SealAsync(string node, long round, IReadOnlyList<string> clients, CancellationToken cancellationToken);
+    Task<PartialSum?> SealAsync(string node, long round, string roundKey, IReadOnlyList<string> clients, CancellationToken cancellationToken);
 }

@@ -19,19 +19,31 @@ public sealed partial class IntakeDesk(RoundOrchestrator orchestrator, ILogger l
         }
 
         return new IntakeTicket(
-            open.RunId, open.Round, open.Model.Version, open.Model.ParameterCount, open.Encoding, open.TopKFraction, orchestrator.Manifest,
+            open.RunId, open.Round, open.Key, open.Model.Version, open.Model.ParameterCount, open.Encoding, open.TopKFraction, orchestrator.Manifest,
             open.SelectedClients().Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
             open.SumsPartials);
     }
 
-    /// <summary>Counts and records an update <paramref name="node"/> kept; completes once the record is durable.</summary>
-    /// <exception cref="UpdateRejectedException">The round does not take it.</exception>
-    public Task RecordAsync(string node, KeptUpdate update)
+    /// <summary>The key of <paramref name="round"/>'s opening if it is the open round; null otherwise.</summary>
+    public string? RoundKey(long round) => orchestrator.CurrentRound is { } open && open.Round == round ? open.Key : null;
+
+    /// <summary>
+    /// Counts and records an update <paramref name="node"/> kept for the opening <paramref name="roundKey"/> of its
+    /// round; completes once the record is durable.
+    /// </summary>
+    /// <exception cref="UpdateRejectedException">The round does not take it: closed, or opened again since.</exception>
+    public Task RecordAsync(string node, string roundKey, KeptUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         if (orchestrator.CurrentRound is not { } open || open.Round != update.Round)
         {
             throw new UpdateRejectedException(RejectionKind.RoundClosed, $"Round {update.Round} is closed; the update came too late.");
+        }
+
+        if (open.Key != roundKey)
+        {
+            throw new UpdateRejectedException(
+                RejectionKind.RoundClosed, $"Round {update.Round} was opened again (a new attempt) after this update was checked; it came too late.");
         }
 
         return open.AcceptRemote(node, update, orchestrator.UpdateSpool, ex => LogNotDurable(update.Round, node, ex.Message));

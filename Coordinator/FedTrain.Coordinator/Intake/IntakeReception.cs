@@ -22,16 +22,22 @@ public sealed class IntakeReception(string node, IIntakeLeader leader, RoundUpda
     public RoundUpdateSpool Spool => spool;
 
     /// <summary>
-    /// The round an upload's header names, if the leader has it open with that run and model version.
+    /// The round an upload's header names, if the leader has it open with that run and model version: the leader is
+    /// asked for the key of the round's current opening each time, and its ticket fetched again when the round was
+    /// opened again (a new attempt, another cohort).
     /// </summary>
     /// <exception cref="UpdateRejectedException">Another run, a round that is not open, another model version.</exception>
     public async Task<IntakeRound> RoundAsync(string runId, long round, long modelVersion, CancellationToken cancellationToken)
     {
+        string key = await leader.RoundKeyAsync(round, cancellationToken).ConfigureAwait(false)
+            ?? throw new UpdateRejectedException(RejectionKind.StaleModel, $"Update is for round {round}, which is not open.");
         Task<IntakeRound?> ticket;
         lock (_lock)
         {
-            // A fetch that failed, or found the round not open (yet), is tried again by the next upload.
-            if (!_rounds.TryGetValue(round, out ticket!) || (ticket.IsCompleted && ticket is not { IsCompletedSuccessfully: true, Result: not null }))
+            // A fetch that failed, found the round not open (yet), or holds an earlier opening is done again.
+            if (!_rounds.TryGetValue(round, out ticket!)
+                || (ticket.IsCompleted && ticket is not { IsCompletedSuccessfully: true, Result: not null })
+                || (ticket.IsCompletedSuccessfully && ticket.Result!.Ticket.RoundKey != key))
             {
                 // Shared by every upload of the round that arrives meanwhile, so no one upload's cancellation ends it.
                 ticket = FetchAsync(round);
@@ -60,8 +66,11 @@ public sealed class IntakeReception(string node, IIntakeLeader leader, RoundUpda
         return open;
     }
 
-    /// <summary>The leader's call at round close: this node's sum of exactly <paramref name="clients"/>' updates, or null.</summary>
-    public async Task<PartialSum?> SealAsync(long round, IReadOnlyList<string> clients, CancellationToken cancellationToken)
+    /// <summary>
+    /// The leader's call at round close: this node's sum of exactly <paramref name="clients"/>' updates of the round's
+    /// opening <paramref name="roundKey"/>, or null.
+    /// </summary>
+    public async Task<PartialSum?> SealAsync(long round, string roundKey, IReadOnlyList<string> clients, CancellationToken cancellationToken)
     {
         Task<IntakeRound?>? ticket;
         lock (_lock)
@@ -69,7 +78,7 @@ public sealed class IntakeReception(string node, IIntakeLeader leader, RoundUpda
             _rounds.TryGetValue(round, out ticket);
         }
 
-        if (ticket is null || !ticket.IsCompletedSuccessfully || ticket.Result is not { } open)
+        if (ticket is null || !ticket.IsCompletedSuccessfully || ticket.Result is not { } open || open.Ticket.RoundKey != roundKey)
         {
             return null;
         }

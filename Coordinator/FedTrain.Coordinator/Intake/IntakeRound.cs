@@ -84,7 +84,7 @@ public sealed class IntakeRound
             _spool.SyncDirectory();
             try
             {
-                await _leader.RecordAsync(_node, record, cancellationToken).ConfigureAwait(false);
+                await _leader.RecordAsync(_node, Ticket.RoundKey, record, cancellationToken).ConfigureAwait(false);
             }
             catch (UpdateRejectedException)
             {

@@ -8,6 +8,7 @@ namespace FedTrain.Coordinator.Intake;
 /// run: which run, round and model version an update must be trained from, its shape and encoding, and who may send
 /// what. Small (no model bytes); the leader hands it out once per round and node (<see cref="IntakeDesk"/>).
 /// </summary>
+/// <param name="RoundKey">The round's opening (<see cref="Rounds.RoundState.Key"/>): a new attempt of the round has another.</param>
 /// <param name="SumsPartials">
 /// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers);
 /// otherwise it keeps the updates in the shared spool and the leader reads each one (robust rules, q-FedAvg, DP).
@@ -15,6 +16,7 @@ namespace FedTrain.Coordinator.Intake;
 public sealed record IntakeTicket(
     string RunId,
     long Round,
+    string RoundKey,
     long ModelVersion,
     long ParameterCount,
     UpdateEncoding Encoding,

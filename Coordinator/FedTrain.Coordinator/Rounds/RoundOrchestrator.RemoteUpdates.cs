@@ -74,7 +74,7 @@ public sealed partial class RoundOrchestrator
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             wait.CancelAfter(PartialSumWait);
-            partial = await nodes.SealAsync(node, state.Round, clients, wait.Token).ConfigureAwait(false);
+            partial = await nodes.SealAsync(node, state.Round, state.Key, clients, wait.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

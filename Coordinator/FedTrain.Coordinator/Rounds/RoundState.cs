@@ -51,6 +51,12 @@ public sealed class RoundState
 
     public string RunId { get; }
 
+    /// <summary>
+    /// This opening of the round, unique per attempt: a round that missed its quorum opens again under the same number
+    /// with a new cohort, and another node's ticket, records and partial sum must be for this opening, not the last.
+    /// </summary>
+    public string Key { get; } = Guid.NewGuid().ToString("N");
+
     public long Round { get; }
 
     public ModelSnapshot Model { get; }

@@ -7,7 +7,7 @@ public sealed class IntakeNodeDirectoryTests
 {
     private sealed class SilentNode : IIntakeNodeObserver
     {
-        public Task<PartialSumMessage?> SealAsync(long round, IReadOnlyList<string> clients) => Task.FromResult<PartialSumMessage?>(null);
+        public Task<PartialSumMessage?> SealAsync(long round, string roundKey, IReadOnlyList<string> clients) => Task.FromResult<PartialSumMessage?>(null);
     }
 
     private static IntakeAdvert Advert(string node) => new(node, $"http://127.0.0.1:{5000 + node[^1]}", new SilentNode());
@@ -50,6 +50,6 @@ public sealed class IntakeNodeDirectoryTests
     public async Task A_node_that_never_advertised_has_no_sum_to_give()
     {
         var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
-        Assert.Null(await directory.SealAsync("node-x", 1, ["c1"], CancellationToken.None));
+        Assert.Null(await directory.SealAsync("node-x", 1, "key", ["c1"], CancellationToken.None));
     }
 }

@@ -22,7 +22,7 @@ public sealed class IntakeRoundTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static IntakeTicket Ticket(bool sumsPartials = true) => new(
-        "run-1", 4, 3, Length, UpdateEncoding.Float32, 0, new ParameterManifest([new TensorInfo("w", [Length], 0)]),
+        "run-1", 4, "opening-1", 3, Length, UpdateEncoding.Float32, 0, new ParameterManifest([new TensorInfo("w", [Length], 0)]),
         [new IntakeClient("c1", "w1", 100), new IntakeClient("c2", "w1", 100), new IntakeClient("c3", "w2", 50)], sumsPartials);
 
     private RoundUpdateSpool Spool() => new(Path.Combine(_directory, "spool"), journal: null, durableFiles: true);
