@@ -2,7 +2,12 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Integration.Tests.Support;
+using FedTrain.Protos.Transport;
+using FedTrain.Protos.V1;
 using FedTrain.TestSupport;
+using FedTrain.Worker.Security;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Xunit.Abstractions;
 
 namespace FedTrain.Integration.Tests.Cluster;
@@ -28,6 +33,14 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
     {
         await using var federation = await IntakeFederation.StartAsync("cluster-intake", privacy: false, secure: false, dyingNodeFault: "seal:2");
         var (leader, dying, surviving) = (federation.Nodes[0], federation.Nodes[1], federation.Nodes[2]);
+        // The intake port serves UploadUpdate alone.
+        using (var channel = GrpcChannel.ForAddress(IntakeAddress(surviving)))
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
+                FedTrain.Protos.CoordinatorMethods.Register, new RegisterRequest { WorkerId = "worker-1" }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20))));
+            Assert.Equal(StatusCode.Unimplemented, refused.StatusCode);
+        }
+
         // A standby node's own /metrics counts what it received for the leader, under the leader's instrument names.
         await surviving.WaitForOutputAsync("examples, for the leading node", Generous);
         Assert.True(await CountedAsync(surviving, StandbyMetricsPort(), AcceptedUpdates()), "the standby node's /metrics shows no accepted update");
@@ -66,13 +79,22 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
     {
         await using var federation = await IntakeFederation.StartAsync("cluster-intake-dp", privacy: true, secure: true, dyingNodeFault: null);
         var nodes = federation.Nodes;
+        // A call without a worker credential is refused at the intake port's gate, before any message is read.
+        using (var handler = WorkerTls.CreateHandler(new WorkerSecurityOptions { CaFile = federation.CaFile }))
+        using (var channel = GrpcChannel.ForAddress(IntakeAddress(nodes[1]), new GrpcChannelOptions { HttpHandler = handler }))
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
+                FedTrain.Protos.CoordinatorMethods.Heartbeat, new HeartbeatRequest { WorkerId = "worker-1" }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20))));
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        }
+
         Assert.Equal(0, await nodes[0].WaitForExitAsync(Generous));
         Assert.Equal(0, await nodes[1].WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(0, await nodes[2].WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
         // Workers were sent to the other nodes' intake ports (https, authenticated with their credentials) and heard
         // their updates acknowledged there.
-        string[] intake = [.. nodes.Skip(1).Select(n => Regex.Match(n.Output, @"Receiving uploads for the leading node at (https://\S+)").Groups[1].Value)];
+        string[] intake = [.. nodes.Skip(1).Select(n => IntakeAddress(n).ToString().TrimEnd('/'))];
         Assert.All(intake, e => Assert.StartsWith("https://127.0.0.1:", e, StringComparison.Ordinal));
         string workers = string.Concat(federation.Workers.Select(w => w.Output));
         Assert.Contains(intake, e => workers.Contains($"uploading to node {e}", StringComparison.Ordinal));
@@ -116,10 +138,16 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         return false;
     }
 
+    /// <summary>Where the node says it receives uploads for the leader.</summary>
+    private static Uri IntakeAddress(CliProcess node) => new(IntakeOpen().Match(node.Output).Groups[1].Value);
+
     private static double NoiseCalibrationEpsilon(int releases) => FedTrain.Privacy.NoiseCalibration.Epsilon(SamplingRate, NoiseMultiplier, releases, Delta);
 
     [GeneratedRegex(@"Received (\S+)'s update \(worker \S+\) for round (\d+)")]
     private static partial Regex Received();
+
+    [GeneratedRegex(@"Receiving uploads for the leading node at (\S+)")]
+    private static partial Regex IntakeOpen();
 
     [GeneratedRegex(@"Standing by: metrics on HTTP port (\d+)")]
     private static partial Regex StandbyMetricsPort();
@@ -148,6 +176,9 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         public List<CliProcess> Nodes { get; } = [];
 
         public List<CliProcess> Workers { get; } = [];
+
+        /// <summary>The CA of the nodes' server certificates (with <c>secure</c>).</summary>
+        public string CaFile => Path.Combine(_directory, "certs", "ca.crt");
 
         public static async Task<IntakeFederation> StartAsync(string name, bool privacy, bool secure, string? dyingNodeFault)
         {
