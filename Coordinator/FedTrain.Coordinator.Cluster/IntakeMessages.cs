@@ -22,7 +22,9 @@ public sealed record IntakeTicketMessage(
     [property: Id(6)] IReadOnlyList<TensorShapeMessage> Tensors,
     [property: Id(7)] IReadOnlyList<IntakeClientMessage> Clients,
     [property: Id(8)] bool SumsPartials,
-    [property: Id(9)] string RoundKey)
+    [property: Id(9)] string RoundKey,
+    [property: Id(10)] string ModelSha256,
+    [property: Id(11)] string? ModelCheckpoint)
 {
     public static IntakeTicketMessage From(IntakeTicket ticket)
     {
@@ -31,7 +33,7 @@ public sealed record IntakeTicketMessage(
             ticket.RunId, ticket.Round, ticket.ModelVersion, ticket.ParameterCount, (int)ticket.Encoding, ticket.TopKFraction,
             ticket.Manifest.Tensors.Select(t => new TensorShapeMessage(t.Name, t.Shape.ToArray())).ToList(),
             ticket.Clients.Select(c => new IntakeClientMessage(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
-            ticket.SumsPartials, ticket.RoundKey);
+            ticket.SumsPartials, ticket.RoundKey, ticket.ModelSha256, ticket.ModelCheckpoint);
     }
 
     public IntakeTicket ToTicket()
@@ -47,7 +49,7 @@ public sealed record IntakeTicketMessage(
 
         return new IntakeTicket(
             RunId, Round, RoundKey, ModelVersion, ParameterCount, (UpdateEncoding)Encoding, TopKFraction, new ParameterManifest(tensors),
-            Clients.Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(), SumsPartials);
+            Clients.Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(), ModelSha256, ModelCheckpoint, SumsPartials);
     }
 }
 

@@ -32,7 +32,7 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
     /// Deals the round's assignments over the leading node and the live nodes in turn, so that each receives an even
     /// share of every round's uploads whatever the workers' ids. Null: upload to the leader's own worker port.
     /// </summary>
-    public string? UploadEndpointFor(string workerId)
+    public string? EndpointFor(string workerId)
     {
         ArgumentNullException.ThrowIfNull(workerId);
         var live = LiveEndpoints();

@@ -32,7 +32,7 @@ public sealed partial class WorkerAgent : IDisposable
     private readonly WorkerOptions _options;
     private readonly LocalData _data;
     private readonly GrpcChannel _channel;
-    private readonly UploadEndpoints _uploadEndpoints;
+    private readonly NodeChannels _nodeChannels;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
     private readonly ResiliencePipeline _register;
@@ -58,7 +58,7 @@ public sealed partial class WorkerAgent : IDisposable
         _logger = logger;
         channelOptions ??= new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, HttpHandler = GrpcHttpHandler.Create(), DisposeHttpClient = true };
         _channel = CoordinatorChannel.Open(options.Coordinators, channelOptions);
-        _uploadEndpoints = new UploadEndpoints(options.Coordinator, channelOptions);
+        _nodeChannels = new NodeChannels(options.Coordinator, channelOptions);
         _recordPrivacy = new RecordPrivacyLedger(options.StateDirectory is { } state ? Path.Combine(state, "record-privacy.json") : null);
         _reconnect = ReconnectPolicy.Create(options.ReconnectTimeout, (ex, delay) => LogRetrying(ex.Message, delay.TotalSeconds));
         _register = ReconnectPolicy.Create(
@@ -103,7 +103,7 @@ public sealed partial class WorkerAgent : IDisposable
     public void Dispose()
     {
         _trainer?.Dispose();
-        _uploadEndpoints.Dispose();
+        _nodeChannels.Dispose();
         _channel.Dispose();
         _instrumentation.Dispose();
     }
@@ -235,7 +235,7 @@ public sealed partial class WorkerAgent : IDisposable
         _phase = "downloading";
         int count = checked((int)trainer.ParameterCount);
         EnsureBuffers(count);
-        string sha256 = await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token).ConfigureAwait(false);
+        string sha256 = await DownloadAsync(assignment.RunId, assignment.Round, assignment.ModelVersion, count, deadline.Token, assignment.NodeEndpoint).ConfigureAwait(false);
         LogModelReceived(assignment.Round, assignment.ModelVersion, sha256);
         trainer.SetParameters(_global.AsSpan(0, count));
 
@@ -509,8 +509,11 @@ public sealed partial class WorkerAgent : IDisposable
         return false;
     }
 
-    /// <summary>Downloads a model into <c>_global</c>; returns the SHA-256 (hex) it was verified against.</summary>
-    private async Task<string> DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads a model into <c>_global</c>, from the cluster node the assignment names if any (else, or when that node
+    /// cannot serve it, from the coordinator); returns the SHA-256 (hex) it was verified against.
+    /// </summary>
+    private async Task<string> DownloadAsync(string runId, long round, long modelVersion, int count, CancellationToken cancellationToken, string nodeEndpoint = "")
     {
         var request = new DownloadRequest
         {
@@ -519,6 +522,26 @@ public sealed partial class WorkerAgent : IDisposable
             Round = round,
             ModelVersion = modelVersion,
         };
+        if (_nodeChannels.For(nodeEndpoint, out _) is { } node)
+        {
+            try
+            {
+                return await DownloadFromAsync(node, request, count, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ReconnectPolicy.IsTransient(ex) || ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                // The node is gone, or holds no copy of this model (the initial model lives with the coordinator alone):
+                // the coordinator serves the same bytes, checked against the same digest.
+                LogNodeDownloadFellBack(round, nodeEndpoint, ex.Status.Detail);
+            }
+        }
+
+        return await DownloadFromAsync(_channel, request, count, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> DownloadFromAsync(GrpcChannel channel, DownloadRequest request, int count, CancellationToken cancellationToken)
+    {
+        long round = request.Round;
         PayloadAssembler? assembler = null;
         using var span = WorkerActivities.StartChild(WorkerActivities.Download, ActivityKind.Client);
         string sha256 = string.Empty;
@@ -526,7 +549,7 @@ public sealed partial class WorkerAgent : IDisposable
         {
             // Each chunk arrives parsed in place with its data in a pooled buffer (ReceivedChunk), copied from there
             // straight into the model: no managed allocation per chunk.
-            await foreach (var received in _channel.ServerStreamingAsync(
+            await foreach (var received in channel.ServerStreamingAsync(
                 CoordinatorMethods.ReceiveModel, request, new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
                 using var chunk = received;
@@ -573,14 +596,14 @@ public sealed partial class WorkerAgent : IDisposable
         };
         using var span = WorkerActivities.StartChild(WorkerActivities.Upload, ActivityKind.Client);
         span?.SetTag("fedtrain.client_id", client.ClientId);
-        var node = _uploadEndpoints.For(assignment.UploadEndpoint, out string? refusal);
+        var node = _nodeChannels.For(assignment.NodeEndpoint, out string? refusal);
         if (refusal is not null)
         {
-            LogUploadEndpointRefused(assignment.UploadEndpoint, refusal);
+            LogNodeEndpointRefused(assignment.NodeEndpoint, refusal);
         }
         else if (node is not null)
         {
-            LogUploadingToNode(assignment.Round, client.ClientId, assignment.UploadEndpoint);
+            LogUploadingToNode(assignment.Round, client.ClientId, assignment.NodeEndpoint);
         }
 
         UploadAck ack;
@@ -593,7 +616,7 @@ public sealed partial class WorkerAgent : IDisposable
         {
             // The node named for uploads is gone (or not up yet): the coordinator itself takes the same update, so
             // this attempt goes there rather than waiting for the node.
-            LogUploadEndpointUnreachable(assignment.UploadEndpoint, ex.Status.Detail);
+            LogNodeEndpointUnreachable(assignment.NodeEndpoint, ex.Status.Detail);
             ack = await _channel.ClientStreamingAsync(
                 CoordinatorMethods.UploadUpdate, Chunks(header, count), new CallOptions(headers: WorkerActivities.TraceHeaders(), cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
@@ -774,11 +797,14 @@ public sealed partial class WorkerAgent : IDisposable
     private partial void LogPacing(long round, int count, double seconds);
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Upload endpoint {Endpoint} not used ({Reason}); uploading to the coordinator")]
-    private partial void LogUploadEndpointRefused(string endpoint, string reason);
+    private partial void LogNodeEndpointRefused(string endpoint, string reason);
 
     [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: uploading to node {Endpoint}, which receives uploads for the coordinator")]
     private partial void LogUploadingToNode(long round, string clientId, string endpoint);
 
+    [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Round {Round}: node {Endpoint} did not serve the model ({Detail}); downloading it from the coordinator")]
+    private partial void LogNodeDownloadFellBack(long round, string endpoint, string detail);
+
     [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Upload endpoint {Endpoint} unreachable ({Detail}); uploading to the coordinator instead")]
-    private partial void LogUploadEndpointUnreachable(string endpoint, string detail);
+    private partial void LogNodeEndpointUnreachable(string endpoint, string detail);
 }

@@ -10,21 +10,65 @@ using Microsoft.Extensions.Logging;
 namespace FedTrain.Coordinator.Grpc;
 
 /// <summary>
-/// <c>fedtrain.v1.Coordinator/UploadUpdate</c> on a node that receives uploads for the node leading the run (its
-/// intake port). The same checks as the leader's, in the same order and with the same statuses: the header against the
-/// round's ticket, then every chunk as it arrives; a verified update is kept in the shared spool, counted by the leader
-/// and summed here (<see cref="IntakeRound"/>) before it is acknowledged. No other method is served here.
+/// <c>fedtrain.v1.Coordinator</c>'s DownloadModel and UploadUpdate on a node that serves workers for the node leading
+/// the run (its intake port). A download sends the round's model from this node's copy (its committed checkpoint,
+/// checked against the round's digest). An upload gets the same checks as at the leader, in the same order and with the
+/// same statuses: the header against the round's ticket, then every chunk as it arrives; a verified update is kept in
+/// the shared spool, counted by the leader and summed here (<see cref="IntakeRound"/>) before it is acknowledged. No
+/// other method is served here.
 /// </summary>
 public sealed partial class IntakeGrpcService(CoordinatorOptions options, IntakeReception reception, ILogger<IntakeGrpcService> logger)
 {
     private readonly ILogger _logger = logger;
     private readonly HashSet<string> _uploadsInFlight = new(StringComparer.Ordinal);
+    private ModelDownloads? _downloads;
 
     /// <summary>The events that name a client: withheld under DP, as the leader's are.</summary>
     public static IReadOnlySet<int> ClientEventIds { get; } = new HashSet<int> { 230, 231 };
 
     /// <summary>Raised when an update was received, kept and counted: its payload bytes.</summary>
     public event Action<long>? UpdateReceived;
+
+    /// <summary>Raised when a model download has been sent in full: payload bytes.</summary>
+    public event Action<long>? ModelSent;
+
+    internal async Task DownloadModelAsync(DownloadRequest request, IServerStreamWriter<ModelChunk> writer, ServerCallContext context)
+    {
+        string workerId = WorkerIdentity.Require(request.WorkerId);
+        CallerAuthorization.RequireWorker(context, workerId);
+        IntakeRound round;
+        try
+        {
+            round = await reception.RoundAsync(request.RunId, request.Round, request.ModelVersion, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (UpdateRejectedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (LeaderUnreachableException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "The node leading the run cannot be reached from here; try again."));
+        }
+
+        if (!round.Ticket.Clients.Any(c => c.WorkerId == workerId))
+        {
+            throw new RpcException(new Status(
+                StatusCode.FailedPrecondition, $"Worker {workerId} has no open assignment for round {request.Round} with model version {request.ModelVersion}."));
+        }
+
+        // Not one of this node's: the initial model (no checkpoint yet), or a copy that does not match the leader's.
+        var model = await round.ModelAsync().ConfigureAwait(false)
+            ?? throw new RpcException(new Status(
+                StatusCode.FailedPrecondition, $"This node holds no copy of model version {request.ModelVersion}; download it from the coordinator."));
+        var download = LazyInitializer.EnsureInitialized(ref _downloads, () => new ModelDownloads(round.Ticket.Manifest, options.ChunkBytes)).For(model);
+        await writer.WriteAsync(download.Header, context.CancellationToken).ConfigureAwait(false);
+        foreach (var chunk in download.Data)
+        {
+            await writer.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        ModelSent?.Invoke(download.PayloadBytes);
+    }
 
     internal async Task<UploadAck> UploadUpdateAsync(IAsyncStreamReader<ReceivedChunk<UploadHeader>> chunks, ServerCallContext context)
     {

@@ -5,8 +5,8 @@ using FedTrain.Telemetry;
 namespace FedTrain.Coordinator.Telemetry;
 
 /// <summary>
-/// What a standby node received for the leading node, under the leader's own instrument names (updates accepted, upload
-/// bytes), so that a dashboard's per-node panels show each node's share of the intake. Under DP they record nothing,
+/// What a standby node served for the leading node, under the leader's own instrument names (updates accepted, model
+/// bytes down and up), so that a dashboard's per-node panels show each node's share of the traffic. Under DP they record nothing,
 /// as the leader's do not: a node's exact count of updates would disclose part of the cohort.
 /// </summary>
 public sealed class IntakeMetrics : IDisposable
@@ -27,6 +27,7 @@ public sealed class IntakeMetrics : IDisposable
                 accepted.Add(1);
                 transfer.Add(bytes, new KeyValuePair<string, object?>(FedTrainInstruments.Labels.Direction, "up"));
             };
+            service.ModelSent += bytes => transfer.Add(bytes, new KeyValuePair<string, object?>(FedTrainInstruments.Labels.Direction, "down"));
         }
     }
 

@@ -8,7 +8,7 @@ namespace FedTrain.Coordinator.Intake;
 public interface IIntakeNodes
 {
     /// <summary>The address a worker uploads this round's updates to; null for the leading node itself.</summary>
-    string? UploadEndpointFor(string workerId);
+    string? EndpointFor(string workerId);
 
     /// <summary>
     /// Asks <paramref name="node"/> to write the sum of the updates it received for <paramref name="round"/>'s opening

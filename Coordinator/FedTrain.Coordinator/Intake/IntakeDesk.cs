@@ -21,7 +21,16 @@ public sealed partial class IntakeDesk(RoundOrchestrator orchestrator, ILogger l
         return new IntakeTicket(
             open.RunId, open.Round, open.Key, open.Model.Version, open.Model.ParameterCount, open.Encoding, open.TopKFraction, orchestrator.Manifest,
             open.SelectedClients().Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
+            Convert.ToHexStringLower(open.Model.Sha256),
+            CheckpointOf(open.Model.Version),
             open.SumsPartials);
+    }
+
+    /// <summary>The committed checkpoint that holds model <paramref name="version"/>; null for the initial model.</summary>
+    private string? CheckpointOf(long version)
+    {
+        var committed = orchestrator.CommittedRounds;
+        return committed.Count > 0 && committed[^1].Round == version ? committed[^1].CheckpointPath : null;
     }
 
     /// <summary>The key of <paramref name="round"/>'s opening if it is the open round; null otherwise.</summary>

@@ -27,6 +27,7 @@ public sealed class IntakeRound
     private readonly HashSet<string> _folded = new(StringComparer.Ordinal);
     private WeightedSum? _sum;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lazy<Task<ModelSnapshot?>> _model;
     private string? _unusable;
     private bool _sealed;
 
@@ -39,7 +40,15 @@ public sealed class IntakeRound
         _spool = spool;
         _clients = ticket.Clients.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
         _sum = ticket.SumsPartials ? new WeightedSum(ticket.ParameterCount) : null;
+        _model = new Lazy<Task<ModelSnapshot?>>(() => Task.Run(LoadModel));
     }
+
+    /// <summary>
+    /// The round's model, read once from its committed checkpoint on the shared run directory and checked against the
+    /// ticket's digest; null when this node holds no copy (the initial model, or a checkpoint it cannot read or that is
+    /// not the model the leader trains): workers then download from the leader.
+    /// </summary>
+    public Task<ModelSnapshot?> ModelAsync() => _model.Value;
 
     public IntakeTicket Ticket { get; }
 
@@ -156,6 +165,24 @@ public sealed class IntakeRound
         float[] values = sum.Detach();
         AtomicFile.Write(path, file => file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
         return new PartialSum(_node, Round, wanted.Order(StringComparer.Ordinal).ToList(), totalWeight, path);
+    }
+
+    private ModelSnapshot? LoadModel()
+    {
+        if (Ticket.ModelCheckpoint is not { } checkpoint)
+        {
+            return null;
+        }
+
+        try
+        {
+            var model = new ModelSnapshot(Ticket.ModelVersion, SafetensorsFile.Read(checkpoint, Ticket.Manifest));
+            return Convert.ToHexStringLower(model.Sha256) == Ticket.ModelSha256 ? model : null;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private void Fold(string clientId, SpooledUpdate update, long weight)

@@ -9,6 +9,11 @@ namespace FedTrain.Coordinator.Intake;
 /// what. Small (no model bytes); the leader hands it out once per round and node (<see cref="IntakeDesk"/>).
 /// </summary>
 /// <param name="RoundKey">The round's opening (<see cref="Rounds.RoundState.Key"/>): a new attempt of the round has another.</param>
+/// <param name="ModelSha256">SHA-256 (hex) of the round's model, as workers verify it.</param>
+/// <param name="ModelCheckpoint">
+/// The committed checkpoint holding the round's model in the shared run directory, from which a node serves its
+/// downloads; null for the initial model, which only the leader holds.
+/// </param>
 /// <param name="SumsPartials">
 /// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers);
 /// otherwise it keeps the updates in the shared spool and the leader reads each one (robust rules, q-FedAvg, DP).
@@ -23,6 +28,8 @@ public sealed record IntakeTicket(
     double TopKFraction,
     ParameterManifest Manifest,
     IReadOnlyList<IntakeClient> Clients,
+    string ModelSha256,
+    string? ModelCheckpoint,
     bool SumsPartials)
 {
     /// <summary>Bytes of one update in the round's encoding.</summary>

@@ -16,11 +16,11 @@ public sealed class IntakeNodeDirectoryTests
     public void Without_other_nodes_every_worker_uploads_to_the_leader()
     {
         var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
-        Assert.Null(directory.UploadEndpointFor("w1"));
+        Assert.Null(directory.EndpointFor("w1"));
         // The leader's own advert (it has an intake port too) does not count: its share goes to its worker port.
         directory.Advertise(Advert("leader"));
-        Assert.Null(directory.UploadEndpointFor("w1"));
-        Assert.Null(directory.UploadEndpointFor("w2"));
+        Assert.Null(directory.EndpointFor("w1"));
+        Assert.Null(directory.EndpointFor("w2"));
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class IntakeNodeDirectoryTests
         directory.Advertise(Advert("node-b"));
         directory.Advertise(Advert("node-a"));
         directory.Advertise(Advert("leader"));
-        var dealt = Enumerable.Range(0, 9).Select(i => directory.UploadEndpointFor($"w{i}")).ToList();
+        var dealt = Enumerable.Range(0, 9).Select(i => directory.EndpointFor($"w{i}")).ToList();
         Assert.Equal(3, dealt.Count(e => e is null));
         Assert.Equal(3, dealt.Count(e => e == Advert("node-a").Endpoint));
         Assert.Equal(3, dealt.Count(e => e == Advert("node-b").Endpoint));
@@ -40,7 +40,7 @@ public sealed class IntakeNodeDirectoryTests
         clock.Advance(TimeSpan.FromSeconds(2));
         directory.Advertise(Advert("node-b"));
         clock.Advance(TimeSpan.FromSeconds(2));
-        var later = Enumerable.Range(0, 6).Select(i => directory.UploadEndpointFor($"w{i}")).ToList();
+        var later = Enumerable.Range(0, 6).Select(i => directory.EndpointFor($"w{i}")).ToList();
         Assert.DoesNotContain(Advert("node-a").Endpoint, later);
         Assert.Equal(3, later.Count(e => e is null));
         Assert.Equal(3, later.Count(e => e == Advert("node-b").Endpoint));

@@ -15,7 +15,7 @@ public sealed class IntakeReceptionTests : IDisposable
 
     private static IntakeTicket Ticket(long round, string key = "opening-1") => new(
         "run-1", round, key, round - 1, 4, UpdateEncoding.Float32, 0, new ParameterManifest([new TensorInfo("w", [4], 0)]),
-        [new IntakeClient("c1", "w1", 10)], SumsPartials: true);
+        [new IntakeClient("c1", "w1", 10)], ModelSha256: "", ModelCheckpoint: null, SumsPartials: true);
 
     [Fact]
     public async Task Fetches_a_rounds_ticket_once_and_refuses_other_runs_versions_and_rounds_that_are_not_open()

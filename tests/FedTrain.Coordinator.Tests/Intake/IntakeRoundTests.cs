@@ -23,7 +23,7 @@ public sealed class IntakeRoundTests : IDisposable
 
     private static IntakeTicket Ticket(bool sumsPartials = true) => new(
         "run-1", 4, "opening-1", 3, Length, UpdateEncoding.Float32, 0, new ParameterManifest([new TensorInfo("w", [Length], 0)]),
-        [new IntakeClient("c1", "w1", 100), new IntakeClient("c2", "w1", 100), new IntakeClient("c3", "w2", 50)], sumsPartials);
+        [new IntakeClient("c1", "w1", 100), new IntakeClient("c2", "w1", 100), new IntakeClient("c3", "w2", 50)], "", null, sumsPartials);
 
     private RoundUpdateSpool Spool() => new(Path.Combine(_directory, "spool"), journal: null, durableFiles: true);
 
@@ -167,5 +167,26 @@ public sealed class IntakeRoundTests : IDisposable
         await KeepAsync(round, spool, "w1", "c1", Update(1), 100);
         Assert.Single(leader.Recorded);
         Assert.Null(await round.SealAsync(["c1"], TimeSpan.FromSeconds(5), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Serves_the_rounds_model_from_its_committed_checkpoint_only_when_it_is_the_one_the_leader_trains()
+    {
+        float[] parameters = Update(7);
+        var manifest = Ticket().Manifest;
+        string checkpoint = Path.Combine(_directory, "round-0003.safetensors");
+        Core.Checkpoints.SafetensorsFile.Write(checkpoint, manifest, parameters);
+        string digest = Convert.ToHexStringLower(new ModelSnapshot(3, (float[])parameters.Clone()).Sha256);
+
+        var copy = await new IntakeRound(Ticket() with { ModelSha256 = digest, ModelCheckpoint = checkpoint }, "node-b", new RecordingLeader(null), Spool()).ModelAsync();
+        Assert.NotNull(copy);
+        Assert.Equal(3, copy.Version);
+        Assert.Equal(parameters, copy.Parameters.ToArray());
+
+        // The initial model has no checkpoint; a checkpoint that is not the leader's model, or is gone, is not served.
+        Assert.Null(await new IntakeRound(Ticket() with { ModelSha256 = digest, ModelCheckpoint = null }, "node-b", new RecordingLeader(null), Spool()).ModelAsync());
+        Assert.Null(await new IntakeRound(Ticket() with { ModelSha256 = new string('0', 64), ModelCheckpoint = checkpoint }, "node-b", new RecordingLeader(null), Spool()).ModelAsync());
+        Assert.Null(await new IntakeRound(
+            Ticket() with { ModelSha256 = digest, ModelCheckpoint = Path.Combine(_directory, "gone.safetensors") }, "node-b", new RecordingLeader(null), Spool()).ModelAsync());
     }
 }

@@ -47,6 +47,10 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         // The leader's /metrics shows the partial sums it read of the other nodes' shares once round 1 committed.
         await leader.WaitForOutputAsync("Round 1 committed", Generous);
         Assert.True(await CountedAsync(leader, LeaderHttpPort(), PartialSumBytes()), "the leader's /metrics shows no partial sum read");
+        // From round 2 on, the standby nodes serve the round's model from its committed checkpoint; round 1's initial
+        // model only the leader holds, so the workers sent to a node fetched it from the leader.
+        Assert.True(await CountedAsync(surviving, StandbyMetricsPort(), ModelBytesDown(), TimeSpan.FromSeconds(60)), "the standby node served no model");
+        Assert.Contains("Round 1: node http://127.0.0.1:", string.Concat(federation.Workers.Select(w => w.Output)), StringComparison.Ordinal);
         Assert.Equal(0, await leader.WaitForExitAsync(Generous));
         Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(dying.HasExited);
@@ -119,11 +123,12 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
     /// Whether the node's <c>/metrics</c> (its HTTP port as <paramref name="port"/> finds it in its log) has a positive
     /// <paramref name="series"/>; polled briefly, since a counter follows the log line it is waited for by.
     /// </summary>
-    private static async Task<bool> CountedAsync(CliProcess node, Regex port, Regex series)
+    private static async Task<bool> CountedAsync(CliProcess node, Regex port, Regex series, TimeSpan? within = null)
     {
         int httpPort = int.Parse(port.Match(node.Output).Groups[1].Value, CultureInfo.InvariantCulture);
         using var http = new HttpClient();
-        for (int attempt = 0; attempt < 50; attempt++)
+        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
+        while (DateTime.UtcNow < until)
         {
             string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
             var value = series.Match(metrics);
@@ -154,6 +159,9 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
 
     [GeneratedRegex(@"(?m)^fedtrain_updates_accepted_total(?:\{[^}]*\})? (\S+)")]
     private static partial Regex AcceptedUpdates();
+
+    [GeneratedRegex(@"(?m)^fedtrain_model_transfer_bytes_total\{[^}]*direction=""down""[^}]*\} (\S+)")]
+    private static partial Regex ModelBytesDown();
 
     [GeneratedRegex(@"Coordinator listening: gRPC \S+, HTTP [^:]+:(\d+);")]
     private static partial Regex LeaderHttpPort();

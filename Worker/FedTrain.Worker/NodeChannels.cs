@@ -4,18 +4,19 @@ using Grpc.Net.Client;
 namespace FedTrain.Worker;
 
 /// <summary>
-/// Channels to the nodes of a coordinator cluster that an assignment names for its uploads
-/// (<c>RoundAssignment.upload_endpoint</c>): the node leading the run spreads a round's uploads over its nodes, each of
-/// which checks, keeps and sums the ones it receives. One channel per node, opened on first use with the worker's own
-/// TLS handler and credential; a node's address is used only where the worker would send its credential anyway.
+/// Channels to the nodes of a coordinator cluster that an assignment names for its model download and uploads
+/// (<c>RoundAssignment.node_endpoint</c>): the node leading the run spreads a round's workers over its nodes, each of
+/// which serves the round's model and checks, keeps and sums the updates it receives. One channel per node, opened on
+/// first use with the worker's own TLS handler and credential; a node's address is used only where the worker would
+/// send its credential anyway.
 /// </summary>
-internal sealed class UploadEndpoints(Uri coordinator, GrpcChannelOptions channelOptions) : IDisposable
+internal sealed class NodeChannels(Uri coordinator, GrpcChannelOptions channelOptions) : IDisposable
 {
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>
-    /// The channel to <paramref name="endpoint"/>, or null to upload to the coordinator itself: no endpoint given, or
+    /// The channel to <paramref name="endpoint"/>, or null to call the coordinator itself: no endpoint given, or
     /// one the worker must not use (<paramref name="refusal"/> says why).
     /// </summary>
     public GrpcChannel? For(string endpoint, out string? refusal)
