@@ -24,7 +24,8 @@ public sealed record IntakeTicketMessage(
     [property: Id(8)] bool SumsPartials,
     [property: Id(9)] string RoundKey,
     [property: Id(10)] string ModelSha256,
-    [property: Id(11)] string? ModelCheckpoint)
+    [property: Id(11)] string? ModelCheckpoint,
+    [property: Id(12)] double? ClipNorm)
 {
     public static IntakeTicketMessage From(IntakeTicket ticket)
     {
@@ -33,7 +34,7 @@ public sealed record IntakeTicketMessage(
             ticket.RunId, ticket.Round, ticket.ModelVersion, ticket.ParameterCount, (int)ticket.Encoding, ticket.TopKFraction,
             ticket.Manifest.Tensors.Select(t => new TensorShapeMessage(t.Name, t.Shape.ToArray())).ToList(),
             ticket.Clients.Select(c => new IntakeClientMessage(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
-            ticket.SumsPartials, ticket.RoundKey, ticket.ModelSha256, ticket.ModelCheckpoint);
+            ticket.SumsPartials, ticket.RoundKey, ticket.ModelSha256, ticket.ModelCheckpoint, ticket.ClipNorm);
     }
 
     public IntakeTicket ToTicket()
@@ -49,7 +50,7 @@ public sealed record IntakeTicketMessage(
 
         return new IntakeTicket(
             RunId, Round, RoundKey, ModelVersion, ParameterCount, (UpdateEncoding)Encoding, TopKFraction, new ParameterManifest(tensors),
-            Clients.Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(), ModelSha256, ModelCheckpoint, SumsPartials);
+            Clients.Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(), ModelSha256, ModelCheckpoint, SumsPartials, ClipNorm);
     }
 }
 
@@ -101,15 +102,21 @@ public sealed record IntakeRecordOutcome([property: Id(0)] int? RefusedAs, [prop
 [GenerateSerializer]
 [Immutable]
 public sealed record PartialSumMessage(
-    [property: Id(0)] string Node, [property: Id(1)] long Round, [property: Id(2)] IReadOnlyList<string> Clients, [property: Id(3)] double TotalWeight, [property: Id(4)] string Path)
+    [property: Id(0)] string Node,
+    [property: Id(1)] long Round,
+    [property: Id(2)] IReadOnlyList<string> Clients,
+    [property: Id(3)] double TotalWeight,
+    [property: Id(4)] string Path,
+    [property: Id(5)] double? ClipNorm,
+    [property: Id(6)] int UnclippedCount)
 {
     public static PartialSumMessage From(PartialSum sum)
     {
         ArgumentNullException.ThrowIfNull(sum);
-        return new(sum.Node, sum.Round, sum.Clients, sum.TotalWeight, sum.Path);
+        return new(sum.Node, sum.Round, sum.Clients, sum.TotalWeight, sum.Path, sum.ClipNorm, sum.UnclippedCount);
     }
 
-    public PartialSum ToSum() => new(Node, Round, Clients, TotalWeight, Path);
+    public PartialSum ToSum() => new(Node, Round, Clients, TotalWeight, Path, ClipNorm, UnclippedCount);
 }
 
 /// <summary>

@@ -97,16 +97,7 @@ public sealed class DpFedAvgAggregator
             throw new ArgumentException($"The update has {update.Length} parameters; the model has {_sum.Length}.", nameof(update));
         }
 
-        double norm = L2Clipping.NormOfFinite(update);
-        double clip = ClipNorm;
-        bool unclipped = norm <= clip;
-        // In float64 from the float64 norm: the clipped contribution's norm is C to within 1e-12 relative.
-        double scale = unclipped ? 1.0 : clip / norm;
-        for (int i = 0; i < _sum.Length; i++)
-        {
-            _sum[i] += scale * update[i];
-        }
-
+        bool unclipped = ClippedSum.Add(update, ClipNorm, _sum);
         Count++;
         if (unclipped)
         {
@@ -114,6 +105,33 @@ public sealed class DpFedAvgAggregator
         }
 
         return unclipped;
+    }
+
+    /// <summary>
+    /// Adds a range of another clipped sum of this round's updates, made elsewhere at this round's clip norm (another
+    /// coordinator node's share; <see cref="ClippedSum"/>): its <paramref name="values"/> go to parameters
+    /// <paramref name="offset"/> onwards. Call <see cref="CountPartial"/> once for the whole sum.
+    /// </summary>
+    public void AddPartialRange(long offset, ReadOnlySpan<double> values)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (offset + values.Length > _sum.Length)
+        {
+            throw new ArgumentException($"A partial sum's range ends at {offset + values.Length}; the model has {_sum.Length} parameters.", nameof(values));
+        }
+
+        var target = _sum.AsSpan((int)offset, values.Length);
+        System.Numerics.Tensors.TensorPrimitives.Add(target, values, target);
+    }
+
+    /// <summary>Counts the updates of a partial sum added with <see cref="AddPartialRange"/>: how many, and how many were not clipped.</summary>
+    public void CountPartial(int count, int unclipped)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(unclipped);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(unclipped, count);
+        Count += count;
+        UnclippedCount += unclipped;
     }
 
     /// <summary>

@@ -23,7 +23,8 @@ public sealed partial class IntakeDesk(RoundOrchestrator orchestrator, ILogger l
             open.SelectedClients().Select(c => new IntakeClient(c.ClientId, c.WorkerId, c.ExampleCount)).ToList(),
             Convert.ToHexStringLower(open.Model.Sha256),
             CheckpointOf(open.Model.Version),
-            open.SumsPartials);
+            open.SumsPartials,
+            open.PartialClipNorm);
     }
 
     /// <summary>The committed checkpoint that holds model <paramref name="version"/>; null for the initial model.</summary>

@@ -25,7 +25,7 @@ public sealed class IntakeRound
     private readonly IIntakeLeader _leader;
     private readonly RoundUpdateSpool _spool;
     private readonly HashSet<string> _folded = new(StringComparer.Ordinal);
-    private WeightedSum? _sum;
+    private NodeSum? _sum;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lazy<Task<ModelSnapshot?>> _model;
     private string? _unusable;
@@ -39,7 +39,7 @@ public sealed class IntakeRound
         _leader = leader;
         _spool = spool;
         _clients = ticket.Clients.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
-        _sum = ticket.SumsPartials ? new WeightedSum(ticket.ParameterCount) : null;
+        _sum = NodeSum.For(ticket);
         _model = new Lazy<Task<ModelSnapshot?>>(() => Task.Run(LoadModel));
     }
 
@@ -148,7 +148,7 @@ public sealed class IntakeRound
 
         // Dies holding the round's sum: the leader then reads this node's updates from the shared spool.
         FaultInjection.Reached("seal", Round);
-        WeightedSum? sum;
+        NodeSum? sum;
         lock (_lock)
         {
             _sealed = true;
@@ -161,10 +161,7 @@ public sealed class IntakeRound
         }
 
         string path = Path.Combine(_spool.Directory, RoundUpdateSpool.PartialSumFileNameFor(Round, _node));
-        double totalWeight = sum.TotalWeight;
-        float[] values = sum.Detach();
-        AtomicFile.Write(path, file => file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())));
-        return new PartialSum(_node, Round, wanted.Order(StringComparer.Ordinal).ToList(), totalWeight, path);
+        return sum.Write(path, _node, Round, wanted.Order(StringComparer.Ordinal).ToList());
     }
 
     private ModelSnapshot? LoadModel()

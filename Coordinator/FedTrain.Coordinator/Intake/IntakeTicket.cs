@@ -15,9 +15,10 @@ namespace FedTrain.Coordinator.Intake;
 /// downloads; null for the initial model, which only the leader holds.
 /// </param>
 /// <param name="SumsPartials">
-/// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers);
-/// otherwise it keeps the updates in the shared spool and the leader reads each one (robust rules, q-FedAvg, DP).
+/// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers, and
+/// DP-FedAvg); otherwise it keeps the updates in the shared spool and the leader reads each one (robust rules, q-FedAvg).
 /// </param>
+/// <param name="ClipNorm">Under DP, the round's clip norm: the node's sum is of updates clipped to it; null otherwise.</param>
 public sealed record IntakeTicket(
     string RunId,
     long Round,
@@ -30,7 +31,8 @@ public sealed record IntakeTicket(
     IReadOnlyList<IntakeClient> Clients,
     string ModelSha256,
     string? ModelCheckpoint,
-    bool SumsPartials)
+    bool SumsPartials,
+    double? ClipNorm = null)
 {
     /// <summary>Bytes of one update in the round's encoding.</summary>
     public long EncodedUpdateBytes => EncodedLayout.EncodedBytesOfChoice(Encoding, ParameterCount, TopKFraction);

@@ -25,20 +25,20 @@ public sealed partial class RoundOrchestrator
     public event Action<long, bool>? RemoteShareRead;
 
     /// <summary>
-    /// Folds the updates other nodes received for a closed round: each node's partial sum where the rule is a
-    /// weighted sum and the node gives exactly the updates counted for it, each update from the shared spool otherwise.
-    /// Returns the clients whose update could not be read after all, with the reason.
+    /// Folds the updates other nodes received for a closed round: each node's partial sum where the rule sums per node
+    /// (FedAvg's weighted sum; under DP the clipped sum, noised here once with the rest) and the node gives exactly the
+    /// updates counted for it, each update from the shared spool otherwise. Returns the clients whose update could not
+    /// be read after all, with the reason.
     /// </summary>
     private async Task<Dictionary<string, string>> FoldRemoteUpdatesAsync(RoundState state, IRoundAggregator aggregator, CancellationToken cancellationToken)
     {
         var lost = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (node, updates) in state.RemoteUpdates())
         {
-            if (aggregator is IPartialSumAggregator partials && IntakeNodes is { } nodes
-                && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial)
+            if (state.SumsPartials && IntakeNodes is { } nodes
+                && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial
+                && TryFoldPartialSum(aggregator, state, node, partial))
             {
-                partials.AddPartial(partial, updates.Sum(u => (double)u.ExampleCount), updates.Count);
-                RemoteShareRead?.Invoke(state.Model.PayloadBytes, true);
                 LogPartialSumFolded(state.Round, node, _disclosesClients ? updates.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "withheld under DP");
                 continue;
             }
@@ -48,12 +48,12 @@ public sealed partial class RoundOrchestrator
                 try
                 {
                     var file = SpooledUpdate.Open(Path.Combine(_updateSpool.Directory, update.FileName), state.Model.ParameterCount, state.Encoding);
-                    // The aggregator owns the file from here on, even if it refuses it.
                     long bytes = file.EncodedBytes;
+                    // The aggregator owns the file from here on, even if it refuses it.
                     aggregator.Add(update.ClientId, file, update.ExampleCount, state.MetricsOf(update.ClientId));
                     RemoteShareRead?.Invoke(bytes, false);
                 }
-                catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+                catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or UpdateRejectedException)
                 {
                     lost[update.ClientId] = ex.Message;
                     LogRemoteUpdateLost(state.Round, node, Disclosed(update.ClientId), ex.Message);
@@ -64,8 +64,50 @@ public sealed partial class RoundOrchestrator
         return lost;
     }
 
-    /// <summary>The partial sum <paramref name="node"/> gives for exactly <paramref name="updates"/>, opened; null to read them one by one.</summary>
-    private async Task<SpooledUpdate?> CollectPartialSumAsync(
+    /// <summary>Adds a node's checked partial sum to the round by the aggregator's rule; false when the sum is not one it takes.</summary>
+    /// <remarks>
+    /// The file is opened and its size checked before anything is added, so a sum refused here leaves the round's sum
+    /// untouched and the node's updates are read instead. A read that fails halfway through an addition is not caught:
+    /// the round's sum then holds part of the file, and the attempt must not commit.
+    /// </remarks>
+    private bool TryFoldPartialSum(IRoundAggregator aggregator, RoundState state, string node, PartialSum partial)
+    {
+        try
+        {
+            if (aggregator is IPartialSumAggregator weighted && partial.ClipNorm is null)
+            {
+                // SpooledUpdate checks the file's size against the model: a short or long file is not this round's sum.
+                var sum = SpooledUpdate.Open(partial.Path, state.Model.ParameterCount);
+                weighted.AddPartial(sum, partial.TotalWeight, partial.Clients.Count);
+                RemoteShareRead?.Invoke(state.Model.PayloadBytes, true);
+                return true;
+            }
+
+            if (aggregator is IClippedPartialSumAggregator clipped && partial.ClipNorm == clipped.ClipNorm)
+            {
+                long bytes = state.Model.ParameterCount * sizeof(double);
+                if (new FileInfo(partial.Path).Length != bytes)
+                {
+                    throw new InvalidDataException($"Its clipped sum has {new FileInfo(partial.Path).Length} bytes, not the {bytes} of the model's parameters in float64.");
+                }
+
+                clipped.AddClippedPartial(partial.Path, partial.Clients.Count, partial.UnclippedCount);
+                RemoteShareRead?.Invoke(bytes, true);
+                return true;
+            }
+
+            LogPartialSumUnavailable(state.Round, node, "its sum is not of this round's rule");
+            return false;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or UnauthorizedAccessException)
+        {
+            LogPartialSumUnavailable(state.Round, node, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>The partial sum <paramref name="node"/> gives for exactly <paramref name="updates"/>, checked; null to read them one by one.</summary>
+    private async Task<PartialSum?> CollectPartialSumAsync(
         IIntakeNodes nodes, string node, RoundState state, IReadOnlyList<KeptUpdate> updates, CancellationToken cancellationToken)
     {
         var clients = updates.Select(u => u.ClientId).ToList();
@@ -89,23 +131,16 @@ public sealed partial class RoundOrchestrator
             return null;
         }
 
-        double weight = updates.Sum(u => (double)u.ExampleCount);
-        if (partial.Round != state.Round || !partial.Clients.SequenceEqual(clients, StringComparer.Ordinal) || partial.TotalWeight != weight)
+        // FedAvg weighs by the counted example counts; DP-FedAvg counts each update once.
+        double weight = partial.ClipNorm is null ? updates.Sum(u => (double)u.ExampleCount) : updates.Count;
+        if (partial.Round != state.Round || !partial.Clients.SequenceEqual(clients, StringComparer.Ordinal) || partial.TotalWeight != weight
+            || partial.UnclippedCount < 0 || partial.UnclippedCount > updates.Count)
         {
             LogPartialSumUnavailable(state.Round, node, "its sum does not hold exactly the updates counted for it");
             return null;
         }
 
-        try
-        {
-            // Checks the file's size against the model: a short or long file is not this round's sum.
-            return SpooledUpdate.Open(partial.Path, state.Model.ParameterCount);
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            LogPartialSumUnavailable(state.Round, node, ex.Message);
-            return null;
-        }
+        return partial;
     }
 
     [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Round {Round}: folded node {Node}'s partial sum of {Updates} updates")]

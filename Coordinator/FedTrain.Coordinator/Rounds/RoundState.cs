@@ -211,8 +211,14 @@ public sealed class RoundState
         }
     }
 
-    /// <summary>Whether another node may fold this round's updates into a partial sum for it (see <see cref="IPartialSumAggregator"/>).</summary>
-    public bool SumsPartials => _aggregator is IPartialSumAggregator;
+    /// <summary>
+    /// Whether another node may fold this round's updates into a partial sum for it (see
+    /// <see cref="IPartialSumAggregator"/>, and <see cref="IClippedPartialSumAggregator"/> under DP).
+    /// </summary>
+    public bool SumsPartials => _aggregator is IPartialSumAggregator or IClippedPartialSumAggregator;
+
+    /// <summary>Under DP, the clip norm another node clips this round's updates to before summing them; null otherwise.</summary>
+    public double? PartialClipNorm => (_aggregator as IClippedPartialSumAggregator)?.ClipNorm;
 
     /// <summary>The selected clients with the worker that trains each and the examples each registered.</summary>
     public IReadOnlyList<ClientInfo> SelectedClients()

@@ -59,9 +59,33 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
         return new DpFedAvgAggregator(_length, _privacy.ClipNorm, _privacy.NoiseMultiplier, expectedCohort);
     }
 
-    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IPrivateRoundAggregator
+    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IPrivateRoundAggregator, IClippedPartialSumAggregator
     {
+        /// <summary>Parameters read per range of a partial sum's file: 512 KiB of float64 at a time.</summary>
+        private const int PartialRange = 1 << 16;
+
         public PlannedRelease PlannedRelease => new(dp.NoiseMultiplier, dp.ClipNorm);
+
+        public double ClipNorm => dp.ClipNorm;
+
+        public void AddClippedPartial(string path, int count, int unclipped)
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            if (file.Length != (long)dp.Dimension * sizeof(double))
+            {
+                throw new InvalidDataException($"A clipped partial sum of {file.Length} bytes is not one of {dp.Dimension} float64 parameters.");
+            }
+
+            var buffer = new double[Math.Min(PartialRange, dp.Dimension)];
+            for (long offset = 0; offset < dp.Dimension; offset += buffer.Length)
+            {
+                var range = buffer.AsSpan(0, (int)Math.Min(buffer.Length, dp.Dimension - offset));
+                file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(range));
+                dp.AddPartialRange(offset, range);
+            }
+
+            dp.CountPartial(count, unclipped);
+        }
 
         public void Add(string clientId, IUpdateSource delta, long exampleCount, WorkerMetrics? metrics)
         {

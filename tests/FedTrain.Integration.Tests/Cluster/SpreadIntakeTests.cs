@@ -19,7 +19,8 @@ namespace FedTrain.Integration.Tests.Cluster;
 /// partial sum. One node is armed to die (SIGKILL) when the leader asks for its round-2 sum, after it acknowledged
 /// updates of that round: the leader reads that node's updates from the shared spool instead, and the run completes
 /// with every acknowledged update counted once. Under DP, over TLS with worker credentials, the nodes authenticate
-/// every upload as the leader does, name no client in their logs, and ε is exactly what the ledger's releases give.
+/// every upload as the leader does, clip and sum what they receive, name no client in their logs, and ε is exactly what
+/// the ledger's releases give.
 /// </summary>
 [Collection(Faults.FaultRun.Collection)]
 public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequiresPostgres
@@ -109,10 +110,11 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
             Assert.DoesNotContain("worker-", node.Output, StringComparison.Ordinal);
         }
 
+        Assert.Matches(@"Round \d: folded node \S+ pid \d+'s partial sum of withheld under DP updates", nodes[0].Output);
         var (store, run, rounds) = federation.Finished();
         using (store)
         {
-            // The leader folded the other nodes' updates one by one from the spool (DP clips each), noised once per round.
+            // The nodes clipped and summed what they received; the leader added their sums and noised once per round.
             var releases = store.LoadPrivacyReleases(run.RunId);
             Assert.Equal(Rounds, releases.Count);
             Assert.Equal(NoiseCalibrationEpsilon(releases.Count), rounds[^1].Epsilon!.Value, 12);
