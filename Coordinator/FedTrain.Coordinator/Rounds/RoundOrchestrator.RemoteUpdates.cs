@@ -39,7 +39,16 @@ public sealed partial class RoundOrchestrator
                 && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial
                 && TryFoldPartialSum(aggregator, state, node, partial))
             {
-                LogPartialSumFolded(state.Round, node, _disclosesClients ? updates.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "withheld under DP");
+                if (_disclosesClients)
+                {
+                    LogPartialSumFolded(state.Round, node, updates.Count);
+                }
+                else
+                {
+                    // Under DP even that a node had a sum says a sampled client uploaded there: Debug only.
+                    LogPrivatePartialSumFolded(state.Round, node);
+                }
+
                 continue;
             }
 
@@ -144,7 +153,10 @@ public sealed partial class RoundOrchestrator
     }
 
     [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Round {Round}: folded node {Node}'s partial sum of {Updates} updates")]
-    private partial void LogPartialSumFolded(long round, string node, string updates);
+    private partial void LogPartialSumFolded(long round, string node, int updates);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Debug, Message = "Round {Round}: folded node {Node}'s clipped partial sum")]
+    private partial void LogPrivatePartialSumFolded(long round, string node);
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Round {Round}: no partial sum from node {Node} ({Reason}); reading its updates from the shared spool")]
     private partial void LogPartialSumUnavailable(long round, string node, string reason);

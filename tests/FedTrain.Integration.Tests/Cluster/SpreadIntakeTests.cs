@@ -110,7 +110,8 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
             Assert.DoesNotContain("worker-", node.Output, StringComparison.Ordinal);
         }
 
-        Assert.Matches(@"Round \d: folded node \S+ pid \d+'s partial sum of withheld under DP updates", nodes[0].Output);
+        // Under DP the leader does not say which node had a sum (Debug only): that would say a sampled client was there.
+        Assert.DoesNotContain("partial sum of", nodes[0].Output, StringComparison.Ordinal);
         var (store, run, rounds) = federation.Finished();
         using (store)
         {
