@@ -180,12 +180,7 @@ public sealed partial class CoordinatorGrpcService
     {
         string workerId = RequireKnownWorker(request.WorkerId, context);
         var download = _downloads.For(ModelFor(request, workerId));
-        await writer.WriteAsync(download.Header, context.CancellationToken).ConfigureAwait(false);
-        foreach (var chunk in download.Data)
-        {
-            FaultInjection.Reached("download", request.Round);
-            await writer.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
-        }
+        await download.SendAsync(writer, request.Round, context.CancellationToken).ConfigureAwait(false);
 
         ModelSent?.Invoke(download.PayloadBytes);
     }

@@ -61,12 +61,7 @@ public sealed partial class IntakeGrpcService(CoordinatorOptions options, Intake
             ?? throw new RpcException(new Status(
                 StatusCode.FailedPrecondition, $"This node holds no copy of model version {request.ModelVersion}; download it from the coordinator."));
         var download = LazyInitializer.EnsureInitialized(ref _downloads, () => new ModelDownloads(round.Ticket.Manifest, options.ChunkBytes)).For(model);
-        await writer.WriteAsync(download.Header, context.CancellationToken).ConfigureAwait(false);
-        foreach (var chunk in download.Data)
-        {
-            await writer.WriteAsync(chunk, context.CancellationToken).ConfigureAwait(false);
-        }
-
+        await download.SendAsync(writer, request.Round, context.CancellationToken).ConfigureAwait(false);
         ModelSent?.Invoke(download.PayloadBytes);
     }
 

@@ -2,7 +2,9 @@ using FedTrain.Coordinator.Rounds;
 using FedTrain.Core.Models;
 using FedTrain.Protos.Payloads;
 using FedTrain.Protos.V1;
+using FedTrain.Core.Faults;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace FedTrain.Coordinator.Grpc;
 
@@ -37,4 +39,16 @@ internal sealed class ModelDownload
 
     /// <summary>Size of the payload, in bytes.</summary>
     public long PayloadBytes { get; }
+
+    /// <summary>Sends the stream: the header, then every data message (the fault point <c>download</c> before each).</summary>
+    public async Task SendAsync(IServerStreamWriter<ModelChunk> writer, long round, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        await writer.WriteAsync(Header, cancellationToken).ConfigureAwait(false);
+        foreach (var chunk in Data)
+        {
+            FaultInjection.Reached("download", round);
+            await writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
