@@ -76,33 +76,32 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort, leadership.NodeName));
         var host = builder.Build();
         leadership.Cluster = new SiloCluster(host.Services, leadership.IntakeNodes);
+        var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         try
         {
+            // Before the silo joins: from then on any node's keep-alive may activate the run grain here, and this node
+            // must then hand its standby ports over to the coordinator, not open them beside it.
+            if (!cluster.IsSingleNode)
+            {
+                await node.StartStandbyAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
+            }
+
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            if (node._standby is { } standby)
+            {
+                await standby.DisposeAsync().ConfigureAwait(false);
+            }
+
             host.Dispose();
             await leadership.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         node.LogJoined(leadership.NodeName, cluster.IsSingleNode ? "a cluster of one" : $"cluster {cluster.ClusterId}", FormattableString.Invariant($"{advertised}:{siloPort}"));
-        IntakeAdvert? intake = null;
-        if (!cluster.IsSingleNode)
-        {
-            try
-            {
-                intake = await node.StartStandbyAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await node.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
+        var intake = node.IntakeAdvert(options);
         node._keepAlive = new RunKeepAlive(node._grains, leadership, cluster.KeepAliveInterval, node._logger, intake);
         node.Completion = Task.WhenAny(node.LeadingEndedAsync(), node._keepAlive.FinishedElsewhere).Unwrap();
         return node;
@@ -134,10 +133,9 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
 
     /// <summary>
     /// Opens what this node serves while it stands by (<see cref="StandbyHost"/>: its metrics, and its intake port when
-    /// it has one), handed over to the coordinator when the node starts leading. Returns what the keep-alive advertises
-    /// to the leader: the intake address and the object the leader asks for partial sums; null without an intake port.
+    /// it has one), handed over to the coordinator when the node starts leading.
     /// </summary>
-    private async Task<IntakeAdvert?> StartStandbyAsync(CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private async Task StartStandbyAsync(CoordinatorOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var leader = new IntakeLeaderLink(_grains);
         var cluster = _leadership.Cluster!;
@@ -160,8 +158,15 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         {
             LogStandbyMetrics(httpPort);
         }
+    }
 
-        if (standby.Reception is not { } reception)
+    /// <summary>
+    /// What the keep-alive advertises to the leader once the silo has joined: the intake address and the object the
+    /// leader asks for partial sums; null without an intake port.
+    /// </summary>
+    private IntakeAdvert? IntakeAdvert(CoordinatorOptions options)
+    {
+        if (_standby is not { Reception: { } reception } standby)
         {
             return null;
         }

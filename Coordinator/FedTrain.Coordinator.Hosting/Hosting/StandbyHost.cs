@@ -75,6 +75,7 @@ public sealed class StandbyHost : IAsyncDisposable
         // The store for the workers' credentials only: a standby node takes no lease and writes none of the run's state.
         var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
         IntakeMetrics? metrics = null;
+        CoordinatorSecurity? security = null;
         try
         {
             IntakeReception? reception = null;
@@ -91,7 +92,7 @@ public sealed class StandbyHost : IAsyncDisposable
             }
 
             // Credentials are bound to the stored run; before the leader created it there is nothing to upload for.
-            var security = CoordinatorSecurity.Create(options, store, () => string.Empty, TimeProvider.System, loggerFactory);
+            security = CoordinatorSecurity.Create(options, store, () => string.Empty, TimeProvider.System, loggerFactory);
             ListenOptions? intakeListener = null;
             ListenOptions? httpListener = null;
             bool IsIntake(HttpContext http) => intakeListener?.EndPoint is IPEndPoint intake && http.Connection.LocalPort == intake.Port;
@@ -155,12 +156,23 @@ public sealed class StandbyHost : IAsyncDisposable
             }
 
             CoordinatorTelemetry.MapMetricsEndpoint(app);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // A port in use (another node on this host): the caller may try again without the HTTP port.
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             return new StandbyHost(app, store, security, metrics, intakeListener, httpListener, reception);
         }
         catch
         {
             metrics?.Dispose();
+            security?.Dispose();
             store.Dispose();
             throw;
         }
