@@ -30,6 +30,8 @@ internal sealed partial class SiloTrial
     private readonly string _database;
     private readonly Process?[] _nodes;
     private readonly ConcurrentQueue<string>[] _lines;
+    // When each node first said it listens for workers (it leads the run), in UTC ticks; 0 while it has not.
+    private readonly long[] _listeningTicks;
 
     /// <param name="hidden">The CNN's hidden width, which sets the model's size (see <c>RoundOverheadSuite.CnnOfSize</c>).</param>
     /// <param name="parameters">The model's parameters at that width.</param>
@@ -44,6 +46,7 @@ internal sealed partial class SiloTrial
         _database = server.Url(server.CreateDatabase("silos"));
         _nodes = new Process?[silos];
         _lines = [.. Enumerable.Range(0, silos).Select(_ => new ConcurrentQueue<string>())];
+        _listeningTicks = new long[silos];
     }
 
     public async Task<SiloTraffic> RunAsync(CancellationToken cancellationToken)
@@ -95,11 +98,6 @@ internal sealed partial class SiloTrial
                 throw new InvalidOperationException($"The leading node exited with code {_nodes[0]!.ExitCode}; logs in {_directory}.");
             }
 
-            if (Enumerable.Range(1, _silos - 1).Any(i => Said(i, "Coordinator listening")))
-            {
-                throw new InvalidOperationException($"The lead moved off the first node during the run, which this count does not follow; logs in {_directory}.");
-            }
-
             return Count();
         }
         finally
@@ -131,7 +129,17 @@ internal sealed partial class SiloTrial
             arguments.AddRange(["--intake-port", "0"]);
         }
 
-        _nodes[node] = FedtrainProcess.Start(_context, Path.Combine(_directory, $"node-{node + 1}.log"), arguments, _lines[node].Enqueue);
+        _nodes[node] = FedtrainProcess.Start(_context, Path.Combine(_directory, $"node-{node + 1}.log"), arguments, line => Watch(node, line));
+    }
+
+    private void Watch(int node, string line)
+    {
+        if (line.StartsWith("Coordinator listening", StringComparison.Ordinal))
+        {
+            Interlocked.CompareExchange(ref _listeningTicks[node], DateTime.UtcNow.Ticks, 0);
+        }
+
+        _lines[node].Enqueue(line);
     }
 
     /// <summary>
@@ -147,6 +155,14 @@ internal sealed partial class SiloTrial
         {
             throw new InvalidOperationException(
                 $"The run did not finish with contiguous rounds (status {run.Status}, rounds {string.Join(',', committed.Select(r => r.Round))}); logs in {_directory}.");
+        }
+
+        // Once the leader has left, another node may take the finished run's lease on its way out; before the last
+        // commit, it would have led rounds whose sums this count reads from the first node's log only.
+        if (Enumerable.Range(1, _silos - 1).Select(i => Interlocked.Read(ref _listeningTicks[i]))
+            .Any(ticks => ticks != 0 && new DateTime(ticks, DateTimeKind.Utc) <= committed[^1].CommittedAt.UtcDateTime))
+        {
+            throw new InvalidOperationException($"The lead moved off the first node during the run, which this count does not follow; logs in {_directory}.");
         }
 
         var steady = committed.Skip(1).ToList();
