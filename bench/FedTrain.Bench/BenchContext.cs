@@ -18,4 +18,7 @@ public sealed record BenchContext(bool Quick, TextWriter Log, string ScratchDire
 
     /// <summary>The failover suite's number of trials; null for its default (5; <see cref="Quick"/> runs 1).</summary>
     public int? FailoverTrials { get; init; }
+
+    /// <summary>The silos suite's counts of coordinator nodes, one run each; null for its default (1, 2, 3).</summary>
+    public IReadOnlyList<int>? SiloCounts { get; init; }
 }

@@ -14,6 +14,7 @@ public static class BenchSuites
         new TrainStepSuite(),
         new ScaleSuite(),
         new FailoverSuite(),
+        new SilosSuite(),
     ];
 
     /// <summary>The suites named, or all of them for <c>all</c>; an unknown name throws, listing the known ones.</summary>

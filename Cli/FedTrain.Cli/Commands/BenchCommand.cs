@@ -32,20 +32,22 @@ internal static class BenchCommand
             Description = "Only these round-overhead cases, as PARAMETERS:WORKERS pairs, e.g. 1M:2,10M:4,25M:4 (default: the full grid).",
         };
         var failoverTrials = new Option<int?>("--failover-trials") { Description = "Trials of the failover suite (default 5; --quick 1)." };
+        var silos = new Option<string?>("--silos") { Description = "Counts of coordinator nodes the silos suite runs, e.g. 1,2,3 (the default)." };
         var command = new Command("bench", "Measure FedTrain against physical and plain-library references.")
         {
-            suites, json, quick, resultsDir, memoryParameters, memoryClients, roundCases, failoverTrials,
+            suites, json, quick, resultsDir, memoryParameters, memoryClients, roundCases, failoverTrials, silos,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(suites) ?? [], parse.GetValue(json), parse.GetValue(quick), parse.GetValue(resultsDir),
             new MemorySizes(parse.GetValue(memoryParameters), parse.GetValue(memoryClients)), ParseRoundCases(parse.GetValue(roundCases)),
-            parse.GetValue(failoverTrials), cancellationToken));
+            parse.GetValue(failoverTrials), ParseSiloCounts(parse.GetValue(silos)), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(
         string[] names, FileInfo? json, bool quick, DirectoryInfo? resultsDir, MemorySizes memory,
-        IReadOnlyList<(long Parameters, int Workers)>? roundCases, int? failoverTrials, CancellationToken cancellationToken)
+        IReadOnlyList<(long Parameters, int Workers)>? roundCases, int? failoverTrials, IReadOnlyList<int>? siloCounts,
+        CancellationToken cancellationToken)
     {
         if (memory.Parameters is <= 0 || memory.Clients is <= 0)
         {
@@ -73,6 +75,7 @@ internal static class BenchCommand
                     MemoryClients = memory.Clients,
                     RoundCases = roundCases,
                     FailoverTrials = failoverTrials,
+                    SiloCounts = siloCounts,
                 };
                 var rows = new List<BenchRow>();
                 await foreach (var row in suite.RunAsync(context, cancellationToken).ConfigureAwait(false))
@@ -126,6 +129,28 @@ internal static class BenchCommand
         }
 
         return cases.Count > 0 ? cases : throw new ArgumentException("--round-cases names no case.");
+    }
+
+    /// <summary>Parses <c>1,2,3</c> into counts of coordinator nodes; null when the option is absent.</summary>
+    internal static IReadOnlyList<int>? ParseSiloCounts(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var counts = new List<int>();
+        foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(item, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count) || count < 1)
+            {
+                throw new ArgumentException($"--silos: '{item}' is not a positive number of coordinator nodes.");
+            }
+
+            counts.Add(count);
+        }
+
+        return counts.Count > 0 ? counts : throw new ArgumentException("--silos names no count.");
     }
 
     private static long? ParseCount(string text)

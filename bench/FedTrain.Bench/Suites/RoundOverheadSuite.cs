@@ -70,7 +70,8 @@ public sealed class RoundOverheadSuite : IBenchSuite
         return (hidden, convParameters + (587L * hidden) + 10);
     }
 
-    private static string Label(long parameters) =>
+    /// <summary>A model size as the cases name it: 10M, 100k.</summary>
+    internal static string Label(long parameters) =>
         parameters >= 1_000_000 ? Invariant((int)(parameters / 1_000_000)) + "M" : Invariant((int)(parameters / 1000)) + "k";
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
