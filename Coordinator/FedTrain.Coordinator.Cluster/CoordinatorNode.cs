@@ -67,7 +67,7 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         }
 
         var advertised = cluster.Advertised(options);
-        int siloPort = cluster.SiloPort ?? (cluster.IsSingleNode ? FreePort(advertised) : ClusterSettings.DefaultSiloPort);
+        int siloPort = cluster.SiloPort ?? (cluster.IsSingleNode ? FreePort(advertised, options.GrpcPort, options.HttpPort) : ClusterSettings.DefaultSiloPort);
         var leadership = new RunLeadership(options, loggerFactory, CoordinatorProcess.Name);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -235,12 +235,36 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         return outcome;
     }
 
-    /// <summary>A free port for a cluster of one: no other node needs to know it, and Orleans cannot bind port 0 itself.</summary>
-    private static int FreePort(IPAddress address)
+    /// <summary>
+    /// A free port for a cluster of one: no other node needs to know it, and Orleans cannot bind port 0 itself. Never one
+    /// of <paramref name="reserved"/>, the coordinator's own ports: those are bound only once the node leads, so the
+    /// system may offer one of them as free now (a worker port chosen free by its caller was taken by the silo so).
+    /// </summary>
+    private static int FreePort(IPAddress address, params int[] reserved)
     {
-        using var listener = new TcpListener(address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // A refused port stays held until one is found, so the system cannot offer it again.
+        var held = new List<TcpListener>();
+        try
+        {
+            while (true)
+            {
+                var listener = new TcpListener(address, 0);
+                held.Add(listener);
+                listener.Start();
+                int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (!reserved.Contains(port))
+                {
+                    return port;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var listener in held)
+            {
+                listener.Dispose();
+            }
+        }
     }
 
     [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "Node {Node} joined {Cluster} (silo {Endpoint})")]
