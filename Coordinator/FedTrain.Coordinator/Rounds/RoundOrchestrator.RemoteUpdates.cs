@@ -33,11 +33,15 @@ public sealed partial class RoundOrchestrator
     private async Task<Dictionary<string, string>> FoldRemoteUpdatesAsync(RoundState state, IRoundAggregator aggregator, CancellationToken cancellationToken)
     {
         var lost = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (node, updates) in state.RemoteUpdates())
+        var remote = state.RemoteUpdates();
+        // Every node is asked at once, so that a node that hangs costs the round one wait, not one per node.
+        var sums = state.SumsPartials && IntakeNodes is { } nodes
+            ? remote.Select(share => CollectPartialSumAsync(nodes, share.Node, state, share.Updates, cancellationToken)).ToList()
+            : null;
+        for (int i = 0; i < remote.Count; i++)
         {
-            if (state.SumsPartials && IntakeNodes is { } nodes
-                && await CollectPartialSumAsync(nodes, node, state, updates, cancellationToken).ConfigureAwait(false) is { } partial
-                && TryFoldPartialSum(aggregator, state, node, partial))
+            var (node, updates) = remote[i];
+            if (sums is not null && await sums[i].ConfigureAwait(false) is { } partial && TryFoldPartialSum(aggregator, state, node, partial))
             {
                 if (_disclosesClients)
                 {
