@@ -796,7 +796,7 @@ public sealed partial class WorkerAgent : IDisposable
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Round {Round}: handed again the assignment given up {Count} times; waiting {Seconds:F1} s first")]
     private partial void LogPacing(long round, int count, double seconds);
 
-    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Upload endpoint {Endpoint} not used ({Reason}); uploading to the coordinator")]
+    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Node {Endpoint} not used ({Reason}); uploading to the coordinator")]
     private partial void LogNodeEndpointRefused(string endpoint, string reason);
 
     [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "Round {Round}, {ClientId}: uploading to node {Endpoint}, which receives uploads for the coordinator")]
@@ -805,6 +805,6 @@ public sealed partial class WorkerAgent : IDisposable
     [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Round {Round}: node {Endpoint} did not serve the model ({Detail}); downloading it from the coordinator")]
     private partial void LogNodeDownloadFellBack(long round, string endpoint, string detail);
 
-    [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Upload endpoint {Endpoint} unreachable ({Detail}); uploading to the coordinator instead")]
+    [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Node {Endpoint} unreachable ({Detail}); uploading to the coordinator instead")]
     private partial void LogNodeEndpointUnreachable(string endpoint, string detail);
 }
