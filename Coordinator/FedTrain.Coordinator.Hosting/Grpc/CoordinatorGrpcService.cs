@@ -408,34 +408,9 @@ public sealed partial class CoordinatorGrpcService
         }
 
         round.EnsureCanAccept(workerId, clientId);
-        if (header.ExampleCount <= 0)
-        {
-            throw new UpdateRejectedException(RejectionKind.BadExampleCount, $"example_count must be positive, got {header.ExampleCount}.");
-        }
-
-        // FedAvg weighs updates by example count, so an inflated count would let one worker outvote the rest.
-        long registered = _registry.Find(workerId)?.Clients.FirstOrDefault(c => c.ClientId == clientId)?.ExampleCount ?? 0;
-        if (header.ExampleCount > registered)
-        {
-            throw new UpdateRejectedException(
-                RejectionKind.BadExampleCount, $"example_count {header.ExampleCount} exceeds the {registered} examples client {clientId} registered.");
-        }
-
-        var payload = header.Payload ?? throw new UpdateRejectedException(RejectionKind.Malformed, "The upload header has no payload description.");
-        if (payload.ParameterCount != round.Model.ParameterCount)
-        {
-            var kind = payload.ParameterCount > round.Model.ParameterCount ? RejectionKind.TooLarge : RejectionKind.WrongShape;
-            throw new UpdateRejectedException(
-                kind, $"Update has {payload.ParameterCount} parameters; the model has {round.Model.ParameterCount}.");
-        }
-
-        UpdateEncodingCheck.Require(payload, round);
-        var manifest = PayloadCodec.ReadManifest(payload);
-        if (manifest is not null && !manifest.IsCompatibleWith(_orchestrator.Manifest))
-        {
-            throw new UpdateRejectedException(RejectionKind.WrongShape, "Update's tensor names or shapes differ from the model's.");
-        }
-
+        ExampleCountCheck.Require(
+            header.ExampleCount, _registry.Find(workerId)?.Clients.FirstOrDefault(c => c.ClientId == clientId)?.ExampleCount ?? 0, clientId);
+        UploadPayloadCheck.Require(header.Payload, round.Model.ParameterCount, round.Encoding, round.TopKFraction, _orchestrator.Manifest);
         return round;
     }
 

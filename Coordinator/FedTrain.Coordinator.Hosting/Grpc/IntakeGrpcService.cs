@@ -83,18 +83,7 @@ public sealed partial class IntakeGrpcService(CoordinatorOptions options, Intake
             // The ticket names each selected client's worker: a worker can upload only for its own clients.
             round.Check(workerId, clientId, header.ExampleCount);
             var ticket = round.Ticket;
-            var payload = header.Payload ?? throw new UpdateRejectedException(RejectionKind.Malformed, "The upload header has no payload description.");
-            if (payload.ParameterCount != ticket.ParameterCount)
-            {
-                var kind = payload.ParameterCount > ticket.ParameterCount ? RejectionKind.TooLarge : RejectionKind.WrongShape;
-                throw new UpdateRejectedException(kind, $"Update has {payload.ParameterCount} parameters; the model has {ticket.ParameterCount}.");
-            }
-
-            UpdateEncodingCheck.Require(payload, ticket.Encoding, ticket.TopKFraction, ticket.ParameterCount);
-            if (PayloadCodec.ReadManifest(payload) is { } manifest && !manifest.IsCompatibleWith(ticket.Manifest))
-            {
-                throw new UpdateRejectedException(RejectionKind.WrongShape, "Update's tensor names or shapes differ from the model's.");
-            }
+            var payload = UploadPayloadCheck.Require(header.Payload, ticket.ParameterCount, ticket.Encoding, ticket.TopKFraction, ticket.Manifest);
 
             using var inFlight = UploadSlot.TryTake(_uploadsInFlight, clientId)
                 ?? throw new RpcException(new Status(StatusCode.Aborted, $"Upload refused: an upload for client {clientId} is already in flight; this one is refused."));

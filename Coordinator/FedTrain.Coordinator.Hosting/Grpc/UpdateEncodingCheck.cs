@@ -12,9 +12,6 @@ namespace FedTrain.Coordinator.Grpc;
 /// </summary>
 internal static class UpdateEncodingCheck
 {
-    public static void Require(PayloadHeader payload, RoundState round) =>
-        Require(payload, round.Encoding, round.TopKFraction, round.Model.ParameterCount);
-
     /// <param name="payload">The upload's payload description.</param>
     /// <param name="roundEncoding">The round's encoding.</param>
     /// <param name="topKFraction">With top-k, the fraction of values each block keeps.</param>

@@ -25,11 +25,11 @@ public sealed class IntakeRound
     private readonly IIntakeLeader _leader;
     private readonly RoundUpdateSpool _spool;
     private readonly HashSet<string> _folded = new(StringComparer.Ordinal);
+    private readonly Lazy<Task<ModelSnapshot?>> _model;
+
+    // Null once there is no sum to give: the round sums nothing per node, it was sealed, or a fold failed.
     private NodeSum? _sum;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lazy<Task<ModelSnapshot?>> _model;
-    private string? _unusable;
-    private bool _sealed;
 
     public IntakeRound(IntakeTicket ticket, string node, IIntakeLeader leader, RoundUpdateSpool spool)
     {
@@ -66,16 +66,7 @@ public sealed class IntakeRound
             throw new UpdateRejectedException(RejectionKind.NotSelected, $"Client {clientId} of worker {workerId} was not selected for round {Round}.");
         }
 
-        if (exampleCount <= 0)
-        {
-            throw new UpdateRejectedException(RejectionKind.BadExampleCount, $"example_count must be positive, got {exampleCount}.");
-        }
-
-        if (exampleCount > client.ExampleCount)
-        {
-            throw new UpdateRejectedException(
-                RejectionKind.BadExampleCount, $"example_count {exampleCount} exceeds the {client.ExampleCount} examples client {clientId} registered.");
-        }
+        ExampleCountCheck.Require(exampleCount, client.ExampleCount, clientId);
     }
 
     /// <summary>
@@ -128,7 +119,7 @@ public sealed class IntakeRound
             Task changed;
             lock (_lock)
             {
-                if (_sum is null || _unusable is not null || _folded.IsSupersetOf(wanted))
+                if (_sum is null || _folded.IsSupersetOf(wanted))
                 {
                     break;
                 }
@@ -151,10 +142,9 @@ public sealed class IntakeRound
         NodeSum? sum;
         lock (_lock)
         {
-            _sealed = true;
             sum = _sum;
             _sum = null;
-            if (sum is null || _unusable is not null || !_folded.SetEquals(wanted))
+            if (sum is null || !_folded.SetEquals(wanted))
             {
                 return null;
             }
@@ -186,7 +176,7 @@ public sealed class IntakeRound
     {
         lock (_lock)
         {
-            if (_sum is not null && !_sealed && _unusable is null)
+            if (_sum is not null)
             {
                 try
                 {
@@ -196,7 +186,7 @@ public sealed class IntakeRound
                 catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException)
                 {
                     // The sum may hold part of this update: the leader reads this node's updates from the spool instead.
-                    _unusable = ex.Message;
+                    _sum = null;
                 }
             }
 
