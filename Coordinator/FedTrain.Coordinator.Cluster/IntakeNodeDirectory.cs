@@ -14,7 +14,9 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (IntakeAdvert Advert, DateTimeOffset Seen)> _nodes = new(StringComparer.Ordinal);
-    private uint _next;
+    // This round's deal: each worker's node (null: the leader), so a worker asking again keeps its node.
+    private readonly Dictionary<string, string?> _dealt = new(StringComparer.Ordinal);
+    private long _dealtRound = -1;
 
     public TimeSpan StaleAfter => staleAfter;
 
@@ -29,10 +31,11 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
     }
 
     /// <summary>
-    /// Deals the round's assignments over the leading node and the live nodes in turn, so that each receives an even
-    /// share of every round's uploads whatever the workers' ids. Null: upload to the leader's own worker port.
+    /// Deals each round's workers over the leading node and the live nodes, each new worker to the one with the fewest
+    /// so far (the leader last on a tie), so that every place gets an even share of the round whatever the workers'
+    /// ids, and a worker that asks again in the round keeps its node. Null: the leader's own worker port.
     /// </summary>
-    public string? EndpointFor(string workerId)
+    public string? EndpointFor(string workerId, long round)
     {
         ArgumentNullException.ThrowIfNull(workerId);
         var live = LiveEndpoints();
@@ -41,9 +44,24 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
             return null;
         }
 
-        // The leader is one of the places to upload to: slot 0.
-        uint slot = Interlocked.Increment(ref _next) % (uint)(live.Count + 1);
-        return slot == 0 ? null : live[(int)slot - 1];
+        lock (_lock)
+        {
+            if (round != _dealtRound)
+            {
+                _dealtRound = round;
+                _dealt.Clear();
+            }
+
+            if (_dealt.TryGetValue(workerId, out string? dealt) && (dealt is null || live.Contains(dealt)))
+            {
+                return dealt;
+            }
+
+            // The leader last on a tie: it also runs the round itself.
+            string? chosen = live.Append(null).MinBy(place => _dealt.Values.Count(d => d == place));
+            _dealt[workerId] = chosen;
+            return chosen;
+        }
     }
 
     public async Task<PartialSum?> SealAsync(string node, long round, string roundKey, IReadOnlyList<string> clients, CancellationToken cancellationToken)

@@ -551,7 +551,7 @@ public sealed partial class CoordinatorGrpcService
     {
         var assignment = ToAssignment(round);
         // In a cluster the leading node spreads the round's uploads over the nodes that receive them.
-        assignment.NodeEndpoint = _orchestrator.IntakeNodes?.EndpointFor(workerId) ?? string.Empty;
+        assignment.NodeEndpoint = _orchestrator.IntakeNodes?.EndpointFor(workerId, round.Round) ?? string.Empty;
         // A single-client worker's client carries the worker's name; it gets the legacy, client-less form.
         if (clients.Count != 1 || clients[0] != workerId)
         {

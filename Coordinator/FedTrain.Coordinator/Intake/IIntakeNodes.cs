@@ -7,8 +7,8 @@ namespace FedTrain.Coordinator.Intake;
 /// </summary>
 public interface IIntakeNodes
 {
-    /// <summary>The address a worker uploads this round's updates to; null for the leading node itself.</summary>
-    string? EndpointFor(string workerId);
+    /// <summary>The node a worker is sent to for <paramref name="round"/>; null for the leading node itself.</summary>
+    string? EndpointFor(string workerId, long round);
 
     /// <summary>
     /// Asks <paramref name="node"/> to write the sum of the updates it received for <paramref name="round"/>'s opening

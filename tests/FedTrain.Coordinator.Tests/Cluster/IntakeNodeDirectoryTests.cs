@@ -16,11 +16,11 @@ public sealed class IntakeNodeDirectoryTests
     public void Without_other_nodes_every_worker_uploads_to_the_leader()
     {
         var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
-        Assert.Null(directory.EndpointFor("w1"));
+        Assert.Null(directory.EndpointFor("w1", 1));
         // The leader's own advert (it has an intake port too) does not count: its share goes to its worker port.
         directory.Advertise(Advert("leader"));
-        Assert.Null(directory.EndpointFor("w1"));
-        Assert.Null(directory.EndpointFor("w2"));
+        Assert.Null(directory.EndpointFor("w1", 1));
+        Assert.Null(directory.EndpointFor("w2", 1));
     }
 
     [Fact]
@@ -31,16 +31,18 @@ public sealed class IntakeNodeDirectoryTests
         directory.Advertise(Advert("node-b"));
         directory.Advertise(Advert("node-a"));
         directory.Advertise(Advert("leader"));
-        var dealt = Enumerable.Range(0, 9).Select(i => directory.EndpointFor($"w{i}")).ToList();
+        var dealt = Enumerable.Range(0, 9).Select(i => directory.EndpointFor($"w{i}", 1)).ToList();
         Assert.Equal(3, dealt.Count(e => e is null));
         Assert.Equal(3, dealt.Count(e => e == Advert("node-a").Endpoint));
         Assert.Equal(3, dealt.Count(e => e == Advert("node-b").Endpoint));
+        // A worker asking again in the round keeps its node.
+        Assert.Equal(dealt, Enumerable.Range(0, 9).Select(i => directory.EndpointFor($"w{i}", 1)));
 
         // node-a stops advertising (it died): after three seconds it is dealt no more uploads.
         clock.Advance(TimeSpan.FromSeconds(2));
         directory.Advertise(Advert("node-b"));
         clock.Advance(TimeSpan.FromSeconds(2));
-        var later = Enumerable.Range(0, 6).Select(i => directory.EndpointFor($"w{i}")).ToList();
+        var later = Enumerable.Range(0, 6).Select(i => directory.EndpointFor($"w{i}", 2)).ToList();
         Assert.DoesNotContain(Advert("node-a").Endpoint, later);
         Assert.Equal(3, later.Count(e => e is null));
         Assert.Equal(3, later.Count(e => e == Advert("node-b").Endpoint));
