@@ -46,6 +46,7 @@ internal sealed class RunGrainCluster : IAsyncDisposable
             siloBuilder.Services.AddSingleton(new StandInCoordinatorStarter(silo.SiloPort));
             siloBuilder.Services.AddSingleton(services => new RunLeadership(
                 services.GetRequiredService<StandInCoordinatorStarter>().StartAsync, NullLoggerFactory.Instance, silo.SiloName));
+            CoordinatorNode.UseRunGrainDirectory(siloBuilder);
             // As CoordinatorNode tunes a cluster of several nodes: a lost node is declared dead within seconds.
             siloBuilder.Configure<ClusterMembershipOptions>(o =>
             {

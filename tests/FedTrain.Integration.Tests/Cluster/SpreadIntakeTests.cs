@@ -56,6 +56,8 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(dying.HasExited);
         Assert.Contains("fault injected: seal of round 2", dying.Output, StringComparison.Ordinal);
+        // A standby node's death does not move the run: no other node led before the leader finished.
+        LedThroughout(leader, [dying, surviving]);
 
         // Each standby node received uploads for the leader, and the leader folded a node's sum in place of its updates.
         var receivedByDying = Received().Matches(dying.Output).Select(m => (Round: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Client: m.Groups[1].Value)).ToList();
@@ -146,6 +148,24 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         return false;
     }
 
+    /// <summary>
+    /// Asserts that <paramref name="leader"/> led the run to its end and that none of <paramref name="others"/> started
+    /// leading before that (a second activation of the run grain would have: it takes the lease from a working leader).
+    /// Times are the logs' whole seconds, so a node that leads in the second the leader finishes is not caught.
+    /// </summary>
+    private static void LedThroughout(CliProcess leader, IEnumerable<CliProcess> others)
+    {
+        var finished = LogTime().Match(leader.Output.Split('\n').Single(l => l.Contains("finished: all rounds completed", StringComparison.Ordinal)));
+        Assert.True(finished.Success, "the leader's log does not say when it finished");
+        foreach (var node in others)
+        {
+            foreach (string line in node.Output.Split('\n').Where(l => l.Contains("leads the run: starting the coordinator here", StringComparison.Ordinal)))
+            {
+                Assert.True(string.CompareOrdinal(LogTime().Match(line).Value, finished.Value) >= 0, $"a standby node led while the leader still did: {line}");
+            }
+        }
+    }
+
     /// <summary>Where the node says it receives uploads for the leader.</summary>
     private static Uri IntakeAddress(CliProcess node) => new(IntakeOpen().Match(node.Output).Groups[1].Value);
 
@@ -156,6 +176,9 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
 
     [GeneratedRegex(@"Receiving uploads for the leading node at (\S+)")]
     private static partial Regex IntakeOpen();
+
+    [GeneratedRegex(@"^\d\d:\d\d:\d\d")]
+    private static partial Regex LogTime();
 
     [GeneratedRegex(@"Standing by: metrics on HTTP port (\d+)")]
     private static partial Regex StandbyMetricsPort();
