@@ -5,7 +5,8 @@ namespace FedTrain.Coordinator.Cluster;
 /// <summary>
 /// The nodes that receive uploads, as the leading node knows them from their keep-alive adverts: which worker uploads
 /// where, and how a node's partial sum is asked for. A node not heard from for <see cref="StaleAfter"/> is given no
-/// more workers (its keep-alive stopped: it died or left), though its share of an open round is still asked for.
+/// more workers (its keep-alive stopped: it died or left), though its share of an open round is still asked for; nor
+/// is a node whose partial sum could not be asked for, until it advertises again.
 /// </summary>
 /// <param name="self">This node: while it leads, its share of the workers upload to its worker port, not its intake port.</param>
 /// <param name="staleAfter">How long a node's advert counts.</param>
@@ -77,8 +78,31 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
             observer = entry.Advert.Observer;
         }
 
-        var sum = await observer.SealAsync(round, roundKey, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return sum?.ToSum();
+        try
+        {
+            var sum = await observer.SealAsync(round, roundKey, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return sum?.ToSum();
+        }
+        catch (Exception)
+        {
+            // The node did not answer (it died, or hangs past the round's wait): it is dealt no more workers until its next advert, which a
+            // live node sends within a keep-alive interval. Otherwise the next round, opened at once, would still send
+            // workers to a node that just died, for up to the advert's lifetime; they would fall back to the leader.
+            Forget(node, observer);
+            throw;
+        }
+    }
+
+    /// <summary>Drops <paramref name="node"/>'s advert if it is still the one whose observer failed.</summary>
+    private void Forget(string node, IIntakeNodeObserver failed)
+    {
+        lock (_lock)
+        {
+            if (_nodes.TryGetValue(node, out var entry) && ReferenceEquals(entry.Advert.Observer, failed))
+            {
+                _nodes.Remove(node);
+            }
+        }
     }
 
     private List<string> LiveEndpoints()

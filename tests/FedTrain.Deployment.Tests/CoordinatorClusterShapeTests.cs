@@ -16,6 +16,7 @@ public sealed partial class CoordinatorClusterShapeTests
 {
     private const int SiloPort = 11111;
     private const int GrpcPort = 50051;
+    private const int IntakePort = 50052;
     private const string NodeTlsSecret = "fedtrain-node-tls";
 
     /// <summary>Each <c>--silo-tls-*</c> flag and the Secret key its file must come from: the names <c>fedtrain certs dev</c> writes.</summary>
@@ -223,7 +224,40 @@ public sealed partial class CoordinatorClusterShapeTests
         Assert.Equal("coordinator", from.GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
         var grpc = Assert.Single(ingress, r => Ports(r).Contains(GrpcPort));
         Assert.Equal("worker", grpc.GetProperty("from")[0].GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
+        // The intake port is for the workers too, in the same rule as the leader's gRPC port.
+        Assert.Equal([GrpcPort, IntakePort], Ports(grpc));
         Assert.Single(ingress, r => Ports(r).Contains(8080));
+    }
+
+    [Theory]
+    [InlineData("k8s/overlays/dev")]
+    [InlineData("k8s/overlays/gpu")]
+    public async Task Every_node_receives_uploads_at_its_own_name_under_the_headless_service_which_publishes_standby_pods(string overlay)
+    {
+        var objects = await RenderAsync(overlay);
+        var coordinator = Manifests.Single(objects, "StatefulSet", "fedtrain-coordinator");
+        var container = Container(coordinator);
+        string[] args = Args(container);
+        string serviceName = coordinator.GetProperty("spec").GetProperty("serviceName").GetString()!;
+
+        Assert.Equal(IntakePort.ToString(System.Globalization.CultureInfo.InvariantCulture), After(args, "--intake-port"));
+        Assert.Contains(container.GetProperty("ports").EnumerateArray(), p => p.GetProperty("name").GetString() == "intake" && p.GetProperty("containerPort").GetInt32() == IntakePort);
+        // The pod's own DNS name (hostname.subdomain.namespace.svc), from the downward API variables Kubernetes expands.
+        string address = After(args, "--intake-address");
+        Assert.Equal($"http://$(POD_NAME).{serviceName}.$(POD_NAMESPACE).svc:{IntakePort}", address);
+        var env = Env(container);
+        Assert.Equal("metadata.name", FieldRef(env["POD_NAME"]));
+        Assert.Equal("metadata.namespace", FieldRef(env["POD_NAMESPACE"]));
+
+        // That name resolves only through a headless Service of the StatefulSet's serviceName, and for a standby pod
+        // (never ready) only if the Service publishes pods that are not ready.
+        var headless = Manifests.Single(objects, "Service", serviceName).GetProperty("spec");
+        Assert.Equal("None", headless.GetProperty("clusterIP").GetString());
+        Assert.True(headless.GetProperty("publishNotReadyAddresses").GetBoolean());
+        Assert.Contains(headless.GetProperty("ports").EnumerateArray(), p => p.GetProperty("port").GetInt32() == IntakePort);
+        // The worker Service still routes to the ready pod (the leader) alone.
+        var workerService = Manifests.Single(objects, "Service", "fedtrain-coordinator-grpc").GetProperty("spec");
+        Assert.False(workerService.TryGetProperty("publishNotReadyAddresses", out var published) && published.GetBoolean());
     }
 
     [Theory]

@@ -100,6 +100,16 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
+    public void Prometheus_scrapes_every_coordinator_node_through_the_headless_service()
+    {
+        // One target per pod (standby nodes included: they serve their share of the traffic and Orleans' series),
+        // not one name that resolves to whichever pod answers.
+        string config = File.ReadAllText(Path.Combine(Dashboards, "prometheus", "prometheus.yml"));
+        Assert.Matches(@"job_name: fedtrain-coordinator\n(?:\s+.*\n)*?\s+dns_sd_configs:\n\s+- names: \[""fedtrain-coordinator""\]\n\s+type: A\n\s+port: 8080", config);
+        Assert.DoesNotContain("fedtrain-coordinator:8080", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Collector_configuration_takes_OTLP_in_and_gives_Prometheus_and_OTLP_out()
     {
         string config = File.ReadAllText(Path.Combine(Dashboards, "otel-collector", "config.yaml"));

@@ -27,9 +27,17 @@ public sealed partial class IntakeDesk(RoundOrchestrator orchestrator, ILogger l
             open.PartialClipNorm);
     }
 
-    /// <summary>The committed checkpoint that holds model <paramref name="version"/>; null for the initial model.</summary>
+    /// <summary>
+    /// The file that holds model <paramref name="version"/>: its round's committed checkpoint, or for the initial model
+    /// the copy the leader wrote for the nodes (null if it could not).
+    /// </summary>
     private string? CheckpointOf(long version)
     {
+        if (version == 0)
+        {
+            return orchestrator.InitialModelFile;
+        }
+
         var committed = orchestrator.CommittedRounds;
         return committed.Count > 0 && committed[^1].Round == version ? committed[^1].CheckpointPath : null;
     }

@@ -11,8 +11,9 @@ namespace FedTrain.Coordinator.Intake;
 /// <param name="RoundKey">The round's opening (<see cref="Rounds.RoundState.Key"/>): a new attempt of the round has another.</param>
 /// <param name="ModelSha256">SHA-256 (hex) of the round's model, as workers verify it.</param>
 /// <param name="ModelCheckpoint">
-/// The committed checkpoint holding the round's model in the shared run directory, from which a node serves its
-/// downloads; null for the initial model, which only the leader holds.
+/// The file holding the round's model in the shared run directory, from which a node serves its downloads: the
+/// committed checkpoint of the round before, or the leader's copy of the initial model; null when there is none, and
+/// workers then download the model from the leader.
 /// </param>
 /// <param name="SumsPartials">
 /// Whether the node folds what it receives into a partial sum for the leader (FedAvg and the server optimizers, and

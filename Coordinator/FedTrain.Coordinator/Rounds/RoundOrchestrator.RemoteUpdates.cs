@@ -2,6 +2,7 @@ using FedTrain.Coordinator.Intake;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Checkpoints;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Rounds;
@@ -17,6 +18,43 @@ public sealed partial class RoundOrchestrator
     /// its own, where every upload arrives here.
     /// </summary>
     public IIntakeNodes? IntakeNodes { get; set; }
+
+    /// <summary>
+    /// The initial model as a file in the shared run directory, from which the other nodes serve round 1's downloads
+    /// (a later round's model is in its committed checkpoint); null until written, and where the write failed: workers
+    /// then download round 1's model from this node.
+    /// </summary>
+    internal string? InitialModelFile { get; private set; }
+
+    /// <summary>
+    /// Writes the initial model for the other nodes when this coordinator leads a cluster that receives uploads and the
+    /// run starts from it. The file is a cache, not the run's state: a node serves it only if its digest is the
+    /// round's, so a file left by an earlier leader, or rewritten by a stale one, is never served in its place.
+    /// </summary>
+    private void PublishInitialModel()
+    {
+        if (IntakeNodes is null || _model.Version != 0)
+        {
+            return;
+        }
+
+        string path = Path.Combine(_options.RunDirectory, "initial-model.safetensors");
+        try
+        {
+            SafetensorsFile.Write(path, _manifest, _model.Buffer, new Dictionary<string, string>
+            {
+                ["run_id"] = RunId,
+                ["round"] = "0",
+                ["model"] = _options.Model.ToNativeSpec(),
+                ["sha256"] = Convert.ToHexStringLower(_model.Sha256),
+            });
+            InitialModelFile = path;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogInitialModelNotPublished(ex.Message);
+        }
+    }
 
     /// <summary>
     /// Raised for what the round read of another node's share: the bytes, and whether they were that node's partial
@@ -161,6 +199,9 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 124, Level = LogLevel.Debug, Message = "Round {Round}: folded node {Node}'s clipped partial sum")]
     private partial void LogPrivatePartialSumFolded(long round, string node);
+
+    [LoggerMessage(EventId = 125, Level = LogLevel.Warning, Message = "The initial model could not be written for the other nodes ({Reason}); workers download round 1's model from this node")]
+    private partial void LogInitialModelNotPublished(string reason);
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Round {Round}: no partial sum from node {Node} ({Reason}); reading its updates from the shared spool")]
     private partial void LogPartialSumUnavailable(long round, string node, string reason);

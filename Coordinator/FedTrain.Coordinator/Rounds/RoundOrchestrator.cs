@@ -264,6 +264,7 @@ public sealed partial class RoundOrchestrator
                 return;
             }
 
+            PublishInitialModel();
             LogWaitingForWorkers(_options.MinWorkers);
             using (var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {

@@ -48,6 +48,30 @@ public sealed class IntakeNodeDirectoryTests
         Assert.Equal(3, later.Count(e => e == Advert("node-b").Endpoint));
     }
 
+    private sealed class DeadNode : IIntakeNodeObserver
+    {
+        public Task<PartialSumMessage?> SealAsync(long round, string roundKey, IReadOnlyList<string> clients) =>
+            Task.FromException<PartialSumMessage?>(new InvalidOperationException("The target silo became unavailable"));
+    }
+
+    [Fact]
+    public async Task A_node_whose_sum_could_not_be_asked_for_is_dealt_no_workers_until_it_advertises_again()
+    {
+        var directory = new IntakeNodeDirectory("leader", TimeSpan.FromSeconds(3), new ManualClock());
+        var dead = new IntakeAdvert("node-a", "http://127.0.0.1:5001", new DeadNode());
+        directory.Advertise(dead);
+        Assert.Equal(dead.Endpoint, directory.EndpointFor("w1", 1));
+
+        // Its advert is still fresh, but the call failed: the next round, opened at once, deals it nothing.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => directory.SealAsync("node-a", 1, "key", ["c1"], CancellationToken.None));
+        Assert.Null(directory.EndpointFor("w1", 2));
+        Assert.Null(directory.EndpointFor("w2", 2));
+
+        // A node that is alive after all advertises again with its next keep-alive, and is dealt workers again.
+        directory.Advertise(Advert("node-a"));
+        Assert.Equal(Advert("node-a").Endpoint, directory.EndpointFor("w1", 3));
+    }
+
     [Fact]
     public async Task A_node_that_never_advertised_has_no_sum_to_give()
     {

@@ -47,13 +47,8 @@ internal sealed class RunGrainCluster : IAsyncDisposable
             siloBuilder.Services.AddSingleton(services => new RunLeadership(
                 services.GetRequiredService<StandInCoordinatorStarter>().StartAsync, NullLoggerFactory.Instance, silo.SiloName));
             CoordinatorNode.UseRunGrainDirectory(siloBuilder);
-            // As CoordinatorNode tunes a cluster of several nodes: a lost node is declared dead within seconds.
-            siloBuilder.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-            });
+            // As a cluster of several nodes is tuned: a lost node is declared dead within seconds.
+            CoordinatorNode.TuneMembership(siloBuilder);
         });
         builder.ConfigureSiloHost((_, host) => MembershipTableLink.Insert(host));
         var cluster = builder.Build();

@@ -183,7 +183,8 @@ public sealed class IntakeRoundTests : IDisposable
         Assert.Equal(3, copy.Version);
         Assert.Equal(parameters, copy.Parameters.ToArray());
 
-        // The initial model has no checkpoint; a checkpoint that is not the leader's model, or is gone, is not served.
+        // No file (the leader could not write the initial model), a file that is not the leader's model, or one that is
+        // gone: nothing is served, and the worker downloads from the leader.
         Assert.Null(await new IntakeRound(Ticket() with { ModelSha256 = digest, ModelCheckpoint = null }, "node-b", new RecordingLeader(null), Spool()).ModelAsync());
         Assert.Null(await new IntakeRound(Ticket() with { ModelSha256 = new string('0', 64), ModelCheckpoint = checkpoint }, "node-b", new RecordingLeader(null), Spool()).ModelAsync());
         Assert.Null(await new IntakeRound(

@@ -48,10 +48,9 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         // The leader's /metrics shows the partial sums it read of the other nodes' shares once round 1 committed.
         await leader.WaitForOutputAsync("Round 1 committed", Generous);
         Assert.True(await CountedAsync(leader, LeaderHttpPort(), PartialSumBytes()), "the leader's /metrics shows no partial sum read");
-        // From round 2 on, the standby nodes serve the round's model from its committed checkpoint; round 1's initial
-        // model only the leader holds, so the workers sent to a node fetched it from the leader.
-        Assert.True(await CountedAsync(surviving, StandbyMetricsPort(), ModelBytesDown(), TimeSpan.FromSeconds(60)), "the standby node served no model");
-        Assert.Contains("Round 1: node http://127.0.0.1:", string.Concat(federation.Workers.Select(w => w.Output)), StringComparison.Ordinal);
+        // The standby nodes serve each round's model to the workers sent to them: round 1's from the leader's copy of
+        // the initial model, later rounds' from their committed checkpoints. No worker had to fetch it from the leader.
+        Assert.True(await CountedAsync(surviving, StandbyMetricsPort(), ModelBytesDown()), "the standby node served no model in round 1");
         Assert.Equal(0, await leader.WaitForExitAsync(Generous));
         Assert.Equal(0, await surviving.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.True(dying.HasExited);
@@ -63,6 +62,11 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         var receivedByDying = Received().Matches(dying.Output).Select(m => (Round: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), Client: m.Groups[1].Value)).ToList();
         Assert.NotEmpty(Received().Matches(surviving.Output));
         Assert.Contains(receivedByDying, r => r.Round == 2);
+        // Every worker downloaded round 1's model from the node it was sent to, and the dying node, which the leader
+        // heard fail, was dealt no worker in round 3.
+        string workers = string.Concat(federation.Workers.Select(w => w.Output));
+        Assert.DoesNotContain("did not serve the model", workers, StringComparison.Ordinal);
+        Assert.DoesNotContain(IntakeAddress(dying).ToString().TrimEnd('/'), string.Join('\n', workers.Split('\n').Where(l => l.Contains("Round 3", StringComparison.Ordinal))), StringComparison.Ordinal);
         Assert.Matches(@"Round 1: folded node \S+ pid \d+'s partial sum of \d+ updates", leader.Output);
         Assert.Contains($"Round 2: no partial sum from node {Environment.MachineName} pid {dying.Id}", leader.Output, StringComparison.Ordinal);
 
