@@ -184,10 +184,9 @@ public sealed class CoordinatorOptions
         if (Privacy is { } privacy)
         {
             privacy.Validate();
-            if (Strategy.Name != "fedavg")
+            if (!Strategies.StrategyFactory.MeanFamily.Contains(Strategy.Name))
             {
-                throw new ArgumentException(
-                    $"Differential privacy runs DP-FedAvg; strategy {Strategy.Name} cannot be combined with it (leave the strategy at fedavg).", nameof(Strategy));
+                throw new ArgumentException(Strategies.StrategyFactory.NotOfMeanFamily(Strategy.Name), nameof(Strategy));
             }
 
             // A quorum, or a retried attempt, would condition what is released on the noise-free count of updates, and a

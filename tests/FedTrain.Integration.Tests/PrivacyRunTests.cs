@@ -39,6 +39,30 @@ public sealed class PrivacyRunTests
     }
 
     [Fact]
+    public async Task Dp_over_a_server_optimizer_steps_it_with_the_noised_mean_and_spends_what_plain_dp_fedavg_does()
+    {
+        const double q = 0.5, z = 1.0, delta = 1e-5;
+        string dir = RepoPaths.NewRunDirectory("dp-fedadam");
+        using var demo = CliProcess.Start(
+            "demo", "--workers", "2", "--clients", "40", "--partition", "iid", "--rounds", "3", "--out", dir,
+            "--sampling-rate", "0.5", "--noise-multiplier", "1", "--clip-norm", "0.5", "--target-epsilon", "100", "--delta", "1e-5",
+            "--strategy", "fedadam", "--strategy-param", "server_lr=0.05",
+            "--train-limit", "600", "--test-limit", "200", "--local-steps", "2", "--fraction-evaluate", "0", "--conv", "4,8", "--hidden", "16");
+        int exit = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, demo.Output);
+
+        var summary = RunSummary.Load(dir);
+        Assert.EndsWith("over fedadam(server_lr=0.05)", summary.GetProperty("strategy").GetString(), StringComparison.Ordinal);
+        var rounds = RunSummary.Rounds(summary);
+        Assert.Equal(3, rounds.Length);
+        for (int i = 0; i < rounds.Length; i++)
+        {
+            // The optimizer only post-processes the release: ε is DP-FedAvg's, exactly.
+            Assert.Equal(NoiseCalibration.Epsilon(q, z, i + 1, delta), rounds[i].GetProperty("epsilon").GetDouble(), 12);
+        }
+    }
+
+    [Fact]
     public async Task Record_level_dp_sgd_is_accounted_per_client_by_its_worker()
     {
         const double sigma = 1.1, delta = 1e-5;
@@ -70,6 +94,7 @@ public sealed class PrivacyRunTests
     [InlineData("--sampling-rate", "0", "SamplingRate")]
     [InlineData("--clip-norm", "0", "ClipNorm")]
     [InlineData("--target-epsilon", "0.01", "first round alone")]
+    [InlineData("--strategy", "median", "strategy median does not aggregate a mean")]
     public async Task Bad_privacy_configuration_is_refused_before_anything_starts(string flag, string value, string named)
     {
         string dir = RepoPaths.NewRunDirectory("dp-bad");

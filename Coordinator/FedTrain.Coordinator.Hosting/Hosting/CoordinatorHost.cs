@@ -236,7 +236,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
                 && store.LoadPrivacyReleases(run.RunId).LastOrDefault(r => r.Mechanism == PrivacyRelease.Model) is { } last
                 ? last.NextClipNorm
                 : null;
-            return new DpFedAvgStrategy(privacy, length, resumeClip);
+            return StrategyFactory.CreatePrivate(options.Strategy, privacy, length, resumeClip);
         }
 
         string spool = Path.Combine(options.RunDirectory, "spool");

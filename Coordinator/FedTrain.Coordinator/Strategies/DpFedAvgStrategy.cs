@@ -1,5 +1,6 @@
 using FedTrain.Coordinator.Rounds;
 using FedTrain.Core.Aggregation;
+using FedTrain.Core.Strategies;
 using FedTrain.Privacy;
 
 namespace FedTrain.Coordinator.Strategies;
@@ -10,24 +11,39 @@ namespace FedTrain.Coordinator.Strategies;
 /// realised count. Unweighted: a client's example count would otherwise change the sensitivity. With adaptive
 /// clipping C follows a target quantile of the update norms (Andrew et al. 2021) and stays accounted for.
 /// </summary>
+/// <remarks>
+/// It stands in for the aggregate of a strategy of the mean family (<see cref="StrategyFactory.MeanFamily"/>), whose
+/// server step it keeps: the noised mean is added to the model, or given to the strategy's server optimizer as its
+/// pseudo-gradient (DP-FedAdam and the like, as in Andrew et al.'s experiments). The optimizer sees only the release,
+/// so it is post-processing and spends nothing; FedProx's μ only changes how the workers train.
+/// </remarks>
 internal sealed class DpFedAvgStrategy : IAggregationStrategy
 {
     private readonly PrivacyOptions _privacy;
     private readonly int _length;
     private readonly float[] _mean;
+    private readonly IServerOptimizer? _optimizer;
+    private readonly string? _over;
     private DpFedAvgAggregator? _aggregator;
 
-    public DpFedAvgStrategy(PrivacyOptions privacy, int length, double? resumeClipNorm)
+    /// <param name="optimizer">The server optimizer the noised mean steps; null to add it to the model.</param>
+    /// <param name="proximalMu">FedProx's μ for the workers; 0 otherwise.</param>
+    /// <param name="over">The strategy DP stands in for, as configured; null for plain FedAvg.</param>
+    public DpFedAvgStrategy(
+        PrivacyOptions privacy, int length, double? resumeClipNorm, IServerOptimizer? optimizer = null, double proximalMu = 0, string? over = null)
     {
         _privacy = privacy;
         _length = length;
         _mean = new float[length];
         ResumeClipNorm = resumeClipNorm;
+        _optimizer = optimizer;
+        ProximalMu = proximalMu;
+        _over = over;
     }
 
-    public string Description => _privacy.Describe();
+    public string Description => _over is null ? _privacy.Describe() : $"{_privacy.Describe()} over {_over}";
 
-    public double ProximalMu => 0;
+    public double ProximalMu { get; }
 
     public bool NeedsGlobalLoss => false;
 
@@ -40,7 +56,7 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
         // change the mechanism.
         _aggregator ??= Create(_privacy.SamplingRate * _privacy.Population!.Value);
         _aggregator.Reset();
-        return new Aggregator(_aggregator, _mean);
+        return new Aggregator(_aggregator, _mean, _optimizer);
     }
 
     public void Dispose()
@@ -59,7 +75,7 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
         return new DpFedAvgAggregator(_length, _privacy.ClipNorm, _privacy.NoiseMultiplier, expectedCohort);
     }
 
-    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean) : IPrivateRoundAggregator, IClippedPartialSumAggregator
+    private sealed class Aggregator(DpFedAvgAggregator dp, float[] mean, IServerOptimizer? optimizer) : IPrivateRoundAggregator, IClippedPartialSumAggregator
     {
         /// <summary>Parameters read per range of a partial sum's file: 512 KiB of float64 at a time.</summary>
         private const int PartialRange = 1 << 16;
@@ -111,7 +127,15 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
             // Released even with no update: the noise alone is the round's output, and it is accounted for.
             var release = dp.Finish(mean);
             model.CopyTo(destination);
-            System.Numerics.Tensors.TensorPrimitives.Add(destination, mean, destination);
+            if (optimizer is null)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(destination, mean, destination);
+            }
+            else
+            {
+                optimizer.Apply(destination, mean);
+            }
+
             return new AggregationOutcome(true, null, release);
         }
 

@@ -55,21 +55,18 @@ public static class StrategyFactory
         }
 
         double Get(string name, double fallback) => options.Parameters.TryGetValue(name, out double value) ? value : fallback;
-        string description = options.Parameters.Count == 0
-            ? options.Name
-            : $"{options.Name}({string.Join(", ", options.Parameters.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}={p.Value}")))})";
+        string description = Describe(options);
         // Zero-length strategies only validate; kernels allocate their buffers on construction.
         int size = Math.Max(length, 1);
         try
         {
+            if (ServerStep(options, size) is { } step)
+            {
+                return new MeanStrategy(description, size, step.Optimizer, step.ProximalMu);
+            }
+
             return options.Name switch
             {
-                "fedavg" => new MeanStrategy(description, size, null),
-                "fedavgm" => new MeanStrategy(description, size, new FedAvgM(size, Get("server_lr", 1.0), Get("momentum", 0.9))),
-                "fedprox" => new MeanStrategy(description, size, null, NonNegative("proximal_mu", Get("proximal_mu", 0.01))),
-                "fedadam" => new MeanStrategy(description, size, new FedAdam(size, Get("server_lr", 0.1), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
-                "fedyogi" => new MeanStrategy(description, size, new FedYogi(size, Get("server_lr", 0.01), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3))),
-                "fedadagrad" => new MeanStrategy(description, size, new FedAdagrad(size, Get("server_lr", 0.1), Get("beta1", 0.0), Get("tau", 1e-3))),
                 "qfedavg" => new QFedAvgStrategy(
                     description,
                     new QFedAvg(size, Get("q", 0.1), localLearningRate, options.Parameters.TryGetValue("lipschitz", out double l) ? l : null),
@@ -89,6 +86,60 @@ public static class StrategyFactory
             throw new ArgumentException($"Strategy {options.Name}: parameter {name} is out of its domain: {ex.Message}", name, ex);
         }
     }
+
+    /// <summary>
+    /// The strategies whose aggregate is a mean of the deltas, which differential privacy can replace by its clipped
+    /// and noised mean: FedAvg, FedProx and the server optimizers. The optimizer steps the model with whatever mean it
+    /// is given; under DP that is post-processing of the release and spends no privacy.
+    /// </summary>
+    public static IReadOnlyList<string> MeanFamily { get; } = ["fedavg", "fedavgm", "fedprox", "fedadam", "fedyogi", "fedadagrad"];
+
+    /// <summary>
+    /// DP-FedAvg over the configured strategy of the mean family (<see cref="MeanFamily"/>): updates clipped, summed and
+    /// noised as <paramref name="privacy"/> says, then the strategy's server step (a plain add, or its optimizer) and
+    /// its proximal term for the workers.
+    /// </summary>
+    /// <param name="resumeClipNorm">The adaptive clip norm a resumed run continues from; null for a fresh run.</param>
+    /// <exception cref="ArgumentException">The strategy is not of the mean family, or a parameter is out of its domain.</exception>
+    public static IAggregationStrategy CreatePrivate(StrategyOptions options, PrivacyOptions privacy, int length, double? resumeClipNorm)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(privacy);
+        using (Build(options, minFitClients: int.MaxValue, length: 0, localLearningRate: 1, spillDirectory: Path.GetTempPath()))
+        {
+            // Checks the name and the parameters as for a run without DP.
+        }
+
+        int size = Math.Max(length, 1);
+        var step = ServerStep(options, size) ?? throw new ArgumentException(NotOfMeanFamily(options.Name), nameof(options));
+        return new DpFedAvgStrategy(privacy, size, resumeClipNorm, step.Optimizer, step.ProximalMu, options.Name == "fedavg" ? null : Describe(options));
+    }
+
+    /// <summary>Why <paramref name="strategy"/> cannot run under differential privacy.</summary>
+    public static string NotOfMeanFamily(string strategy) =>
+        $"Differential privacy clips each update and noises their sum, and strategy {strategy} does not aggregate a mean of the updates: "
+        + $"one client's influence on its result is not bounded by the clip norm, so the noise would not cover it. "
+        + $"Under DP use one of {string.Join(", ", MeanFamily)}.";
+
+    /// <summary>The server step of a strategy of the mean family (its optimizer, null for a plain add, and its proximal μ); null for the others.</summary>
+    private static (IServerOptimizer? Optimizer, double ProximalMu)? ServerStep(StrategyOptions options, int size)
+    {
+        double Get(string name, double fallback) => options.Parameters.TryGetValue(name, out double value) ? value : fallback;
+        return options.Name switch
+        {
+            "fedavg" => (null, 0),
+            "fedavgm" => (new FedAvgM(size, Get("server_lr", 1.0), Get("momentum", 0.9)), 0),
+            "fedprox" => (null, NonNegative("proximal_mu", Get("proximal_mu", 0.01))),
+            "fedadam" => (new FedAdam(size, Get("server_lr", 0.1), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3)), 0),
+            "fedyogi" => (new FedYogi(size, Get("server_lr", 0.01), Get("beta1", 0.9), Get("beta2", 0.99), Get("tau", 1e-3)), 0),
+            "fedadagrad" => (new FedAdagrad(size, Get("server_lr", 0.1), Get("beta1", 0.0), Get("tau", 1e-3)), 0),
+            _ => null,
+        };
+    }
+
+    private static string Describe(StrategyOptions options) => options.Parameters.Count == 0
+        ? options.Name
+        : $"{options.Name}({string.Join(", ", options.Parameters.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}={p.Value}")))})";
 
     private static double Beta(double beta) => beta is >= 0 and < 0.5
         ? beta
