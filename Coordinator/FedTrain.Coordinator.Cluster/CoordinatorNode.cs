@@ -75,7 +75,8 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
         builder.Services.AddSingleton(leadership);
         builder.UseOrleans(silo => ConfigureSilo(silo, cluster, advertised, siloPort, leadership.NodeName));
         var host = builder.Build();
-        leadership.Cluster = new SiloCluster(host.Services, leadership.IntakeNodes);
+        // A cluster of one has no other node to deal uploads to: its coordinator runs as a standalone one does.
+        leadership.Cluster = new SiloCluster(host.Services, cluster.IsSingleNode ? null : leadership.IntakeNodes);
         var node = new CoordinatorNode(host, leadership, cluster, loggerFactory.CreateLogger<CoordinatorNode>());
         try
         {
@@ -210,9 +211,11 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     /// A dead node is declared dead after two missed one-second probes: the run is led again a few seconds after its
     /// node dies. Two nodes must vote for it where there are three or more (Orleans asks for at most half of the active
     /// nodes, so one vote in a cluster of two): a node whose own CPU is starved, and so misses its probes' answers,
-    /// cannot alone declare a healthy leader dead. The price that stays: a node that stalls for two seconds (a long GC
-    /// pause, a starved CPU) is declared dead by the others, stops, and must be restarted; the run's lease keeps that
-    /// from costing a committed round.
+    /// cannot alone declare a healthy leader dead. The prices: a node that stalls for two seconds (a long GC pause, a
+    /// starved CPU) is declared dead by the others, stops, and must be restarted, which the run's lease keeps from
+    /// costing a committed round; and when two of three nodes crash at once, the survivor's vote alone does not count
+    /// until the dead nodes' rows in the membership table go stale (Orleans counts only nodes that still write theirs)
+    /// or a restarted node joins and votes with it, so the run is led again within minutes, not seconds.
     /// </summary>
     internal static void TuneMembership(ISiloBuilder silo) =>
         silo.Configure<ClusterMembershipOptions>(o =>
@@ -232,9 +235,11 @@ public sealed partial class CoordinatorNode : IAsyncDisposable
     /// still marks it experimental (ORLEANSEXP003).
     /// <para>
     /// Its range lease is off. By default the directory refuses new activations of a dead node's grains for 30 s
-    /// after the node's failure, in case the node is not dead but paused and still working; that held the run
-    /// unled for about 23 s after its leader was killed. The run's lease already stops a paused leader: every write
-    /// of the run's state checks the lease's epoch, which the successor raised, so the wait buys nothing here.
+    /// after the node's failure, and new registrations in a range whose previous owner died before handing it over,
+    /// both in case that node is not dead but paused and still working; that held the run unled for about 23 s after
+    /// its leader was killed. The run grain is the only grain whose single activation matters here, and the run's
+    /// lease already stops a paused leader: every write of the run's state checks the lease's epoch, which the
+    /// successor raised, so the wait buys nothing.
     /// </para>
     /// </summary>
     internal static void UseRunGrainDirectory(ISiloBuilder silo)

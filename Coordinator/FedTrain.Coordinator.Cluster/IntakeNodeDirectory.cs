@@ -78,19 +78,22 @@ internal sealed class IntakeNodeDirectory(string self, TimeSpan staleAfter, Time
             observer = entry.Advert.Observer;
         }
 
+        PartialSumMessage? sum;
         try
         {
-            var sum = await observer.SealAsync(round, roundKey, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
-            return sum?.ToSum();
+            sum = await observer.SealAsync(round, roundKey, clients).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // The node did not answer (it died, or hangs past the round's wait): it is dealt no more workers until its next advert, which a
-            // live node sends within a keep-alive interval. Otherwise the next round, opened at once, would still send
-            // workers to a node that just died, for up to the advert's lifetime; they would fall back to the leader.
+            // The node did not answer (it died, or hangs past the round's wait): it is dealt no more workers until its
+            // next advert, which a live node sends within a keep-alive interval. Otherwise the next round, opened at
+            // once, would still send workers to a node that just died, for up to the advert's lifetime; they would
+            // fall back to the leader. (A wait cut short because this node is stopping forgets it too: harmless.)
             Forget(node, observer);
             throw;
         }
+
+        return sum?.ToSum();
     }
 
     /// <summary>Drops <paramref name="node"/>'s advert if it is still the one whose observer failed.</summary>

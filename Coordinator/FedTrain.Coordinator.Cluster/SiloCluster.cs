@@ -6,9 +6,10 @@ namespace FedTrain.Coordinator.Cluster;
 
 /// <summary>
 /// The coordinator cluster as the leading node's host sees it: the silos of this node's membership view, and the
-/// Orleans instruments of <see cref="FedTrain.Telemetry.KeptOrleansInstruments.Kept"/>, and the nodes that receive uploads.
+/// Orleans instruments of <see cref="FedTrain.Telemetry.KeptOrleansInstruments.Kept"/>, and the nodes that receive uploads
+/// (none in a cluster of one, which no other node can join).
 /// </summary>
-internal sealed class SiloCluster(IServiceProvider silo, IntakeNodeDirectory intakeNodes) : ICoordinatorCluster
+internal sealed class SiloCluster(IServiceProvider silo, IntakeNodeDirectory? intakeNodes) : ICoordinatorCluster
 {
     private readonly IClusterMembershipService _membership = silo.GetRequiredService<IClusterMembershipService>();
     private readonly ILocalSiloDetails _local = silo.GetRequiredService<ILocalSiloDetails>();
@@ -25,7 +26,7 @@ internal sealed class SiloCluster(IServiceProvider silo, IntakeNodeDirectory int
 
     public void AddMeters(MeterProviderBuilder metrics) => OrleansMetrics.Add(metrics);
 
-    public Intake.IIntakeNodes IntakeNodes => intakeNodes;
+    public Intake.IIntakeNodes? IntakeNodes => intakeNodes;
 
     /// <summary>The node states the page and the gauge show; null for a silo that is gone or not yet started.</summary>
     private static string? Status(SiloStatus status) => status switch

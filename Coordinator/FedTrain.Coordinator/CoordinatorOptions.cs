@@ -173,6 +173,13 @@ public sealed class CoordinatorOptions
         Require(TestLimit is null or > 0, nameof(TestLimit), "must be positive");
         Require(Enum.IsDefined(UpdateCompression), nameof(UpdateCompression), "must be one of " + Core.Compression.UpdateCompression.Choices);
         Require(UpdateCompression != UpdateEncoding.TopK || UpdateTopKFraction is > 0 and <= 1, nameof(UpdateTopKFraction), "must be in (0, 1]");
+        // Under DP a known strategy that does not average the updates is refused for that reason first, before its own
+        // checks (Krum's cohort size, say) could name another.
+        if (Privacy is not null && Strategies.StrategyFactory.IsKnown(Strategy.Name) && !Strategies.StrategyFactory.MeanFamily.Contains(Strategy.Name))
+        {
+            throw new ArgumentException(Strategies.StrategyFactory.NotOfMeanFamily(Strategy.Name), nameof(Strategy));
+        }
+
         Strategies.StrategyFactory.Validate(Strategy, MinFitClients);
         if (FeatureNames is not null)
         {
@@ -184,11 +191,6 @@ public sealed class CoordinatorOptions
         if (Privacy is { } privacy)
         {
             privacy.Validate();
-            if (!Strategies.StrategyFactory.MeanFamily.Contains(Strategy.Name))
-            {
-                throw new ArgumentException(Strategies.StrategyFactory.NotOfMeanFamily(Strategy.Name), nameof(Strategy));
-            }
-
             // A quorum, or a retried attempt, would condition what is released on the noise-free count of updates, and a
             // re-drawn cohort is a second sample of the same round: under DP every round is exactly one release.
             if (QuorumFraction is not null)

@@ -53,11 +53,4 @@ public sealed class QFedAvgStrategyTests
         Assert.True(round.Finish(Model, next).Applied);
         return next;
     }
-
-    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
-    }
 }

@@ -118,7 +118,7 @@ public sealed class DeploymentShapeTests
     }
 
     [Fact]
-    public async Task Workers_may_reach_only_the_coordinator_grpc_port_and_dns()
+    public async Task Workers_may_reach_only_the_coordinator_ports_it_admits_from_them_and_dns()
     {
         var objects = await RenderAsync("k8s/overlays/dev");
         var policy = Manifests.Single(objects, "NetworkPolicy", "fedtrain-workers").GetProperty("spec");
@@ -129,7 +129,15 @@ public sealed class DeploymentShapeTests
         Assert.Equal(2, egress.Count);
         var toCoordinator = egress[0];
         Assert.Equal("coordinator", toCoordinator.GetProperty("to")[0].GetProperty("podSelector").GetProperty("matchLabels").GetProperty("app.kubernetes.io/component").GetString());
-        Assert.Equal([50051], toCoordinator.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("port").GetInt32()));
+        // The leader's gRPC port and the nodes' intake port: exactly what the coordinator's own policy admits from workers,
+        // so that neither side's policy drops what the other lets through.
+        int[] workerEgress = [.. toCoordinator.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("port").GetInt32())];
+        Assert.Equal([50051, 50052], workerEgress);
+        var fromWorkers = Manifests.Single(objects, "NetworkPolicy", "fedtrain-coordinator").GetProperty("spec").GetProperty("ingress").EnumerateArray()
+            .Single(r => r.GetProperty("from")[0].TryGetProperty("podSelector", out var selector)
+                && selector.TryGetProperty("matchLabels", out var labels)
+                && labels.TryGetProperty("app.kubernetes.io/component", out var component) && component.GetString() == "worker");
+        Assert.Equal(workerEgress, fromWorkers.GetProperty("ports").EnumerateArray().Select(p => p.GetProperty("port").GetInt32()));
         Assert.All(egress[1].GetProperty("ports").EnumerateArray(), p => Assert.Equal(53, p.GetProperty("port").GetInt32()));
         // The policy selects exactly the worker pods.
         Assert.All(Manifests.OfKind(objects, "StatefulSet").Where(Manifests.IsWorker), w =>

@@ -100,13 +100,14 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
-    public void Prometheus_scrapes_every_coordinator_node_through_the_headless_service()
+    public void Prometheus_scrapes_every_coordinator_node_by_its_pod_name()
     {
-        // One target per pod (standby nodes included: they serve their share of the traffic and Orleans' series),
-        // not one name that resolves to whichever pod answers.
+        // One target per pod of the StatefulSet (standby nodes included: they serve their share of the traffic and
+        // Orleans' series), by the name the headless Service gives it, not one name that resolves to whichever pod
+        // answers.
         string config = File.ReadAllText(Path.Combine(Dashboards, "prometheus", "prometheus.yml"));
-        Assert.Matches(@"job_name: fedtrain-coordinator\n(?:\s+.*\n)*?\s+dns_sd_configs:\n\s+- names: \[""fedtrain-coordinator""\]\n\s+type: A\n\s+port: 8080", config);
-        Assert.DoesNotContain("fedtrain-coordinator:8080", config, StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Contains($"- fedtrain-coordinator-{i}.fedtrain-coordinator:8080", config, StringComparison.Ordinal));
+        Assert.DoesNotContain("\"fedtrain-coordinator:8080\"", config, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,9 +27,11 @@ public sealed partial class RoundOrchestrator
     internal string? InitialModelFile { get; private set; }
 
     /// <summary>
-    /// Writes the initial model for the other nodes when this coordinator leads a cluster that receives uploads and the
-    /// run starts from it. The file is a cache, not the run's state: a node serves it only if its digest is the
-    /// round's, so a file left by an earlier leader, or rewritten by a stale one, is never served in its place.
+    /// Writes the initial model for the other nodes when this coordinator leads a cluster of several nodes (which may
+    /// receive uploads) and the run starts from it; a standalone coordinator, or a cluster of one, writes nothing. The
+    /// file is a cache, not the run's state: a node serves it only if its digest is the round's, so a file left by an
+    /// earlier leader, or rewritten by a stale one, is never served in its place. A write cut short by a crash leaves
+    /// a temporary file, which the next leader removes as it resumes.
     /// </summary>
     private void PublishInitialModel()
     {

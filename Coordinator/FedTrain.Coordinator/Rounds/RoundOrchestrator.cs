@@ -249,9 +249,10 @@ public sealed partial class RoundOrchestrator
     private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
         long firstRound = ResumeOrCreateRun();
-        // Half-written checkpoints of a crashed (or fenced) coordinator: this one holds the run's lease now, so no
-        // writer of them may publish them any more.
-        if (AtomicFile.RemoveLeftovers(Path.Combine(_options.RunDirectory, "checkpoints")) is > 0 and int leftovers)
+        // Half-written checkpoints of a crashed (or fenced) coordinator, and its half-written copy of the initial model
+        // in the run directory itself: this one holds the run's lease now, so no writer of them may publish them any more.
+        if (AtomicFile.RemoveLeftovers(Path.Combine(_options.RunDirectory, "checkpoints")) + AtomicFile.RemoveLeftovers(_options.RunDirectory)
+            is > 0 and int leftovers)
         {
             LogCheckpointLeftovers(leftovers);
         }
@@ -1102,6 +1103,6 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
     private partial void LogQuarantineRestored(int quarantined, int failing);
 
-    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Removed {Count} half-written checkpoint files that an earlier coordinator left behind")]
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Removed {Count} half-written checkpoint files (or copies of the initial model) that an earlier coordinator left behind")]
     private partial void LogCheckpointLeftovers(int count);
 }

@@ -115,11 +115,16 @@ public static class StrategyFactory
         return new DpFedAvgStrategy(privacy, size, resumeClipNorm, step.Optimizer, step.ProximalMu, options.Name == "fedavg" ? null : Describe(options));
     }
 
+    /// <summary>Whether <paramref name="strategy"/> names a strategy this factory builds.</summary>
+    public static bool IsKnown(string strategy) => Known.ContainsKey(strategy);
+
     /// <summary>Why <paramref name="strategy"/> cannot run under differential privacy.</summary>
-    public static string NotOfMeanFamily(string strategy) =>
-        $"Differential privacy clips each update and noises their sum, and strategy {strategy} does not aggregate a mean of the updates: "
-        + $"one client's influence on its result is not bounded by the clip norm, so the noise would not cover it. "
-        + $"Under DP use one of {string.Join(", ", MeanFamily)}.";
+    public static string NotOfMeanFamily(string strategy) => strategy == "norm-bounding"
+        ? "Differential privacy already bounds every update's norm (its clip norm) before it averages them: strategy norm-bounding "
+            + "would do the same again. Under DP use fedavg and set the bound with --clip-norm."
+        : $"Differential privacy clips each update and noises their sum, and strategy {strategy} does not aggregate a mean of the updates: "
+            + "one client's influence on its result is not bounded by the clip norm, so the noise would not cover it. "
+            + $"Under DP use one of {string.Join(", ", MeanFamily)}.";
 
     /// <summary>The server step of a strategy of the mean family (its optimizer, null for a plain add, and its proximal μ); null for the others.</summary>
     private static (IServerOptimizer? Optimizer, double ProximalMu)? ServerStep(StrategyOptions options, int size)
