@@ -11,8 +11,8 @@ namespace FedTrain.Coordinator.Grpc;
 
 /// <summary>
 /// <c>fedtrain.v1.Coordinator</c>'s DownloadModel and UploadUpdate on a node that serves workers for the node leading
-/// the run (its intake port). A download sends the round's model from this node's copy (its committed checkpoint,
-/// checked against the round's digest). An upload gets the same checks as at the leader, in the same order and with the
+/// the run (its intake port). A download sends the round's model from this node's copy (the committed checkpoint, or
+/// for round 1 the leader's copy of the initial model, checked against the round's digest). An upload gets the same checks as at the leader, in the same order and with the
 /// same statuses: the header against the round's ticket, then every chunk as it arrives; a verified update is kept in
 /// the shared spool, counted by the leader and summed here (<see cref="IntakeRound"/>) before it is acknowledged. No
 /// other method is served here.
@@ -56,7 +56,7 @@ public sealed partial class IntakeGrpcService(CoordinatorOptions options, Intake
                 StatusCode.FailedPrecondition, $"Worker {workerId} has no open assignment for round {request.Round} with model version {request.ModelVersion}."));
         }
 
-        // Not one of this node's: the initial model (no checkpoint yet), or a copy that does not match the leader's.
+        // No file to serve (the leader could not write the initial model), or a copy that does not match the leader's.
         var model = await round.ModelAsync().ConfigureAwait(false)
             ?? throw new RpcException(new Status(
                 StatusCode.FailedPrecondition, $"This node holds no copy of model version {request.ModelVersion}; download it from the coordinator."));

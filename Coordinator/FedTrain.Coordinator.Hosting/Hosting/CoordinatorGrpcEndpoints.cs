@@ -30,16 +30,7 @@ internal static class CoordinatorGrpcEndpoints
         CoordinatorSecurity security, HealthServiceImpl health, Action<Storage.RunFencedException> onFenced)
     {
         int ratio = security.MaxDecompressionRatio;
-        services
-            .AddGrpc(grpc =>
-            {
-                grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
-                grpc.MaxSendMessageSize = null;
-                // Handler exceptions reach workers as UNKNOWN without their text; the log has it.
-                grpc.EnableDetailedErrors = false;
-                grpc.CompressionProviders = BoundedDecompression.Providers(options.MaxMessageBytes, ratio);
-                grpc.Interceptors.Add<StaleLeaderInterceptor>(onFenced);
-            })
+        AddBoundedGrpc(services, options, security, grpc => grpc.Interceptors.Add<StaleLeaderInterceptor>(onFenced))
             .AddServiceOptions<HealthEndpoint>(grpc =>
             {
                 grpc.MaxReceiveMessageSize = MaxHealthRequestBytes;
@@ -73,21 +64,28 @@ internal static class CoordinatorGrpcEndpoints
     }
 
     /// <summary>
+    /// Grpc.AspNetCore with the bounds every gRPC port of a node has: the largest message, decompression bounded by
+    /// the same ratio, and no handler's exception text sent to the caller; <paramref name="more"/> adds a port's own.
+    /// </summary>
+    public static IGrpcServerBuilder AddBoundedGrpc(
+        IServiceCollection services, CoordinatorOptions options, CoordinatorSecurity security, Action<GrpcServiceOptions>? more = null) =>
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
+            grpc.MaxSendMessageSize = null;
+            // Handler exceptions reach workers as UNKNOWN without their text; the log has it.
+            grpc.EnableDetailedErrors = false;
+            grpc.CompressionProviders = BoundedDecompression.Providers(options.MaxMessageBytes, security.MaxDecompressionRatio);
+            more?.Invoke(grpc);
+        });
+
+    /// <summary>
     /// Maps the services and puts the gate, the bounds and the call spans in front of them, on the gRPC port only;
     /// the HTTP port serves no gRPC and the gRPC port nothing else.
     /// </summary>
     public static void Map(WebApplication app, CoordinatorListeners listeners, CoordinatorOptions options, CoordinatorSecurity security)
     {
-        var gate = security.Gate;
-        var bounds = security.CallBounds();
-        app.UseRouting();
-        app.Use((http, next) => OnlyOwnPort(http, next, listeners.IsGrpc(http)));
-        app.UseWhen(
-            listeners.IsGrpc,
-            grpc => grpc
-                .Use(next => GrpcServerTracing.Wrap(next, options.Privacy is null))
-                .Use(next => http => gate.InvokeAsync(http, next))
-                .Use(next => http => bounds.InvokeAsync(http, next)));
+        UseGrpcPort(app, listeners.IsGrpc, options, security);
         app.MapGrpcService<CoordinatorGrpcService>();
         app.MapGrpcService<HealthEndpoint>();
         if (security.Enrollment is not null)
@@ -99,6 +97,25 @@ internal static class CoordinatorGrpcEndpoints
         {
             app.MapGrpcService<ReflectionServiceImpl>();
         }
+    }
+
+    /// <summary>
+    /// Routing, and on a node's gRPC port (the leader's worker port, or a standby node's intake port) the checks that
+    /// run before any request message is read: the call spans, the call gate and the call bounds. gRPC endpoints answer
+    /// only on that port and everything else only off it.
+    /// </summary>
+    public static void UseGrpcPort(WebApplication app, Func<HttpContext, bool> isGrpcPort, CoordinatorOptions options, CoordinatorSecurity security)
+    {
+        var gate = security.Gate;
+        var bounds = security.CallBounds();
+        app.UseRouting();
+        app.Use((http, next) => OnlyOwnPort(http, next, isGrpcPort(http)));
+        app.UseWhen(
+            isGrpcPort,
+            grpc => grpc
+                .Use(next => GrpcServerTracing.Wrap(next, options.Privacy is null))
+                .Use(next => http => gate.InvokeAsync(http, next))
+                .Use(next => http => bounds.InvokeAsync(http, next)));
     }
 
     /// <summary>

@@ -102,12 +102,7 @@ public sealed class StandbyHost : IAsyncDisposable
             CoordinatorTelemetry.AddPipelines(builder.Services, IsIntake, telemetrySettings, cluster);
             if (service is not null)
             {
-                builder.Services.AddGrpc(grpc =>
-                {
-                    grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
-                    grpc.EnableDetailedErrors = false;
-                    grpc.CompressionProviders = BoundedDecompression.Providers(options.MaxMessageBytes, security.MaxDecompressionRatio);
-                });
+                CoordinatorGrpcEndpoints.AddBoundedGrpc(builder.Services, options, security);
                 builder.Services.AddSingleton(service);
                 builder.Services.AddSingleton<IServiceMethodProvider<IntakeGrpcService>>(new IntakeMethodProvider());
             }
@@ -139,19 +134,12 @@ public sealed class StandbyHost : IAsyncDisposable
             });
             var app = builder.Build();
             CoordinatorTelemetry.ExcludeFromRequestMetrics(app, IsIntake);
-            app.UseRouting();
             app.UseWhen(http => !IsIntake(http), http => http.Use(next => context => HttpSecurityHeaders.InvokeAsync(context, next)));
             security.UseHttpAuthentication(app, http => !IsIntake(http));
+            // As on the leader's worker port: the intake port serves gRPC alone, behind the same checks.
+            CoordinatorGrpcEndpoints.UseGrpcPort(app, IsIntake, options, security);
             if (service is not null)
             {
-                var gate = security.Gate;
-                var bounds = security.CallBounds();
-                app.UseWhen(
-                    IsIntake,
-                    grpc => grpc
-                        .Use(next => GrpcServerTracing.Wrap(next, options.Privacy is null))
-                        .Use(next => http => gate.InvokeAsync(http, next))
-                        .Use(next => http => bounds.InvokeAsync(http, next)));
                 app.MapGrpcService<IntakeGrpcService>();
             }
 
