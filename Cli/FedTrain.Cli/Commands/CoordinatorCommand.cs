@@ -82,7 +82,7 @@ internal static class CoordinatorCommand
             using var loggerFactory = LoggerFactory.Create(builder => builder.AddFedTrainDefaults().AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
+                o.TimestampFormat = "HH:mm:ss.fff ";
             }));
             await using var node = await CoordinatorNode.StartAsync(options, cluster, loggerFactory, cancellationToken);
             try

@@ -98,7 +98,7 @@ internal static class WorkerCommand
                 : LoggerFactory.Create(b => b.AddFedTrainDefaults().AddSimpleConsole(o =>
                 {
                     o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss ";
+                    o.TimestampFormat = "HH:mm:ss.fff ";
                 }));
             // Before the data loads and the worker registers: an unusable --device cuda stops here, with the reason.
             options.Device = DeviceSelection.Resolve(parse.GetValue(device) ?? "auto", loggerFactory.CreateLogger("FedTrain.Worker.Device"));
