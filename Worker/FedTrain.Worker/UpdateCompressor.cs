@@ -25,9 +25,10 @@ internal sealed class UpdateCompressor
     private int _encodedLength;
     private int _parameterCount;
 
-    /// <summary>Encodes <paramref name="delta"/> (corrected in place by the client's residual) and describes it.</summary>
+    /// <summary>Encodes <paramref name="delta"/> (corrected in place by the client's residual) and describes it with <paramref name="checksum"/>.</summary>
     public PayloadHeader Encode(
-        string runId, string clientId, UpdateEncoding encoding, int topKKeptPerBlock, Span<float> delta, int chunkBytes, ParameterManifest? manifest)
+        string runId, string clientId, UpdateEncoding encoding, int topKKeptPerBlock, Span<float> delta, int chunkBytes, ParameterManifest? manifest,
+        PayloadChecksum checksum = PayloadChecksum.Sha256)
     {
         if (runId != _runId)
         {
@@ -56,7 +57,7 @@ internal sealed class UpdateCompressor
         _encodedLength = (int)bytes;
         _parameterCount = delta.Length;
         _feedback.Encode(clientId, delta, encoding, _encoded.AsSpan(0, _encodedLength), _pendingResidual.AsSpan(0, _parameterCount));
-        return EncodedPayloadCodec.CreateHeader(_encoded, _encodedLength, encoding, _parameterCount, chunkBytes, manifest);
+        return EncodedPayloadCodec.CreateHeader(_encoded, _encodedLength, encoding, _parameterCount, chunkBytes, manifest, checksum);
     }
 
     /// <summary>The last encoded update as chunks wrapping (not copying) the buffer.</summary>

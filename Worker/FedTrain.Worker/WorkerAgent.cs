@@ -388,10 +388,13 @@ public sealed partial class WorkerAgent : IDisposable
         _phase = "uploading";
         // Encoded once, before any attempt: a retried upload re-sends the same bytes.
         var encoding = ModelMapping.ToEncoding(assignment.Training);
+        // The checksum the coordinator checks: XXH3-128 where it says so, SHA-256 for one that predates it.
+        var checksum = assignment.UploadChecksum;
         var payload = encoding == Core.Compression.UpdateEncoding.Float32
-            ? PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, trainer.Manifest)
+            ? PayloadCodec.CreateHeader(_delta, count, _options.ChunkBytes, trainer.Manifest, checksum)
             : _compressor.Encode(
-                assignment.RunId, client.ClientId, encoding, ModelMapping.ToTopKKeptPerBlock(assignment.Training, count), _delta.AsSpan(0, count), _options.ChunkBytes, trainer.Manifest);
+                assignment.RunId, client.ClientId, encoding, ModelMapping.ToTopKKeptPerBlock(assignment.Training, count), _delta.AsSpan(0, count), _options.ChunkBytes, trainer.Manifest,
+                checksum);
         UploadAck ack;
         try
         {

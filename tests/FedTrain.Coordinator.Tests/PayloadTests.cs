@@ -48,12 +48,16 @@ public sealed class PayloadTests
         Assert.Equal(values, received);
     }
 
-    [Fact]
-    public void Refuses_overflow_truncation_corruption_and_bad_headers()
+    [Theory]
+    [InlineData(PayloadChecksum.Sha256)]
+    [InlineData(PayloadChecksum.Xxh3128)]
+    public void Refuses_overflow_truncation_corruption_and_bad_headers(PayloadChecksum checksum)
     {
         var values = Values(64);
         var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        var header = PayloadCodec.CreateHeader(values, values.Length, 1024);
+        var header = PayloadCodec.CreateHeader(values, values.Length, 1024, checksum: checksum);
+        Assert.Equal(checksum == PayloadChecksum.Sha256 ? 32 : 0, header.Sha256.Length);
+        Assert.Equal(checksum == PayloadChecksum.Xxh3128 ? 16 : 0, header.Xxh3128.Length);
 
         using (var overflow = new PayloadAssembler(header, new float[64], 256))
         {
@@ -81,8 +85,10 @@ public sealed class PayloadTests
         Assert.Throws<ArgumentException>(() => PayloadCodec.Chunks(values, values.Length, 6));
     }
 
-    [Fact]
-    public void Payloads_beyond_two_gibibytes_stream_and_verify()
+    [Theory]
+    [InlineData(PayloadChecksum.Sha256)]
+    [InlineData(PayloadChecksum.Xxh3128)]
+    public void Payloads_beyond_two_gibibytes_stream_and_verify(PayloadChecksum checksum)
     {
         // 2 GiB + 4 MiB of floats: past what a byte array, a span of bytes or a protobuf message can hold.
         const int count = (1 << 29) + (1 << 20);
@@ -93,7 +99,7 @@ public sealed class PayloadTests
         }
 
         values[^1] = -1;
-        var header = PayloadCodec.CreateHeader(values, count, 4 << 20);
+        var header = PayloadCodec.CreateHeader(values, count, 4 << 20, checksum: checksum);
         Assert.Equal(count * 4L, header.TotalBytes);
         var received = new float[count];
         using var assembler = new PayloadAssembler(header, received, header.TotalBytes);
@@ -105,6 +111,46 @@ public sealed class PayloadTests
         assembler.Complete();
         Assert.Equal(-1, received[^1]);
         Assert.Equal(count - 1 - ((count - 1) % 4099), received[count - 1 - ((count - 1) % 4099)]);
+    }
+
+    [Fact]
+    public void A_header_needs_a_checksum_of_the_right_size_and_the_fast_one_is_checked_when_both_come()
+    {
+        var values = Values(256);
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var header = PayloadCodec.CreateHeader(values, values.Length, 1024, checksum: PayloadChecksum.Xxh3128);
+        // The digest is XXH3-128's canonical big-endian form, as any other implementation of it writes it.
+        Assert.Equal(System.IO.Hashing.XxHash128.Hash(bytes), header.Xxh3128.ToByteArray());
+
+        var none = header.Clone();
+        none.Xxh3128 = Google.Protobuf.ByteString.Empty;
+        var refused = Assert.Throws<PayloadException>(() => new PayloadAssembler(none, new float[256], 1024));
+        Assert.Equal(PayloadError.BadHeader, refused.Error);
+        Assert.Contains("no checksum", refused.Message, StringComparison.Ordinal);
+
+        var shortDigest = header.Clone();
+        shortDigest.Xxh3128 = Google.Protobuf.ByteString.CopyFrom(new byte[8]);
+        Assert.Equal(PayloadError.BadHeader, Assert.Throws<PayloadException>(() => new PayloadAssembler(shortDigest, new float[256], 1024)).Error);
+        var shortSha = header.Clone();
+        shortSha.Sha256 = Google.Protobuf.ByteString.CopyFrom(new byte[31]);
+        Assert.Equal(PayloadError.BadHeader, Assert.Throws<PayloadException>(() => new PayloadAssembler(shortSha, new float[256], 1024)).Error);
+
+        // Both, as a download header carries them: the bytes are checked against XXH3-128. A wrong one is refused...
+        var both = header.Clone();
+        both.Sha256 = Google.Protobuf.ByteString.CopyFrom(PayloadCodec.Sha256(values, values.Length));
+        using (var assembler = new PayloadAssembler(both, new float[256], 1024))
+        {
+            assembler.Append(bytes);
+            assembler.Complete();
+        }
+
+        var wrongFast = both.Clone();
+        wrongFast.Xxh3128 = Google.Protobuf.ByteString.CopyFrom(new byte[16]);
+        using (var assembler = new PayloadAssembler(wrongFast, new float[256], 1024))
+        {
+            assembler.Append(bytes);
+            Assert.Equal(PayloadError.ChecksumMismatch, Assert.Throws<PayloadException>(assembler.Complete).Error);
+        }
     }
 
     [Fact]

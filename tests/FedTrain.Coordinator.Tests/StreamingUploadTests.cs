@@ -5,6 +5,7 @@ using FedTrain.Coordinator.Spool;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Protos.Payloads;
+using FedTrain.Protos.V1;
 
 namespace FedTrain.Coordinator.Tests;
 
@@ -34,7 +35,8 @@ public sealed class StreamingUploadTests : IDisposable
         var round = NewRound(model, updates.Length);
         for (int k = 0; k < updates.Length; k++)
         {
-            Upload(round, spool, $"c{k}", updates[k], weights[k]);
+            // Either checksum a worker may send: XXH3-128 as this coordinator asks, SHA-256 as an older worker does.
+            Upload(round, spool, $"c{k}", updates[k], weights[k], checksum: k % 2 == 0 ? PayloadChecksum.Xxh3128 : PayloadChecksum.Sha256);
         }
 
         var streamed = Finish(round);
@@ -87,6 +89,11 @@ public sealed class StreamingUploadTests : IDisposable
         var corrupt = Vector(4, 0.02f);
         var mismatch = Assert.Throws<PayloadException>(() => Upload(disturbed, spool, "c3", corrupt, 50, corruptByte: (Length * 4L) - 2));
         Assert.Equal(PayloadError.ChecksumMismatch, mismatch.Error);
+        Assert.Contains("XXH3-128", mismatch.Message, StringComparison.Ordinal);
+        var shaMismatch = Assert.Throws<PayloadException>(
+            () => Upload(disturbed, spool, "c3", corrupt, 50, corruptByte: 5, checksum: PayloadChecksum.Sha256));
+        Assert.Equal(PayloadError.ChecksumMismatch, shaMismatch.Error);
+        Assert.Contains("SHA-256", shaMismatch.Message, StringComparison.Ordinal);
 
         var cut = Assert.Throws<PayloadException>(() => Upload(disturbed, spool, "c4", Vector(5, 0.02f), 50, stopAfterBytes: Length * 2L));
         Assert.Equal(PayloadError.Truncated, cut.Error);
@@ -175,9 +182,10 @@ public sealed class StreamingUploadTests : IDisposable
 
     /// <summary>Streams <paramref name="update"/> in odd-sized chunks through a file writer into the round.</summary>
     private static void Upload(
-        Round round, RoundUpdateSpool spool, string client, float[] update, long examples, long corruptByte = -1, long stopAfterBytes = -1)
+        Round round, RoundUpdateSpool spool, string client, float[] update, long examples, long corruptByte = -1, long stopAfterBytes = -1,
+        PayloadChecksum checksum = PayloadChecksum.Xxh3128)
     {
-        var header = PayloadCodec.CreateHeader(update, update.Length, ChunkBytes);
+        var header = PayloadCodec.CreateHeader(update, update.Length, ChunkBytes, checksum: checksum);
         var bytes = MemoryMarshal.AsBytes(update.AsSpan()).ToArray();
         if (corruptByte >= 0)
         {

@@ -37,6 +37,10 @@ public sealed class UpdateRejectionTests
         delta.AsSpan().Fill(0.001f);
         var checksum = await UploadExpectingAsync(channel, Header(coordinator, "good", delta, corruptChecksum: true), delta, StatusCode.DataLoss);
         Assert.Contains("SHA-256", checksum.Status.Detail, StringComparison.Ordinal);
+        // The checksum the coordinator asks its workers for, as the assignment says.
+        Assert.Equal(PayloadChecksum.Xxh3128, assignment.UploadChecksum);
+        var fast = await UploadExpectingAsync(channel, Header(coordinator, "good", delta, corruptChecksum: true, PayloadChecksum.Xxh3128), delta, StatusCode.DataLoss);
+        Assert.Contains("XXH3-128", fast.Status.Detail, StringComparison.Ordinal);
         var stale = Header(coordinator, "good", delta);
         stale.ModelVersion = 7;
         Assert.Contains("version 7", (await UploadExpectingAsync(channel, stale, delta, StatusCode.FailedPrecondition)).Status.Detail, StringComparison.Ordinal);
@@ -117,14 +121,21 @@ public sealed class UpdateRejectionTests
         return buffer;
     }
 
-    private static UploadHeader Header(RejectionCoordinator coordinator, string worker, float[] values, bool corruptChecksum = false)
+    private static UploadHeader Header(
+        RejectionCoordinator coordinator, string worker, float[] values, bool corruptChecksum = false, PayloadChecksum checksum = PayloadChecksum.Sha256)
     {
-        var payload = PayloadCodec.CreateHeader(values, values.LongLength, 128 * 1024);
-        if (corruptChecksum)
+        var payload = PayloadCodec.CreateHeader(values, values.LongLength, 128 * 1024, checksum: checksum);
+        if (corruptChecksum && checksum == PayloadChecksum.Sha256)
         {
             var hash = payload.Sha256.ToByteArray();
             hash[0] ^= 0xFF;
             payload.Sha256 = ByteString.CopyFrom(hash);
+        }
+        else if (corruptChecksum)
+        {
+            var hash = payload.Xxh3128.ToByteArray();
+            hash[^1] ^= 0xFF;
+            payload.Xxh3128 = ByteString.CopyFrom(hash);
         }
 
         return coordinator.Header(worker, payload);

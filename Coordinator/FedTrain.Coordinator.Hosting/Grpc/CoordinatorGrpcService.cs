@@ -573,6 +573,8 @@ public sealed partial class CoordinatorGrpcService
         ParameterCount = round.Model.ParameterCount,
         MeasureGlobalLoss = _orchestrator.NeedsGlobalLoss,
         TraceParent = round.TraceParent ?? string.Empty,
+        // Every receiver of uploads here (this node, an intake node) checks XXH3-128: a twelfth of SHA-256's CPU.
+        UploadChecksum = PayloadChecksum.Xxh3128,
     };
 
     /// <summary>The events that name a client or carry its figures: withheld from every log under DP.</summary>

@@ -22,7 +22,9 @@ internal sealed class ModelDownload
         {
             TotalBytes = model.PayloadBytes,
             ParameterCount = model.ParameterCount,
+            // Both: the SHA-256 names the version, the XXH3-128 is what a worker that knows it checks the bytes against.
             Sha256 = UnsafeByteOperations.UnsafeWrap(model.Sha256),
+            Xxh3128 = UnsafeByteOperations.UnsafeWrap(model.Xxh3128),
             ChunkBytes = chunkBytes,
         };
         PayloadCodec.AddManifest(header, manifest);
@@ -31,7 +33,7 @@ internal sealed class ModelDownload
         PayloadBytes = model.PayloadBytes;
     }
 
-    /// <summary>The first message of the stream: sizes, SHA-256 and the manifest.</summary>
+    /// <summary>The first message of the stream: sizes, checksums and the manifest.</summary>
     public ModelChunk Header { get; }
 
     /// <summary>The data messages, in order.</summary>

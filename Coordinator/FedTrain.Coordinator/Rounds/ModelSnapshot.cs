@@ -19,6 +19,7 @@ public sealed class ModelSnapshot
         Version = version;
         _parameters = parameters;
         Sha256 = ParameterDigest.Sha256(parameters, parameters.LongLength);
+        Xxh3128 = ParameterDigest.Xxh3128(parameters, parameters.LongLength);
     }
 
     /// <summary>0 for the initial model, then the number of the round whose aggregation produced it.</summary>
@@ -26,6 +27,9 @@ public sealed class ModelSnapshot
 
     /// <summary>SHA-256 of the parameters as little-endian float32 bytes.</summary>
     public byte[] Sha256 { get; }
+
+    /// <summary>XXH3-128 of the same bytes: the checksum workers check a download against (a few ms for 10M parameters).</summary>
+    public byte[] Xxh3128 { get; }
 
     public long ParameterCount => _parameters.LongLength;
 

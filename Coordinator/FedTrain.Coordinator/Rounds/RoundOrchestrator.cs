@@ -487,9 +487,10 @@ public sealed partial class RoundOrchestrator
             model.Parameters.CopyTo(parameters);
         }
 
-        var next = new ModelSnapshot(round, parameters);
-        // The central evaluation only reads the new model: it runs while the checkpoint is written and synced.
+        // The central evaluation only reads the new model: it runs while the snapshot's digests are taken and the
+        // checkpoint is written and synced.
         var centralEvaluation = StartCentralEvaluation(parameters);
+        var next = new ModelSnapshot(round, parameters);
         // A coordinator that already lost the run's lease writes no checkpoint at all; one that loses it while writing
         // is refused when it would replace an existing file (WriteCheckpoint), and its commit is fenced in the store.
         _store.CheckLease();

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using FedTrain.Core.Compression;
 using FedTrain.Core.Models;
@@ -8,14 +9,15 @@ namespace FedTrain.Protos.Payloads;
 
 /// <summary>
 /// Header and chunks of a compressed update: the encoded bytes (<see cref="UpdateEncoder"/>), hashed and sliced as
-/// they are, so <c>total_bytes</c> and the SHA-256 describe what travels. Chunks wrap slices of the caller's buffer
+/// they are, so <c>total_bytes</c> and the checksum describe what travels. Chunks wrap slices of the caller's buffer
 /// without copying; it must stay unchanged until the stream is sent. Float32 updates use <see cref="PayloadCodec"/>.
 /// </summary>
 public static class EncodedPayloadCodec
 {
     /// <summary>Describes the first <paramref name="length"/> bytes of <paramref name="encoded"/>: <paramref name="parameterCount"/> values in <paramref name="encoding"/>.</summary>
     public static PayloadHeader CreateHeader(
-        byte[] encoded, int length, UpdateEncoding encoding, long parameterCount, int chunkBytes, ParameterManifest? manifest = null)
+        byte[] encoded, int length, UpdateEncoding encoding, long parameterCount, int chunkBytes, ParameterManifest? manifest = null,
+        PayloadChecksum checksum = PayloadChecksum.Sha256)
     {
         ArgumentNullException.ThrowIfNull(encoded);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, encoded.Length);
@@ -28,10 +30,18 @@ public static class EncodedPayloadCodec
         {
             TotalBytes = length,
             ParameterCount = parameterCount,
-            Sha256 = ByteString.CopyFrom(SHA256.HashData(encoded.AsSpan(0, length))),
             ChunkBytes = chunkBytes,
             Encoding = PayloadEncodings.ToProto(encoding),
         };
+        if (checksum == PayloadChecksum.Xxh3128)
+        {
+            header.Xxh3128 = UnsafeByteOperations.UnsafeWrap(XxHash128.Hash(encoded.AsSpan(0, length)));
+        }
+        else
+        {
+            header.Sha256 = UnsafeByteOperations.UnsafeWrap(SHA256.HashData(encoded.AsSpan(0, length)));
+        }
+
         if (manifest is not null)
         {
             PayloadCodec.AddManifest(header, manifest);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using FedTrain.Protos.V1;
 
 namespace FedTrain.Protos.Payloads;
@@ -11,7 +10,7 @@ namespace FedTrain.Protos.Payloads;
 /// </summary>
 public sealed class PayloadAssembler : IDisposable
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly PayloadIntegrity _checksum;
     private readonly PayloadHeader _header;
     private readonly float[] _destination;
     private long _received;
@@ -36,6 +35,7 @@ public sealed class PayloadAssembler : IDisposable
         }
 
         _header = header;
+        _checksum = new PayloadIntegrity(header);
         _destination = destination;
     }
 
@@ -45,7 +45,7 @@ public sealed class PayloadAssembler : IDisposable
     {
         PayloadHeaderCheck.RequireRoom(_header, _received, chunk.Length);
 
-        _hash.AppendData(chunk);
+        _checksum.Append(chunk);
         while (!chunk.IsEmpty)
         {
             // View only the floats this chunk touches: a byte view of the whole buffer would exceed 2 GiB.
@@ -61,7 +61,7 @@ public sealed class PayloadAssembler : IDisposable
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
-    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _hash);
+    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _checksum);
 
-    public void Dispose() => _hash.Dispose();
+    public void Dispose() => _checksum.Dispose();
 }

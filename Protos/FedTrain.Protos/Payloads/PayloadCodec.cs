@@ -14,8 +14,12 @@ public static class PayloadCodec
     /// <summary>Default data chunk size: 1 MiB, well under the 4 MiB default gRPC message limit.</summary>
     public const int DefaultChunkBytes = 1 << 20;
 
-    /// <summary>Describes the first <paramref name="count"/> floats of <paramref name="values"/>, with their SHA-256.</summary>
-    public static PayloadHeader CreateHeader(float[] values, long count, int chunkBytes, ParameterManifest? manifest = null)
+    /// <summary>
+    /// Describes the first <paramref name="count"/> floats of <paramref name="values"/>, with the checksum the
+    /// receiver asked for (an assignment's <c>upload_checksum</c>; SHA-256 when it names none).
+    /// </summary>
+    public static PayloadHeader CreateHeader(
+        float[] values, long count, int chunkBytes, ParameterManifest? manifest = null, PayloadChecksum checksum = PayloadChecksum.Sha256)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, values.LongLength);
@@ -23,9 +27,17 @@ public static class PayloadCodec
         {
             TotalBytes = count * sizeof(float),
             ParameterCount = count,
-            Sha256 = ByteString.CopyFrom(Sha256(values, count)),
             ChunkBytes = chunkBytes,
         };
+        if (checksum == PayloadChecksum.Xxh3128)
+        {
+            header.Xxh3128 = UnsafeByteOperations.UnsafeWrap(ParameterDigest.Xxh3128(values, count));
+        }
+        else
+        {
+            header.Sha256 = UnsafeByteOperations.UnsafeWrap(Sha256(values, count));
+        }
+
         if (manifest is not null)
         {
             AddManifest(header, manifest);

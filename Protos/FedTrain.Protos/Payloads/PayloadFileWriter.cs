@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using FedTrain.Protos.V1;
 using Microsoft.Win32.SafeHandles;
 
@@ -8,13 +7,13 @@ namespace FedTrain.Protos.Payloads;
 /// <summary>
 /// Writes a chunked payload (float32, or a compressed encoding) straight from the network buffers into a file,
 /// checking every chunk as it arrives: overflow against the header before anything is written, values that are or
-/// decode to NaN/±Inf (chunk boundaries need not fall on whole values), and the SHA-256 of the whole at
+/// decode to NaN/±Inf (chunk boundaries need not fall on whole values), and the checksum of the whole at
 /// <see cref="Complete"/>. Process memory stays at one chunk whatever the payload size; the bytes go to the page
 /// cache. Offsets are 64-bit, so payloads beyond 2 GiB work.
 /// </summary>
 public sealed class PayloadFileWriter : IDisposable
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly PayloadIntegrity _checksum;
     private readonly PayloadHeader _header;
     private readonly SafeFileHandle _file;
     private readonly PayloadValueScanner _values;
@@ -30,6 +29,7 @@ public sealed class PayloadFileWriter : IDisposable
         ArgumentNullException.ThrowIfNull(file);
         PayloadHeaderCheck.Validate(header, expectedBytes);
         _header = header;
+        _checksum = new PayloadIntegrity(header);
         _file = file;
         _values = new PayloadValueScanner(PayloadEncodings.ToCore(header.Encoding), header.ParameterCount, header.TotalBytes);
     }
@@ -43,7 +43,7 @@ public sealed class PayloadFileWriter : IDisposable
         PayloadHeaderCheck.RequireRoom(_header, _received, chunk.Length);
 
         _values.Check(chunk, _received);
-        _hash.AppendData(chunk);
+        _checksum.Append(chunk);
         RandomAccess.Write(_file, chunk, _received);
         _received += chunk.Length;
     }
@@ -74,7 +74,7 @@ public sealed class PayloadFileWriter : IDisposable
         _segments.Clear();
         foreach (var segment in chunk)
         {
-            _hash.AppendData(segment.Span);
+            _checksum.Append(segment.Span);
             _segments.Add(segment);
         }
 
@@ -83,7 +83,7 @@ public sealed class PayloadFileWriter : IDisposable
     }
 
     /// <summary>Checks that all bytes arrived and hash to the header's checksum.</summary>
-    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _hash);
+    public void Complete() => PayloadHeaderCheck.RequireComplete(_header, _received, _checksum);
 
-    public void Dispose() => _hash.Dispose();
+    public void Dispose() => _checksum.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using FedTrain.Core.Compression;
 using FedTrain.Protos.V1;
 
@@ -24,9 +23,19 @@ internal static class PayloadHeaderCheck
                     : $"Payload announces {header.TotalBytes} bytes for {header.ParameterCount} parameters in {UpdateCompression.FormatName(encoding)} encoding; expected {expectedBytes} bytes.");
         }
 
-        if (header.Sha256.Length != 32)
+        if (header.Sha256.Length == 0 && header.Xxh3128.Length == 0)
+        {
+            throw new PayloadException(PayloadError.BadHeader, "The payload header carries no checksum: it needs sha256 or xxh3_128.");
+        }
+
+        if (header.Sha256.Length is not (0 or 32))
         {
             throw new PayloadException(PayloadError.BadHeader, $"SHA-256 must be 32 bytes, got {header.Sha256.Length}.");
+        }
+
+        if (header.Xxh3128.Length is not (0 or 16))
+        {
+            throw new PayloadException(PayloadError.BadHeader, $"XXH3-128 must be 16 bytes, got {header.Xxh3128.Length}.");
         }
     }
 
@@ -41,19 +50,14 @@ internal static class PayloadHeaderCheck
         }
     }
 
-    /// <summary>Checks that all bytes arrived and that <paramref name="hash"/> (of them all) matches the header's.</summary>
-    public static void RequireComplete(PayloadHeader header, long received, IncrementalHash hash)
+    /// <summary>Checks that all bytes arrived and that their checksum (<paramref name="integrity"/>) matches the header's.</summary>
+    public static void RequireComplete(PayloadHeader header, long received, PayloadIntegrity integrity)
     {
         if (received != header.TotalBytes)
         {
             throw new PayloadException(PayloadError.Truncated, $"Payload ended after {received} of {header.TotalBytes} bytes.");
         }
 
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        if (!digest.SequenceEqual(header.Sha256.Span))
-        {
-            throw new PayloadException(PayloadError.ChecksumMismatch, "Payload SHA-256 does not match its header.");
-        }
+        integrity.Verify(header);
     }
 }

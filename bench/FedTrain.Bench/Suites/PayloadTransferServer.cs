@@ -26,6 +26,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
     private readonly float[] _model;
     private readonly long _count;
     private readonly byte[] _sha256;
+    private readonly byte[] _xxh3128;
     private readonly string _uploadPath;
     private readonly int _chunkBytes;
 
@@ -36,6 +37,7 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         _count = count;
         _chunkBytes = chunkBytes;
         _sha256 = PayloadCodec.Sha256(model, count);
+        _xxh3128 = FedTrain.Core.Models.ParameterDigest.Xxh3128(model, count);
         _uploadPath = uploadPath;
     }
 
@@ -86,7 +88,9 @@ internal sealed class PayloadTransferServer : IAsyncDisposable
         {
             TotalBytes = _count * sizeof(float),
             ParameterCount = _count,
+            // As the coordinator's download header: both checksums, of which the client checks XXH3-128.
             Sha256 = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(_sha256),
+            Xxh3128 = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(_xxh3128),
             ChunkBytes = _chunkBytes,
         };
         await writer.WriteAsync(new ModelChunk { Header = header }, context.CancellationToken).ConfigureAwait(false);

@@ -77,7 +77,7 @@ internal sealed class PeakMemorySuite : IBenchSuite
                 delta[i] = ((i % 977) - 488) * 1e-6f;
             }
 
-            var header = PayloadCodec.CreateHeader(delta, parameters, PayloadCodec.DefaultChunkBytes);
+            var header = PayloadCodec.CreateHeader(delta, parameters, PayloadCodec.DefaultChunkBytes, checksum: FedTrain.Protos.V1.PayloadChecksum.Xxh3128);
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             await Task.WhenAll(assignment.Clients.Select(client => uploader.UploadAsync(assignment, client, Examples, delta, header, cancellationToken)))
                 .ConfigureAwait(false);

@@ -197,7 +197,7 @@ internal sealed class TransferSuite : IBenchSuite
     private static async IAsyncEnumerable<UpdateChunk> Chunks(float[] model, long count, int chunkBytes)
     {
         await Task.Yield();
-        yield return new UpdateChunk { Header = new UploadHeader { Payload = PayloadCodec.CreateHeader(model, count, chunkBytes) } };
+        yield return new UpdateChunk { Header = new UploadHeader { Payload = PayloadCodec.CreateHeader(model, count, chunkBytes, checksum: PayloadChecksum.Xxh3128) } };
         foreach (var data in PayloadCodec.Chunks(model, count, chunkBytes))
         {
             yield return new UpdateChunk { Data = data };
