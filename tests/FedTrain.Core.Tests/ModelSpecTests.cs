@@ -23,6 +23,26 @@ public sealed class ModelSpecTests
     }
 
     [Fact]
+    public void Specs_read_apart_are_equal_by_value_lists_included()
+    {
+        // What a worker sees each round: the same network, mapped afresh from the assignment into new arrays.
+        var first = new ModelSpec("cnn", 1, 28, 28, 10, new[] { 32, 64 }, 128);
+        var again = new ModelSpec("cnn", 1, 28, 28, 10, new List<int> { 32, 64 }, 128);
+        Assert.Equal(first, again);
+        Assert.True(first == again);
+        Assert.Equal(first.GetHashCode(), again.GetHashCode());
+        Assert.Equal(ModelSpec.Parse(ModelSpec.FashionMnistCnn.ToNativeSpec()), ModelSpec.FashionMnistCnn);
+
+        Assert.NotEqual(first, first with { ConvChannels = [32, 65] });
+        Assert.NotEqual(first, first with { ConvChannels = [32] });
+        Assert.NotEqual(first, first with { Hidden = 129 });
+        Assert.NotEqual(ModelSpec.FashionMnistVit, ModelSpec.FashionMnistVit with { Heads = 2 });
+        Assert.NotEqual(first, first with { ModuleSha256 = new string('a', 64) });
+        Assert.False(first.Equals(null));
+        Assert.Equal(first with { ConvChannels = null }, first with { ConvChannels = [] });
+    }
+
+    [Fact]
     public void The_input_shape_of_a_language_model_is_its_window()
     {
         Assert.Equal((1, 1, 65), ModelSpec.ByteLm.InputShape);

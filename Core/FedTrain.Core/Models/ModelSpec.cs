@@ -88,6 +88,44 @@ public sealed partial record ModelSpec(
     /// <summary>True for models that predict the next token and report perplexity.</summary>
     public bool IsLanguageModel => Kind == "lm";
 
+    /// <summary>
+    /// Value equality over every member, the lists by their elements. A record's generated equality would compare
+    /// <see cref="ConvChannels"/> by reference, so a spec read afresh from each round's assignment never equalled the
+    /// last one, and a worker rebuilt (and randomly initialised) its network every round.
+    /// </summary>
+    public bool Equals(ModelSpec? other) =>
+        other is not null
+        && Kind == other.Kind && Channels == other.Channels && Height == other.Height && Width == other.Width
+        && Classes == other.Classes && Hidden == other.Hidden
+        && (ConvChannels ?? []).SequenceEqual(other.ConvChannels ?? [])
+        && Patch == other.Patch && Dim == other.Dim && Depth == other.Depth && Heads == other.Heads && Mlp == other.Mlp
+        && Seq == other.Seq && Module == other.Module && ModuleSha256 == other.ModuleSha256;
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Kind);
+        hash.Add(Channels);
+        hash.Add(Height);
+        hash.Add(Width);
+        hash.Add(Classes);
+        hash.Add(Hidden);
+        foreach (int channels in ConvChannels ?? [])
+        {
+            hash.Add(channels);
+        }
+
+        hash.Add(Patch);
+        hash.Add(Dim);
+        hash.Add(Depth);
+        hash.Add(Heads);
+        hash.Add(Mlp);
+        hash.Add(Seq);
+        hash.Add(Module);
+        hash.Add(ModuleSha256);
+        return hash.ToHashCode();
+    }
+
     /// <summary>Checks the spec fits together and throws <see cref="ArgumentException"/> naming the bad field.</summary>
     public void Validate() => ModelSpecValidator.Validate(this);
 
