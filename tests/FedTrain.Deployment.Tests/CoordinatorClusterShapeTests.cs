@@ -38,7 +38,7 @@ public sealed partial class CoordinatorClusterShapeTests
         Assert.Equal("Parallel", spec.GetProperty("podManagementPolicy").GetString());
         Assert.Equal("OnDelete", spec.GetProperty("updateStrategy").GetProperty("type").GetString());
 
-        string[] args = [.. container.GetProperty("args").EnumerateArray().Select(a => a.GetString()!)];
+        string[] args = Args(container);
         Assert.Equal("coordinator", args[0]);
         Assert.Contains("--kubernetes", args);
         Assert.Equal(SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture), After(args, "--silo-port"));
