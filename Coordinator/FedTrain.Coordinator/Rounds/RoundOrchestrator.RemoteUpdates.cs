@@ -43,13 +43,7 @@ public sealed partial class RoundOrchestrator
         string path = Path.Combine(_options.RunDirectory, "initial-model.safetensors");
         try
         {
-            SafetensorsFile.Write(path, _manifest, _model.Buffer, new Dictionary<string, string>
-            {
-                ["run_id"] = RunId,
-                ["round"] = "0",
-                ["model"] = _options.Model.ToNativeSpec(),
-                ["sha256"] = Convert.ToHexStringLower(_model.Sha256),
-            });
+            SafetensorsFile.Write(path, _manifest, _model.Buffer, ModelFileMetadata(0, _model));
             InitialModelFile = path;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -730,25 +730,29 @@ public sealed partial class RoundOrchestrator
     private string WriteCheckpoint(long round, ModelSnapshot parent, ModelSnapshot next, float[] parameters)
     {
         string checkpoint = Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.safetensors");
+        var metadata = ModelFileMetadata(round, next);
+        metadata["parent_version"] = parent.Version.ToString(CultureInfo.InvariantCulture);
+        metadata["parent_sha256"] = Convert.ToHexStringLower(parent.Sha256);
         SafetensorsFile.Write(
             checkpoint,
             _manifest,
             parameters,
-            new Dictionary<string, string>
-            {
-                ["run_id"] = RunId,
-                ["round"] = round.ToString(CultureInfo.InvariantCulture),
-                ["model"] = _options.Model.ToNativeSpec(),
-                ["sha256"] = Convert.ToHexStringLower(next.Sha256),
-                ["parent_version"] = parent.Version.ToString(CultureInfo.InvariantCulture),
-                ["parent_sha256"] = Convert.ToHexStringLower(parent.Sha256),
-            },
+            metadata,
             () => FaultInjection.Reached("checkpoint", round),
             // A file already there is an uncommitted attempt's (this round is not committed), or the checkpoint of a
             // successor that took the lease since the check before this write: only the lease holder may replace it.
             _store.CheckLease);
         return checkpoint;
     }
+
+    /// <summary>What every model file of the run says of its model: the run, the round that made it, its spec and its SHA-256.</summary>
+    private Dictionary<string, string> ModelFileMetadata(long round, ModelSnapshot model) => new()
+    {
+        ["run_id"] = RunId,
+        ["round"] = round.ToString(CultureInfo.InvariantCulture),
+        ["model"] = _options.Model.ToNativeSpec(),
+        ["sha256"] = Convert.ToHexStringLower(model.Sha256),
+    };
 
     private void OnCommitted(RoundResult result)
     {
