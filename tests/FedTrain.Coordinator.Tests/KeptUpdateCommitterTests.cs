@@ -17,7 +17,7 @@ public sealed class KeptUpdateCommitterTests : IDisposable
     public async Task Concurrent_records_share_transactions_and_all_become_durable()
     {
         using var store = new SqliteCoordinatorStore(Path.Combine(_directory, "coordinator.db"));
-        store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
         // The first commit is held until all 200 records are queued, as when uploads arrive during an fsync; on an idle
         // machine unheld commits can each finish before the next record arrives, and batching would not be exercised.
         var release = new TaskCompletionSource();
@@ -28,7 +28,7 @@ public sealed class KeptUpdateCommitterTests : IDisposable
         release.SetResult();
         await Task.WhenAll(records);
 
-        var kept = store.LoadKeptUpdates("run-1", round: 4);
+        var kept = await store.LoadKeptUpdatesAsync("run-1", round: 4);
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $"c{i:D3}").Order(StringComparer.Ordinal), kept.Select(k => k.ClientId).Order(StringComparer.Ordinal));
         Assert.Equal(200, journal.Rows);
         Assert.True(journal.Transactions < 200, $"{journal.Transactions} transactions for 200 records");
@@ -38,7 +38,7 @@ public sealed class KeptUpdateCommitterTests : IDisposable
     public async Task A_duplicate_fails_alone_and_the_rest_of_its_batch_is_recorded()
     {
         using var store = new SqliteCoordinatorStore(Path.Combine(_directory, "coordinator.db"));
-        store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
         var committer = new KeptUpdateCommitter(_directory, store);
         await committer.RecordAsync("run-1", Update(1));
 
@@ -54,7 +54,7 @@ public sealed class KeptUpdateCommitterTests : IDisposable
         await first;
         await good;
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => duplicate);
-        Assert.Equal(["c001", "c002", "c003"], store.LoadKeptUpdates("run-1", 4).Select(k => k.ClientId).Order(StringComparer.Ordinal));
+        Assert.Equal(["c001", "c002", "c003"], (await store.LoadKeptUpdatesAsync("run-1", 4)).Select(k => k.ClientId).Order(StringComparer.Ordinal));
     }
 
     private static KeptUpdate Update(int client) => new(4, 3, $"c{client:D3}", "w1", 100, $"round-000004-c{client:D3}.update");
@@ -68,28 +68,30 @@ public sealed class KeptUpdateCommitterTests : IDisposable
 
         public int Transactions => _transactions;
 
-        public void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates)
+        public async Task RecordKeptUpdatesAsync(IReadOnlyList<(string RunId, KeptUpdate Update)> updates, CancellationToken cancellationToken = default)
         {
-            inner.RecordKeptUpdates(updates);
+            await inner.RecordKeptUpdatesAsync(updates, cancellationToken);
             Interlocked.Add(ref _rows, updates.Count);
             Interlocked.Increment(ref _transactions);
         }
 
-        public IReadOnlyList<KeptUpdate> LoadKeptUpdates(string runId, long round) => inner.LoadKeptUpdates(runId, round);
+        public Task<IReadOnlyList<KeptUpdate>> LoadKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) =>
+            inner.LoadKeptUpdatesAsync(runId, round, cancellationToken);
 
-        public void DeleteKeptUpdates(string runId, long round) => inner.DeleteKeptUpdates(runId, round);
+        public Task DeleteKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) => inner.DeleteKeptUpdatesAsync(runId, round, cancellationToken);
     }
 
     private sealed class BlockingJournal(IUpdateJournal inner, Task released) : IUpdateJournal
     {
-        public void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates)
+        public async Task RecordKeptUpdatesAsync(IReadOnlyList<(string RunId, KeptUpdate Update)> updates, CancellationToken cancellationToken = default)
         {
-            released.Wait();
-            inner.RecordKeptUpdates(updates);
+            await released;
+            await inner.RecordKeptUpdatesAsync(updates, cancellationToken);
         }
 
-        public IReadOnlyList<KeptUpdate> LoadKeptUpdates(string runId, long round) => inner.LoadKeptUpdates(runId, round);
+        public Task<IReadOnlyList<KeptUpdate>> LoadKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) =>
+            inner.LoadKeptUpdatesAsync(runId, round, cancellationToken);
 
-        public void DeleteKeptUpdates(string runId, long round) => inner.DeleteKeptUpdates(runId, round);
+        public Task DeleteKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) => inner.DeleteKeptUpdatesAsync(runId, round, cancellationToken);
     }
 }

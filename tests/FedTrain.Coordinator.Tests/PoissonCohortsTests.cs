@@ -17,13 +17,13 @@ public sealed class PoissonCohortsTests : IDisposable
         .ToArray();
 
     [Fact]
-    public void A_drawn_cohort_is_recorded_and_a_restart_resumes_exactly_it()
+    public async Task A_drawn_cohort_is_recorded_and_a_restart_resumes_exactly_it()
     {
         SampledCohort drawn;
         using (var store = new SqliteCoordinatorStore(_path))
         {
-            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
-            drawn = new PoissonCohorts(store, 0.5).Draw("run-1", 3, 2, 2, Eligible);
+            await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            drawn = await new PoissonCohorts(store, 0.5).DrawAsync("run-1", 3, 2, 2, Eligible, CancellationToken.None);
         }
 
         Assert.Equal(drawn.Members.OrderBy(m => m.ClientId, StringComparer.Ordinal), drawn.Members);
@@ -31,24 +31,24 @@ public sealed class PoissonCohortsTests : IDisposable
 
         using var reopened = new SqliteCoordinatorStore(_path);
         var cohorts = new PoissonCohorts(reopened, 0.5);
-        var resumed = cohorts.Resumable("run-1", 3, 2)!;
+        var resumed = (await cohorts.ResumableAsync("run-1", 3, 2, CancellationToken.None))!;
         Assert.Equal((3L, 2, 2L), (resumed.Round, resumed.Attempt, resumed.ModelVersion));
         Assert.Equal(drawn.Members, resumed.Members);
-        Assert.Null(cohorts.Resumable("run-1", 4, 3));
+        Assert.Null(await cohorts.ResumableAsync("run-1", 4, 3, CancellationToken.None));
 
-        cohorts.Close("run-1", 3, 2, PoissonCohorts.Committed);
-        Assert.Null(cohorts.Resumable("run-1", 3, 2));
+        await cohorts.CloseAsync("run-1", 3, 2, PoissonCohorts.Committed, CancellationToken.None);
+        Assert.Null(await cohorts.ResumableAsync("run-1", 3, 2, CancellationToken.None));
     }
 
     [Fact]
-    public void A_cohort_drawn_from_another_model_is_closed_rather_than_resumed()
+    public async Task A_cohort_drawn_from_another_model_is_closed_rather_than_resumed()
     {
         using var store = new SqliteCoordinatorStore(_path);
-        store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
         var cohorts = new PoissonCohorts(store, 1.0);
-        Assert.Equal(Eligible.Length, cohorts.Draw("run-1", 2, 1, 1, Eligible).Members.Count);
-        Assert.Null(cohorts.Resumable("run-1", 2, 5));
-        Assert.Null(store.LoadOpenCohort("run-1", 2));
+        Assert.Equal(Eligible.Length, (await cohorts.DrawAsync("run-1", 2, 1, 1, Eligible, CancellationToken.None)).Members.Count);
+        Assert.Null(await cohorts.ResumableAsync("run-1", 2, 5, CancellationToken.None));
+        Assert.Null(await store.LoadOpenCohortAsync("run-1", 2));
     }
 
     [Fact]

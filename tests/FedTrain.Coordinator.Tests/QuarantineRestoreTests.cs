@@ -12,7 +12,7 @@ public sealed class QuarantineRestoreTests : IDisposable
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"quarantine-{Guid.NewGuid():N}.db");
 
     [Fact]
-    public void A_restored_quarantine_keeps_the_same_workers_out_and_goes_on_counting_failures()
+    public async Task A_restored_quarantine_keeps_the_same_workers_out_and_goes_on_counting_failures()
     {
         var before = new WorkerQuarantine(failuresToQuarantine: 3, rounds: 2);
         for (long round = 1; round <= 3; round++)
@@ -25,15 +25,15 @@ public sealed class QuarantineRestoreTests : IDisposable
         before.RecordAssignment("w3", 3, failed: false);
         using (var store = new SqliteCoordinatorStore(_path))
         {
-            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
-            store.SaveQuarantine("run-1", before.Entries());
+            await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            await store.SaveQuarantineAsync("run-1", before.Entries());
         }
 
         // What kill -9 leaves: only the store. A new coordinator starts with an empty quarantine and restores it.
         var after = new WorkerQuarantine(failuresToQuarantine: 3, rounds: 2);
         using (var store = new SqliteCoordinatorStore(_path))
         {
-            after.Restore(store.LoadQuarantine("run-1"));
+            after.Restore(await store.LoadQuarantineAsync("run-1"));
         }
 
         Assert.Equal(before.Entries(), after.Entries());

@@ -106,7 +106,7 @@ public sealed class StreamingUploadTests : IDisposable
     }
 
     [Fact]
-    public void Kept_updates_survive_a_restart_are_folded_once_and_leftovers_are_swept()
+    public async Task Kept_updates_survive_a_restart_are_folded_once_and_leftovers_are_swept()
     {
         var model = Vector(0, 1f);
         var a = Vector(1, 0.02f);
@@ -132,7 +132,7 @@ public sealed class StreamingUploadTests : IDisposable
         {
             var spool = new RoundUpdateSpool(spoolDirectory, reopened);
             var skipped = new List<string>();
-            var kept = spool.Restore("run-1", 3, modelVersion: 2, Length, (u, reason) => skipped.Add(u.ClientId + ": " + reason));
+            var kept = await spool.RestoreAsync("run-1", 3, modelVersion: 2, Length, (u, reason) => skipped.Add(u.ClientId + ": " + reason));
             Assert.Empty(skipped);
             Assert.Equal(["c0", "c1"], kept.Select(k => k.Update.ClientId));
             Assert.Equal([100L, 300L], kept.Select(k => k.Update.ExampleCount));
@@ -148,11 +148,11 @@ public sealed class StreamingUploadTests : IDisposable
 
             // A model that moved on makes the kept updates stale; after the commit nothing is left.
             var stale = new List<string>();
-            var none = spool.Restore("run-1", 3, modelVersion: 3, Length, (u, reason) => stale.Add(u.ClientId));
+            var none = await spool.RestoreAsync("run-1", 3, modelVersion: 3, Length, (u, reason) => stale.Add(u.ClientId));
             Assert.Empty(none);
             Assert.Equal(["c0", "c1"], stale);
-            spool.Discard("run-1", 3);
-            Assert.Empty(reopened.LoadKeptUpdates("run-1", 3));
+            await spool.DiscardAsync("run-1", 3);
+            Assert.Empty(await reopened.LoadKeptUpdatesAsync("run-1", 3));
             Assert.Empty(Directory.EnumerateFiles(spoolDirectory));
         }
     }

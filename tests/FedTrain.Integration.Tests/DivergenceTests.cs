@@ -46,7 +46,7 @@ public sealed class DivergenceTests
 
         // The database holds the same record as summary.json.
         using var store = TestDatabase.Open(dir);
-        var stored = store.LoadRounds(store.LoadRun()!.RunId);
+        var stored = await store.LoadRoundsAsync((await store.LoadRunAsync())!.RunId);
         Assert.Equal(4, stored.Count);
         Assert.Contains(stored, r => r.Failures.Any(f => f.Contains("diverged", StringComparison.Ordinal)));
     }

@@ -91,7 +91,7 @@ public sealed class FederationTests
               "test_limit": 500, "min_fit_clients": 2, "quorum_fraction": 0.5 }
             """);
         int port = FreePort();
-        var enrolment = WorkerEnrolment.Prepare(dir, "worker-1", "worker-2", "worker-3");
+        var enrolment = await WorkerEnrolment.PrepareAsync(dir, "worker-1", "worker-2", "worker-3");
         using var coordinator = CliProcess.Start(
             "coordinator", "--config", config, "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0",
             "--bind", "127.0.0.1", "--run-dir", dir, "--rounds", "3", "--min-workers", "3", "--local-steps", "60");

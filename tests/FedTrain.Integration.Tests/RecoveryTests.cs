@@ -21,7 +21,7 @@ public sealed class RecoveryTests
             "--run-dir", dir, "--rounds", "3", "--min-workers", "2", "--test-limit", "500", "--local-steps", "20",
             .. database is null ? Array.Empty<string>() : ["--database", database],
         ];
-        var enrolment = WorkerEnrolment.PrepareIn(database, dir, "worker-1", "worker-2");
+        var enrolment = await WorkerEnrolment.PrepareInAsync(database, dir, "worker-1", "worker-2");
         var workers = new List<CliProcess>();
         try
         {

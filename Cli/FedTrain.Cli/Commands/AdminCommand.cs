@@ -44,13 +44,13 @@ internal static class AdminCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             string worker = parse.GetValue(workerId)!;
             var grant = Grant(worker, parse.GetValue(client) ?? [], parse.GetValue(clients), parse.GetValue(prefix), parse.GetValue(shard));
             using var store = Open(parse.GetValue(runDir)!, DatabaseFlag.Refusing(parse.GetValue(database)), parse.GetValue(passwordFile), create: true);
             var validity = parse.GetValue(validHours) is { } hours ? TimeSpan.FromHours(hours) : EnrollmentIssuer.DefaultValidity;
-            var issued = EnrollmentIssuer.Issue((ICredentialStore)store, worker, validity, TimeProvider.System, grant);
+            var issued = await EnrollmentIssuer.IssueAsync((ICredentialStore)store, worker, validity, TimeProvider.System, grant, cancellationToken).ConfigureAwait(false);
             string what = $"{worker} (clients: {(grant ?? ClientGrant.Own(worker)).Describe()})";
             if (parse.GetValue(output) is { } file)
             {
@@ -128,10 +128,10 @@ internal static class AdminCommand
         command.Options.Add(database);
         command.Options.Add(passwordFile);
         command.Options.Add(workerId);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             using var store = Open(parse.GetValue(runDir)!, DatabaseFlag.Refusing(parse.GetValue(database)), parse.GetValue(passwordFile), create: false);
-            int revoked = ((ICredentialStore)store).RevokeWorker(parse.GetValue(workerId)!, DateTimeOffset.UtcNow);
+            int revoked = await ((ICredentialStore)store).RevokeWorkerAsync(parse.GetValue(workerId)!, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"Revoked {revoked} credential(s) and token(s) of {parse.GetValue(workerId)}.");
             return revoked > 0 ? 0 : 1;
         });
@@ -147,17 +147,17 @@ internal static class AdminCommand
         command.Options.Add(runDir);
         command.Options.Add(database);
         command.Options.Add(passwordFile);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             using var store = Open(parse.GetValue(runDir)!, DatabaseFlag.Refusing(parse.GetValue(database)), parse.GetValue(passwordFile), create: false);
             Console.WriteLine("kind        id                worker                run                      created              state    clients");
-            foreach (var e in ((ICredentialStore)store).ListEnrollments())
+            foreach (var e in await ((ICredentialStore)store).ListEnrollmentsAsync(cancellationToken).ConfigureAwait(false))
             {
                 string state = e.RevokedAt is not null ? "revoked" : e.UsedAt is not null ? "used" : e.ExpiresAt <= DateTimeOffset.UtcNow ? "expired" : "pending";
                 Console.WriteLine(Row("enrollment", e.TokenId, e.WorkerId, "-", e.CreatedAt, state, e.Grant));
             }
 
-            foreach (var c in ((ICredentialStore)store).ListCredentials())
+            foreach (var c in await ((ICredentialStore)store).ListCredentialsAsync(cancellationToken).ConfigureAwait(false))
             {
                 Console.WriteLine(Row("credential", c.CredentialId, c.WorkerId, c.RunId, c.CreatedAt, c.RevokedAt is null ? "active" : "revoked", c.Grant));
             }

@@ -82,7 +82,7 @@ internal static class DemoCommand
             flags.ApplyTraining(parse, options);
             options.ImageNormalization = contract.Normalization;
             options.Validate();
-            RefuseFinishedRun(options.RunDirectory, options.Database, options.DatabasePasswordFile);
+            await RefuseFinishedRunAsync(options.RunDirectory, options.Database, options.DatabasePasswordFile, cancellationToken).ConfigureAwait(false);
             // Each worker may register exactly the clients it simulates (with --clients), or itself.
             int? population = parse.GetValue(clients);
             if (population is { } total)
@@ -92,8 +92,9 @@ internal static class DemoCommand
                 options.Security.Limits.MaxClientsPerWorker = Math.Max(options.Security.Limits.MaxClientsPerWorker, perWorker);
             }
 
-            var enrolment = DemoEnrolment.Prepare(options.RunDirectory, options.Database, options.DatabasePasswordFile, Enumerable.Range(0, workerCount).Select(i =>
-                ($"worker-{i + 1}", population is { } m ? ClientGrant.Explicit(Worker.LocalData.ClientIds(m, i, workerCount)) : (ClientGrant?)null)));
+            var enrolment = await DemoEnrolment.PrepareAsync(options.RunDirectory, options.Database, options.DatabasePasswordFile, Enumerable.Range(0, workerCount).Select(i =>
+                ($"worker-{i + 1}", population is { } m ? ClientGrant.Explicit(Worker.LocalData.ClientIds(m, i, workerCount)) : (ClientGrant?)null)), cancellationToken)
+                .ConfigureAwait(false);
             int workerThreads = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             string logDirectory = Path.Combine(options.RunDirectory, "logs");
             Core.Files.PrivateFiles.CreateDirectory(logDirectory);
@@ -235,7 +236,7 @@ internal static class DemoCommand
     }
 
     /// <summary>An interrupted run in DIR resumes; a finished one is never overwritten.</summary>
-    private static void RefuseFinishedRun(string runDirectory, string? configured, string? passwordFile)
+    private static async Task RefuseFinishedRunAsync(string runDirectory, string? configured, string? passwordFile, CancellationToken cancellationToken)
     {
         if (configured is null && !File.Exists(Path.Combine(runDirectory, CoordinatorStoreFactory.DefaultFileName)))
         {
@@ -243,7 +244,7 @@ internal static class DemoCommand
         }
 
         using var store = CoordinatorStoreFactory.Open(configured, runDirectory, passwordFile);
-        if (store.LoadRun() is { Status: not "running" } run)
+        if (await store.LoadRunAsync(cancellationToken).ConfigureAwait(false) is { Status: not "running" } run)
         {
             throw new ArgumentException(
                 $"{runDirectory} already holds a {run.Status} run ({run.RunId}); pass another --out or remove that folder.");

@@ -12,7 +12,8 @@ internal static class DemoEnrolment
 {
     /// <summary>The security flags of each worker, by worker id.</summary>
     /// <param name="workers">Each worker's id and the clients it may register (null: itself).</param>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, string? database, string? passwordFile, IEnumerable<(string Id, ClientGrant? Clients)> workers)
+    public static async Task<IReadOnlyDictionary<string, string[]>> PrepareAsync(
+        string runDirectory, string? database, string? passwordFile, IEnumerable<(string Id, ClientGrant? Clients)> workers, CancellationToken cancellationToken)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Core.Files.PrivateFiles.CreateDirectory(runDirectory);
@@ -30,7 +31,8 @@ internal static class DemoEnrolment
             }
 
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients).Token);
+            var issued = await EnrollmentIssuer.IssueAsync(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients, cancellationToken).ConfigureAwait(false);
+            SecretFile.Write(token, issued.Token);
             result[id] = ["--enrollment-token-file", token, "--credential-file", credential];
         }
 

@@ -67,7 +67,7 @@ public sealed partial class CoordinatorGrpcService
     /// <summary>Raised when an update was folded into the aggregate: payload bytes and the time folding took.</summary>
     public event Action<long, TimeSpan>? UpdateFolded;
 
-    internal Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
+    internal async Task<RegisterResponse> RegisterAsync(RegisterRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
         CallerAuthorization.RequireWorker(context, workerId);
@@ -91,7 +91,7 @@ public sealed partial class CoordinatorGrpcService
         }
 
         RequireSummable(clients);
-        if (ClientBinding.GrantOf(context, _store) is { } grant && grant.Refusal(clients.Select(c => c.ClientId).ToList()) is { } refusal)
+        if (await ClientBinding.GrantOfAsync(context, _store).ConfigureAwait(false) is { } grant && grant.Refusal(clients.Select(c => c.ClientId).ToList()) is { } refusal)
         {
             LogClientsRefused(workerId, refusal);
             throw new RpcException(new Status(StatusCode.PermissionDenied, "Registration refused: " + refusal));
@@ -111,7 +111,7 @@ public sealed partial class CoordinatorGrpcService
 
         try
         {
-            _store.UpsertWorker(info, _time.GetUtcNow());
+            await _store.UpsertWorkerAsync(info, _time.GetUtcNow(), context.CancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -121,12 +121,12 @@ public sealed partial class CoordinatorGrpcService
         }
 
         LogRegistered(workerId, previous is null ? "registered" : "re-registered", clients.Count, info.ExampleCount, info.Device);
-        return Task.FromResult(new RegisterResponse
+        return new RegisterResponse
         {
             RunId = _orchestrator.RunId,
             HeartbeatIntervalSeconds = (int)Math.Max(1, _options.HeartbeatInterval.TotalSeconds),
             MaxMessageBytes = _options.MaxMessageBytes,
-        });
+        };
     }
 
     internal async Task<AssignmentResponse> GetAssignmentAsync(AssignmentRequest request, ServerCallContext context)

@@ -102,10 +102,10 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var store = CoordinatorStoreFactory.Open(options.Database, options.RunDirectory, options.DatabasePasswordFile);
         // Before anything reads the run's state: from here on a coordinator that held the run before this one (a
         // duplicate, or a paused process that wakes up) can write none of it, so what is read next is final.
-        long epoch = store.TakeLease(CoordinatorProcess.Name);
+        long epoch = await store.TakeLeaseAsync(CoordinatorProcess.Name, cancellationToken).ConfigureAwait(false);
         LeaseLog.Taken(loggerFactory.CreateLogger<CoordinatorHost>(), epoch);
         var registry = new WorkerRegistry(time, options.WorkerTimeout);
-        var strategy = CreateStrategy(options, store, initial.Length);
+        var strategy = await CreateStrategyAsync(options, store, initial.Length, cancellationToken).ConfigureAwait(false);
         var orchestrator = new RoundOrchestrator(
             options, registry, store, new TestSetEvaluator(trainer, testSet), trainer.Manifest, initial, strategy, time,
             loggerFactory.CreateLogger<RoundOrchestrator>())
@@ -118,7 +118,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var service = new CoordinatorGrpcService(
             options, orchestrator, registry, store, time,
             options.Privacy is null ? serviceLogger : new WithheldEventsLogger<CoordinatorGrpcService>(serviceLogger, CoordinatorGrpcService.ClientEventIds));
-        var security = CoordinatorSecurity.Create(options, store, () => orchestrator.RunId, time, loggerFactory);
+        var security = await CoordinatorSecurity.CreateAsync(options, store, () => orchestrator.RunId, time, loggerFactory, cancellationToken).ConfigureAwait(false);
         var modules = new ModuleDownloadService(module, orchestrator, registry, options.ChunkBytes);
         var health = new HealthServiceImpl();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
@@ -227,13 +227,13 @@ public sealed class CoordinatorHost : IAsyncDisposable
         return (data, preprocessing);
     }
 
-    private static IAggregationStrategy CreateStrategy(CoordinatorOptions options, ICoordinatorStore store, int length)
+    private static async Task<IAggregationStrategy> CreateStrategyAsync(CoordinatorOptions options, ICoordinatorStore store, int length, CancellationToken cancellationToken)
     {
         if (options.Privacy is { } privacy)
         {
             // A resumed run continues adaptive clipping from the clip norm its last release handed on.
-            double? resumeClip = store.LoadRun() is { } run
-                && store.LoadPrivacyReleases(run.RunId).LastOrDefault(r => r.Mechanism == PrivacyRelease.Model) is { } last
+            double? resumeClip = await store.LoadRunAsync(cancellationToken).ConfigureAwait(false) is { } run
+                && (await store.LoadPrivacyReleasesAsync(run.RunId, cancellationToken).ConfigureAwait(false)).LastOrDefault(r => r.Mechanism == PrivacyRelease.Model) is { } last
                 ? last.NextClipNorm
                 : null;
             return StrategyFactory.CreatePrivate(options.Strategy, privacy, length, resumeClip);

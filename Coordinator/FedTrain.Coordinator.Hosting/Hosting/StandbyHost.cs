@@ -92,7 +92,7 @@ public sealed class StandbyHost : IAsyncDisposable
             }
 
             // Credentials are bound to the stored run; before the leader created it there is nothing to upload for.
-            security = CoordinatorSecurity.Create(options, store, () => string.Empty, TimeProvider.System, loggerFactory);
+            security = await CoordinatorSecurity.CreateAsync(options, store, () => string.Empty, TimeProvider.System, loggerFactory, cancellationToken).ConfigureAwait(false);
             ListenOptions? intakeListener = null;
             ListenOptions? httpListener = null;
             bool IsIntake(HttpContext http) => intakeListener?.EndPoint is IPEndPoint intake && http.Connection.LocalPort == intake.Port;

@@ -13,7 +13,7 @@ public static class ClientBinding
     /// then act as any worker, so only <c>max_clients_per_worker</c> bounds a registration).
     /// </summary>
     /// <exception cref="RpcException">PERMISSION_DENIED when the call has no principal, or its credential is gone from the store.</exception>
-    public static ClientGrant? GrantOf(ServerCallContext context, object store)
+    public static async Task<ClientGrant?> GrantOfAsync(ServerCallContext context, object store)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!context.GetHttpContext().Items.TryGetValue(WorkerPrincipal.ItemKey, out var item) || item is not WorkerPrincipal principal)
@@ -30,7 +30,7 @@ public static class ClientBinding
         string authorization = context.GetHttpContext().Request.Headers.Authorization.ToString();
         if (store is not ICredentialStore credentials
             || !SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.CredentialKind, out string id, out _)
-            || credentials.FindCredential(id) is not { } credential
+            || await credentials.FindCredentialAsync(id, context.CancellationToken).ConfigureAwait(false) is not { } credential
             || credential.WorkerId != principal.WorkerId)
         {
             throw WorkerAuthenticator.PermissionDenied();

@@ -43,7 +43,7 @@ public sealed partial class CoordinatorCallGate
         ArgumentNullException.ThrowIfNull(next);
         try
         {
-            Admit(http);
+            await AdmitAsync(http).ConfigureAwait(false);
         }
         catch (RpcException refused)
         {
@@ -54,7 +54,7 @@ public sealed partial class CoordinatorCallGate
         await next(http).ConfigureAwait(false);
     }
 
-    private void Admit(HttpContext http)
+    private async Task AdmitAsync(HttpContext http)
     {
         string method = http.Request.Path.Value ?? string.Empty;
         string peer = GrpcPeer.Of(http);
@@ -76,7 +76,8 @@ public sealed partial class CoordinatorCallGate
         }
         else
         {
-            string workerId = _authenticator.AuthenticateWorker(http.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, peer);
+            string workerId = await _authenticator.AuthenticateWorkerAsync(
+                http.Request.Headers.Authorization.ToString() is { Length: > 0 } header ? header : null, peer, http.RequestAborted).ConfigureAwait(false);
             _certificateBinding?.Require(workerId, http.Connection.ClientCertificate, peer);
             principal = new WorkerPrincipal(workerId, workerId);
         }

@@ -46,8 +46,8 @@ public sealed partial class CoordinatorSecurity : IDisposable
     /// <param name="newRun">The id of the run this coordinator would create, until one is stored (the orchestrator's).</param>
     /// <param name="time">The clock of rate limits and token expiry.</param>
     /// <param name="loggerFactory">Where refusals are logged.</param>
-    public static CoordinatorSecurity Create(
-        CoordinatorOptions options, ICoordinatorStore store, Func<string> newRun, TimeProvider time, ILoggerFactory loggerFactory)
+    public static async Task<CoordinatorSecurity> CreateAsync(
+        CoordinatorOptions options, ICoordinatorStore store, Func<string> newRun, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -69,13 +69,14 @@ public sealed partial class CoordinatorSecurity : IDisposable
         var credentials = store as ICredentialStore
             ?? throw new InvalidOperationException($"The coordinator store {store.GetType().Name} keeps no credentials; authentication needs one that does.");
         var runs = new RunIdentity(store, newRun);
-        var authenticator = new WorkerAuthenticator(credentials, runs.Current, security.Limits, refusals, time, loggerFactory.CreateLogger<WorkerAuthenticator>());
+        var authenticator = await WorkerAuthenticator.CreateAsync(
+            credentials, runs.CurrentAsync, security.Limits, refusals, time, loggerFactory.CreateLogger<WorkerAuthenticator>(), cancellationToken).ConfigureAwait(false);
         var certificateBinding = security.Tls.RequireClientCertificate ? new WorkerCertificateBinding(loggerFactory.CreateLogger<WorkerCertificateBinding>()) : null;
         string tokenPath = OperatorToken.PathFor(security.Auth, options.RunDirectory);
         return new CoordinatorSecurity(
             security,
             new CoordinatorCallGate(authenticator, certificateBinding, limiter, refusals, loggerFactory.CreateLogger<CoordinatorCallGate>()),
-            new EnrollmentService(authenticator, certificateBinding, runs.Current),
+            new EnrollmentService(authenticator, certificateBinding, runs.CurrentAsync),
             OperatorToken.LoadOrCreateHash(tokenPath),
             tokenPath,
             loggerFactory,

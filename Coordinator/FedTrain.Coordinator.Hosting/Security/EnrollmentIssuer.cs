@@ -10,7 +10,8 @@ public static class EnrollmentIssuer
 
     /// <summary>Stores a new token for <paramref name="workerId"/> (its hash only) and returns it, to be handed to the data owner once.</summary>
     /// <param name="clients">The clients the worker may register; null grants its own id only.</param>
-    public static IssuedToken Issue(ICredentialStore store, string workerId, TimeSpan validFor, TimeProvider time, ClientGrant? clients = null)
+    public static async Task<IssuedToken> IssueAsync(
+        ICredentialStore store, string workerId, TimeSpan validFor, TimeProvider time, ClientGrant? clients = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -30,7 +31,8 @@ public static class EnrollmentIssuer
 
         var issued = SecretToken.Create(SecretToken.EnrollmentKind);
         var now = time.GetUtcNow();
-        store.AddEnrollment(new EnrollmentRecord(issued.Id, workerId, issued.SecretHash, now, now + validFor, null, null, clients));
+        await store.AddEnrollmentAsync(new EnrollmentRecord(issued.Id, workerId, issued.SecretHash, now, now + validFor, null, null, clients), cancellationToken)
+            .ConfigureAwait(false);
         return issued;
     }
 }

@@ -9,23 +9,29 @@ public sealed class EnrollmentService
 {
     private readonly WorkerAuthenticator _authenticator;
     private readonly WorkerCertificateBinding? _certificateBinding;
-    private readonly Func<string> _currentRunId;
+    private readonly Func<CancellationToken, ValueTask<string>> _currentRunId;
 
     /// <param name="certificateBinding">Non-null under mTLS: only the worker's own certificate may enrol it.</param>
-    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<string> currentRunId)
+    public EnrollmentService(WorkerAuthenticator authenticator, WorkerCertificateBinding? certificateBinding, Func<CancellationToken, ValueTask<string>> currentRunId)
     {
         _authenticator = authenticator;
         _certificateBinding = certificateBinding;
         _currentRunId = currentRunId;
     }
 
-    internal Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)
+    internal async Task<EnrollResponse> EnrollAsync(EnrollRequest request, ServerCallContext context)
     {
         string workerId = WorkerIdentity.Require(request.WorkerId);
         // Checked before the token is redeemed, so a refused attempt does not use the token up.
         _certificateBinding?.Require(workerId, context.GetHttpContext().Connection.ClientCertificate, context.Peer);
         string authorization = context.GetHttpContext().Request.Headers.Authorization.ToString();
-        var credential = _authenticator.Enroll(authorization.Length > 0 ? authorization : null, workerId, context.Peer);
-        return Task.FromResult(new EnrollResponse { Credential = credential.Token, WorkerId = workerId, RunId = _currentRunId() });
+        var credential = await _authenticator.EnrollAsync(authorization.Length > 0 ? authorization : null, workerId, context.Peer, context.CancellationToken)
+            .ConfigureAwait(false);
+        return new EnrollResponse
+        {
+            Credential = credential.Token,
+            WorkerId = workerId,
+            RunId = await _currentRunId(context.CancellationToken).ConfigureAwait(false),
+        };
     }
 }

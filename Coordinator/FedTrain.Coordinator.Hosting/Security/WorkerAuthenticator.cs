@@ -19,16 +19,14 @@ public sealed partial class WorkerAuthenticator
     public const string ThrottledDetail = "Too many failed authentications from this address; retry later.";
 
     private readonly ICredentialStore _store;
-    private readonly Func<string> _currentRunId;
+    private readonly Func<CancellationToken, ValueTask<string>> _currentRunId;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AuthenticationThrottle _throttle;
     private readonly RefusalLog _refusals;
 
-    /// <param name="currentRunId">The run this coordinator serves; credentials of other runs are refused.</param>
-    /// <param name="refusals">Shared with the call gate: refusals are logged at most once per address per interval.</param>
-    public WorkerAuthenticator(
-        ICredentialStore store, Func<string> currentRunId, LimitOptions limits, RefusalLog refusals, TimeProvider time, ILogger<WorkerAuthenticator> logger)
+    private WorkerAuthenticator(
+        ICredentialStore store, Func<CancellationToken, ValueTask<string>> currentRunId, LimitOptions limits, RefusalLog refusals, TimeProvider time, ILogger<WorkerAuthenticator> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(limits);
@@ -38,15 +36,31 @@ public sealed partial class WorkerAuthenticator
         _logger = logger;
         _throttle = new AuthenticationThrottle(limits, time);
         _refusals = refusals;
+    }
+
+    /// <param name="currentRunId">The run this coordinator serves; credentials of other runs are refused.</param>
+    /// <param name="refusals">Shared with the call gate: refusals are logged at most once per address per interval.</param>
+    public static async Task<WorkerAuthenticator> CreateAsync(
+        ICredentialStore store,
+        Func<CancellationToken, ValueTask<string>> currentRunId,
+        LimitOptions limits,
+        RefusalLog refusals,
+        TimeProvider time,
+        ILogger<WorkerAuthenticator> logger,
+        CancellationToken cancellationToken = default)
+    {
+        var authenticator = new WorkerAuthenticator(store, currentRunId, limits, refusals, time, logger);
         // Every credential is issued by a coordinator on this store; knowing them lets their holders past the
         // per-address allowance however hard others at the same address hammer.
-        foreach (var credential in store.ListCredentials())
+        foreach (var credential in await store.ListCredentialsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (credential.RevokedAt is null)
             {
-                _throttle.Issued(credential.CredentialId, credential.SecretHash);
+                authenticator._throttle.Issued(credential.CredentialId, credential.SecretHash);
             }
         }
+
+        return authenticator;
     }
 
     /// <summary>Remote addresses whose lookup allowance is kept now (idle ones are dropped).</summary>
@@ -55,7 +69,7 @@ public sealed partial class WorkerAuthenticator
     /// <summary>The worker an <c>authorization</c> header's credential belongs to.</summary>
     /// <exception cref="RpcException">UNAUTHENTICATED for a missing, malformed or unknown credential; PERMISSION_DENIED for a revoked or other-run one.</exception>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the caller's address has used up its allowance of lookups of credentials this coordinator did not issue.</exception>
-    public string AuthenticateWorker(string? authorization, string peer)
+    public async Task<string> AuthenticateWorkerAsync(string? authorization, string peer, CancellationToken cancellationToken = default)
     {
         string address = AddressOf(peer);
         if (!SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.CredentialKind, out string id, out byte[] hash))
@@ -70,7 +84,7 @@ public sealed partial class WorkerAuthenticator
             throw throttled == AuthenticationThrottle.ThrottledReason ? Throttled() : Unauthenticated();
         }
 
-        var credential = _store.FindCredential(id);
+        var credential = await _store.FindCredentialAsync(id, cancellationToken).ConfigureAwait(false);
         if (credential is null || !SecretToken.HashesMatch(credential.SecretHash, hash))
         {
             _throttle.Unknown(id, hash);
@@ -85,7 +99,7 @@ public sealed partial class WorkerAuthenticator
             throw PermissionDenied();
         }
 
-        if (credential.RunId != _currentRunId())
+        if (credential.RunId != await _currentRunId(cancellationToken).ConfigureAwait(false))
         {
             _throttle.Forget(id);
             LogRefused(address, peer, credential.WorkerId, "credential of another run");
@@ -97,7 +111,7 @@ public sealed partial class WorkerAuthenticator
 
     /// <summary>Redeems a one-time enrollment token for <paramref name="workerId"/>: a new credential bound to this run.</summary>
     /// <returns>The credential token, to be handed to the worker once.</returns>
-    public IssuedToken Enroll(string? authorization, string workerId, string peer)
+    public async Task<IssuedToken> EnrollAsync(string? authorization, string workerId, string peer, CancellationToken cancellationToken = default)
     {
         string address = AddressOf(peer);
         if (!SecretToken.TryParse(SecretToken.FromBearer(authorization), SecretToken.EnrollmentKind, out string id, out byte[] hash))
@@ -107,7 +121,7 @@ public sealed partial class WorkerAuthenticator
         }
 
         var now = _time.GetUtcNow();
-        var enrollment = _store.FindEnrollment(id);
+        var enrollment = await _store.FindEnrollmentAsync(id, cancellationToken).ConfigureAwait(false);
         if (enrollment is null || !SecretToken.HashesMatch(enrollment.SecretHash, hash))
         {
             LogRefused(address, peer, workerId, "unknown enrollment token");
@@ -124,16 +138,16 @@ public sealed partial class WorkerAuthenticator
             throw PermissionDenied();
         }
 
-        if (!_store.TryMarkEnrollmentUsed(id, now))
+        if (!await _store.TryMarkEnrollmentUsedAsync(id, now, cancellationToken).ConfigureAwait(false))
         {
             LogRefused(address, peer, workerId, "enrollment token already used");
             throw PermissionDenied();
         }
 
         var issued = SecretToken.Create(SecretToken.CredentialKind);
-        string runId = _currentRunId();
+        string runId = await _currentRunId(cancellationToken).ConfigureAwait(false);
         // The credential speaks for the clients its enrolment granted, no more.
-        _store.AddCredential(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null, enrollment.Clients));
+        await _store.AddCredentialAsync(new CredentialRecord(issued.Id, workerId, runId, issued.SecretHash, now, null, enrollment.Clients), cancellationToken).ConfigureAwait(false);
         _throttle.Issued(issued.Id, issued.SecretHash);
         LogEnrolled(workerId, runId, peer);
         return issued;

@@ -26,20 +26,21 @@ internal sealed class PoissonCohorts(ICohortStore store, double samplingRate)
     /// for another model than <paramref name="modelVersion"/> cannot be resumed (its round's model is gone): it is
     /// closed and null is returned.
     /// </summary>
-    public SampledCohort? Resumable(string runId, long round, long modelVersion)
+    public async Task<SampledCohort?> ResumableAsync(string runId, long round, long modelVersion, CancellationToken cancellationToken)
     {
-        var cohort = store.LoadOpenCohort(runId, round);
+        var cohort = await store.LoadOpenCohortAsync(runId, round, cancellationToken).ConfigureAwait(false);
         if (cohort is null || cohort.ModelVersion == modelVersion)
         {
             return cohort;
         }
 
-        store.CloseCohorts(runId, round, cohort.Attempt, ModelChanged);
+        await store.CloseCohortsAsync(runId, round, cohort.Attempt, ModelChanged, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
     /// <summary>Draws a fresh Poisson sample of <paramref name="eligible"/> and records it as the attempt's cohort.</summary>
-    public SampledCohort Draw(string runId, long round, int attempt, long modelVersion, IReadOnlyList<ClientInfo> eligible)
+    public async Task<SampledCohort> DrawAsync(
+        string runId, long round, int attempt, long modelVersion, IReadOnlyList<ClientInfo> eligible, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(eligible);
         var members = PoissonSampler.Sample(eligible.Count, samplingRate)
@@ -48,12 +49,13 @@ internal sealed class PoissonCohorts(ICohortStore store, double samplingRate)
             .Select(c => new CohortMember(c.ClientId, c.WorkerId, c.ExampleCount))
             .ToList();
         var cohort = new SampledCohort(round, attempt, modelVersion, members);
-        store.SaveCohort(runId, cohort);
+        await store.SaveCohortAsync(runId, cohort, cancellationToken).ConfigureAwait(false);
         return cohort;
     }
 
     /// <summary>Closes the cohorts of <paramref name="round"/> up to <paramref name="attempt"/> with <paramref name="outcome"/>.</summary>
-    public void Close(string runId, long round, int attempt, string outcome) => store.CloseCohorts(runId, round, attempt, outcome);
+    public Task CloseAsync(string runId, long round, int attempt, string outcome, CancellationToken cancellationToken) =>
+        store.CloseCohortsAsync(runId, round, attempt, outcome, cancellationToken);
 
     /// <summary>
     /// The cohort's clients as the round trains them: the worker now serving each client where one is registered

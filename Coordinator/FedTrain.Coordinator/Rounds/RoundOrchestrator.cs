@@ -248,7 +248,7 @@ public sealed partial class RoundOrchestrator
 
     private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
-        long firstRound = ResumeOrCreateRun();
+        long firstRound = await ResumeOrCreateRunAsync(cancellationToken).ConfigureAwait(false);
         // Half-written checkpoints of a crashed (or fenced) coordinator, and its half-written copy of the initial model
         // in the run directory itself: this one holds the run's lease now, so no writer of them may publish them any more.
         if (AtomicFile.RemoveLeftovers(Path.Combine(_options.RunDirectory, "checkpoints")) + AtomicFile.RemoveLeftovers(_options.RunDirectory)
@@ -261,7 +261,7 @@ public sealed partial class RoundOrchestrator
         {
             if (firstRound > _options.Rounds)
             {
-                Finish("all rounds were already committed");
+                await FinishAsync("all rounds were already committed", cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -281,7 +281,7 @@ public sealed partial class RoundOrchestrator
                 }
             }
 
-            if (_store.LoadPendingRound(RunId) is { } pending && pending.Round == firstRound
+            if (await _store.LoadPendingRoundAsync(RunId, cancellationToken).ConfigureAwait(false) is { } pending && pending.Round == firstRound
                 && await ResumePendingRoundAsync(pending, cancellationToken).ConfigureAwait(false) is { } resumed)
             {
                 OnCommitted(resumed);
@@ -292,16 +292,17 @@ public sealed partial class RoundOrchestrator
             {
                 if (_options.Privacy is { } privacy && !_budget!.CanAfford(RoundReleases(privacy)))
                 {
-                    Finish(string.Create(
+                    await FinishAsync(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(RoundReleases(privacy)):F4}"));
+                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(RoundReleases(privacy)):F4}"),
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
                 OnCommitted(await RunRoundWithRetriesAsync(round, cancellationToken).ConfigureAwait(false));
             }
 
-            Finish("all rounds completed");
+            await FinishAsync("all rounds completed", cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RunFencedException ex)
         {
@@ -310,7 +311,8 @@ public sealed partial class RoundOrchestrator
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Finish("failed: " + ex.Message, "failed");
+            // Recorded even when the failure came with a cancellation of the loop: the run did fail.
+            await FinishAsync("failed: " + ex.Message, "failed", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }
@@ -320,7 +322,7 @@ public sealed partial class RoundOrchestrator
         // One trace per round, its attempts included.
         using var trace = CoordinatorActivities.StartRound(RunId, round);
         // Under DP a round a crash interrupted resumes the attempt it was in, with that attempt's recorded cohort.
-        var resumed = _cohorts?.Resumable(RunId, round, CurrentModel.Version);
+        var resumed = _cohorts is null ? null : await _cohorts.ResumableAsync(RunId, round, CurrentModel.Version, cancellationToken).ConfigureAwait(false);
         for (int attempt = resumed?.Attempt ?? 1; ; attempt++)
         {
             trace?.SetTag("fedtrain.attempts", attempt);
@@ -352,7 +354,7 @@ public sealed partial class RoundOrchestrator
         {
             // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
             // accountant assumes, drawn from the secure generator and recorded before any assignment goes out.
-            var cohort = resumed ?? _cohorts.Draw(RunId, round, attempt, model.Version, live);
+            var cohort = resumed ?? await _cohorts.DrawAsync(RunId, round, attempt, model.Version, live, cancellationToken).ConfigureAwait(false);
             selected = PoissonCohorts.Clients(cohort, _registry);
             if (resumed is not null)
             {
@@ -369,7 +371,8 @@ public sealed partial class RoundOrchestrator
         }
 
         IReadOnlyList<string> chosen = selected.Select(c => c.ClientId).ToList();
-        var kept = RestoreKeptUpdates(round, model, resumed is not null, ref selected);
+        var kept = AdoptKeptUpdates(
+            round, await RestoreKeptUpdatesAsync(round, model, resumed is not null, cancellationToken).ConfigureAwait(false), ref selected);
         using var aggregator = _strategy.Begin(round, selected.Count, _registry.ClientCount);
         selection?.SetTag("fedtrain.clients.live", live.Count);
         if (_disclosesClients)
@@ -424,7 +427,7 @@ public sealed partial class RoundOrchestrator
             }
 
             // Quarantine learns from who was assigned and failed: under DP that is the cohort, so it is off.
-            RecordAssignments(round, selected, accepted, failures);
+            await RecordAssignmentsAsync(round, selected, accepted, failures, cancellationToken).ConfigureAwait(false);
         }
 
         int quorum = (int)Math.Ceiling(_options.EffectiveQuorumFraction * selected.Count);
@@ -436,8 +439,12 @@ public sealed partial class RoundOrchestrator
             LogQuorumMissed(round, accepted.Count, diverged, quorum, selected.Count);
             RoundAttemptFailed?.Invoke(round, "quorum_missed");
             // The cohort first: a crash between the two must not resume this attempt, whose updates are gone.
-            _cohorts?.Close(RunId, round, attempt, PoissonCohorts.QuorumMissed);
-            _updateSpool.Discard(RunId, round);
+            if (_cohorts is not null)
+            {
+                await _cohorts.CloseAsync(RunId, round, attempt, PoissonCohorts.QuorumMissed, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _updateSpool.DiscardAsync(RunId, round, cancellationToken).ConfigureAwait(false);
             SignalChange();
             return null;
         }
@@ -451,7 +458,7 @@ public sealed partial class RoundOrchestrator
 
         // The ledger first: the release is durable and counted before its noise is drawn, so that no crash can leave
         // a noised model (in memory, a temporary file or a checkpoint) that the budget has not counted.
-        long? releaseId = RecordModelRelease(aggregator, round, attempt);
+        long? releaseId = await RecordModelReleaseAsync(aggregator, round, attempt, cancellationToken).ConfigureAwait(false);
         long aggregationStarted = Stopwatch.GetTimestamp();
         float[] parameters;
         AggregationOutcome outcome;
@@ -493,7 +500,7 @@ public sealed partial class RoundOrchestrator
         var next = new ModelSnapshot(round, parameters);
         // A coordinator that already lost the run's lease writes no checkpoint at all; one that loses it while writing
         // is refused when it would replace an existing file (WriteCheckpoint), and its commit is fenced in the store.
-        _store.CheckLease();
+        await _store.CheckLeaseAsync(cancellationToken).ConfigureAwait(false);
         string checkpoint = WriteCheckpoint(round, model, next, parameters);
         FaultInjection.Reached("pending", round);
         var pending = new PendingRound(
@@ -511,7 +518,9 @@ public sealed partial class RoundOrchestrator
             privacySpan?.SetTag("fedtrain.noise_multiplier", outcome.Privacy?.NoiseMultiplier);
             privacySpan?.SetTag("fedtrain.clip_norm", outcome.Privacy?.ClipNorm);
             privacySpan?.SetTag("fedtrain.epsilon", _budget?.SpentEpsilon);
-            _store.SavePendingRound(RunId, pending, releaseId is { } id && outcome.Privacy is { } noised ? new ReleaseCompletion(id, noised.NextClipNorm) : null);
+            await _store.SavePendingRoundAsync(
+                RunId, pending, releaseId is { } id && outcome.Privacy is { } noised ? new ReleaseCompletion(id, noised.NextClipNorm) : null, cancellationToken)
+                .ConfigureAwait(false);
         }
 
         return await CompleteRoundAsync(pending, next, centralEvaluation, cancellationToken).ConfigureAwait(false);
@@ -538,7 +547,7 @@ public sealed partial class RoundOrchestrator
         var (evaluation, perClass) = await centralEvaluation.ConfigureAwait(false);
         var clientEvaluations = await EvaluateOnClientsAsync(next, pending.Attempt, cancellationToken).ConfigureAwait(false);
         var fairness = clientEvaluations is null ? null
-            : _options.Privacy is { } privacy ? ReleaseFairness(privacy, pending.Round, pending.Attempt, clientEvaluations)
+            : _options.Privacy is { } privacy ? await ReleaseFairnessAsync(privacy, pending.Round, pending.Attempt, clientEvaluations, cancellationToken).ConfigureAwait(false)
             : clientEvaluations.Count == 0 ? null
             : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray());
         FaultInjection.Reached("commit", pending.Round);
@@ -565,9 +574,13 @@ public sealed partial class RoundOrchestrator
         };
         // Under DP only the published form is kept, in memory and in the store: no per-client rows outlive the round.
         result = _disclosesClients ? result : result.WithClientDetailWithheld();
-        _store.CommitRound(RunId, result);
-        _cohorts?.Close(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed);
-        _updateSpool.Discard(RunId, pending.Round);
+        await _store.CommitRoundAsync(RunId, result, cancellationToken).ConfigureAwait(false);
+        if (_cohorts is not null)
+        {
+            await _cohorts.CloseAsync(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _updateSpool.DiscardAsync(RunId, pending.Round, cancellationToken).ConfigureAwait(false);
         ModelSnapshot retired;
         lock (_lock)
         {
@@ -596,18 +609,27 @@ public sealed partial class RoundOrchestrator
     /// Poisson sample: only a resumed cohort's own clients' updates are used (clipped and folded like fresh ones), and
     /// a freshly drawn cohort starts with none.
     /// </summary>
-    private IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> RestoreKeptUpdates(
-        long round, ModelSnapshot model, bool cohortResumed, ref List<ClientInfo> selected)
+    private async Task<IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)>> RestoreKeptUpdatesAsync(
+        long round, ModelSnapshot model, bool cohortResumed, CancellationToken cancellationToken)
     {
         if (_options.Privacy is not null && !cohortResumed)
         {
-            _updateSpool.Discard(RunId, round);
+            await _updateSpool.DiscardAsync(RunId, round, cancellationToken).ConfigureAwait(false);
             return [];
         }
 
-        var kept = _updateSpool.Restore(
+        return await _updateSpool.RestoreAsync(
             RunId, round, model.Version, model.ParameterCount, (update, reason) => LogKeptUpdateUnusable(round, Disclosed(update.ClientId), reason),
-            _options.UpdateCompression);
+            _options.UpdateCompression, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts the restored updates' clients into the round (<see cref="RestoreKeptUpdatesAsync"/>) and returns the
+    /// updates the round counts.
+    /// </summary>
+    private IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> AdoptKeptUpdates(
+        long round, IReadOnlyList<(Storage.KeptUpdate Update, Core.Aggregation.SpooledUpdate File)> kept, ref List<ClientInfo> selected)
+    {
         if (_options.Privacy is not null)
         {
             var cohort = selected.Select(c => c.ClientId).ToHashSet(StringComparer.Ordinal);
@@ -690,7 +712,7 @@ public sealed partial class RoundOrchestrator
     /// Under DP, records the round's model release in the durable ledger and in the budget, before its noise is drawn;
     /// returns the ledger row. Null without DP.
     /// </summary>
-    private long? RecordModelRelease(IRoundAggregator aggregator, long round, int attempt)
+    private async Task<long?> RecordModelReleaseAsync(IRoundAggregator aggregator, long round, int attempt, CancellationToken cancellationToken)
     {
         if (_options.Privacy is not { } privacy || aggregator is not IPrivateRoundAggregator dp)
         {
@@ -698,7 +720,8 @@ public sealed partial class RoundOrchestrator
         }
 
         var plan = dp.PlannedRelease;
-        long id = _store.RecordPrivacyRelease(RunId, new PrivacyRelease(round, attempt, privacy.SamplingRate, plan.NoiseMultiplier, plan.ClipNorm, plan.ClipNorm));
+        long id = await _store.RecordPrivacyReleaseAsync(
+            RunId, new PrivacyRelease(round, attempt, privacy.SamplingRate, plan.NoiseMultiplier, plan.ClipNorm, plan.ClipNorm), cancellationToken).ConfigureAwait(false);
         _budget!.Commit(privacy.SamplingRate, plan.NoiseMultiplier);
         _releases.Model++;
         FaultInjection.Reached("release", round);
@@ -710,12 +733,14 @@ public sealed partial class RoundOrchestrator
     /// is recorded in the ledger and the budget first, then noised. Made whatever the number of answers (zero included),
     /// so that whether it happens reveals nothing. Null when the histogram holds less than one client after noise.
     /// </summary>
-    private FairnessReport? ReleaseFairness(PrivacyOptions privacy, long round, int attempt, IReadOnlyList<ClientEvaluationResult> evaluations)
+    private async Task<FairnessReport?> ReleaseFairnessAsync(
+        PrivacyOptions privacy, long round, int attempt, IReadOnlyList<ClientEvaluationResult> evaluations, CancellationToken cancellationToken)
     {
         var counts = HistogramFairness.Counts(evaluations.Select(e => e.Accuracy).ToArray(), privacy.FairnessBuckets);
         var release = privacy.EvaluationRelease;
-        _store.RecordPrivacyRelease(
-            RunId, new PrivacyRelease(round, attempt, release.SamplingRate, release.NoiseMultiplier, 1, 1) { Mechanism = PrivacyRelease.FairnessHistogram });
+        await _store.RecordPrivacyReleaseAsync(
+            RunId, new PrivacyRelease(round, attempt, release.SamplingRate, release.NoiseMultiplier, 1, 1) { Mechanism = PrivacyRelease.FairnessHistogram }, cancellationToken)
+            .ConfigureAwait(false);
         _budget!.Commit(release.SamplingRate, release.NoiseMultiplier);
         _releases.Fairness++;
         FaultInjection.Reached("fairness-release", round);
@@ -741,7 +766,9 @@ public sealed partial class RoundOrchestrator
             () => FaultInjection.Reached("checkpoint", round),
             // A file already there is an uncommitted attempt's (this round is not committed), or the checkpoint of a
             // successor that took the lease since the check before this write: only the lease holder may replace it.
-            _store.CheckLease);
+            // The publish step is synchronous file work on the round loop (the write and fsync before it block too),
+            // so the lease check waits here; it runs only when such a file exists.
+            () => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult());
         return checkpoint;
     }
 
@@ -795,7 +822,8 @@ public sealed partial class RoundOrchestrator
     /// Feeds the quarantine (a worker's assignment failed when none of its selected clients' updates was accepted) and
     /// saves its state, so that a restarted coordinator keeps the same workers out.
     /// </summary>
-    private void RecordAssignments(long round, IReadOnlyList<ClientInfo> selected, IReadOnlyList<ParticipantResult> accepted, IReadOnlyList<string> failures)
+    private async Task RecordAssignmentsAsync(
+        long round, IReadOnlyList<ClientInfo> selected, IReadOnlyList<ParticipantResult> accepted, IReadOnlyList<string> failures, CancellationToken cancellationToken)
     {
         if (selected.Count == 0)
         {
@@ -815,7 +843,7 @@ public sealed partial class RoundOrchestrator
             }
         }
 
-        _store.SaveQuarantine(RunId, _quarantine.Entries());
+        await _store.SaveQuarantineAsync(RunId, _quarantine.Entries(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -900,25 +928,25 @@ public sealed partial class RoundOrchestrator
         }
     }
 
-    private long ResumeOrCreateRun()
+    private async Task<long> ResumeOrCreateRunAsync(CancellationToken cancellationToken)
     {
         Core.Files.PrivateFiles.CreateDirectory(Path.Combine(_options.RunDirectory, "checkpoints"));
-        var existing = _store.LoadRun();
+        var existing = await _store.LoadRunAsync(cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            _store.CreateRun(new RunRecord(RunId, JsonSerializer.Serialize(new
+            await _store.CreateRunAsync(new RunRecord(RunId, JsonSerializer.Serialize(new
             {
                 model = _options.Model.ToNativeSpec(),
                 training = _options.Training,
                 rounds = _options.Rounds,
                 seed = _options.Seed,
-            }), _time.GetUtcNow(), "running"));
+            }), _time.GetUtcNow(), "running"), cancellationToken).ConfigureAwait(false);
             WriteSummary("running");
             return 1;
         }
 
         RunId = existing.RunId;
-        var quarantine = _store.LoadQuarantine(RunId);
+        var quarantine = await _store.LoadQuarantineAsync(RunId, cancellationToken).ConfigureAwait(false);
         _quarantine.Restore(quarantine);
         if (quarantine.Count > 0)
         {
@@ -926,7 +954,7 @@ public sealed partial class RoundOrchestrator
         }
 
         // Every noised release counts, committed or not: its noise was already seen.
-        foreach (var release in _store.LoadPrivacyReleases(RunId))
+        foreach (var release in await _store.LoadPrivacyReleasesAsync(RunId, cancellationToken).ConfigureAwait(false))
         {
             _budget?.Commit(release.SamplingRate, release.NoiseMultiplier);
             if (release.Mechanism == PrivacyRelease.FairnessHistogram)
@@ -939,7 +967,7 @@ public sealed partial class RoundOrchestrator
             }
         }
 
-        var rounds = _store.LoadRounds(RunId);
+        var rounds = await _store.LoadRoundsAsync(RunId, cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             // Stored without per-client rows under DP already; marked so that outputs show them as withheld, not as none.
@@ -962,14 +990,14 @@ public sealed partial class RoundOrchestrator
         return last.Round + 1;
     }
 
-    private void Finish(string reason, string status = "finished")
+    private async Task FinishAsync(string reason, string status = "finished", CancellationToken cancellationToken = default)
     {
         FinishReason = reason;
         HasFailed = status == "failed";
         IsFinished = true;
         try
         {
-            _store.FinishRun(RunId, status);
+            await _store.FinishRunAsync(RunId, status, cancellationToken).ConfigureAwait(false);
         }
         catch (RunFencedException fenced)
         {

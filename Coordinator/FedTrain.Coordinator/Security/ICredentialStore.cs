@@ -3,21 +3,21 @@ namespace FedTrain.Coordinator.Security;
 /// <summary>Durable enrolment state: enrollment tokens and worker credentials, both stored as hashes.</summary>
 public interface ICredentialStore
 {
-    void AddEnrollment(EnrollmentRecord enrollment);
+    Task AddEnrollmentAsync(EnrollmentRecord enrollment, CancellationToken cancellationToken = default);
 
-    EnrollmentRecord? FindEnrollment(string tokenId);
+    Task<EnrollmentRecord?> FindEnrollmentAsync(string tokenId, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the token used; false when it was already used or revoked (so it is redeemed at most once).</summary>
-    bool TryMarkEnrollmentUsed(string tokenId, DateTimeOffset usedAt);
+    Task<bool> TryMarkEnrollmentUsedAsync(string tokenId, DateTimeOffset usedAt, CancellationToken cancellationToken = default);
 
-    void AddCredential(CredentialRecord credential);
+    Task AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken = default);
 
-    CredentialRecord? FindCredential(string credentialId);
+    Task<CredentialRecord?> FindCredentialAsync(string credentialId, CancellationToken cancellationToken = default);
 
     /// <summary>Revokes every credential and unused enrollment token of the worker; returns how many were revoked.</summary>
-    int RevokeWorker(string workerId, DateTimeOffset revokedAt);
+    Task<int> RevokeWorkerAsync(string workerId, DateTimeOffset revokedAt, CancellationToken cancellationToken = default);
 
-    IReadOnlyList<EnrollmentRecord> ListEnrollments();
+    Task<IReadOnlyList<EnrollmentRecord>> ListEnrollmentsAsync(CancellationToken cancellationToken = default);
 
-    IReadOnlyList<CredentialRecord> ListCredentials();
+    Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CancellationToken cancellationToken = default);
 }

@@ -20,10 +20,10 @@ public sealed class RunIdentity
         _newRun = newRun;
     }
 
-    public string Current()
+    public async ValueTask<string> CurrentAsync(CancellationToken cancellationToken = default)
     {
         // A stored run never changes, so it is read once; until then each call looks again.
-        _stored ??= _store.LoadRun()?.RunId;
+        _stored ??= (await _store.LoadRunAsync(cancellationToken).ConfigureAwait(false))?.RunId;
         return _stored ?? _newRun();
     }
 }

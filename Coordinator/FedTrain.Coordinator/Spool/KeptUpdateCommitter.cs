@@ -34,11 +34,11 @@ internal sealed class KeptUpdateCommitter(string directory, IUpdateJournal journ
             _committing = true;
         }
 
-        _ = Task.Run(CommitUntilEmpty);
+        _ = Task.Run(CommitUntilEmptyAsync);
         return entry.Recorded.Task;
     }
 
-    private void CommitUntilEmpty()
+    private async Task CommitUntilEmptyAsync()
     {
         while (true)
         {
@@ -55,16 +55,16 @@ internal sealed class KeptUpdateCommitter(string directory, IUpdateJournal journ
                 _queue = [];
             }
 
-            Commit(batch);
+            await CommitAsync(batch).ConfigureAwait(false);
         }
     }
 
-    private void Commit(List<Entry> batch)
+    private async Task CommitAsync(List<Entry> batch)
     {
         try
         {
             DirectorySync.Flush(directory);
-            journal.RecordKeptUpdates(batch.Select(e => (e.RunId, e.Update)).ToList());
+            await journal.RecordKeptUpdatesAsync(batch.Select(e => (e.RunId, e.Update)).ToList()).ConfigureAwait(false);
         }
         catch (Storage.RunFencedException fenced)
         {
@@ -83,7 +83,7 @@ internal sealed class KeptUpdateCommitter(string directory, IUpdateJournal journ
             {
                 foreach (var entry in batch)
                 {
-                    Commit([entry]);
+                    await CommitAsync([entry]).ConfigureAwait(false);
                 }
             }
             else

@@ -132,12 +132,12 @@ public sealed class RoundUpdateSpool
     /// The run's update encoding. A file of another size (the coordinator was restarted with another
     /// <c>--update-compression</c>) is skipped like a damaged one, and its client asked again.
     /// </param>
-    public IReadOnlyList<(KeptUpdate Update, SpooledUpdate File)> Restore(
+    public async Task<IReadOnlyList<(KeptUpdate Update, SpooledUpdate File)>> RestoreAsync(
         string runId, long round, long modelVersion, long parameterCount, Action<KeptUpdate, string> skipped,
-        UpdateEncoding encoding = UpdateEncoding.Float32)
+        UpdateEncoding encoding = UpdateEncoding.Float32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(skipped);
-        var records = _journal?.LoadKeptUpdates(runId, round) ?? [];
+        var records = _journal is null ? [] : await _journal.LoadKeptUpdatesAsync(runId, round, cancellationToken).ConfigureAwait(false);
         var usable = new List<(KeptUpdate, SpooledUpdate)>();
         foreach (var record in records)
         {
@@ -170,9 +170,13 @@ public sealed class RoundUpdateSpool
     }
 
     /// <summary>Forgets the updates of <paramref name="round"/> and earlier: journal rows, then files.</summary>
-    public void Discard(string runId, long round)
+    public async Task DiscardAsync(string runId, long round, CancellationToken cancellationToken = default)
     {
-        _journal?.DeleteKeptUpdates(runId, round);
+        if (_journal is not null)
+        {
+            await _journal.DeleteKeptUpdatesAsync(runId, round, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "round-*"))
         {
             if (long.TryParse(Path.GetFileName(file).AsSpan(6, 6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long r)

@@ -9,11 +9,11 @@ public interface ICohortStore
 {
     /// <summary>Records a freshly drawn cohort as open.</summary>
     /// <exception cref="InvalidOperationException">That attempt of the round already has a cohort; nothing is changed.</exception>
-    void SaveCohort(string runId, SampledCohort cohort);
+    Task SaveCohortAsync(string runId, SampledCohort cohort, CancellationToken cancellationToken = default);
 
     /// <summary>The open cohort of <paramref name="round"/> with the highest attempt, or null.</summary>
-    SampledCohort? LoadOpenCohort(string runId, long round);
+    Task<SampledCohort?> LoadOpenCohortAsync(string runId, long round, CancellationToken cancellationToken = default);
 
     /// <summary>Closes every open cohort of <paramref name="round"/> up to <paramref name="attempt"/> with <paramref name="outcome"/>.</summary>
-    void CloseCohorts(string runId, long round, int attempt, string outcome);
+    Task CloseCohortsAsync(string runId, long round, int attempt, string outcome, CancellationToken cancellationToken = default);
 }

@@ -6,7 +6,7 @@ namespace FedTrain.Coordinator.Storage;
 /// <summary>
 /// Durable coordinator state, in SQLite (embedded) or PostgreSQL behind the same contract and schema. A round
 /// exists in the store only once it is committed: its checkpoint file is written (atomically) before
-/// <see cref="CommitRound"/> records it, so a crash never leaves a round that points at a missing model.
+/// <see cref="CommitRoundAsync"/> records it, so a crash never leaves a round that points at a missing model.
 /// </summary>
 public interface ICoordinatorStore : IDisposable, IQuarantineStore, ICohortStore
 {
@@ -18,48 +18,48 @@ public interface ICoordinatorStore : IDisposable, IQuarantineStore, ICohortStore
     /// epoch. From then on every write of the run's state through this store fails with
     /// <see cref="RunFencedException"/> once another store has taken the lease after it.
     /// </summary>
-    long TakeLease(string holder);
+    Task<long> TakeLeaseAsync(string holder, CancellationToken cancellationToken = default);
 
-    /// <summary>The epoch taken with <see cref="TakeLease"/>; null before (writes are then not fenced).</summary>
+    /// <summary>The epoch taken with <see cref="TakeLeaseAsync"/>; null before (writes are then not fenced).</summary>
     long? LeaseEpoch { get; }
 
     /// <summary>Throws <see cref="RunFencedException"/> when this store no longer holds the lease; writes nothing.</summary>
-    void CheckLease();
+    Task CheckLeaseAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The run stored here, or null for a fresh store.</summary>
-    RunRecord? LoadRun();
+    Task<RunRecord?> LoadRunAsync(CancellationToken cancellationToken = default);
 
-    void CreateRun(RunRecord run);
+    Task CreateRunAsync(RunRecord run, CancellationToken cancellationToken = default);
 
-    void FinishRun(string runId, string status);
+    Task FinishRunAsync(string runId, string status, CancellationToken cancellationToken = default);
 
     /// <summary>Records a committed round and its participants in one transaction, and drops its pending record.</summary>
     /// <exception cref="InvalidOperationException">The round is already committed; nothing is changed.</exception>
-    void CommitRound(string runId, RoundResult result);
+    Task CommitRoundAsync(string runId, RoundResult result, CancellationToken cancellationToken = default);
 
     /// <summary>Committed rounds in order.</summary>
-    IReadOnlyList<RoundResult> LoadRounds(string runId);
+    Task<IReadOnlyList<RoundResult>> LoadRoundsAsync(string runId, CancellationToken cancellationToken = default);
 
-    void UpsertWorker(WorkerInfo worker, DateTimeOffset seenAt);
+    Task UpsertWorkerAsync(WorkerInfo worker, DateTimeOffset seenAt, CancellationToken cancellationToken = default);
 
     /// <summary>Every worker that ever registered, by id.</summary>
-    IReadOnlyList<WorkerInfo> LoadWorkers();
+    Task<IReadOnlyList<WorkerInfo>> LoadWorkersAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Durably records a release before its noise is drawn (see <see cref="PrivacyRelease"/>): a crash at any later
     /// point can only over-count. Returns the ledger row's id.
     /// </summary>
-    long RecordPrivacyRelease(string runId, PrivacyRelease release);
+    Task<long> RecordPrivacyReleaseAsync(string runId, PrivacyRelease release, CancellationToken cancellationToken = default);
 
     /// <summary>Every release recorded for the run, in order.</summary>
-    IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId);
+    Task<IReadOnlyList<PrivacyRelease>> LoadPrivacyReleasesAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Records an aggregated round whose checkpoint is written but which is not committed yet, and (under DP) the
     /// completion of its model release, in one transaction. Replaces an earlier pending record of the same round.
     /// </summary>
-    void SavePendingRound(string runId, PendingRound pending, ReleaseCompletion? release);
+    Task SavePendingRoundAsync(string runId, PendingRound pending, ReleaseCompletion? release, CancellationToken cancellationToken = default);
 
     /// <summary>The run's aggregated but uncommitted round, or null.</summary>
-    PendingRound? LoadPendingRound(string runId);
+    Task<PendingRound?> LoadPendingRoundAsync(string runId, CancellationToken cancellationToken = default);
 }

@@ -9,8 +9,8 @@ namespace FedTrain.Coordinator.Storage;
 public interface IQuarantineStore
 {
     /// <summary>Replaces the run's quarantine state with <paramref name="entries"/>, in one transaction.</summary>
-    void SaveQuarantine(string runId, IReadOnlyList<QuarantineEntry> entries);
+    Task SaveQuarantineAsync(string runId, IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken = default);
 
     /// <summary>The run's quarantine state as last saved, by worker id.</summary>
-    IReadOnlyList<QuarantineEntry> LoadQuarantine(string runId);
+    Task<IReadOnlyList<QuarantineEntry>> LoadQuarantineAsync(string runId, CancellationToken cancellationToken = default);
 }

@@ -11,11 +11,11 @@ public interface IUpdateJournal
     /// Records kept updates in one transaction: all or none. A second record for the same (run, round, client) is
     /// refused, and so is the transaction holding it.
     /// </summary>
-    void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates);
+    Task RecordKeptUpdatesAsync(IReadOnlyList<(string RunId, KeptUpdate Update)> updates, CancellationToken cancellationToken = default);
 
     /// <summary>The updates kept for <paramref name="round"/>, in the order they were recorded.</summary>
-    IReadOnlyList<KeptUpdate> LoadKeptUpdates(string runId, long round);
+    Task<IReadOnlyList<KeptUpdate>> LoadKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default);
 
     /// <summary>Forgets the kept updates of <paramref name="round"/> (after its commit, or when an attempt is abandoned).</summary>
-    void DeleteKeptUpdates(string runId, long round);
+    Task DeleteKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default);
 }

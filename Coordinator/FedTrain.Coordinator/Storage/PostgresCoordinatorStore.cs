@@ -23,11 +23,14 @@ public sealed class PostgresCoordinatorStore : RelationalCoordinatorStore
             connection, CoordinatorSchema.Migrations(SqlDialect.Postgres), LockSchema, DateTimeOffset.UtcNow);
     }
 
-    protected override T Use<T>(Func<DbConnection, T> action)
+    protected override async Task<T> UseAsync<T>(Func<DbConnection, Task<T>> action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        using var connection = _dataSource.OpenConnection();
-        return action(connection);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await action(connection).ConfigureAwait(false);
+        }
     }
 
     protected override bool IsUniqueViolation(DbException exception) =>

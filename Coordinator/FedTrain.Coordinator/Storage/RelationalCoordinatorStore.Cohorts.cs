@@ -5,10 +5,10 @@ namespace FedTrain.Coordinator.Storage;
 /// <summary>The sampled cohorts (schema migration 5, table <c>round_cohorts</c>), the same SQL on both databases.</summary>
 public abstract partial class RelationalCoordinatorStore
 {
-    public void SaveCohort(string runId, SampledCohort cohort)
+    public Task SaveCohortAsync(string runId, SampledCohort cohort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cohort);
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
             using var command = Command(connection, transaction, """
                 INSERT INTO round_cohorts (run_id, round, attempt, model_version, clients, outcome, created_at)
@@ -22,16 +22,16 @@ public abstract partial class RelationalCoordinatorStore
             DbParameters.Add(command, "@at", StoredValues.Time(DateTimeOffset.UtcNow));
             try
             {
-                return command.ExecuteNonQuery();
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (DbException ex) when (IsUniqueViolation(ex))
             {
                 throw new InvalidOperationException($"Attempt {cohort.Attempt} of round {cohort.Round} of run {runId} already has a cohort.", ex);
             }
-        });
+        }, cancellationToken);
     }
 
-    public SampledCohort? LoadOpenCohort(string runId, long round) => Use(connection =>
+    public Task<SampledCohort?> LoadOpenCohortAsync(string runId, long round, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, """
             SELECT round, attempt, model_version, clients FROM round_cohorts
@@ -39,15 +39,15 @@ public abstract partial class RelationalCoordinatorStore
             """);
         DbParameters.Add(command, "@run", runId);
         DbParameters.Add(command, "@round", round);
-        using var reader = command.ExecuteReader();
-        return reader.Read()
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
             ? new SampledCohort(
                 StoredValues.Long(reader, 0), StoredValues.Int(reader, 1), StoredValues.Long(reader, 2),
                 StoredValues.FromJson<List<CohortMember>>(reader.GetString(3)))
             : null;
-    });
+    }, cancellationToken);
 
-    public void CloseCohorts(string runId, long round, int attempt, string outcome) => Fenced((connection, transaction) =>
+    public Task CloseCohortsAsync(string runId, long round, int attempt, string outcome, CancellationToken cancellationToken = default) => FencedAsync(async (connection, transaction) =>
     {
         using var command = Command(connection, transaction, """
             UPDATE round_cohorts SET outcome = @outcome, clients = '[]'
@@ -57,6 +57,6 @@ public abstract partial class RelationalCoordinatorStore
         DbParameters.Add(command, "@round", round);
         DbParameters.Add(command, "@attempt", attempt);
         DbParameters.Add(command, "@outcome", outcome);
-        return command.ExecuteNonQuery();
-    });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 }

@@ -16,10 +16,10 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
         "UPDATE enrollments SET revoked_at = @at WHERE worker_id = @worker AND revoked_at IS NULL AND used_at IS NULL;",
     ];
 
-    public void AddEnrollment(EnrollmentRecord enrollment)
+    public Task AddEnrollmentAsync(EnrollmentRecord enrollment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(enrollment);
-        Use(connection =>
+        return UseAsync(async connection =>
         {
             using var command = Command(connection, null, """
                 INSERT INTO enrollments (token_id, worker_id, secret_hash, created_at, expires_at, clients)
@@ -31,31 +31,31 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
             DbParameters.Add(command, "@created", StoredValues.Time(enrollment.CreatedAt));
             DbParameters.Add(command, "@expires", StoredValues.Time(enrollment.ExpiresAt));
             DbParameters.Add(command, "@clients", enrollment.Clients?.ToStored());
-            return command.ExecuteNonQuery();
-        });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    public EnrollmentRecord? FindEnrollment(string tokenId) => UseForLookup(connection =>
+    public Task<EnrollmentRecord?> FindEnrollmentAsync(string tokenId, CancellationToken cancellationToken = default) => UseForLookupAsync(async connection =>
     {
         using var command = Command(connection, null, EnrollmentColumns + " WHERE token_id = @id;");
         DbParameters.Add(command, "@id", tokenId);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadEnrollment(reader) : null;
-    });
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEnrollment(reader) : null;
+    }, cancellationToken);
 
-    public bool TryMarkEnrollmentUsed(string tokenId, DateTimeOffset usedAt) => Use(connection =>
+    public Task<bool> TryMarkEnrollmentUsedAsync(string tokenId, DateTimeOffset usedAt, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         // One statement, so two concurrent redemptions of the same token cannot both succeed.
         using var command = Command(connection, null, "UPDATE enrollments SET used_at = @at WHERE token_id = @id AND used_at IS NULL AND revoked_at IS NULL;");
         DbParameters.Add(command, "@id", tokenId);
         DbParameters.Add(command, "@at", StoredValues.Time(usedAt));
-        return command.ExecuteNonQuery() == 1;
-    });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }, cancellationToken);
 
-    public void AddCredential(CredentialRecord credential)
+    public Task AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        Use(connection =>
+        return UseAsync(async connection =>
         {
             using var command = Command(connection, null, """
                 INSERT INTO credentials (credential_id, worker_id, run_id, secret_hash, created_at, clients)
@@ -67,59 +67,59 @@ public abstract partial class RelationalCoordinatorStore : ICredentialStore
             DbParameters.Add(command, "@hash", credential.SecretHash);
             DbParameters.Add(command, "@created", StoredValues.Time(credential.CreatedAt));
             DbParameters.Add(command, "@clients", credential.Clients?.ToStored());
-            return command.ExecuteNonQuery();
-        });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    public CredentialRecord? FindCredential(string credentialId) => UseForLookup(connection =>
+    public Task<CredentialRecord?> FindCredentialAsync(string credentialId, CancellationToken cancellationToken = default) => UseForLookupAsync(async connection =>
     {
         using var command = Command(connection, null, CredentialColumns + " WHERE credential_id = @id;");
         DbParameters.Add(command, "@id", credentialId);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadCredential(reader) : null;
-    });
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadCredential(reader) : null;
+    }, cancellationToken);
 
-    public int RevokeWorker(string workerId, DateTimeOffset revokedAt) => Use(connection =>
+    public Task<int> RevokeWorkerAsync(string workerId, DateTimeOffset revokedAt, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
-        using var transaction = connection.BeginTransaction();
+        using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int revoked = 0;
         foreach (string sql in RevokeStatements)
         {
             using var command = Command(connection, transaction, sql);
             DbParameters.Add(command, "@worker", workerId);
             DbParameters.Add(command, "@at", StoredValues.Time(revokedAt));
-            revoked += command.ExecuteNonQuery();
+            revoked += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        transaction.Commit();
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return revoked;
-    });
+    }, cancellationToken);
 
-    public IReadOnlyList<EnrollmentRecord> ListEnrollments() => Use(connection =>
+    public Task<IReadOnlyList<EnrollmentRecord>> ListEnrollmentsAsync(CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, EnrollmentColumns + " ORDER BY worker_id, created_at;");
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<EnrollmentRecord>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             result.Add(ReadEnrollment(reader));
         }
 
         return (IReadOnlyList<EnrollmentRecord>)result;
-    });
+    }, cancellationToken);
 
-    public IReadOnlyList<CredentialRecord> ListCredentials() => Use(connection =>
+    public Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, CredentialColumns + " ORDER BY worker_id, created_at;");
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<CredentialRecord>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             result.Add(ReadCredential(reader));
         }
 
         return (IReadOnlyList<CredentialRecord>)result;
-    });
+    }, cancellationToken);
 
     private static EnrollmentRecord ReadEnrollment(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), StoredValues.Time(reader.GetString(3)), StoredValues.Time(reader.GetString(4)),

@@ -20,13 +20,13 @@ public abstract partial class RelationalCoordinatorStore
 {
     private const string LeaseKey = "run";
 
-    /// <summary>The epoch this store took with <see cref="TakeLease"/>; null until then, and writes are not fenced.</summary>
+    /// <summary>The epoch this store took with <see cref="TakeLeaseAsync"/>; null until then, and writes are not fenced.</summary>
     public long? LeaseEpoch { get; private set; }
 
-    public long TakeLease(string holder)
+    public async Task<long> TakeLeaseAsync(string holder, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(holder);
-        long epoch = Use(connection =>
+        long epoch = await UseAsync(async connection =>
         {
             using var command = Command(connection, null, """
                 INSERT INTO coordinator_lease (lease_key, epoch, holder, acquired_at) VALUES (@key, 1, @holder, @at)
@@ -37,38 +37,42 @@ public abstract partial class RelationalCoordinatorStore
             DbParameters.Add(command, "@key", LeaseKey);
             DbParameters.Add(command, "@holder", holder);
             DbParameters.Add(command, "@at", StoredValues.Time(DateTimeOffset.UtcNow));
-            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        });
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }, cancellationToken).ConfigureAwait(false);
         LeaseEpoch = epoch;
         return epoch;
     }
 
-    public void CheckLease() => Fenced((_, _) => 0);
+    public Task CheckLeaseAsync(CancellationToken cancellationToken = default) => FencedAsync((_, _) => Task.FromResult(0), cancellationToken);
 
     /// <summary>
     /// Runs a write of the run's state in one transaction that first proves this store still holds the lease.
     /// </summary>
+    /// <remarks>
+    /// The token can stop the write before its commit (the transaction is then rolled back), never during it: a
+    /// commit cut off half way would leave the caller unsure whether the write happened.
+    /// </remarks>
     /// <exception cref="RunFencedException">Another coordinator took the lease; nothing was written.</exception>
-    protected T Fenced<T>(Func<DbConnection, DbTransaction, T> write) => Use(connection =>
+    protected Task<T> FencedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> write, CancellationToken cancellationToken) => UseAsync(async connection =>
     {
-        using var transaction = connection.BeginTransaction();
+        using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (LeaseEpoch is { } held)
         {
             using var touch = Command(connection, transaction, "UPDATE coordinator_lease SET epoch = epoch WHERE lease_key = @key AND epoch = @held;");
             DbParameters.Add(touch, "@key", LeaseKey);
             DbParameters.Add(touch, "@held", held);
-            if (touch.ExecuteNonQuery() == 0)
+            if (await touch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
                 using var current = Command(connection, transaction, "SELECT epoch, holder FROM coordinator_lease WHERE lease_key = @key;");
                 DbParameters.Add(current, "@key", LeaseKey);
-                using var reader = current.ExecuteReader();
-                bool found = reader.Read();
+                using var reader = await current.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                bool found = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 throw new RunFencedException(held, found ? StoredValues.Long(reader, 0) : 0, found ? reader.GetString(1) : "nobody");
             }
         }
 
-        T result = write(connection, transaction);
-        transaction.Commit();
+        T result = await write(connection, transaction).ConfigureAwait(false);
+        await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return result;
-    });
+    }, cancellationToken);
 }

@@ -5,15 +5,15 @@ namespace FedTrain.Coordinator.Storage;
 /// <summary>The quarantine state (schema migration 5, table <c>worker_quarantine</c>), the same SQL on both databases.</summary>
 public abstract partial class RelationalCoordinatorStore
 {
-    public void SaveQuarantine(string runId, IReadOnlyList<QuarantineEntry> entries)
+    public Task SaveQuarantineAsync(string runId, IReadOnlyList<QuarantineEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
             using (var clear = Command(connection, transaction, "DELETE FROM worker_quarantine WHERE run_id = @run;"))
             {
                 DbParameters.Add(clear, "@run", runId);
-                clear.ExecuteNonQuery();
+                await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             string now = StoredValues.Time(DateTimeOffset.UtcNow);
@@ -30,23 +30,23 @@ public abstract partial class RelationalCoordinatorStore
                 DbParameters.Add(insert, "@through", entry.QuarantinedThrough);
                 DbParameters.Add(insert, "@reason", entry.Reason);
                 DbParameters.Add(insert, "@at", now);
-                insert.ExecuteNonQuery();
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
-        });
+        }, cancellationToken);
     }
 
-    public IReadOnlyList<QuarantineEntry> LoadQuarantine(string runId) => Use(connection =>
+    public Task<IReadOnlyList<QuarantineEntry>> LoadQuarantineAsync(string runId, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, """
             SELECT worker_id, consecutive_failures, quarantined_from, quarantined_through, reason
             FROM worker_quarantine WHERE run_id = @run ORDER BY worker_id;
             """);
         DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var entries = new List<QuarantineEntry>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             entries.Add(new QuarantineEntry(
                 reader.GetString(0), StoredValues.Int(reader, 1), reader.IsDBNull(2) ? null : StoredValues.Long(reader, 2),
@@ -54,5 +54,5 @@ public abstract partial class RelationalCoordinatorStore
         }
 
         return (IReadOnlyList<QuarantineEntry>)entries;
-    });
+    }, cancellationToken);
 }

@@ -3,11 +3,11 @@ namespace FedTrain.Coordinator.Storage;
 /// <summary>The kept-update journal (schema migration 4, table <c>kept_updates</c>), the same SQL on both databases.</summary>
 public abstract partial class RelationalCoordinatorStore : IUpdateJournal
 {
-    public void RecordKeptUpdates(IReadOnlyList<(string RunId, KeptUpdate Update)> updates)
+    public Task RecordKeptUpdatesAsync(IReadOnlyList<(string RunId, KeptUpdate Update)> updates, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(updates);
         // One transaction, so a batch costs one commit (one WAL fsync on SQLite, one flush on PostgreSQL).
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
             foreach (var (runId, update) in updates)
             {
@@ -23,14 +23,14 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
                 DbParameters.Add(command, "@examples", update.ExampleCount);
                 DbParameters.Add(command, "@file", update.FileName);
                 DbParameters.Add(command, "@loss", StoredValues.Nullable(update.GlobalLoss));
-                command.ExecuteNonQuery();
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return updates.Count;
-        });
+        }, cancellationToken);
     }
 
-    public IReadOnlyList<KeptUpdate> LoadKeptUpdates(string runId, long round) => Use(connection =>
+    public Task<IReadOnlyList<KeptUpdate>> LoadKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, """
             SELECT round, model_version, client_id, worker_id, example_count, file_name, global_loss
@@ -38,9 +38,9 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
             """);
         DbParameters.Add(command, "@run", runId);
         DbParameters.Add(command, "@round", round);
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var kept = new List<KeptUpdate>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             kept.Add(new KeptUpdate(
                 StoredValues.Long(reader, 0), StoredValues.Long(reader, 1), reader.GetString(2), reader.GetString(3), StoredValues.Long(reader, 4),
@@ -48,13 +48,13 @@ public abstract partial class RelationalCoordinatorStore : IUpdateJournal
         }
 
         return (IReadOnlyList<KeptUpdate>)kept;
-    });
+    }, cancellationToken);
 
-    public void DeleteKeptUpdates(string runId, long round) => Fenced((connection, transaction) =>
+    public Task DeleteKeptUpdatesAsync(string runId, long round, CancellationToken cancellationToken = default) => FencedAsync(async (connection, transaction) =>
     {
         using var command = Command(connection, transaction, "DELETE FROM kept_updates WHERE run_id = @run AND round <= @round;");
         DbParameters.Add(command, "@run", runId);
         DbParameters.Add(command, "@round", round);
-        return command.ExecuteNonQuery();
-    });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 }

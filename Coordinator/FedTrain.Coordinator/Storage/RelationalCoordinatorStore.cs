@@ -7,52 +7,52 @@ namespace FedTrain.Coordinator.Storage;
 
 /// <summary>
 /// The store's SQL, written once over ADO.NET for both databases. Subclasses decide how a connection is had
-/// (<see cref="Use{T}"/>) and how a unique-key violation is recognised; the statements, the schema and the
+/// (<see cref="UseAsync{T}"/>) and how a unique-key violation is recognised; the statements, the schema and the
 /// row mapping are the same, which is what lets one contract test suite cover both.
 /// </summary>
 public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
 {
     public int SchemaVersion { get; protected set; }
 
-    public RunRecord? LoadRun() => Use(connection =>
+    public Task<RunRecord?> LoadRunAsync(CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, "SELECT run_id, config_json, created_at, status FROM runs ORDER BY created_at DESC LIMIT 1;");
-        using var reader = command.ExecuteReader();
-        return reader.Read()
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
             ? new RunRecord(reader.GetString(0), reader.GetString(1), StoredValues.Time(reader.GetString(2)), reader.GetString(3))
             : null;
-    });
+    }, cancellationToken);
 
-    public void CreateRun(RunRecord run)
+    public Task CreateRunAsync(RunRecord run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
             using var command = Command(connection, transaction, "INSERT INTO runs (run_id, config_json, created_at, status) VALUES (@id, @config, @created, @status);");
             DbParameters.Add(command, "@id", run.RunId);
             DbParameters.Add(command, "@config", run.ConfigJson);
             DbParameters.Add(command, "@created", StoredValues.Time(run.CreatedAt));
             DbParameters.Add(command, "@status", run.Status);
-            return command.ExecuteNonQuery();
-        });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    public void FinishRun(string runId, string status) => Fenced((connection, transaction) =>
+    public Task FinishRunAsync(string runId, string status, CancellationToken cancellationToken = default) => FencedAsync(async (connection, transaction) =>
     {
         using var command = Command(connection, transaction, "UPDATE runs SET status = @status WHERE run_id = @id;");
         DbParameters.Add(command, "@id", runId);
         DbParameters.Add(command, "@status", status);
-        return command.ExecuteNonQuery();
-    });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 
-    public void CommitRound(string runId, RoundResult result)
+    public Task CommitRoundAsync(string runId, RoundResult result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
             try
             {
-                RoundRows.InsertRound(connection, transaction, runId, result);
+                await RoundRows.InsertRoundAsync(connection, transaction, runId, result, cancellationToken).ConfigureAwait(false);
             }
             catch (DbException ex) when (IsUniqueViolation(ex))
             {
@@ -61,36 +61,36 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
 
             foreach (var participant in result.Participants)
             {
-                RoundRows.InsertParticipant(connection, transaction, runId, result.Round, participant);
+                await RoundRows.InsertParticipantAsync(connection, transaction, runId, result.Round, participant, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var evaluation in result.ClientEvaluations)
             {
-                RoundRows.InsertEvaluation(connection, transaction, runId, result.Round, evaluation);
+                await RoundRows.InsertEvaluationAsync(connection, transaction, runId, result.Round, evaluation, cancellationToken).ConfigureAwait(false);
             }
 
             using (var command = Command(connection, transaction, "DELETE FROM pending_rounds WHERE run_id = @run AND round <= @round;"))
             {
                 DbParameters.Add(command, "@run", runId);
                 DbParameters.Add(command, "@round", result.Round);
-                command.ExecuteNonQuery();
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
-        });
+        }, cancellationToken);
     }
 
-    public IReadOnlyList<RoundResult> LoadRounds(string runId) => Use(connection =>
+    public Task<IReadOnlyList<RoundResult>> LoadRoundsAsync(string runId, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
-        var participants = RoundRows.LoadParticipants(connection, runId);
-        var evaluations = RoundRows.LoadEvaluations(connection, runId);
-        return RoundRows.LoadRounds(connection, runId, participants, evaluations);
-    });
+        var participants = await RoundRows.LoadParticipantsAsync(connection, runId, cancellationToken).ConfigureAwait(false);
+        var evaluations = await RoundRows.LoadEvaluationsAsync(connection, runId, cancellationToken).ConfigureAwait(false);
+        return (IReadOnlyList<RoundResult>)await RoundRows.LoadRoundsAsync(connection, runId, participants, evaluations, cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
 
-    public void UpsertWorker(WorkerInfo worker, DateTimeOffset seenAt)
+    public Task UpsertWorkerAsync(WorkerInfo worker, DateTimeOffset seenAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(worker);
-        Use(connection =>
+        return UseAsync(async connection =>
         {
             using var command = Command(connection, null, """
                 INSERT INTO workers (worker_id, example_count, clients, device, last_registered_at)
@@ -104,39 +104,40 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
             DbParameters.Add(command, "@clients", StoredValues.ToJson(worker.Clients));
             DbParameters.Add(command, "@device", worker.Device);
             DbParameters.Add(command, "@seen", StoredValues.Time(seenAt));
-            return command.ExecuteNonQuery();
-        });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    public IReadOnlyList<WorkerInfo> LoadWorkers() => Use(connection =>
+    public Task<IReadOnlyList<WorkerInfo>> LoadWorkersAsync(CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, "SELECT worker_id, clients, device FROM workers ORDER BY worker_id;");
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var workers = new List<WorkerInfo>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             workers.Add(new WorkerInfo(reader.GetString(0), StoredValues.FromJson<List<ClientInfo>>(reader.GetString(1)), reader.GetString(2)));
         }
 
         return (IReadOnlyList<WorkerInfo>)workers;
-    });
+    }, cancellationToken);
 
-    public long RecordPrivacyRelease(string runId, PrivacyRelease release)
+    public Task<long> RecordPrivacyReleaseAsync(string runId, PrivacyRelease release, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(release);
-        return Fenced((connection, transaction) => RoundRows.InsertRelease(connection, transaction, runId, release));
+        return FencedAsync(
+            (connection, transaction) => RoundRows.InsertReleaseAsync(connection, transaction, runId, release, cancellationToken), cancellationToken);
     }
 
-    public IReadOnlyList<PrivacyRelease> LoadPrivacyReleases(string runId) => Use(connection =>
+    public Task<IReadOnlyList<PrivacyRelease>> LoadPrivacyReleasesAsync(string runId, CancellationToken cancellationToken = default) => UseAsync(async connection =>
     {
         using var command = Command(connection, null, """
             SELECT round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm, mechanism
             FROM privacy_releases WHERE run_id = @run ORDER BY id;
             """);
         DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var releases = new List<PrivacyRelease>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             releases.Add(new PrivacyRelease(
                 StoredValues.Long(reader, 0), StoredValues.Int(reader, 1), reader.GetDouble(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5))
@@ -146,24 +147,25 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
         }
 
         return (IReadOnlyList<PrivacyRelease>)releases;
-    });
+    }, cancellationToken);
 
-    public void SavePendingRound(string runId, PendingRound pending, ReleaseCompletion? release)
+    public Task SavePendingRoundAsync(string runId, PendingRound pending, ReleaseCompletion? release, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pending);
-        Fenced((connection, transaction) =>
+        return FencedAsync(async (connection, transaction) =>
         {
-            RoundRows.UpsertPending(connection, transaction, runId, pending, DateTimeOffset.UtcNow);
+            await RoundRows.UpsertPendingAsync(connection, transaction, runId, pending, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
             if (release is not null)
             {
-                RoundRows.CompleteRelease(connection, transaction, release);
+                await RoundRows.CompleteReleaseAsync(connection, transaction, release, cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
-        });
+        }, cancellationToken);
     }
 
-    public PendingRound? LoadPendingRound(string runId) => Use(connection => RoundRows.LoadPending(connection, runId));
+    public Task<PendingRound?> LoadPendingRoundAsync(string runId, CancellationToken cancellationToken = default) =>
+        UseAsync(connection => RoundRows.LoadPendingAsync(connection, runId, cancellationToken), cancellationToken);
 
     public void Dispose()
     {
@@ -171,14 +173,17 @@ public abstract partial class RelationalCoordinatorStore : ICoordinatorStore
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs <paramref name="action"/> on an open connection, serialised as the provider needs.</summary>
-    protected abstract T Use<T>(Func<DbConnection, T> action);
+    /// <summary>
+    /// Runs <paramref name="action"/> on an open connection, serialised as the provider needs. The token cancels the
+    /// wait for the connection; <paramref name="action"/> takes it from its caller for its own statements.
+    /// </summary>
+    protected abstract Task<T> UseAsync<T>(Func<DbConnection, Task<T>> action, CancellationToken cancellationToken);
 
     /// <summary>
     /// Runs a read-only <paramref name="action"/> that must not wait behind writes: the credential lookups of every
-    /// incoming call, while a round commit may hold the write path across its fsync. By default the same as <see cref="Use{T}"/>.
+    /// incoming call, while a round commit may hold the write path across its fsync. By default the same as <see cref="UseAsync{T}"/>.
     /// </summary>
-    protected virtual T UseForLookup<T>(Func<DbConnection, T> action) => Use(action);
+    protected virtual Task<T> UseForLookupAsync<T>(Func<DbConnection, Task<T>> action, CancellationToken cancellationToken) => UseAsync(action, cancellationToken);
 
     /// <summary>Whether <paramref name="exception"/> reports a duplicate primary key.</summary>
     protected abstract bool IsUniqueViolation(DbException exception);

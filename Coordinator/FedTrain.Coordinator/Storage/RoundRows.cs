@@ -8,7 +8,7 @@ namespace FedTrain.Coordinator.Storage;
 /// <summary>Rows of the round tables (rounds, participants, evaluations, releases, pending rounds) and back.</summary>
 internal static class RoundRows
 {
-    public static void InsertRound(DbConnection connection, DbTransaction transaction, string runId, RoundResult result)
+    public static async Task InsertRoundAsync(DbConnection connection, DbTransaction transaction, string runId, RoundResult result, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
             INSERT INTO rounds (run_id, round, model_version, test_accuracy, test_loss, selected, participants,
@@ -34,10 +34,11 @@ internal static class RoundRows
         DbParameters.Add(command, "@clip", StoredValues.Nullable(result.ClipNorm));
         DbParameters.Add(command, "@checkpoint", result.CheckpointPath);
         DbParameters.Add(command, "@committed", StoredValues.Time(result.CommittedAt));
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static void InsertParticipant(DbConnection connection, DbTransaction transaction, string runId, long round, ParticipantResult participant)
+    public static async Task InsertParticipantAsync(
+        DbConnection connection, DbTransaction transaction, string runId, long round, ParticipantResult participant, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
             INSERT INTO participants (run_id, round, client_id, worker_id, example_count, update_bytes, train_loss,
@@ -58,10 +59,11 @@ internal static class RoundRows
         DbParameters.Add(command, "@step", StoredValues.Nullable(participant.StepSeconds));
         DbParameters.Add(command, "@train", StoredValues.Nullable(participant.TrainSeconds));
         DbParameters.Add(command, "@recordEpsilon", StoredValues.Nullable(participant.RecordEpsilon));
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static void InsertEvaluation(DbConnection connection, DbTransaction transaction, string runId, long round, ClientEvaluationResult evaluation)
+    public static async Task InsertEvaluationAsync(
+        DbConnection connection, DbTransaction transaction, string runId, long round, ClientEvaluationResult evaluation, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
             INSERT INTO client_evaluations (run_id, round, client_id, worker_id, accuracy, loss, example_count)
@@ -74,10 +76,10 @@ internal static class RoundRows
         DbParameters.Add(command, "@accuracy", StoredValues.Finite(evaluation.Accuracy));
         DbParameters.Add(command, "@loss", StoredValues.Finite(evaluation.Loss));
         DbParameters.Add(command, "@examples", evaluation.ExampleCount);
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static long InsertRelease(DbConnection connection, DbTransaction? transaction, string runId, PrivacyRelease release)
+    public static async Task<long> InsertReleaseAsync(DbConnection connection, DbTransaction? transaction, string runId, PrivacyRelease release, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
             INSERT INTO privacy_releases (run_id, round, attempt, sampling_rate, noise_multiplier, clip_norm, next_clip_norm, mechanism)
@@ -91,21 +93,22 @@ internal static class RoundRows
         DbParameters.Add(command, "@z", release.NoiseMultiplier);
         DbParameters.Add(command, "@clip", release.ClipNorm);
         DbParameters.Add(command, "@next", release.NextClipNorm);
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static void CompleteRelease(DbConnection connection, DbTransaction transaction, ReleaseCompletion completion)
+    public static async Task CompleteReleaseAsync(DbConnection connection, DbTransaction transaction, ReleaseCompletion completion, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, "UPDATE privacy_releases SET next_clip_norm = @next WHERE id = @id;");
         DbParameters.Add(command, "@id", completion.ReleaseId);
         DbParameters.Add(command, "@next", completion.NextClipNorm);
-        if (command.ExecuteNonQuery() != 1)
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
         {
             throw new InvalidOperationException($"Privacy release {completion.ReleaseId} is not in the ledger.");
         }
     }
 
-    public static void UpsertPending(DbConnection connection, DbTransaction transaction, string runId, PendingRound pending, DateTimeOffset now)
+    public static async Task UpsertPendingAsync(
+        DbConnection connection, DbTransaction transaction, string runId, PendingRound pending, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, transaction, """
             INSERT INTO pending_rounds (run_id, round, attempt, selected, participants, failures, duration_seconds,
@@ -131,10 +134,10 @@ internal static class RoundRows
         DbParameters.Add(command, "@clip", StoredValues.Nullable(pending.ClipNorm));
         DbParameters.Add(command, "@checkpoint", pending.CheckpointPath);
         DbParameters.Add(command, "@created", StoredValues.Time(now));
-        command.ExecuteNonQuery();
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static PendingRound? LoadPending(DbConnection connection, string runId)
+    public static async Task<PendingRound?> LoadPendingAsync(DbConnection connection, string runId, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, null, """
             SELECT round, attempt, selected, participants, failures, duration_seconds, update_bytes, skip_reason, epsilon,
@@ -142,8 +145,8 @@ internal static class RoundRows
             FROM pending_rounds WHERE run_id = @run ORDER BY round DESC LIMIT 1;
             """);
         DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
-        if (!reader.Read())
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -164,8 +167,12 @@ internal static class RoundRows
         };
     }
 
-    public static List<RoundResult> LoadRounds(
-        DbConnection connection, string runId, Dictionary<long, List<ParticipantResult>> participants, Dictionary<long, List<ClientEvaluationResult>> evaluations)
+    public static async Task<List<RoundResult>> LoadRoundsAsync(
+        DbConnection connection,
+        string runId,
+        Dictionary<long, List<ParticipantResult>> participants,
+        Dictionary<long, List<ClientEvaluationResult>> evaluations,
+        CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, null, """
             SELECT round, model_version, test_accuracy, test_loss, selected, duration_seconds, update_bytes,
@@ -173,9 +180,9 @@ internal static class RoundRows
             FROM rounds WHERE run_id = @run ORDER BY round;
             """);
         DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rounds = new List<RoundResult>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             long round = StoredValues.Long(reader, 0);
             rounds.Add(new RoundResult(
@@ -203,8 +210,8 @@ internal static class RoundRows
         return rounds;
     }
 
-    public static Dictionary<long, List<ParticipantResult>> LoadParticipants(DbConnection connection, string runId) =>
-        LoadByRound(connection, runId, """
+    public static Task<Dictionary<long, List<ParticipantResult>>> LoadParticipantsAsync(DbConnection connection, string runId, CancellationToken cancellationToken) =>
+        LoadByRoundAsync(connection, runId, """
             SELECT round, client_id, worker_id, example_count, update_bytes, train_loss, train_accuracy,
                 holdout_accuracy, holdout_loss, step_seconds, train_seconds, record_epsilon
             FROM participants WHERE run_id = @run ORDER BY round, client_id;
@@ -218,23 +225,26 @@ internal static class RoundRows
                 StepSeconds = StoredValues.NullableDouble(reader, 9),
                 TrainSeconds = StoredValues.NullableDouble(reader, 10),
                 RecordEpsilon = StoredValues.NullableDouble(reader, 11),
-            });
+            },
+            cancellationToken);
 
-    public static Dictionary<long, List<ClientEvaluationResult>> LoadEvaluations(DbConnection connection, string runId) =>
-        LoadByRound(connection, runId, """
+    public static Task<Dictionary<long, List<ClientEvaluationResult>>> LoadEvaluationsAsync(DbConnection connection, string runId, CancellationToken cancellationToken) =>
+        LoadByRoundAsync(connection, runId, """
             SELECT round, client_id, worker_id, accuracy, loss, example_count
             FROM client_evaluations WHERE run_id = @run ORDER BY round, client_id;
             """,
-            reader => new ClientEvaluationResult(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4), StoredValues.Long(reader, 5)));
+            reader => new ClientEvaluationResult(reader.GetString(1), reader.GetString(2), reader.GetDouble(3), reader.GetDouble(4), StoredValues.Long(reader, 5)),
+            cancellationToken);
 
     /// <summary>The rows of <paramref name="sql"/> (round in column 0, ordered by it) grouped by round.</summary>
-    private static Dictionary<long, List<T>> LoadByRound<T>(DbConnection connection, string runId, string sql, Func<DbDataReader, T> read)
+    private static async Task<Dictionary<long, List<T>>> LoadByRoundAsync<T>(
+        DbConnection connection, string runId, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken)
     {
         using var command = RelationalCoordinatorStore.Command(connection, null, sql);
         DbParameters.Add(command, "@run", runId);
-        using var reader = command.ExecuteReader();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new Dictionary<long, List<T>>();
-        while (reader.Read())
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             long round = StoredValues.Long(reader, 0);
             if (!result.TryGetValue(round, out var list))

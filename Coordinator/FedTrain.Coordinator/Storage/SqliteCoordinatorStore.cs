@@ -7,8 +7,8 @@ namespace FedTrain.Coordinator.Storage;
 
 /// <summary>
 /// The embedded store: one SQLite file in the run directory, in WAL mode with synchronous commits. Writes and most
-/// reads share one connection under one lock; credential lookups use a second, read-only connection with its own
-/// lock, so authenticating a call never waits for a commit's fsync (WAL readers do not block on the writer).
+/// reads share one connection, one caller at a time; credential lookups use a second, read-only connection of their
+/// own, so authenticating a call never waits for a commit's fsync (WAL readers do not block on the writer).
 /// </summary>
 public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
 {
@@ -17,8 +17,10 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
 
     private readonly SqliteConnection _connection;
     private readonly SqliteConnection _lookupConnection;
-    private readonly Lock _lock = new();
-    private readonly Lock _lookupLock = new();
+    // One connection is one SQLite handle, used by one caller at a time: a semaphore rather than a lock, since the
+    // callers await the statements they run on it.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _lookupGate = new(1, 1);
 
     public SqliteCoordinatorStore(string databasePath)
     {
@@ -60,21 +62,31 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
         _lookupConnection.Open();
     }
 
-    protected override T UseForLookup<T>(Func<DbConnection, T> action)
+    protected override async Task<T> UseForLookupAsync<T>(Func<DbConnection, Task<T>> action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        lock (_lookupLock)
+        await _lookupGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return action(_lookupConnection);
+            return await action(_lookupConnection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lookupGate.Release();
         }
     }
 
-    protected override T Use<T>(Func<DbConnection, T> action)
+    protected override async Task<T> UseAsync<T>(Func<DbConnection, Task<T>> action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        lock (_lock)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return action(_connection);
+            return await action(_connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -85,14 +97,17 @@ public sealed class SqliteCoordinatorStore : RelationalCoordinatorStore
     {
         if (disposing)
         {
-            // Under the lock: a journal record committing on another thread (group commit) finishes its transaction
-            // first, instead of having the connection closed under it.
-            lock (_lock)
-            {
-                _connection.Dispose();
-            }
-
+            // Holding the gate: a journal record committing on another thread (group commit) finishes its
+            // transaction first, instead of having the connection closed under it. A call after this one fails
+            // (ObjectDisposedException) instead of using a closed connection.
+            _gate.Wait();
+            _connection.Dispose();
+            _gate.Release();
+            _gate.Dispose();
+            _lookupGate.Wait();
             _lookupConnection.Dispose();
+            _lookupGate.Release();
+            _lookupGate.Dispose();
         }
     }
 

@@ -96,7 +96,7 @@ internal sealed partial class FailoverTrial
                 throw new InvalidOperationException($"No worker logged an accepted upload after the failover; logs in {_directory}.");
             }
 
-            var committed = CommittedRounds();
+            var committed = await CommittedRoundsAsync().ConfigureAwait(false);
             var next = committed.FirstOrDefault(r => r.At > killed);
             if (next == default)
             {
@@ -201,7 +201,7 @@ internal sealed partial class FailoverTrial
     /// The run's rounds with their commit times from the database (<c>committed_at</c>, to the tick), after checking
     /// that <c>summary.json</c> says the run finished with rounds 1 to <see cref="Rounds"/> each committed once.
     /// </summary>
-    private List<(long Round, DateTime At)> CommittedRounds()
+    private async Task<List<(long Round, DateTime At)>> CommittedRoundsAsync()
     {
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "summary.json")))
             ?? throw new InvalidOperationException("summary.json is empty.");
@@ -213,8 +213,8 @@ internal sealed partial class FailoverTrial
         }
 
         using var store = CoordinatorStoreFactory.Open(_database, _directory);
-        var run = store.LoadRun() ?? throw new InvalidOperationException("The database holds no run.");
-        return [.. store.LoadRounds(run.RunId).Select(r => (r.Round, At: r.CommittedAt.UtcDateTime)).OrderBy(r => r.At)];
+        var run = await store.LoadRunAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("The database holds no run.");
+        return [.. (await store.LoadRoundsAsync(run.RunId).ConfigureAwait(false)).Select(r => (r.Round, At: r.CommittedAt.UtcDateTime)).OrderBy(r => r.At)];
     }
 
     private string WorkerLog(int worker) => Path.Combine(_directory, $"worker-{worker + 1}.log");

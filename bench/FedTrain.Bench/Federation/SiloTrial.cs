@@ -98,7 +98,7 @@ internal sealed partial class SiloTrial
                 throw new InvalidOperationException($"The leading node exited with code {_nodes[0]!.ExitCode}; logs in {_directory}.");
             }
 
-            return Count();
+            return await CountAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -146,11 +146,11 @@ internal sealed partial class SiloTrial
     /// Per steady round: the sums and fallbacks the leader logged, by the node they came from, and the updates each
     /// other node logged as received; the rate from the rounds' commit times in the database.
     /// </summary>
-    private SiloTraffic Count()
+    private async Task<SiloTraffic> CountAsync()
     {
         using var store = CoordinatorStoreFactory.Open(_database, _directory);
-        var run = store.LoadRun() ?? throw new InvalidOperationException("The database holds no run.");
-        var committed = store.LoadRounds(run.RunId).OrderBy(r => r.Round).ToList();
+        var run = await store.LoadRunAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("The database holds no run.");
+        var committed = (await store.LoadRoundsAsync(run.RunId).ConfigureAwait(false)).OrderBy(r => r.Round).ToList();
         if (run.Status != "finished" || !committed.Select(r => r.Round).SequenceEqual(Enumerable.Range(1, _rounds).Select(r => (long)r)))
         {
             throw new InvalidOperationException(

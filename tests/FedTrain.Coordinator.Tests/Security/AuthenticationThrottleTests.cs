@@ -28,11 +28,11 @@ public sealed class AuthenticationThrottleTests : IDisposable
     }
 
     [Fact]
-    public void Invented_credentials_reach_the_store_only_within_the_addresss_allowance_and_the_caller_is_told_to_slow_down()
+    public async Task Invented_credentials_reach_the_store_only_within_the_addresss_allowance_and_the_caller_is_told_to_slow_down()
     {
-        var authenticator = Create(new LimitOptions { FailedAuthBurst = 20, FailedAuthPerSecond = 0.001 });
+        var authenticator = await CreateAsync(new LimitOptions { FailedAuthBurst = 20, FailedAuthPerSecond = 0.001 });
 
-        var statuses = Enumerable.Range(0, 1000).Select(_ => Status(() => authenticator.AuthenticateWorker(Bearer(SecretToken.Create(SecretToken.CredentialKind)), Attacker))).ToList();
+        var statuses = await Repeat(1000, () => authenticator.AuthenticateWorkerAsync(Bearer(SecretToken.Create(SecretToken.CredentialKind)), Attacker));
 
         Assert.Equal(20, _store.Lookups);
         Assert.Equal(20, statuses.Count(s => s == StatusCode.Unauthenticated));
@@ -40,47 +40,47 @@ public sealed class AuthenticationThrottleTests : IDisposable
     }
 
     [Fact]
-    public void An_unknown_credential_presented_again_is_refused_without_a_lookup()
+    public async Task An_unknown_credential_presented_again_is_refused_without_a_lookup()
     {
-        var authenticator = Create(new LimitOptions());
+        var authenticator = await CreateAsync(new LimitOptions());
         string invented = Bearer(SecretToken.Create(SecretToken.CredentialKind));
 
-        var statuses = Enumerable.Range(0, 500).Select(_ => Status(() => authenticator.AuthenticateWorker(invented, Attacker))).ToList();
+        var statuses = await Repeat(500, () => authenticator.AuthenticateWorkerAsync(invented, Attacker));
 
         Assert.Equal(1, _store.Lookups);
         Assert.All(statuses, s => Assert.Equal(StatusCode.Unauthenticated, s));
     }
 
     [Fact]
-    public void An_issued_credential_passes_while_its_address_is_throttled_and_a_revoked_one_is_still_refused()
+    public async Task An_issued_credential_passes_while_its_address_is_throttled_and_a_revoked_one_is_still_refused()
     {
-        var valid = Issue("worker-1");
-        var revoked = Issue("worker-2");
-        _sqlite.RevokeWorker("worker-2", DateTimeOffset.UtcNow);
-        var authenticator = Create(new LimitOptions { FailedAuthBurst = 5, FailedAuthPerSecond = 0.001 });
+        var valid = await IssueAsync("worker-1");
+        var revoked = await IssueAsync("worker-2");
+        await _sqlite.RevokeWorkerAsync("worker-2", DateTimeOffset.UtcNow);
+        var authenticator = await CreateAsync(new LimitOptions { FailedAuthBurst = 5, FailedAuthPerSecond = 0.001 });
         for (int i = 0; i < 50; i++)
         {
-            Status(() => authenticator.AuthenticateWorker(Bearer(SecretToken.Create(SecretToken.CredentialKind)), Attacker));
+            await Status(() => authenticator.AuthenticateWorkerAsync(Bearer(SecretToken.Create(SecretToken.CredentialKind)), Attacker));
         }
 
-        Assert.Equal("worker-1", authenticator.AuthenticateWorker(Bearer(valid), Neighbour));
-        Assert.Equal(StatusCode.ResourceExhausted, Status(() => authenticator.AuthenticateWorker(Bearer(revoked), Neighbour)));
+        Assert.Equal("worker-1", await authenticator.AuthenticateWorkerAsync(Bearer(valid), Neighbour));
+        Assert.Equal(StatusCode.ResourceExhausted, await Status(() => authenticator.AuthenticateWorkerAsync(Bearer(revoked), Neighbour)));
         // A credential enrolled after start is known at once, too.
-        string token = EnrollmentIssuer.Issue(_sqlite, "worker-3", TimeSpan.FromHours(1), _clock).Token;
-        var enrolled = authenticator.Enroll("Bearer " + token, "worker-3", Neighbour);
-        Assert.Equal("worker-3", authenticator.AuthenticateWorker("Bearer " + enrolled.Token, Neighbour));
+        string token = (await EnrollmentIssuer.IssueAsync(_sqlite, "worker-3", TimeSpan.FromHours(1), _clock)).Token;
+        var enrolled = await authenticator.EnrollAsync("Bearer " + token, "worker-3", Neighbour);
+        Assert.Equal("worker-3", await authenticator.AuthenticateWorkerAsync("Bearer " + enrolled.Token, Neighbour));
     }
 
     [Fact]
-    public void Refusals_are_logged_once_per_address_per_interval_with_a_count()
+    public async Task Refusals_are_logged_once_per_address_per_interval_with_a_count()
     {
-        var authenticator = Create(new LimitOptions());
+        var authenticator = await CreateAsync(new LimitOptions());
         string invented = Bearer(SecretToken.Create(SecretToken.CredentialKind));
 
         for (int i = 0; i < 300; i++)
         {
-            Status(() => authenticator.AuthenticateWorker(invented, Attacker));
-            Status(() => authenticator.AuthenticateWorker(null, Attacker));
+            await Status(() => authenticator.AuthenticateWorkerAsync(invented, Attacker));
+            await Status(() => authenticator.AuthenticateWorkerAsync(null, Attacker));
         }
 
         _refusals.Flush();
@@ -89,7 +89,7 @@ public sealed class AuthenticationThrottleTests : IDisposable
         Assert.Equal(2, _log.Lines.Count);
         Assert.Contains("Refused a call from ipv4:10.9.8.7:5000 (worker -): unknown credential", _log.Lines[0], StringComparison.Ordinal);
         Assert.Contains("Refused 599 more calls of 10.9.8.7 in the last 10 s: no credential ×300, unknown credential (remembered) ×299", _log.Lines[1], StringComparison.Ordinal);
-        Status(() => authenticator.AuthenticateWorker(null, Attacker));
+        await Status(() => authenticator.AuthenticateWorkerAsync(null, Attacker));
         Assert.Equal(3, _log.Lines.Count);
     }
 
@@ -104,17 +104,17 @@ public sealed class AuthenticationThrottleTests : IDisposable
     }
 
     [Fact]
-    public void Idle_addresses_are_forgotten()
+    public async Task Idle_addresses_are_forgotten()
     {
-        var authenticator = Create(new LimitOptions { IdleCallerSeconds = 60 });
+        var authenticator = await CreateAsync(new LimitOptions { IdleCallerSeconds = 60 });
         foreach (int i in Enumerable.Range(0, 100))
         {
-            Status(() => authenticator.AuthenticateWorker(Bearer(SecretToken.Create(SecretToken.CredentialKind)), $"ipv4:10.0.0.{i}:4000"));
+            await Status(() => authenticator.AuthenticateWorkerAsync(Bearer(SecretToken.Create(SecretToken.CredentialKind)), $"ipv4:10.0.0.{i}:4000"));
         }
 
         Assert.Equal(100, authenticator.TrackedAddresses);
         _clock.Advance(TimeSpan.FromSeconds(61));
-        Status(() => authenticator.AuthenticateWorker(Bearer(SecretToken.Create(SecretToken.CredentialKind)), "ipv4:10.0.1.1:4000"));
+        await Status(() => authenticator.AuthenticateWorkerAsync(Bearer(SecretToken.Create(SecretToken.CredentialKind)), "ipv4:10.0.1.1:4000"));
 
         Assert.Equal(1, authenticator.TrackedAddresses);
     }
@@ -135,11 +135,11 @@ public sealed class AuthenticationThrottleTests : IDisposable
 
     private static string Bearer(IssuedToken token) => "Bearer " + token.Token;
 
-    private static StatusCode? Status(Action call)
+    private static async Task<StatusCode?> Status(Func<Task> call)
     {
         try
         {
-            call();
+            await call();
             return null;
         }
         catch (RpcException ex)
@@ -148,13 +148,25 @@ public sealed class AuthenticationThrottleTests : IDisposable
         }
     }
 
-    private WorkerAuthenticator Create(LimitOptions limits) =>
-        new(_store, () => "run-1", limits, _refusals, _clock, _log.CreateLogger<WorkerAuthenticator>());
+    /// <summary>Makes <paramref name="times"/> calls one after another; their statuses in order.</summary>
+    private static async Task<List<StatusCode?>> Repeat(int times, Func<Task> call)
+    {
+        var statuses = new List<StatusCode?>(times);
+        for (int i = 0; i < times; i++)
+        {
+            statuses.Add(await Status(call));
+        }
 
-    private IssuedToken Issue(string workerId)
+        return statuses;
+    }
+
+    private Task<WorkerAuthenticator> CreateAsync(LimitOptions limits) =>
+        WorkerAuthenticator.CreateAsync(_store, _ => ValueTask.FromResult("run-1"), limits, _refusals, _clock, _log.CreateLogger<WorkerAuthenticator>());
+
+    private async Task<IssuedToken> IssueAsync(string workerId)
     {
         var token = SecretToken.Create(SecretToken.CredentialKind);
-        _sqlite.AddCredential(new CredentialRecord(token.Id, workerId, "run-1", token.SecretHash, DateTimeOffset.UtcNow, null));
+        await _sqlite.AddCredentialAsync(new CredentialRecord(token.Id, workerId, "run-1", token.SecretHash, DateTimeOffset.UtcNow, null));
         return token;
     }
 }

@@ -9,27 +9,29 @@ internal sealed class CountingCredentialStore(ICredentialStore inner) : ICredent
 
     public int Lookups => Volatile.Read(ref _lookups);
 
-    public void AddEnrollment(EnrollmentRecord enrollment) => inner.AddEnrollment(enrollment);
+    public Task AddEnrollmentAsync(EnrollmentRecord enrollment, CancellationToken cancellationToken = default) => inner.AddEnrollmentAsync(enrollment, cancellationToken);
 
-    public EnrollmentRecord? FindEnrollment(string tokenId)
+    public Task<EnrollmentRecord?> FindEnrollmentAsync(string tokenId, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lookups);
-        return inner.FindEnrollment(tokenId);
+        return inner.FindEnrollmentAsync(tokenId, cancellationToken);
     }
 
-    public bool TryMarkEnrollmentUsed(string tokenId, DateTimeOffset usedAt) => inner.TryMarkEnrollmentUsed(tokenId, usedAt);
+    public Task<bool> TryMarkEnrollmentUsedAsync(string tokenId, DateTimeOffset usedAt, CancellationToken cancellationToken = default) =>
+        inner.TryMarkEnrollmentUsedAsync(tokenId, usedAt, cancellationToken);
 
-    public void AddCredential(CredentialRecord credential) => inner.AddCredential(credential);
+    public Task AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken = default) => inner.AddCredentialAsync(credential, cancellationToken);
 
-    public CredentialRecord? FindCredential(string credentialId)
+    public Task<CredentialRecord?> FindCredentialAsync(string credentialId, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lookups);
-        return inner.FindCredential(credentialId);
+        return inner.FindCredentialAsync(credentialId, cancellationToken);
     }
 
-    public int RevokeWorker(string workerId, DateTimeOffset revokedAt) => inner.RevokeWorker(workerId, revokedAt);
+    public Task<int> RevokeWorkerAsync(string workerId, DateTimeOffset revokedAt, CancellationToken cancellationToken = default) =>
+        inner.RevokeWorkerAsync(workerId, revokedAt, cancellationToken);
 
-    public IReadOnlyList<EnrollmentRecord> ListEnrollments() => inner.ListEnrollments();
+    public Task<IReadOnlyList<EnrollmentRecord>> ListEnrollmentsAsync(CancellationToken cancellationToken = default) => inner.ListEnrollmentsAsync(cancellationToken);
 
-    public IReadOnlyList<CredentialRecord> ListCredentials() => inner.ListCredentials();
+    public Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CancellationToken cancellationToken = default) => inner.ListCredentialsAsync(cancellationToken);
 }

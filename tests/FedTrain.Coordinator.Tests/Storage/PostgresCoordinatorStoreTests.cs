@@ -35,15 +35,15 @@ public sealed class PostgresCoordinatorStoreTests : CoordinatorStoreContract, IR
     {
         using var stale = Open();
         using var successor = Open();
-        stale.TakeLease("stale");
-        stale.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
-        var committing = Task.Run(() =>
+        await stale.TakeLeaseAsync("stale");
+        await stale.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+        var committing = Task.Run(async () =>
         {
             for (long round = 1; ; round++)
             {
                 try
                 {
-                    stale.CommitRound("run-1", Round(round, 0.5));
+                    await stale.CommitRoundAsync("run-1", Round(round, 0.5));
                 }
                 catch (RunFencedException)
                 {
@@ -51,25 +51,25 @@ public sealed class PostgresCoordinatorStoreTests : CoordinatorStoreContract, IR
                 }
             }
         });
-        while (successor.LoadRounds("run-1").Count < 5)
+        while ((await successor.LoadRoundsAsync("run-1")).Count < 5)
         {
             await Task.Delay(10);
         }
 
-        successor.TakeLease("successor");
+        await successor.TakeLeaseAsync("successor");
         // What the successor reads once it holds the lease is final: the stale coordinator's next commit is refused.
-        int seen = successor.LoadRounds("run-1").Count;
+        int seen = (await successor.LoadRoundsAsync("run-1")).Count;
         long refusedRound = await committing.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(seen + 1, refusedRound);
-        Assert.Equal(Enumerable.Range(1, seen).Select(r => (long)r), successor.LoadRounds("run-1").Select(r => r.Round));
+        Assert.Equal(Enumerable.Range(1, seen).Select(r => (long)r), (await successor.LoadRoundsAsync("run-1")).Select(r => r.Round));
     }
 
     [BackendFact]
-    public void The_store_factory_opens_postgres_from_a_url()
+    public async Task The_store_factory_opens_postgres_from_a_url()
     {
         string url = PostgresServer.Require().Url(_database.Value);
         using var store = CoordinatorStoreFactory.Open(url, Path.GetTempPath());
         Assert.IsType<PostgresCoordinatorStore>(store);
-        Assert.Null(store.LoadRun());
+        Assert.Null(await store.LoadRunAsync());
     }
 }

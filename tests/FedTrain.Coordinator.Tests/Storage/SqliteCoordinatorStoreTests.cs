@@ -16,7 +16,7 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
     {
         using var store = (SqliteCoordinatorStore)Open();
         var issued = FedTrain.Coordinator.Security.SecretToken.Create(FedTrain.Coordinator.Security.SecretToken.CredentialKind);
-        store.AddCredential(new FedTrain.Coordinator.Security.CredentialRecord(issued.Id, "worker-1", "run-1", issued.SecretHash, DateTimeOffset.UtcNow, null));
+        await store.AddCredentialAsync(new FedTrain.Coordinator.Security.CredentialRecord(issued.Id, "worker-1", "run-1", issued.SecretHash, DateTimeOffset.UtcNow, null));
         using var blocker = new SqliteConnection($"Data Source={_path};Pooling=False");
         blocker.Open();
         using (var begin = blocker.CreateCommand())
@@ -26,8 +26,8 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
         }
 
         // This write now waits inside the store, holding its write path, until the blocker lets go.
-        var write = Task.Run(() => store.AddEnrollment(new FedTrain.Coordinator.Security.EnrollmentRecord("e-1", "worker-2", [1, 2, 3], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), null, null)));
-        var lookup = Task.Run(() => store.FindCredential(issued.Id));
+        var write = Task.Run(() => store.AddEnrollmentAsync(new FedTrain.Coordinator.Security.EnrollmentRecord("e-1", "worker-2", [1, 2, 3], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), null, null)));
+        var lookup = Task.Run(() => store.FindCredentialAsync(issued.Id));
         var found = await lookup.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.False(write.IsCompleted, "the write did not wait for the blocker, so the test proved nothing");
@@ -42,7 +42,7 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
     }
 
     [BackendFact]
-    public void A_version_1_database_is_adopted_and_migrated_keeping_its_rounds()
+    public async Task A_version_1_database_is_adopted_and_migrated_keeping_its_rounds()
     {
         using (var legacy = new SqliteConnection($"Data Source={_path};Pooling=False"))
         {
@@ -62,9 +62,9 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
         using (var store = Open())
         {
             Assert.Equal(CoordinatorSchema.LatestVersion, store.SchemaVersion);
-            Assert.Equal("run-old", store.LoadRun()!.RunId);
-            Assert.Equal(0.6, Assert.Single(store.LoadRounds("run-old")).TestAccuracy);
-            Assert.Null(store.LoadPendingRound("run-old"));
+            Assert.Equal("run-old", (await store.LoadRunAsync())!.RunId);
+            Assert.Equal(0.6, Assert.Single(await store.LoadRoundsAsync("run-old")).TestAccuracy);
+            Assert.Null(await store.LoadPendingRoundAsync("run-old"));
         }
 
         using var check = new SqliteConnection($"Data Source={_path};Pooling=False");
@@ -80,11 +80,11 @@ public sealed class SqliteCoordinatorStoreTests : CoordinatorStoreContract, IDis
     }
 
     [BackendFact]
-    public void A_database_from_a_newer_coordinator_is_refused_by_name()
+    public async Task A_database_from_a_newer_coordinator_is_refused_by_name()
     {
         using (var store = Open())
         {
-            store.CreateRun(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
+            await store.CreateRunAsync(new RunRecord("run-1", "{}", DateTimeOffset.UnixEpoch, "running"));
         }
 
         using (var newer = new SqliteConnection($"Data Source={_path};Pooling=False"))

@@ -68,9 +68,9 @@ public sealed class LeaseTakeoverTests : IRequiresPostgres
 
         await second.Host.Completion.WaitAsync(Generous);
         using var store = CoordinatorStoreFactory.Open(database, runDirectory);
-        var rounds = store.LoadRounds(second.Host.Orchestrator.RunId);
+        var rounds = await store.LoadRoundsAsync(second.Host.Orchestrator.RunId);
         Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
-        Assert.Equal("finished", store.LoadRun()!.Status);
+        Assert.Equal("finished", (await store.LoadRunAsync())!.Status);
         string? parent = null;
         foreach (var round in rounds)
         {

@@ -137,9 +137,9 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
             }
 
             using var store = CoordinatorStoreFactory.Open(database, directory);
-            var run = store.LoadRun()!;
+            var run = (await store.LoadRunAsync())!;
             Assert.Equal("finished", run.Status);
-            var rounds = store.LoadRounds(run.RunId);
+            var rounds = await store.LoadRoundsAsync(run.RunId);
             Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
             // The update the dead node acknowledged in round 2 was kept (spool file and journal on shared storage) and
             // counts once in the round the successor committed (under DP the store keeps no per-client rows: the
@@ -148,7 +148,7 @@ public sealed partial class NodeLossTests(ITestOutputHelper output) : IRequiresP
             if (privacy)
             {
                 // Every release in the ledger counts, the one a dead node recorded included: ε is what they give.
-                var releases = store.LoadPrivacyReleases(run.RunId);
+                var releases = await store.LoadPrivacyReleasesAsync(run.RunId);
                 Assert.InRange(releases.Count, Rounds, Rounds + 1);
                 double expected = FedTrain.Privacy.NoiseCalibration.Epsilon(SamplingRate, NoiseMultiplier, releases.Count, Delta);
                 Assert.Equal(expected, rounds[^1].Epsilon!.Value, 12);

@@ -76,7 +76,7 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         Assert.Matches(@"Round 1: folded node \S+ pid \d+'s partial sum of \d+ updates", leader.Output);
         Assert.Contains($"Round 2: no partial sum from node {Environment.MachineName} pid {dying.Id}", leader.Output, StringComparison.Ordinal);
 
-        var (store, run, rounds) = federation.Finished();
+        var (store, run, rounds) = await federation.FinishedAsync();
         using (store)
         {
             foreach (var round in rounds)
@@ -124,11 +124,11 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
 
         // Under DP the leader does not say which node had a sum (Debug only): that would say a sampled client was there.
         Assert.DoesNotContain("partial sum of", nodes[0].Output, StringComparison.Ordinal);
-        var (store, run, rounds) = federation.Finished();
+        var (store, run, rounds) = await federation.FinishedAsync();
         using (store)
         {
             // The nodes clipped and summed what they received; the leader added their sums and noised once per round.
-            var releases = store.LoadPrivacyReleases(run.RunId);
+            var releases = await store.LoadPrivacyReleasesAsync(run.RunId);
             Assert.Equal(Rounds, releases.Count);
             Assert.Equal(NoiseCalibrationEpsilon(releases.Count), rounds[^1].Epsilon!.Value, 12);
         }
@@ -254,12 +254,12 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
         }
 
         /// <summary>The finished run's store, run and rounds: rounds 1 to 3, committed once each, their checkpoints chained.</summary>
-        public (ICoordinatorStore Store, RunRecord Run, IReadOnlyList<Coordinator.Rounds.RoundResult> Rounds) Finished()
+        public async Task<(ICoordinatorStore Store, RunRecord Run, IReadOnlyList<Coordinator.Rounds.RoundResult> Rounds)> FinishedAsync()
         {
             var store = CoordinatorStoreFactory.Open(_database, _directory);
-            var run = store.LoadRun()!;
+            var run = (await store.LoadRunAsync())!;
             Assert.Equal("finished", run.Status);
-            var rounds = store.LoadRounds(run.RunId);
+            var rounds = await store.LoadRoundsAsync(run.RunId);
             Assert.Equal([1L, 2L, 3L], rounds.Select(r => r.Round));
             string? parent = null;
             foreach (var round in rounds)
@@ -305,7 +305,7 @@ public sealed partial class SpreadIntakeTests(ITestOutputHelper output) : IRequi
                 security = ["--tls-cert", Path.Combine(certificates, "server.crt"), "--tls-key", Path.Combine(certificates, "server.key")];
                 // Under DP each worker speaks for its share of the population (client-00000 ...).
                 var grant = privacy ? Coordinator.Security.ClientGrant.WithPrefix("client-", ClientsPerWorker) : null;
-                credentials = WorkerEnrolment.PrepareIn(_database, _directory, grant, [.. Enumerable.Range(1, WorkerCount).Select(i => $"worker-{i}")]);
+                credentials = await WorkerEnrolment.PrepareInAsync(_database, _directory, grant, [.. Enumerable.Range(1, WorkerCount).Select(i => $"worker-{i}")]);
             }
 
             int[] grpcPorts = [.. Enumerable.Range(0, 3).Select(_ => FederationTests.FreePort())];

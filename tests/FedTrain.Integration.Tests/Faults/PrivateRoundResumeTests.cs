@@ -32,14 +32,14 @@ public sealed partial class PrivateRoundResumeTests
         IReadOnlyList<KeptUpdate> keptUpdates;
         using (var store = OpenStore(run))
         {
-            runId = store.LoadRun()!.RunId;
-            long round = store.LoadRounds(runId).Count + 1;
-            cohort = store.LoadOpenCohort(runId, round)!;
+            runId = (await store.LoadRunAsync())!.RunId;
+            long round = (await store.LoadRoundsAsync(runId)).Count + 1;
+            cohort = (await store.LoadOpenCohortAsync(runId, round))!;
             Assert.NotNull(cohort);
             // Usually one; an upload whose journal record shared the first one's transaction (group commit) is kept too.
-            keptUpdates = ((IUpdateJournal)store).LoadKeptUpdates(runId, round);
+            keptUpdates = await ((IUpdateJournal)store).LoadKeptUpdatesAsync(runId, round);
             Assert.NotEmpty(keptUpdates);
-            Assert.DoesNotContain(store.LoadPrivacyReleases(runId), r => r.Round == round);
+            Assert.DoesNotContain(await store.LoadPrivacyReleasesAsync(runId), r => r.Round == round);
         }
 
         Assert.All(keptUpdates, kept => Assert.Contains(cohort.Members, m => m.ClientId == kept.ClientId));
@@ -67,7 +67,7 @@ public sealed partial class PrivateRoundResumeTests
         RunInvariants.Check(run, privacy: true);
         using (var store = OpenStore(run))
         {
-            Assert.Equal(Enumerable.Range(1, FaultRun.Rounds).Select(i => (long)i), store.LoadPrivacyReleases(runId).Select(p => p.Round));
+            Assert.Equal(Enumerable.Range(1, FaultRun.Rounds).Select(i => (long)i), (await store.LoadPrivacyReleasesAsync(runId)).Select(p => p.Round));
         }
     }
 

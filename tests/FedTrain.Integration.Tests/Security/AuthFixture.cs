@@ -23,12 +23,12 @@ public sealed class AuthFixture : IAsyncLifetime
         Coordinator = await SecureCoordinator.StartAsync("auth");
         Valid = await Coordinator.EnrolAsync("alpha");
         Revoked = await Coordinator.EnrolAsync("bravo");
-        EnrollmentToken = Coordinator.IssueEnrollmentToken("delta");
+        EnrollmentToken = await Coordinator.IssueEnrollmentTokenAsync("delta");
         using var store = Coordinator.OpenStore();
-        Assert.Equal(1, store.RevokeWorker("bravo", DateTimeOffset.UtcNow));
+        Assert.Equal(1, await store.RevokeWorkerAsync("bravo", DateTimeOffset.UtcNow));
         // A credential this database knows, issued for another run (as a shared store would hold).
         var other = SecretToken.Create(SecretToken.CredentialKind);
-        store.AddCredential(new CredentialRecord(other.Id, "charlie", "run-elsewhere", other.SecretHash, DateTimeOffset.UtcNow, null));
+        await store.AddCredentialAsync(new CredentialRecord(other.Id, "charlie", "run-elsewhere", other.SecretHash, DateTimeOffset.UtcNow, null));
         OtherRun = other.Token;
     }
 

@@ -66,7 +66,7 @@ public sealed class CertificateBindingTests(MtlsFixture fixture) : IClassFixture
     [Fact]
     public async Task Another_workers_certificate_cannot_redeem_an_enrollment_token_and_does_not_use_it_up()
     {
-        string token = fixture.Coordinator.IssueEnrollmentToken("worker-3");
+        string token = await fixture.Coordinator.IssueEnrollmentTokenAsync("worker-3");
         using (var wrong = fixture.Channel("worker-2"))
         {
             var refused = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(wrong, "worker-3", token));
@@ -78,7 +78,7 @@ public sealed class CertificateBindingTests(MtlsFixture fixture) : IClassFixture
         var other = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(own, "worker-3", token));
         Assert.Equal(StatusCode.PermissionDenied, other.StatusCode);
         using var store = fixture.Coordinator.OpenStore();
-        Assert.Null(Assert.Single(store.ListEnrollments(), e => e.WorkerId == "worker-3").UsedAt);
+        Assert.Null(Assert.Single(await store.ListEnrollmentsAsync(), e => e.WorkerId == "worker-3").UsedAt);
     }
 
     private static Task<EnrollResponse> EnrolAsync(GrpcChannel channel, string workerId, string token) =>

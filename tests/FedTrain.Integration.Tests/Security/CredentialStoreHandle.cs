@@ -15,21 +15,24 @@ internal sealed class CredentialStoreHandle : ICredentialStore, IDisposable
         _credentials = store as ICredentialStore ?? throw new ArgumentException($"{store.GetType().Name} keeps no credentials.", nameof(store));
     }
 
-    public void AddEnrollment(EnrollmentRecord enrollment) => _credentials.AddEnrollment(enrollment);
+    public Task AddEnrollmentAsync(EnrollmentRecord enrollment, CancellationToken cancellationToken = default) => _credentials.AddEnrollmentAsync(enrollment, cancellationToken);
 
-    public EnrollmentRecord? FindEnrollment(string tokenId) => _credentials.FindEnrollment(tokenId);
+    public Task<EnrollmentRecord?> FindEnrollmentAsync(string tokenId, CancellationToken cancellationToken = default) => _credentials.FindEnrollmentAsync(tokenId, cancellationToken);
 
-    public bool TryMarkEnrollmentUsed(string tokenId, DateTimeOffset usedAt) => _credentials.TryMarkEnrollmentUsed(tokenId, usedAt);
+    public Task<bool> TryMarkEnrollmentUsedAsync(string tokenId, DateTimeOffset usedAt, CancellationToken cancellationToken = default) =>
+        _credentials.TryMarkEnrollmentUsedAsync(tokenId, usedAt, cancellationToken);
 
-    public void AddCredential(CredentialRecord credential) => _credentials.AddCredential(credential);
+    public Task AddCredentialAsync(CredentialRecord credential, CancellationToken cancellationToken = default) => _credentials.AddCredentialAsync(credential, cancellationToken);
 
-    public CredentialRecord? FindCredential(string credentialId) => _credentials.FindCredential(credentialId);
+    public Task<CredentialRecord?> FindCredentialAsync(string credentialId, CancellationToken cancellationToken = default) =>
+        _credentials.FindCredentialAsync(credentialId, cancellationToken);
 
-    public int RevokeWorker(string workerId, DateTimeOffset revokedAt) => _credentials.RevokeWorker(workerId, revokedAt);
+    public Task<int> RevokeWorkerAsync(string workerId, DateTimeOffset revokedAt, CancellationToken cancellationToken = default) =>
+        _credentials.RevokeWorkerAsync(workerId, revokedAt, cancellationToken);
 
-    public IReadOnlyList<EnrollmentRecord> ListEnrollments() => _credentials.ListEnrollments();
+    public Task<IReadOnlyList<EnrollmentRecord>> ListEnrollmentsAsync(CancellationToken cancellationToken = default) => _credentials.ListEnrollmentsAsync(cancellationToken);
 
-    public IReadOnlyList<CredentialRecord> ListCredentials() => _credentials.ListCredentials();
+    public Task<IReadOnlyList<CredentialRecord>> ListCredentialsAsync(CancellationToken cancellationToken = default) => _credentials.ListCredentialsAsync(cancellationToken);
 
     public void Dispose() => _store.Dispose();
 }

@@ -24,7 +24,7 @@ public sealed class EnrollDeadlineTests
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.ParseAdd("trailers");
-        request.Headers.TryAddWithoutValidation("authorization", "Bearer " + coordinator.IssueEnrollmentToken("slow"));
+        request.Headers.TryAddWithoutValidation("authorization", "Bearer " + await coordinator.IssueEnrollmentTokenAsync("slow"));
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, release.Token);
         bool resetByServer = false;

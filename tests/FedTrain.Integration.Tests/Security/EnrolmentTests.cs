@@ -15,7 +15,7 @@ public sealed class EnrolmentTests
     {
         await using var coordinator = await SecureCoordinator.StartAsync("enrol");
         using var channel = GrpcChannel.ForAddress(coordinator.Address);
-        string token = coordinator.IssueEnrollmentToken("echo");
+        string token = await coordinator.IssueEnrollmentTokenAsync("echo");
 
         var wrongWorker = await Assert.ThrowsAsync<RpcException>(() => EnrolAsync(channel, "foxtrot", token));
         Assert.Equal(StatusCode.PermissionDenied, wrongWorker.StatusCode);
@@ -44,7 +44,7 @@ public sealed class EnrolmentTests
         // Revocation takes effect on the next call, without a restart.
         using (var store = coordinator.OpenStore())
         {
-            store.RevokeWorker("echo", DateTimeOffset.UtcNow);
+            await store.RevokeWorkerAsync("echo", DateTimeOffset.UtcNow);
         }
 
         var revoked = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(
@@ -61,7 +61,7 @@ public sealed class EnrolmentTests
         {
             var issued = SecretToken.Create(SecretToken.EnrollmentKind);
             var past = DateTimeOffset.UtcNow.AddHours(-2);
-            store.AddEnrollment(new EnrollmentRecord(issued.Id, "golf", issued.SecretHash, past, past.AddHours(1), null, null));
+            await store.AddEnrollmentAsync(new EnrollmentRecord(issued.Id, "golf", issued.SecretHash, past, past.AddHours(1), null, null));
             token = issued.Token;
         }
 

@@ -38,7 +38,7 @@ public sealed class MtlsFixture : IAsyncLifetime
         var response = await channel.UnaryAsync(
             Protos.EnrollmentMethods.Enroll,
             new Protos.V1.EnrollRequest { WorkerId = "worker-1" },
-            new CallOptions(SecureCoordinator.Bearer(Coordinator.IssueEnrollmentToken("worker-1")), DateTime.UtcNow.AddSeconds(20)));
+            new CallOptions(SecureCoordinator.Bearer(await Coordinator.IssueEnrollmentTokenAsync("worker-1")), DateTime.UtcNow.AddSeconds(20)));
         Credential = response.Credential;
     }
 

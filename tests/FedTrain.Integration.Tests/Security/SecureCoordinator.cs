@@ -62,10 +62,10 @@ internal sealed class SecureCoordinator : IAsyncDisposable
     public CredentialStoreHandle OpenStore() => new(Coordinator.Storage.CoordinatorStoreFactory.Open(_database, RunDirectory));
 
     /// <param name="clients">The clients the worker may register; null: itself.</param>
-    public string IssueEnrollmentToken(string workerId, ClientGrant? clients = null)
+    public async Task<string> IssueEnrollmentTokenAsync(string workerId, ClientGrant? clients = null)
     {
         using var store = OpenStore();
-        return EnrollmentIssuer.Issue(store, workerId, TimeSpan.FromHours(1), TimeProvider.System, clients).Token;
+        return (await EnrollmentIssuer.IssueAsync(store, workerId, TimeSpan.FromHours(1), TimeProvider.System, clients)).Token;
     }
 
     /// <summary>Enrols <paramref name="workerId"/> through the real Enroll RPC and returns its credential.</summary>
@@ -76,7 +76,7 @@ internal sealed class SecureCoordinator : IAsyncDisposable
         var response = await channel.UnaryAsync(
             EnrollmentMethods.Enroll,
             new EnrollRequest { WorkerId = workerId },
-            new CallOptions(Bearer(IssueEnrollmentToken(workerId, clients)), DateTime.UtcNow.AddSeconds(10)));
+            new CallOptions(Bearer(await IssueEnrollmentTokenAsync(workerId, clients)), DateTime.UtcNow.AddSeconds(10)));
         Assert.Equal(workerId, response.WorkerId);
         return response.Credential;
     }

@@ -31,7 +31,7 @@ internal sealed class SmallFederation : IDisposable
     {
         string dir = RepoPaths.NewRunDirectory(name);
         int port = FederationTests.FreePort();
-        var enrolment = WorkerEnrolment.Prepare(dir, "worker-1", "worker-2");
+        var enrolment = await WorkerEnrolment.PrepareAsync(dir, "worker-1", "worker-2");
         var coordinator = CliProcess.Start(
             "coordinator", "--grpc-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0", "--bind", "127.0.0.1",
             "--run-dir", dir, "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--min-workers", "2", "--min-fit-clients", "2",

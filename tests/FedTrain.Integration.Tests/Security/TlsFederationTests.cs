@@ -53,7 +53,7 @@ public sealed class TlsFederationTests
             Assert.True(await generate.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, generate.Output);
         }
 
-        var enrolment = WorkerEnrolment.Prepare(dir, "worker-1");
+        var enrolment = await WorkerEnrolment.PrepareAsync(dir, "worker-1");
         int port = FederationTests.FreePort();
         List<string> arguments =
         [

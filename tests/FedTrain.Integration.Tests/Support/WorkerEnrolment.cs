@@ -7,15 +7,15 @@ namespace FedTrain.Integration.Tests.Support;
 internal static class WorkerEnrolment
 {
     /// <summary>The <c>fedtrain worker</c> flags that make each worker enrol and keep its credential, by worker id.</summary>
-    public static IReadOnlyDictionary<string, string[]> Prepare(string runDirectory, params string[] workerIds) =>
-        PrepareIn(TestDatabase.For(runDirectory), runDirectory, workerIds);
+    public static Task<IReadOnlyDictionary<string, string[]>> PrepareAsync(string runDirectory, params string[] workerIds) =>
+        PrepareInAsync(TestDatabase.For(runDirectory), runDirectory, workerIds);
 
     /// <summary>Enrols the workers in the coordinator's store: <paramref name="database"/>, or SQLite in the run directory.</summary>
-    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, params string[] workerIds) =>
-        PrepareIn(database, runDirectory, null, workerIds);
+    public static Task<IReadOnlyDictionary<string, string[]>> PrepareInAsync(string? database, string runDirectory, params string[] workerIds) =>
+        PrepareInAsync(database, runDirectory, null, workerIds);
 
-    /// <summary>As <see cref="PrepareIn(string?, string, string[])"/>, each worker granted <paramref name="clients"/> (null: its own id).</summary>
-    public static IReadOnlyDictionary<string, string[]> PrepareIn(string? database, string runDirectory, ClientGrant? clients, params string[] workerIds)
+    /// <summary>As <see cref="PrepareInAsync(string?, string, string[])"/>, each worker granted <paramref name="clients"/> (null: its own id).</summary>
+    public static async Task<IReadOnlyDictionary<string, string[]>> PrepareInAsync(string? database, string runDirectory, ClientGrant? clients, params string[] workerIds)
     {
         string secrets = Path.Combine(runDirectory, "secrets");
         Directory.CreateDirectory(secrets);
@@ -25,7 +25,7 @@ internal static class WorkerEnrolment
         foreach (string id in workerIds)
         {
             string token = Path.Combine(secrets, id + ".enrollment");
-            SecretFile.Write(token, EnrollmentIssuer.Issue(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients).Token);
+            SecretFile.Write(token, (await EnrollmentIssuer.IssueAsync(credentials, id, TimeSpan.FromHours(1), TimeProvider.System, clients)).Token);
             flags[id] = ["--enrollment-token-file", token, "--credential-file", Path.Combine(secrets, id + ".credential")];
         }
 
