@@ -236,7 +236,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
                 && (await store.LoadPrivacyReleasesAsync(run.RunId, cancellationToken).ConfigureAwait(false)).LastOrDefault(r => r.Mechanism == PrivacyRelease.Model) is { } last
                 ? last.NextClipNorm
                 : null;
-            return StrategyFactory.CreatePrivate(options.Strategy, privacy, length, resumeClip);
+            return new PrivateStrategy(StrategyFactory.CreatePrivate(options.Strategy, privacy, length, resumeClip), privacy, store, options.FractionEvaluate > 0);
         }
 
         string spool = Path.Combine(options.RunDirectory, "spool");

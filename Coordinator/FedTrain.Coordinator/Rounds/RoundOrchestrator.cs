@@ -14,7 +14,6 @@ using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
 using FedTrain.Coordinator.Spool;
 using FedTrain.Telemetry;
-using FedTrain.Privacy;
 using Microsoft.Extensions.Logging;
 
 namespace FedTrain.Coordinator.Rounds;
@@ -34,19 +33,17 @@ public sealed partial class RoundOrchestrator
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IAggregationStrategy _strategy;
-    private readonly PrivacyBudget? _budget;
+    // Under DP the strategy itself: the budget, the cohort draws and the ledger are its (null without DP).
+    private readonly PrivateStrategy? _privacy;
     private readonly Lock _lock = new();
     private readonly List<RoundResult> _committed = [];
     private readonly WorkerQuarantine _quarantine;
     private readonly RoundUpdateSpool _updateSpool;
-    private readonly PoissonCohorts? _cohorts;
 
     // Under DP nothing noise-free about a client may leave the coordinator: no ids, per-client figures or exact counts
     // in logs at Information and above, spans, metrics, files or the HTTP API (docs/privacy.md).
     private readonly bool _disclosesClients;
 
-    // Releases in the ledger, by mechanism (published: they are what ε is composed of).
-    private (int Model, int Fairness) _releases;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RunFencedException? _fencedBy;
     private CancellationTokenSource? _stopWhenFenced;
@@ -73,11 +70,12 @@ public sealed partial class RoundOrchestrator
         _time = time;
         _logger = logger;
         _strategy = strategy;
-        _budget = options.Privacy is { } privacy ? new PrivacyBudget(privacy.TargetEpsilon, privacy.Delta) : null;
+        _privacy = options.Privacy is null ? null
+            : strategy as PrivateStrategy ?? throw new ArgumentException(
+                "Under differential privacy the strategy must be a PrivateStrategy: it owns the budget, the cohorts and the ledger.", nameof(strategy));
         _model = new ModelSnapshot(0, initialParameters);
         _quarantine = new WorkerQuarantine(options.QuarantineAfterFailures, options.QuarantineRounds);
         _updateSpool = new RoundUpdateSpool(Path.Combine(options.RunDirectory, "spool"), store as IUpdateJournal);
-        _cohorts = options.Privacy is { } dp ? new PoissonCohorts(store, dp.SamplingRate) : null;
         _disclosesClients = options.Privacy is null;
         RunId = "run-" + time.GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
     }
@@ -97,7 +95,7 @@ public sealed partial class RoundOrchestrator
     public string RunId { get; private set; }
 
     /// <summary>ε spent so far, counting every noised release (null without DP).</summary>
-    public double? SpentEpsilon => _budget?.SpentEpsilon;
+    public double? SpentEpsilon => _privacy?.SpentEpsilon;
 
     /// <summary>The strategy's name and parameters.</summary>
     public string StrategyDescription => _strategy.Description;
@@ -290,12 +288,9 @@ public sealed partial class RoundOrchestrator
 
             for (long round = firstRound; round <= _options.Rounds; round++)
             {
-                if (_options.Privacy is { } privacy && !_budget!.CanAfford(RoundReleases(privacy)))
+                if (_privacy?.BudgetReached(round) is { } reached)
                 {
-                    await FinishAsync(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"privacy budget reached: {_budget.SpentEpsilon:F4} of epsilon {privacy.TargetEpsilon} spent after {round - 1} rounds; round {round} would reach {_budget.EpsilonAfter(RoundReleases(privacy)):F4}"),
-                        cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await FinishAsync(reached, cancellationToken: cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
@@ -322,7 +317,7 @@ public sealed partial class RoundOrchestrator
         // One trace per round, its attempts included.
         using var trace = CoordinatorActivities.StartRound(RunId, round);
         // Under DP a round a crash interrupted resumes the attempt it was in, with that attempt's recorded cohort.
-        var resumed = _cohorts is null ? null : await _cohorts.ResumableAsync(RunId, round, CurrentModel.Version, cancellationToken).ConfigureAwait(false);
+        var resumed = _privacy is null ? null : await _privacy.ResumableCohortAsync(RunId, round, CurrentModel.Version, cancellationToken).ConfigureAwait(false);
         for (int attempt = resumed?.Attempt ?? 1; ; attempt++)
         {
             trace?.SetTag("fedtrain.attempts", attempt);
@@ -350,11 +345,10 @@ public sealed partial class RoundOrchestrator
         var live = EligibleClients(round);
         var model = CurrentModel;
         List<ClientInfo> selected;
-        if (_cohorts is not null)
+        if (_privacy is not null)
         {
-            // Under DP the cohort is a Poisson sample (each client independently with probability q), the sampling the
-            // accountant assumes, drawn from the secure generator and recorded before any assignment goes out.
-            var cohort = resumed ?? await _cohorts.DrawAsync(RunId, round, attempt, model.Version, live, cancellationToken).ConfigureAwait(false);
+            // Under DP the cohort is the private strategy's recorded Poisson sample.
+            var cohort = resumed ?? await _privacy.DrawCohortAsync(RunId, round, attempt, model.Version, live, cancellationToken).ConfigureAwait(false);
             selected = PoissonCohorts.Clients(cohort, _registry);
             if (resumed is not null)
             {
@@ -439,9 +433,9 @@ public sealed partial class RoundOrchestrator
             LogQuorumMissed(round, accepted.Count, diverged, quorum, selected.Count);
             RoundAttemptFailed?.Invoke(round, "quorum_missed");
             // The cohort first: a crash between the two must not resume this attempt, whose updates are gone.
-            if (_cohorts is not null)
+            if (_privacy is not null)
             {
-                await _cohorts.CloseAsync(RunId, round, attempt, PoissonCohorts.QuorumMissed, cancellationToken).ConfigureAwait(false);
+                await _privacy.CloseCohortAsync(RunId, round, attempt, PoissonCohorts.QuorumMissed, cancellationToken).ConfigureAwait(false);
             }
 
             await _updateSpool.DiscardAsync(RunId, round, cancellationToken).ConfigureAwait(false);
@@ -458,7 +452,7 @@ public sealed partial class RoundOrchestrator
 
         // The ledger first: the release is durable and counted before its noise is drawn, so that no crash can leave
         // a noised model (in memory, a temporary file or a checkpoint) that the budget has not counted.
-        long? releaseId = await RecordModelReleaseAsync(aggregator, round, attempt, cancellationToken).ConfigureAwait(false);
+        long? releaseId = _privacy is null ? null : await _privacy.RecordModelReleaseAsync(RunId, aggregator, round, attempt, cancellationToken).ConfigureAwait(false);
         long aggregationStarted = Stopwatch.GetTimestamp();
         float[] parameters;
         AggregationOutcome outcome;
@@ -508,7 +502,7 @@ public sealed partial class RoundOrchestrator
             Core.Compression.EncodedLayout.EncodedBytesOfChoice(_options.UpdateCompression, model.ParameterCount, _options.UpdateTopKFraction), checkpoint)
         {
             SkipReason = outcome.Applied ? null : outcome.SkipReason,
-            Epsilon = releaseId is null ? null : _budget!.SpentEpsilon,
+            Epsilon = _privacy?.SpentEpsilon,
             ClipNorm = outcome.Privacy?.ClipNorm,
         };
         // Keep the noised model with its (already counted) release: a restart finishes this round from it instead of
@@ -517,7 +511,7 @@ public sealed partial class RoundOrchestrator
         {
             privacySpan?.SetTag("fedtrain.noise_multiplier", outcome.Privacy?.NoiseMultiplier);
             privacySpan?.SetTag("fedtrain.clip_norm", outcome.Privacy?.ClipNorm);
-            privacySpan?.SetTag("fedtrain.epsilon", _budget?.SpentEpsilon);
+            privacySpan?.SetTag("fedtrain.epsilon", _privacy?.SpentEpsilon);
             await _store.SavePendingRoundAsync(
                 RunId, pending, releaseId is { } id && outcome.Privacy is { } noised ? new ReleaseCompletion(id, noised.NextClipNorm) : null, cancellationToken)
                 .ConfigureAwait(false);
@@ -547,7 +541,7 @@ public sealed partial class RoundOrchestrator
         var (evaluation, perClass) = await centralEvaluation.ConfigureAwait(false);
         var clientEvaluations = await EvaluateOnClientsAsync(next, pending.Attempt, cancellationToken).ConfigureAwait(false);
         var fairness = clientEvaluations is null ? null
-            : _options.Privacy is { } privacy ? await ReleaseFairnessAsync(privacy, pending.Round, pending.Attempt, clientEvaluations, cancellationToken).ConfigureAwait(false)
+            : _privacy is not null ? await _privacy.ReleaseFairnessAsync(RunId, pending.Round, pending.Attempt, clientEvaluations, cancellationToken).ConfigureAwait(false)
             : clientEvaluations.Count == 0 ? null
             : FairnessMetrics.Compute(clientEvaluations.Select(e => e.Accuracy).ToArray());
         FaultInjection.Reached("commit", pending.Round);
@@ -568,16 +562,16 @@ public sealed partial class RoundOrchestrator
             ClientEvaluations = clientEvaluations ?? [],
             SkipReason = pending.SkipReason,
             // Under DP the fairness release is counted too: the round's ε is what the run has spent after it.
-            Epsilon = _budget?.SpentEpsilon ?? pending.Epsilon,
+            Epsilon = _privacy?.SpentEpsilon ?? pending.Epsilon,
             ClipNorm = pending.ClipNorm,
             Fairness = fairness,
         };
         // Under DP only the published form is kept, in memory and in the store: no per-client rows outlive the round.
         result = _disclosesClients ? result : result.WithClientDetailWithheld();
         await _store.CommitRoundAsync(RunId, result, cancellationToken).ConfigureAwait(false);
-        if (_cohorts is not null)
+        if (_privacy is not null)
         {
-            await _cohorts.CloseAsync(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed, cancellationToken).ConfigureAwait(false);
+            await _privacy.CloseCohortAsync(RunId, pending.Round, pending.Attempt, PoissonCohorts.Committed, cancellationToken).ConfigureAwait(false);
         }
 
         await _updateSpool.DiscardAsync(RunId, pending.Round, cancellationToken).ConfigureAwait(false);
@@ -597,7 +591,7 @@ public sealed partial class RoundOrchestrator
         }
         else
         {
-            LogPrivateRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, _budget!.SpentEpsilon, result.DurationSeconds);
+            LogPrivateRoundCommitted(pending.Round, evaluation.Accuracy, evaluation.MeanLoss, _privacy!.SpentEpsilon, result.DurationSeconds);
         }
 
         return result;
@@ -703,49 +697,6 @@ public sealed partial class RoundOrchestrator
 
         LogPendingResumed(pending.Round, pending.Attempt, _disclosesClients ? pending.Participants.Count.ToString(CultureInfo.InvariantCulture) : "withheld under DP");
         return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), StartCentralEvaluation(parameters), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>What one round of this DP run releases: the model, and the fairness histogram when clients evaluate.</summary>
-    private IReadOnlyList<SgmEvent> RoundReleases(PrivacyOptions privacy) => privacy.RoundReleases(_options.FractionEvaluate > 0);
-
-    /// <summary>
-    /// Under DP, records the round's model release in the durable ledger and in the budget, before its noise is drawn;
-    /// returns the ledger row. Null without DP.
-    /// </summary>
-    private async Task<long?> RecordModelReleaseAsync(IRoundAggregator aggregator, long round, int attempt, CancellationToken cancellationToken)
-    {
-        if (_options.Privacy is not { } privacy || aggregator is not IPrivateRoundAggregator dp)
-        {
-            return null;
-        }
-
-        var plan = dp.PlannedRelease;
-        long id = await _store.RecordPrivacyReleaseAsync(
-            RunId, new PrivacyRelease(round, attempt, privacy.SamplingRate, plan.NoiseMultiplier, plan.ClipNorm, plan.ClipNorm), cancellationToken).ConfigureAwait(false);
-        _budget!.Commit(privacy.SamplingRate, plan.NoiseMultiplier);
-        _releases.Model++;
-        FaultInjection.Reached("release", round);
-        return id;
-    }
-
-    /// <summary>
-    /// Under DP, the round's fairness figures from a noised histogram of the evaluated clients' accuracies: the release
-    /// is recorded in the ledger and the budget first, then noised. Made whatever the number of answers (zero included),
-    /// so that whether it happens reveals nothing. Null when the histogram holds less than one client after noise.
-    /// </summary>
-    private async Task<FairnessReport?> ReleaseFairnessAsync(
-        PrivacyOptions privacy, long round, int attempt, IReadOnlyList<ClientEvaluationResult> evaluations, CancellationToken cancellationToken)
-    {
-        var counts = HistogramFairness.Counts(evaluations.Select(e => e.Accuracy).ToArray(), privacy.FairnessBuckets);
-        var release = privacy.EvaluationRelease;
-        await _store.RecordPrivacyReleaseAsync(
-            RunId, new PrivacyRelease(round, attempt, release.SamplingRate, release.NoiseMultiplier, 1, 1) { Mechanism = PrivacyRelease.FairnessHistogram }, cancellationToken)
-            .ConfigureAwait(false);
-        _budget!.Commit(release.SamplingRate, release.NoiseMultiplier);
-        _releases.Fairness++;
-        FaultInjection.Reached("fairness-release", round);
-        var noisy = PrivateHistogram.Release(counts, release.NoiseMultiplier);
-        return HistogramFairness.FromHistogram(noisy, release.NoiseMultiplier);
     }
 
     /// <summary>
@@ -860,17 +811,16 @@ public sealed partial class RoundOrchestrator
 
         var live = _registry.LiveClients();
         IReadOnlyCollection<string> chosen;
-        if (_options.Privacy is { } privacy)
+        if (_privacy is not null)
         {
-            // A round resumed after a crash may already have spent its fairness release; it is not made twice.
-            if (!_budget!.CanAfford([privacy.EvaluationRelease]))
+            var evaluators = _privacy.DrawEvaluators(live);
+            if (evaluators is null)
             {
                 LogFairnessWithheld(model.Version);
                 return null;
             }
 
-            // The histogram's accounting assumes a Poisson sample, drawn from the secure generator like the cohort's.
-            chosen = PoissonSampler.Sample(live.Count, privacy.EffectiveEvaluationSamplingRate).Select(i => live[i].ClientId).ToHashSet(StringComparer.Ordinal);
+            chosen = evaluators;
         }
         else
         {
@@ -953,18 +903,9 @@ public sealed partial class RoundOrchestrator
             LogQuarantineRestored(quarantine.Count(q => q.QuarantinedThrough is not null), quarantine.Count(q => q.ConsecutiveFailures > 0));
         }
 
-        // Every noised release counts, committed or not: its noise was already seen.
-        foreach (var release in await _store.LoadPrivacyReleasesAsync(RunId, cancellationToken).ConfigureAwait(false))
+        if (_privacy is not null)
         {
-            _budget?.Commit(release.SamplingRate, release.NoiseMultiplier);
-            if (release.Mechanism == PrivacyRelease.FairnessHistogram)
-            {
-                _releases.Fairness++;
-            }
-            else
-            {
-                _releases.Model++;
-            }
+            await _privacy.RestoreAsync(RunId, cancellationToken).ConfigureAwait(false);
         }
 
         var rounds = await _store.LoadRoundsAsync(RunId, cancellationToken).ConfigureAwait(false);
@@ -1021,42 +962,10 @@ public sealed partial class RoundOrchestrator
 
         var summary = RunSummaryWriter.Build(
             RunId, _options.Model.Kind, Math.Max(_registry.Count, _options.MinWorkers), _registry.ClientCount, _strategy.Description,
-            PrivacySummary(), rounds, status);
+            _privacy?.Summary(), rounds, status);
         summary["update_compression"] = Core.Compression.UpdateCompression.Describe(_options.UpdateCompression, _options.UpdateTopKFraction);
         RunSummaryWriter.Write(Path.Combine(_options.RunDirectory, "summary.json"), summary);
     }
-
-    private System.Text.Json.Nodes.JsonObject? PrivacySummary() => _options.Privacy is not { } privacy
-        ? null
-        : new System.Text.Json.Nodes.JsonObject
-        {
-            ["mechanism"] = "dp-fedavg (user level, Poisson sampling, fixed denominator)",
-            ["noise_multiplier"] = privacy.NoiseMultiplier,
-            ["clip_norm"] = privacy.AdaptiveClipping ? "adaptive" : privacy.ClipNorm,
-            ["initial_clip_norm"] = privacy.AdaptiveClipping ? privacy.InitialClipNorm : null,
-            ["target_unclipped_quantile"] = privacy.AdaptiveClipping ? privacy.TargetUnclippedQuantile : null,
-            ["sampling_rate"] = privacy.SamplingRate,
-            ["delta"] = privacy.Delta,
-            ["target_epsilon"] = privacy.TargetEpsilon,
-            ["spent_epsilon"] = _budget?.SpentEpsilon,
-            ["accountant"] = "RDP of the Sampled Gaussian Mechanism, improved RDP-to-(epsilon, delta) conversion",
-            ["population"] = privacy.Population,
-            ["expected_cohort"] = privacy.SamplingRate * privacy.Population,
-            ["fairness"] = _options.FractionEvaluate <= 0 ? null : new System.Text.Json.Nodes.JsonObject
-            {
-                ["mechanism"] = "Gaussian noise on a histogram of client accuracies (one count per client), Poisson-sampled clients",
-                ["sampling_rate"] = privacy.EffectiveEvaluationSamplingRate,
-                ["noise_multiplier"] = privacy.EvaluationNoiseMultiplier,
-                ["buckets"] = privacy.FairnessBuckets,
-            },
-            // Every release made, committed or not: ε is their composition (a crash can only add releases).
-            ["releases"] = new System.Text.Json.Nodes.JsonObject
-            {
-                ["model"] = _budget is null ? 0 : _releases.Model,
-                ["fairness_histogram"] = _budget is null ? 0 : _releases.Fairness,
-            },
-            ["covers"] = "everything the coordinator publishes: files, logs at Information and above, the HTTP API and page, metrics and traces (docs/privacy.md)",
-        };
 
     /// <summary>A client id as logs may show it: itself without DP, nothing under DP.</summary>
     private string Disclosed(string clientId) => _disclosesClients ? clientId : "(withheld under DP)";
