@@ -10,6 +10,7 @@ using FedTrain.Core.Checkpoints;
 using FedTrain.Core.Faults;
 using FedTrain.Core.Fairness;
 using FedTrain.Core.Models;
+using FedTrain.Core.Strategies;
 using FedTrain.Coordinator.Strategies;
 using FedTrain.Coordinator.Telemetry;
 using FedTrain.Coordinator.Spool;
@@ -496,6 +497,7 @@ public sealed partial class RoundOrchestrator
         // is refused when it would replace an existing file (WriteCheckpoint), and its commit is fenced in the store.
         await _store.CheckLeaseAsync(cancellationToken).ConfigureAwait(false);
         string checkpoint = WriteCheckpoint(round, model, next, parameters);
+        WriteServerOptimizerState(round);
         FaultInjection.Reached("pending", round);
         var pending = new PendingRound(
             round, attempt, selected.Count, accepted, failures, _time.GetElapsedTime(started).TotalSeconds,
@@ -575,6 +577,8 @@ public sealed partial class RoundOrchestrator
         }
 
         await _updateSpool.DiscardAsync(RunId, pending.Round, cancellationToken).ConfigureAwait(false);
+        // A restart resumes from this round's optimizer state now; the one before it is no longer needed.
+        File.Delete(ServerOptimizerStatePath(pending.Round - 1));
         ModelSnapshot retired;
         lock (_lock)
         {
@@ -696,6 +700,8 @@ public sealed partial class RoundOrchestrator
         }
 
         LogPendingResumed(pending.Round, pending.Attempt, _disclosesClients ? pending.Participants.Count.ToString(CultureInfo.InvariantCulture) : "withheld under DP");
+        // The optimizer stepped this round's model before the crash: its state after that step was saved with it.
+        RestoreServerOptimizerState(pending.Round);
         return await CompleteRoundAsync(pending, new ModelSnapshot(pending.Round, parameters), StartCentralEvaluation(parameters), cancellationToken).ConfigureAwait(false);
     }
 
@@ -721,6 +727,62 @@ public sealed partial class RoundOrchestrator
             // so the lease check waits here; it runs only when such a file exists.
             () => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult());
         return checkpoint;
+    }
+
+    /// <summary>The server optimizer whose state must survive a restart: null for none or for plain server SGD.</summary>
+    private IServerOptimizer? StatefulServerOptimizer =>
+        (_strategy as IServerOptimizerOwner)?.ServerOptimizer is { } optimizer && ServerOptimizerState.HasState(optimizer) ? optimizer : null;
+
+    private string ServerOptimizerStatePath(long round) =>
+        Path.Combine(_options.RunDirectory, "checkpoints", $"round-{round:D4}.server-optimizer.safetensors");
+
+    /// <summary>
+    /// Saves the server optimizer's state after round <paramref name="round"/>'s step, beside its checkpoint and like
+    /// it before the round is recorded as pending or committed, so that a restart steps on from exactly this state.
+    /// </summary>
+    private void WriteServerOptimizerState(long round)
+    {
+        if (StatefulServerOptimizer is not { } optimizer)
+        {
+            return;
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["run_id"] = RunId,
+            ["round"] = round.ToString(CultureInfo.InvariantCulture),
+        };
+        // As for the checkpoint: only the holder of the run's lease may replace a file another attempt left.
+        ServerOptimizerState.Write(ServerOptimizerStatePath(round), optimizer, metadata, () => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult());
+    }
+
+    /// <summary>Puts back the server optimizer's state saved with round <paramref name="round"/>.</summary>
+    /// <exception cref="InvalidOperationException">The saved state is another optimizer's, of another size, or damaged.</exception>
+    private void RestoreServerOptimizerState(long round)
+    {
+        if (StatefulServerOptimizer is not { } optimizer)
+        {
+            return;
+        }
+
+        string path = ServerOptimizerStatePath(round);
+        if (!File.Exists(path))
+        {
+            // A run directory written before optimizer state was saved: the run goes on, but not as it would have.
+            LogServerOptimizerStateMissing(round, optimizer.GetType().Name);
+            return;
+        }
+
+        try
+        {
+            long step = ServerOptimizerState.Restore(path, optimizer);
+            LogServerOptimizerRestored(optimizer.GetType().Name, round, step);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidOperationException(
+                $"Cannot resume the server optimizer's state: {ex.Message} Resume with the run's strategy, or delete that file to go on with fresh optimizer state.", ex);
+        }
     }
 
     /// <summary>What every model file of the run says of its model: the run, the round that made it, its spec and its SHA-256.</summary>
@@ -927,6 +989,8 @@ public sealed partial class RoundOrchestrator
             _model = new ModelSnapshot(last.ModelVersion, parameters);
         }
 
+        RestoreServerOptimizerState(last.Round);
+
         LogResumed(RunId, last.Round);
         return last.Round + 1;
     }
@@ -1047,4 +1111,10 @@ public sealed partial class RoundOrchestrator
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Removed {Count} half-written checkpoint files (or copies of the initial model) that an earlier coordinator left behind")]
     private partial void LogCheckpointLeftovers(int count);
+
+    [LoggerMessage(EventId = 126, Level = LogLevel.Information, Message = "Restored the server optimizer's state ({Optimizer}) saved with round {Round}: step {Step}")]
+    private partial void LogServerOptimizerRestored(string optimizer, long round, long step);
+
+    [LoggerMessage(EventId = 127, Level = LogLevel.Warning, Message = "No server optimizer state was saved with round {Round}: {Optimizer} goes on from fresh state, so the resumed run steps differently from an uninterrupted one")]
+    private partial void LogServerOptimizerStateMissing(long round, string optimizer);
 }

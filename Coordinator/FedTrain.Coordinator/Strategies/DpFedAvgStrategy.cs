@@ -17,7 +17,7 @@ namespace FedTrain.Coordinator.Strategies;
 /// pseudo-gradient (DP-FedAdam and the like, as in Andrew et al.'s experiments). The optimizer sees only the release,
 /// so it is post-processing and spends nothing; FedProx's μ only changes how the workers train.
 /// </remarks>
-internal sealed class DpFedAvgStrategy : IAggregationStrategy
+internal sealed class DpFedAvgStrategy : IAggregationStrategy, IServerOptimizerOwner
 {
     private readonly PrivacyOptions _privacy;
     private readonly int _length;
@@ -46,6 +46,8 @@ internal sealed class DpFedAvgStrategy : IAggregationStrategy
     public double ProximalMu { get; }
 
     public bool NeedsGlobalLoss => false;
+
+    public IServerOptimizer? ServerOptimizer => _optimizer;
 
     /// <summary>The adaptive clip norm a resumed run continues from; null for a fresh run.</summary>
     public double? ResumeClipNorm { get; }

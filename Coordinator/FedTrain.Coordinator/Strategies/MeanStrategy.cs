@@ -4,7 +4,7 @@ using FedTrain.Core.Strategies;
 namespace FedTrain.Coordinator.Strategies;
 
 /// <summary>FedAvg and its server-optimizer variants, and FedProx (FedAvg with a proximal term on the workers).</summary>
-internal sealed class MeanStrategy : IAggregationStrategy, IModelBufferRecycler
+internal sealed class MeanStrategy : IAggregationStrategy, IModelBufferRecycler, IServerOptimizerOwner
 {
     private readonly WeightedSum _sum;
     private readonly IServerOptimizer? _optimizer;
@@ -23,6 +23,8 @@ internal sealed class MeanStrategy : IAggregationStrategy, IModelBufferRecycler
     public double ProximalMu { get; }
 
     public bool NeedsGlobalLoss => false;
+
+    public IServerOptimizer? ServerOptimizer => _optimizer;
 
     public IRoundAggregator Begin(long round, int selectedClients, int population)
     {

@@ -6,6 +6,7 @@ using FedTrain.Coordinator.Rounds;
 using FedTrain.Coordinator.Storage;
 using FedTrain.Core.Fairness;
 using FedTrain.Core.Faults;
+using FedTrain.Core.Strategies;
 using FedTrain.Privacy;
 
 namespace FedTrain.Coordinator.Strategies;
@@ -24,7 +25,7 @@ namespace FedTrain.Coordinator.Strategies;
 /// <see cref="CloseCohortAsync"/> at the attempt's end. A restarted coordinator first replays the ledger
 /// (<see cref="RestoreAsync"/>): every release counts, committed or not, since its noise was seen.
 /// </remarks>
-public sealed class PrivateStrategy : IAggregationStrategy
+public sealed class PrivateStrategy : IAggregationStrategy, IServerOptimizerOwner
 {
     private readonly IAggregationStrategy _inner;
     private readonly PrivacyOptions _privacy;
@@ -59,6 +60,8 @@ public sealed class PrivateStrategy : IAggregationStrategy
     public double ProximalMu => _inner.ProximalMu;
 
     public bool NeedsGlobalLoss => _inner.NeedsGlobalLoss;
+
+    public IServerOptimizer? ServerOptimizer => (_inner as IServerOptimizerOwner)?.ServerOptimizer;
 
     /// <summary>ε spent so far: the composition of every release in the ledger.</summary>
     public double SpentEpsilon => _budget.SpentEpsilon;

@@ -54,6 +54,46 @@ public static partial class SafetensorsFile
         }, beforeRename, beforeReplacing);
     }
 
+    /// <summary>The data of the manifest's tensor number <paramref name="index"/>, for <see cref="Write(string, ParameterManifest, TensorData, IReadOnlyDictionary{string, string}?, Action?, Action?)"/>.</summary>
+    public delegate ReadOnlySpan<float> TensorData(int index);
+
+    /// <summary>
+    /// Writes tensors that live in separate buffers (an optimizer's moments), each taken from
+    /// <paramref name="data"/> in manifest order, without gathering them into one array first.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor's data is not as long as its manifest entry.</exception>
+    public static void Write(
+        string path, ParameterManifest manifest, TensorData data, IReadOnlyDictionary<string, string>? metadata = null,
+        Action? beforeRename = null, Action? beforeReplacing = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(data);
+        for (int i = 0; i < manifest.Tensors.Count; i++)
+        {
+            if (data(i).Length != manifest.Tensors[i].Length)
+            {
+                throw new ArgumentException($"Tensor '{manifest.Tensors[i].Name}' has {data(i).Length} elements, its manifest entry {manifest.Tensors[i].Length}.", nameof(data));
+            }
+        }
+
+        byte[] header = BuildHeader(manifest, metadata);
+        AtomicFile.Write(path, file =>
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            file.Write(length);
+            file.Write(header);
+            for (int i = 0; i < manifest.Tensors.Count; i++)
+            {
+                var tensor = data(i);
+                for (int start = 0; start < tensor.Length; start += SliceElements)
+                {
+                    file.Write(MemoryMarshal.AsBytes(tensor.Slice(start, Math.Min(SliceElements, tensor.Length - start))));
+                }
+            }
+        }, beforeRename, beforeReplacing);
+    }
+
     /// <summary>Reads a checkpoint into a flat buffer ordered by <paramref name="manifest"/>.</summary>
     /// <exception cref="InvalidDataException">The file is malformed or does not hold the manifest's tensors.</exception>
     public static float[] Read(string path, ParameterManifest manifest)

@@ -25,6 +25,7 @@ internal sealed class FaultRun : IDisposable
     private readonly List<CliProcess> _processes = [];
     private readonly bool _privacy;
     private readonly bool _slowTraining;
+    private readonly string? _strategy;
 
     /// <param name="name">Names the run directory.</param>
     /// <param name="privacy">Runs user-level DP-FedAvg with Poisson sampling over 8 clients.</param>
@@ -34,10 +35,18 @@ internal sealed class FaultRun : IDisposable
     /// <param name="quarantineAfterFailures">Quarantines a worker after this many failed assignments in a row (for
     /// <see cref="FaultRun.QuarantineRounds"/> rounds), with one client enough for a round so that quarantine can
     /// really leave a worker out; null keeps the defaults.</param>
+    /// <param name="strategy">The server strategy (<c>--strategy</c>); null for FedAvg.</param>
     public FaultRun(
-        string name, bool privacy = false, int? workerPort = null, bool slowTraining = false, bool federatedEvaluation = false, int? quarantineAfterFailures = null)
+        string name,
+        bool privacy = false,
+        int? workerPort = null,
+        bool slowTraining = false,
+        bool federatedEvaluation = false,
+        int? quarantineAfterFailures = null,
+        string? strategy = null)
     {
         _slowTraining = slowTraining;
+        _strategy = strategy;
         Directory = RepoPaths.NewRunDirectory(name);
         Port = FederationTests.FreePort();
         WorkerPort = workerPort ?? Port;
@@ -85,6 +94,11 @@ internal sealed class FaultRun : IDisposable
         if (database is not null)
         {
             arguments.AddRange(["--database", database]);
+        }
+
+        if (_strategy is not null)
+        {
+            arguments.AddRange(["--strategy", _strategy]);
         }
 
         if (_privacy)
