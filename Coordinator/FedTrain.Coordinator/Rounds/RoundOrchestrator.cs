@@ -1103,7 +1103,7 @@ public sealed partial class RoundOrchestrator
     [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Round {Round} (attempt {Attempt}) resumes the Poisson-sampled cohort recorded before the restart; no new sample is drawn")]
     private partial void LogCohortResumed(long round, int attempt);
 
-    [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Another coordinator took over the run (lease epoch {CurrentEpoch} after this one's {HeldEpoch}); this coordinator stops without writing anything more")]
+    [LoggerMessage(EventId = 128, Level = LogLevel.Error, Message = "Another coordinator took over the run (lease epoch {CurrentEpoch} after this one's {HeldEpoch}); this coordinator stops without writing anything more")]
     private partial void LogFenced(long heldEpoch, long currentEpoch);
 
     [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Quarantine restored from the store: {Quarantined} workers with a quarantine on record, {Failing} with failed assignments in a row")]
