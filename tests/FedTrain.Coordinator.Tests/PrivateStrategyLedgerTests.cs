@@ -10,8 +10,8 @@ namespace FedTrain.Coordinator.Tests;
 
 /// <summary>
 /// The private strategy owns the guarantee's bookkeeping: each release is in the durable ledger and the budget before
-/// its noise is drawn, a restarted coordinator counts every release the ledger holds, and a round or a fairness
-/// histogram the budget cannot afford is not made. Against a real SQLite store.
+/// its noise is drawn (its aggregate refuses to draw noise before), a restarted coordinator counts every release the
+/// ledger holds, and a round or a fairness histogram the budget cannot afford is not made. Against a real SQLite store.
 /// </summary>
 public sealed class PrivateStrategyLedgerTests : IDisposable
 {
@@ -91,6 +91,21 @@ public sealed class PrivateStrategyLedgerTests : IDisposable
         Assert.Contains($"spent after {round - 1} rounds; round {round} would reach ", refusal, StringComparison.Ordinal);
         Assert.True(strategy.SpentEpsilon <= privacy.TargetEpsilon);
         Assert.Equal(2 * (round - 1), (await store.LoadPrivacyReleasesAsync(Run)).Count);
+    }
+
+    [Fact]
+    public async Task The_noise_is_not_drawn_before_the_release_is_in_the_ledger()
+    {
+        using var store = await OpenAsync();
+        using var strategy = Create(Privacy(targetEpsilon: 50), store, clientsEvaluate: false);
+        using var round = strategy.Begin(1, 1, 1000);
+        round.Add("a", new ArrayUpdate([1, 2]), 10, metrics: null);
+
+        var refused = Assert.Throws<InvalidOperationException>(() => round.Finish(Model, new float[Model.Length]));
+
+        Assert.Contains("not in the ledger yet", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.LoadPrivacyReleasesAsync(Run));
+        Assert.Equal(0, strategy.SpentEpsilon);
     }
 
     [Fact]

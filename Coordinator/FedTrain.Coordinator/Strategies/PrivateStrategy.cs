@@ -66,7 +66,12 @@ public sealed class PrivateStrategy : IAggregationStrategy, IServerOptimizerOwne
     /// <summary>ε spent so far: the composition of every release in the ledger.</summary>
     public double SpentEpsilon => _budget.SpentEpsilon;
 
-    public IRoundAggregator Begin(long round, int selectedClients, int population) => _inner.Begin(round, selectedClients, population);
+    /// <summary>
+    /// Starts the round's aggregate. Its <see cref="IRoundAggregator.Finish"/>, which draws the noise, refuses to run
+    /// until <see cref="RecordModelReleaseAsync"/> has put the release in the ledger and the budget.
+    /// </summary>
+    public IRoundAggregator Begin(long round, int selectedClients, int population) =>
+        new LedgerFirstAggregator(_inner.Begin(round, selectedClients, population));
 
     /// <summary>Why round <paramref name="round"/> may not run (its releases would pass the target ε); null when it may.</summary>
     public string? BudgetReached(long round)
@@ -99,11 +104,11 @@ public sealed class PrivateStrategy : IAggregationStrategy, IServerOptimizerOwne
     /// Records the round's model release in the durable ledger and in the budget, before <paramref name="aggregator"/>
     /// draws its noise; returns the ledger row.
     /// </summary>
-    /// <exception cref="ArgumentException">The aggregator is not one of this strategy's (it plans no release).</exception>
+    /// <exception cref="ArgumentException">The aggregator is not one this strategy began (it plans no release).</exception>
     public async Task<long> RecordModelReleaseAsync(
         string runId, IRoundAggregator aggregator, long round, int attempt, CancellationToken cancellationToken)
     {
-        if (aggregator is not IPrivateRoundAggregator dp)
+        if (aggregator is not LedgerFirstAggregator dp)
         {
             throw new ArgumentException("Under differential privacy every round is aggregated by the private strategy's aggregator.", nameof(aggregator));
         }
@@ -114,6 +119,7 @@ public sealed class PrivateStrategy : IAggregationStrategy, IServerOptimizerOwne
             .ConfigureAwait(false);
         _budget.Commit(_privacy.SamplingRate, plan.NoiseMultiplier);
         _modelReleases++;
+        dp.ReleaseRecorded = true;
         FaultInjection.Reached("release", round);
         return id;
     }
@@ -204,4 +210,40 @@ public sealed class PrivateStrategy : IAggregationStrategy, IServerOptimizerOwne
     };
 
     public void Dispose() => _inner.Dispose();
+
+    /// <summary>
+    /// The DP aggregator with the ledger's order built in: its noise (<see cref="Finish"/>) is drawn only once the
+    /// release it plans is recorded, so no noised model can exist that the budget has not counted.
+    /// </summary>
+    private sealed class LedgerFirstAggregator : IPrivateRoundAggregator, IClippedPartialSumAggregator
+    {
+        private readonly IPrivateRoundAggregator _inner;
+        private readonly IClippedPartialSumAggregator _clipped;
+
+        public LedgerFirstAggregator(IRoundAggregator inner)
+        {
+            _inner = inner as IPrivateRoundAggregator
+                ?? throw new ArgumentException("The strategy under the private decorator must plan a release for each round.", nameof(inner));
+            _clipped = inner as IClippedPartialSumAggregator
+                ?? throw new ArgumentException("The strategy under the private decorator must take clipped partial sums.", nameof(inner));
+        }
+
+        /// <summary>Set by <see cref="RecordModelReleaseAsync"/> once the release is in the ledger and the budget.</summary>
+        public bool ReleaseRecorded { get; set; }
+
+        public PlannedRelease PlannedRelease => _inner.PlannedRelease;
+
+        public double ClipNorm => _clipped.ClipNorm;
+
+        public void Add(string clientId, Core.Aggregation.IUpdateSource delta, long exampleCount, Rounds.WorkerMetrics? metrics) =>
+            _inner.Add(clientId, delta, exampleCount, metrics);
+
+        public void AddClippedPartial(string path, int count, int unclipped) => _clipped.AddClippedPartial(path, count, unclipped);
+
+        public AggregationOutcome Finish(ReadOnlySpan<float> model, Span<float> destination) => ReleaseRecorded
+            ? _inner.Finish(model, destination)
+            : throw new InvalidOperationException("The round's release is not in the ledger yet: its noise is drawn only after RecordModelReleaseAsync.");
+
+        public void Dispose() => _inner.Dispose();
+    }
 }
