@@ -577,8 +577,12 @@ public sealed partial class RoundOrchestrator
         }
 
         await _updateSpool.DiscardAsync(RunId, pending.Round, cancellationToken).ConfigureAwait(false);
-        // A restart resumes from this round's optimizer state now; the one before it is no longer needed.
-        File.Delete(ServerOptimizerStatePath(pending.Round - 1));
+        if (StatefulServerOptimizer is not null)
+        {
+            // A restart resumes from this round's optimizer state now; the one before it is no longer needed.
+            File.Delete(ServerOptimizerStatePath(pending.Round - 1));
+        }
+
         ModelSnapshot retired;
         lock (_lock)
         {
@@ -721,13 +725,17 @@ public sealed partial class RoundOrchestrator
             parameters,
             metadata,
             () => FaultInjection.Reached("checkpoint", round),
-            // A file already there is an uncommitted attempt's (this round is not committed), or the checkpoint of a
-            // successor that took the lease since the check before this write: only the lease holder may replace it.
-            // The publish step is synchronous file work on the round loop (the write and fsync before it block too),
-            // so the lease check waits here; it runs only when such a file exists.
-            () => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult());
+            CheckLeaseBeforeReplacing);
         return checkpoint;
     }
+
+    /// <summary>
+    /// Called by the atomic writes of a round's files when a file of the same name exists: an uncommitted attempt's
+    /// (this round is not committed), or one a successor wrote after taking the lease since the check before the
+    /// write. Only the lease holder may replace it. The publish step is synchronous file work on the round loop (the
+    /// write and fsync before it block too), so the lease check waits here.
+    /// </summary>
+    private void CheckLeaseBeforeReplacing() => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>The server optimizer whose state must survive a restart: null for none or for plain server SGD.</summary>
     private IServerOptimizer? StatefulServerOptimizer =>
@@ -752,8 +760,7 @@ public sealed partial class RoundOrchestrator
             ["run_id"] = RunId,
             ["round"] = round.ToString(CultureInfo.InvariantCulture),
         };
-        // As for the checkpoint: only the holder of the run's lease may replace a file another attempt left.
-        ServerOptimizerState.Write(ServerOptimizerStatePath(round), optimizer, metadata, () => _store.CheckLeaseAsync(CancellationToken.None).GetAwaiter().GetResult());
+        ServerOptimizerState.Write(ServerOptimizerStatePath(round), optimizer, metadata, CheckLeaseBeforeReplacing);
     }
 
     /// <summary>Puts back the server optimizer's state saved with round <paramref name="round"/>.</summary>

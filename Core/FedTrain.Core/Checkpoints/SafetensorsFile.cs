@@ -34,32 +34,17 @@ public static partial class SafetensorsFile
             throw new ArgumentException($"{parameters.Length} parameters do not match the manifest's {manifest.TotalElements}.", nameof(parameters));
         }
 
-        byte[] header = BuildHeader(manifest, metadata);
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
-        }
-
-        AtomicFile.Write(path, file =>
-        {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-            file.Write(length);
-            file.Write(header);
-            // In slices: a byte view of more than 2 GiB of floats cannot exist.
-            for (int start = 0; start < parameters.Length; start += SliceElements)
-            {
-                file.Write(MemoryMarshal.AsBytes(parameters.AsSpan(start, Math.Min(SliceElements, parameters.Length - start))));
-            }
-        }, beforeRename, beforeReplacing);
+        // Tensors lie back to back in manifest order (ParameterManifest checks it), so each one's slice of the flat buffer
+        // is its data.
+        Write(path, manifest, i => parameters.AsSpan((int)manifest.Tensors[i].Offset, (int)manifest.Tensors[i].Length), metadata, beforeRename, beforeReplacing);
     }
 
     /// <summary>The data of the manifest's tensor number <paramref name="index"/>, for <see cref="Write(string, ParameterManifest, TensorData, IReadOnlyDictionary{string, string}?, Action?, Action?)"/>.</summary>
     public delegate ReadOnlySpan<float> TensorData(int index);
 
     /// <summary>
-    /// Writes tensors that live in separate buffers (an optimizer's moments), each taken from
-    /// <paramref name="data"/> in manifest order, without gathering them into one array first.
+    /// Writes tensors each taken from <paramref name="data"/> in manifest order: slices of one flat buffer (a model), or
+    /// separate buffers (an optimizer's moments) without gathering them into one array first.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor's data is not as long as its manifest entry.</exception>
     public static void Write(
@@ -77,6 +62,11 @@ public static partial class SafetensorsFile
         }
 
         byte[] header = BuildHeader(manifest, metadata);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Safetensors data is little-endian; big-endian hosts are not supported.");
+        }
+
         AtomicFile.Write(path, file =>
         {
             Span<byte> length = stackalloc byte[8];
@@ -86,6 +76,7 @@ public static partial class SafetensorsFile
             for (int i = 0; i < manifest.Tensors.Count; i++)
             {
                 var tensor = data(i);
+                // In slices: a byte view of more than 2 GiB of floats cannot exist.
                 for (int start = 0; start < tensor.Length; start += SliceElements)
                 {
                     file.Write(MemoryMarshal.AsBytes(tensor.Slice(start, Math.Min(SliceElements, tensor.Length - start))));
